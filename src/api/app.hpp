@@ -1,0 +1,75 @@
+#pragma once
+// api/app: the HTTP API as a table of routes and their handlers. Handlers turn a Request into
+// calls on the domain services and the results into JSON or problem documents; they never
+// touch sockets (the transport does) or SQL (storage does).
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "api/http_types.hpp"
+#include "api/router.hpp"
+#include "identity/identity_service.hpp"
+
+namespace paddock::devices { class DeviceService; }
+namespace paddock::metrics { struct Registry; }
+
+namespace paddock::api {
+
+struct Services {
+  storage::Store& store;
+  identity::IdentityService& identity;
+  devices::DeviceService& devices;
+  metrics::Registry& metrics;
+};
+
+class App;
+struct RouteDef {
+  Method method;
+  std::string_view path;
+  void (App::*handler)(Request&, Responder);
+};
+
+// Every route the server answers, in one table (also printed by `paddock routes`).
+std::span<const RouteDef> route_table();
+// Distinct route templates in table order: the metrics' route label values.
+std::vector<std::string> route_templates();
+
+class App {
+ public:
+  explicit App(Services services);
+
+  // Routes the request and eventually calls `respond` exactly once. Returns the route index
+  // (into route_templates(), or its size when nothing matched) for metrics.
+  std::size_t dispatch(Request& request, Responder respond);
+
+  // Handlers (one per route; defined in *_routes.cpp by area).
+  void healthz(Request&, Responder);
+  void readyz(Request&, Responder);
+  void metrics(Request&, Responder);
+  void create_user(Request&, Responder);
+  void create_session(Request&, Responder);
+  void delete_current_session(Request&, Responder);
+  void get_me(Request&, Responder);
+  void create_device(Request&, Responder);
+  void list_devices(Request&, Responder);
+  void delete_device(Request&, Responder);
+  void create_device_challenge(Request&, Responder);
+  void verify_device(Request&, Responder);
+
+ private:
+  // Answers 401 and returns nullopt unless the request carries a live session token.
+  std::optional<identity::AuthContext> authenticate(const Request& request,
+                                                    const Responder& respond);
+
+  Services services_;
+  Router router_;
+};
+
+// Serializes `body` as the JSON response.
+Response json_response(int status, const boost::json::value& body);
+Response empty_response(int status);
+
+}  // namespace paddock::api

@@ -1,0 +1,54 @@
+#pragma once
+// api/http_types: the request and response the transport hands the API, free of Beast so that
+// handlers compile fast and can be tested without sockets.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace paddock::api {
+
+enum class Method { get, post, put, patch, del, options, head, other };
+std::string_view method_name(Method m);
+Method parse_method(std::string_view text);
+
+struct Request {
+  Method method = Method::other;
+  std::string path;   // without the query string, not percent-decoded
+  std::string query;  // after '?', raw
+  std::string authorization;
+  std::string content_type;
+  std::string request_id;
+  std::string remote_address;
+  std::string body;
+  std::vector<std::string> params;  // path template parameters, filled by the router
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Completes a request exactly once. Copies share one completion; the first call wins, and if
+// every copy is dropped without a call the client still gets a 500 (a bug, never a hang).
+class Responder {
+ public:
+  using Sink = std::function<void(Response)>;
+  Responder(Sink sink, std::string request_id);
+
+  void operator()(Response response) const;
+  void problem(const Error& error) const;
+  const std::string& request_id() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace paddock::api

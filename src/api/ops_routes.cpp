@@ -1,0 +1,38 @@
+// Operational routes: liveness, readiness and metrics.
+#include <boost/json/object.hpp>
+
+#include "api/app.hpp"
+#include "metrics/metrics.hpp"
+#include "storage/store.hpp"
+
+namespace paddock::api {
+
+void App::healthz(Request&, Responder respond) {
+  respond(json_response(200, boost::json::object{{"status", "ok"}}));
+}
+
+void App::readyz(Request&, Responder respond) {
+  auto version = services_.store.schema_version();
+  if (!version) {
+    return respond.problem(make_error(Errc::not_ready, "database unreachable: " +
+                                                           version.error().detail));
+  }
+  if (version.value() != services_.store.expected_schema_version()) {
+    return respond.problem(make_error(
+        Errc::not_ready, "database schema is at version " + std::to_string(version.value()) +
+                             ", this build needs " +
+                             std::to_string(services_.store.expected_schema_version())));
+  }
+  respond(json_response(200, boost::json::object{{"status", "ready"},
+                                                 {"schema_version", version.value()}}));
+}
+
+void App::metrics(Request&, Responder respond) {
+  Response r;
+  r.status = 200;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = services_.metrics.render();
+  respond(std::move(r));
+}
+
+}  // namespace paddock::api

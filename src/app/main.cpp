@@ -1,0 +1,143 @@
+// paddock: the command-line entry point. Wires configuration, storage, domain services, the
+// API and the transport together; owns process-level concerns (exit codes, stdout contract).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/app.hpp"
+#include "config/config.hpp"
+#include "core/encoding.hpp"
+#include "core/log.hpp"
+#include "devices/device_service.hpp"
+#include "identity/identity_service.hpp"
+#include "metrics/metrics.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+#include "transport/http_server.hpp"
+
+namespace paddock {
+namespace {
+
+std::string database_path(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "paddock.db").string();
+}
+
+int fail(const std::string& message) {
+  std::cerr << "paddock: " << message << "\n";
+  return 1;
+}
+
+int serve(const std::string& config_file, const config::Overrides& flags) {
+  auto loaded = config::load(config_file, flags);
+  if (!loaded) return fail(loaded.error().detail);
+  const config::Config& cfg = *loaded;
+
+  log::Level level = log::Level::info;
+  if (!log::parse_level(cfg.log_level, level)) return fail("log_level: debug, info, warn or error");
+  log::configure(cfg.log_format == "json" ? log::Format::json : log::Format::text, level);
+  if (!init_crypto()) return fail("libsodium could not be initialized");
+
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec) return fail("cannot create data directory " + cfg.data_dir + ": " + ec.message());
+
+  metrics::Registry metrics(api::route_templates());
+  // Declared before the store so that it is destroyed after it: the store's last completions
+  // post to the server's io_context.
+  std::unique_ptr<transport::HttpServer> server;
+  auto store = storage::sqlite::open_store({database_path(cfg.data_dir), 1024, &metrics.storage});
+  if (!store) return fail(store.error().detail);
+
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  identity::WorkPool hashing_pool(cores);
+  identity::PasswordHasher hasher(*identity::parse_hash_strength(cfg.auth.password_hash),
+                                  hashing_pool);
+  identity::LoginLimiter limiter({cfg.auth.login_max_failures_per_user,
+                                  cfg.auth.login_max_failures_per_address,
+                                  cfg.auth.login_failure_window_seconds});
+  identity::IdentityService identity(**store, hasher, limiter, {cfg.auth.session_ttl_seconds});
+  devices::DeviceService devices(**store);
+  api::App app({**store, identity, devices, metrics});
+
+  server = std::make_unique<transport::HttpServer>(
+      transport::ServerOptions{cfg.listen, cfg.threads, cfg.limits, 10}, app, metrics.http);
+  auto bound = server->bind();
+  if (!bound) return fail(bound.error().detail);
+  // The one line on stdout: tests and scripts read the port from it.
+  std::printf("listening on %s\n", bound->c_str());
+  std::fflush(stdout);
+  log::event(log::Level::info, "serving",
+             {{"address", *bound}, {"data_dir", cfg.data_dir}, {"pid", std::to_string(::getpid())}});
+  server->run();
+  log::event(log::Level::info, "stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace paddock
+
+int main(int argc, char** argv) {
+  using namespace paddock;
+  CLI::App cli{"Paddock: a connected-vehicle information-sharing server"};
+  cli.require_subcommand(1);
+
+  config::Overrides flags;
+  std::string config_file;
+  auto* serve_cmd = cli.add_subcommand("serve", "Run the HTTP server");
+  auto flag = [&](CLI::App* cmd, const char* name, const char* key, const char* help) {
+    cmd->add_option_function<std::string>(
+        name, [&flags, key](const std::string& v) { flags[key] = v; }, help);
+  };
+  serve_cmd->add_option("--config", config_file, "TOML configuration file (env PADDOCK_CONFIG)");
+  flag(serve_cmd, "--listen", "LISTEN", "HOST:PORT to listen on; port 0 picks a free port");
+  flag(serve_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  flag(serve_cmd, "--log-format", "LOG_FORMAT", "text or json");
+  flag(serve_cmd, "--log-level", "LOG_LEVEL", "debug, info, warn or error");
+  flag(serve_cmd, "--threads", "THREADS", "I/O threads; 0 means one per core");
+
+  auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
+  flag(migrate_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  migrate_cmd->add_option("--config", config_file, "TOML configuration file");
+
+  std::string backup_file;
+  auto* backup_cmd = cli.add_subcommand("backup", "Copy the database while the server runs");
+  backup_cmd->add_option("FILE", backup_file, "destination file")->required();
+  flag(backup_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  backup_cmd->add_option("--config", config_file, "TOML configuration file");
+
+  auto* version_cmd = cli.add_subcommand("version", "Print the version");
+  auto* routes_cmd = cli.add_subcommand("routes", "Print every HTTP route, one per line");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (serve_cmd->parsed()) return serve(config_file, flags);
+  if (version_cmd->parsed()) {
+    std::printf("paddock %s\n", PADDOCK_VERSION);
+    return 0;
+  }
+  if (routes_cmd->parsed()) {
+    for (const auto& r : api::route_table()) {
+      std::printf("%s %s\n", std::string(api::method_name(r.method)).c_str(),
+                  std::string(r.path).c_str());
+    }
+    return 0;
+  }
+  auto loaded = config::load(config_file, flags);
+  if (!loaded) return fail(loaded.error().detail);
+  std::string db = database_path(loaded->data_dir);
+  if (migrate_cmd->parsed()) {
+    auto version = storage::sqlite::migrate_database(db);
+    if (!version) return fail(version.error().detail);
+    std::printf("schema version %d\n", *version);
+    return 0;
+  }
+  if (backup_cmd->parsed()) {
+    auto ok = storage::sqlite::backup_database(db, backup_file);
+    if (!ok) return fail(ok.error().detail);
+    std::printf("backup written to %s\n", backup_file.c_str());
+    return 0;
+  }
+  return 0;
+}

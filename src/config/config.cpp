@@ -1,0 +1,157 @@
+#include "config/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace paddock::config {
+namespace {
+
+// One row per setting: its environment/flag key, its TOML path, and how to store a text value.
+struct Setting {
+  const char* key;        // PADDOCK_<key> in the environment
+  const char* toml_path;  // dotted path in the TOML file
+  std::function<bool(Config&, const std::string&)> assign;
+};
+
+bool parse_int(const std::string& text, int& out) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return ec == std::errc() && ptr == end;
+}
+
+
+std::function<bool(Config&, const std::string&)> text(std::string Config::*member) {
+  return [member](Config& c, const std::string& v) {
+    c.*member = v;
+    return true;
+  };
+}
+std::function<bool(Config&, const std::string&)> number(int Config::*member) {
+  return [member](Config& c, const std::string& v) { return parse_int(v, c.*member); };
+}
+std::function<bool(Config&, const std::string&)> limit(int Limits::*member) {
+  return [member](Config& c, const std::string& v) { return parse_int(v, c.limits.*member); };
+}
+std::function<bool(Config&, const std::string&)> byte_limit(std::size_t Limits::*member) {
+  return [member](Config& c, const std::string& v) {
+    int n = 0;
+    if (!parse_int(v, n) || n < 0) return false;
+    c.limits.*member = static_cast<std::size_t>(n);
+    return true;
+  };
+}
+std::function<bool(Config&, const std::string&)> auth(int Auth::*member) {
+  return [member](Config& c, const std::string& v) { return parse_int(v, c.auth.*member); };
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> kSettings = {
+      {"LISTEN", "listen", text(&Config::listen)},
+      {"DATA_DIR", "data_dir", text(&Config::data_dir)},
+      {"LOG_FORMAT", "log_format", text(&Config::log_format)},
+      {"LOG_LEVEL", "log_level", text(&Config::log_level)},
+      {"THREADS", "threads", number(&Config::threads)},
+      {"MAX_BODY_BYTES", "limits.max_body_bytes", byte_limit(&Limits::max_body_bytes)},
+      {"MAX_HEADER_BYTES", "limits.max_header_bytes", byte_limit(&Limits::max_header_bytes)},
+      {"READ_TIMEOUT_SECONDS", "limits.read_timeout_seconds", limit(&Limits::read_timeout_seconds)},
+      {"IDLE_TIMEOUT_SECONDS", "limits.idle_timeout_seconds", limit(&Limits::idle_timeout_seconds)},
+      {"MAX_CONNECTIONS", "limits.max_connections", limit(&Limits::max_connections)},
+      {"SESSION_TTL_SECONDS", "auth.session_ttl_seconds", auth(&Auth::session_ttl_seconds)},
+      {"LOGIN_MAX_FAILURES_PER_USER", "auth.login_max_failures_per_user",
+       auth(&Auth::login_max_failures_per_user)},
+      {"LOGIN_MAX_FAILURES_PER_ADDRESS", "auth.login_max_failures_per_address",
+       auth(&Auth::login_max_failures_per_address)},
+      {"LOGIN_FAILURE_WINDOW_SECONDS", "auth.login_failure_window_seconds",
+       auth(&Auth::login_failure_window_seconds)},
+      {"PASSWORD_HASH", "auth.password_hash",
+       [](Config& c, const std::string& v) {
+         c.auth.password_hash = v;
+         return true;
+       }},
+  };
+  return kSettings;
+}
+
+Error bad_setting(const std::string& where, const std::string& name, const std::string& value) {
+  return make_error(Errc::invalid_field,
+                    "setting " + name + " from " + where + " has an unusable value '" + value + "'",
+                    name);
+}
+
+template <class View>
+std::optional<std::string> toml_value_as_text(const View& node) {
+  if (auto s = node.template value<std::string>()) return *s;
+  if (auto i = node.template value<int64_t>()) return std::to_string(*i);
+  if (auto b = node.template value<bool>()) return *b ? "true" : "false";
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<void> validate(const Config& c) {
+  auto bad = [](const char* field, const std::string& why) {
+    return make_error(Errc::invalid_field, std::string(field) + ": " + why, field);
+  };
+  if (c.log_format != "text" && c.log_format != "json") return bad("log_format", "text or json");
+  if (c.threads < 0 || c.threads > 256) return bad("threads", "0 to 256");
+  if (c.limits.max_body_bytes < 64) return bad("limits.max_body_bytes", "at least 64");
+  if (c.limits.max_header_bytes < 1024) return bad("limits.max_header_bytes", "at least 1024");
+  if (c.limits.read_timeout_seconds < 1) return bad("limits.read_timeout_seconds", "at least 1");
+  if (c.limits.idle_timeout_seconds < 1) return bad("limits.idle_timeout_seconds", "at least 1");
+  if (c.limits.max_connections < 1) return bad("limits.max_connections", "at least 1");
+  if (c.auth.session_ttl_seconds < 1) return bad("auth.session_ttl_seconds", "at least 1");
+  if (c.auth.login_max_failures_per_user < 1 || c.auth.login_max_failures_per_address < 1 ||
+      c.auth.login_failure_window_seconds < 1) {
+    return bad("auth.login_max_failures_per_user", "login limits must be at least 1");
+  }
+  const auto& ph = c.auth.password_hash;
+  if (ph != "interactive" && ph != "moderate" && ph != "min") {
+    return bad("auth.password_hash", "interactive, moderate or min");
+  }
+  if (c.listen.rfind(':') == std::string::npos) return bad("listen", "HOST:PORT");
+  return {};
+}
+
+Result<Config> load(const std::string& config_file, const Overrides& flags) {
+  Config config;
+  std::string file = config_file;
+  if (file.empty()) {
+    if (const char* env = std::getenv("PADDOCK_CONFIG")) file = env;
+  }
+  if (!file.empty()) {
+    toml::table table;
+    try {
+      table = toml::parse_file(file);
+    } catch (const toml::parse_error& e) {
+      return make_error(Errc::invalid_field,
+                        "cannot read config file " + file + ": " + std::string(e.description()),
+                        "config");
+    }
+    for (const auto& s : settings()) {
+      auto node = table.at_path(s.toml_path);
+      if (!node) continue;
+      auto value = toml_value_as_text(node);
+      if (!value || !s.assign(config, *value)) return bad_setting(file, s.toml_path, value.value_or("?"));
+    }
+  }
+  for (const auto& s : settings()) {
+    std::string env_name = std::string("PADDOCK_") + s.key;
+    if (const char* env = std::getenv(env_name.c_str())) {
+      if (!s.assign(config, env)) return bad_setting("the environment", env_name, env);
+    }
+  }
+  for (const auto& s : settings()) {
+    auto it = flags.find(s.key);
+    if (it != flags.end() && !s.assign(config, it->second)) {
+      return bad_setting("the command line", s.toml_path, it->second);
+    }
+  }
+  if (auto ok = validate(config); !ok) return ok.take_error();
+  return config;
+}
+
+}  // namespace paddock::config

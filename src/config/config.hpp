@@ -1,0 +1,51 @@
+#pragma once
+// config: the one struct every limit and setting is read from, and how it is assembled.
+// Precedence, lowest to highest: built-in default < TOML file < PADDOCK_* environment < flags.
+// Depends only on core.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace paddock::config {
+
+struct Limits {
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16 * 1024;
+  int read_timeout_seconds = 15;   // a whole request (head and body) must arrive within this
+  int idle_timeout_seconds = 60;   // a keep-alive connection may sit idle this long
+  int max_connections = 10000;
+};
+
+struct Auth {
+  int session_ttl_seconds = 30 * 24 * 3600;
+  int login_max_failures_per_user = 5;
+  int login_max_failures_per_address = 50;
+  int login_failure_window_seconds = 900;
+  std::string password_hash = "interactive";  // interactive | moderate | min (tests only)
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./var";
+  std::string log_format = "text";  // text | json
+  std::string log_level = "info";
+  int threads = 0;                  // 0: one I/O thread per core
+  Limits limits;
+  Auth auth;
+};
+
+// Settings given on the command line, keyed like the environment variables without the prefix
+// ("LISTEN", "DATA_DIR", ...). Only the ones the user actually passed are present.
+using Overrides = std::map<std::string, std::string>;
+
+// Assembles the configuration. `config_file` may be empty (then PADDOCK_CONFIG is consulted).
+// Returns an invalid_field error naming the setting when a value cannot be used.
+Result<Config> load(const std::string& config_file, const Overrides& flags);
+
+// Checks ranges and enumerations; load() calls it.
+Result<void> validate(const Config& config);
+
+}  // namespace paddock::config

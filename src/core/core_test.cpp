@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/encoding.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/result.hpp"
+
+namespace paddock {
+namespace {
+
+TEST(Base64Url, RoundTripsEveryLength) {
+  ASSERT_TRUE(init_crypto());
+  for (std::size_t n = 0; n < 70; ++n) {
+    Bytes bytes = random_bytes(n);
+    std::string text = base64url_encode(bytes);
+    EXPECT_EQ(text.find('='), std::string::npos);
+    auto back = base64url_decode(text);
+    ASSERT_TRUE(back.has_value()) << n;
+    EXPECT_EQ(*back, bytes);
+  }
+}
+
+TEST(Base64Url, RejectsForeignAlphabetAndPadding) {
+  struct Row { const char* name; const char* text; };
+  for (Row row : {Row{"standard alphabet plus", "ab+c"}, Row{"standard alphabet slash", "ab/c"},
+                  Row{"padding", "YQ=="}, Row{"space", "YW Jj"}, Row{"one char", "Y"}}) {
+    EXPECT_FALSE(base64url_decode(row.text).has_value()) << row.name;
+  }
+}
+
+TEST(Hex, Encodes) {
+  Bytes b{0x00, 0xab, 0xff};
+  EXPECT_EQ(hex_encode(b), "00abff");
+}
+
+TEST(Clock, FormatsRfc3339WithMillis) {
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339(1795456800123), "2026-11-23T18:00:00.123Z");
+}
+
+TEST(Ids, HavePrefixAndAreUnique) {
+  std::string a = new_id("usr"), b = new_id("usr");
+  EXPECT_EQ(a.rfind("usr_", 0), 0u);
+  EXPECT_EQ(a.size(), 20u);
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(looks_like_id(a));
+  EXPECT_FALSE(looks_like_id("../etc"));
+  EXPECT_FALSE(looks_like_id(""));
+}
+
+TEST(Errors, EveryCodeHasAStatusAndName) {
+  for (int i = 0; i <= static_cast<int>(Errc::internal); ++i) {
+    const auto& info = describe(static_cast<Errc>(i));
+    EXPECT_FALSE(info.code.empty());
+    EXPECT_GE(info.http_status, 400);
+    EXPECT_LT(info.http_status, 600);
+  }
+  EXPECT_EQ(describe(Errc::payload_too_large).http_status, 413);
+}
+
+TEST(Result, HoldsValueOrError) {
+  Result<int> good = 5;
+  Result<int> bad = make_error(Errc::not_found, "nope");
+  EXPECT_TRUE(good.ok());
+  EXPECT_EQ(*good, 5);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::not_found);
+  Result<void> fine;
+  EXPECT_TRUE(fine.ok());
+}
+
+}  // namespace
+}  // namespace paddock

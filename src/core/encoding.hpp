@@ -1,0 +1,27 @@
+#pragma once
+// core/encoding: base64url (RFC 4648 §5, no padding), hex, random bytes. Thin, tested wrappers
+// over libsodium so that every module encodes keys, tokens and nonces the same way.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace paddock {
+
+using Bytes = std::vector<std::uint8_t>;
+
+std::string base64url_encode(std::span<const std::uint8_t> bytes);
+// Returns nullopt iff `text` is not unpadded base64url (wrong alphabet, padding, stray bits).
+std::optional<Bytes> base64url_decode(std::string_view text);
+
+std::string hex_encode(std::span<const std::uint8_t> bytes);
+
+// Cryptographically secure random bytes.
+Bytes random_bytes(std::size_t count);
+
+// Initializes libsodium; safe to call many times. Returns false iff it cannot be initialized.
+bool init_crypto();
+
+}  // namespace paddock

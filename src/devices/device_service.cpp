@@ -1,0 +1,128 @@
+#include "devices/device_service.hpp"
+
+#include "core/ids.hpp"
+#include "core/text.hpp"
+#include "devices/proof.hpp"
+
+namespace paddock::devices {
+namespace {
+
+Error device_not_found() { return make_error(Errc::not_found, "no such device"); }
+
+}  // namespace
+
+Result<std::string> check_kind(std::string_view kind) {
+  for (std::string_view known : {"phone", "pc", "car_screen", "kiosk"}) {
+    if (kind == known) return std::string(kind);
+  }
+  return make_error(Errc::invalid_field, "kind must be one of phone, pc, car_screen, kiosk",
+                    "kind");
+}
+
+void DeviceService::register_device(const std::string& user_id, NewDevice device,
+                                    Callback<storage::DeviceRecord> done) {
+  std::size_t name_length = utf8_length(device.name);
+  if (name_length < 1 || name_length > 64 || has_control_characters(device.name)) {
+    return done(make_error(Errc::invalid_field,
+                           "name must be 1 to 64 characters without control characters", "name"));
+  }
+  auto kind = check_kind(device.kind);
+  if (!kind) return done(kind.take_error());
+  if (auto key = parse_public_key(device.public_key); !key) return done(key.take_error());
+
+  storage::DeviceRecord record{new_id("dev"), user_id,        std::move(device.name),
+                               kind.value(),  device.public_key, device.primary,
+                               std::nullopt,  now_millis()};
+  store_.write<storage::DeviceRecord>(
+      [record = std::move(record)](storage::Writes& w) -> Result<storage::DeviceRecord> {
+        if (record.primary) w.clear_primary_devices(record.user_id);
+        w.insert_device(record);
+        return record;
+      },
+      std::move(done));
+}
+
+std::vector<storage::DeviceRecord> DeviceService::list(const std::string& user_id) {
+  return store_.reads().devices_of_user(user_id);
+}
+
+Result<storage::DeviceRecord> DeviceService::owned_device(const std::string& user_id,
+                                                          const std::string& device_id) {
+  if (!looks_like_id(device_id)) return device_not_found();
+  auto device = store_.reads().device_by_id(device_id);
+  // Somebody else's device answers exactly like a missing one: ids leak nothing.
+  if (!device || device->user_id != user_id) return device_not_found();
+  return std::move(*device);
+}
+
+void DeviceService::remove(const std::string& user_id, const std::string& device_id,
+                           Callback<bool> done) {
+  if (!looks_like_id(device_id)) return done(device_not_found());
+  store_.write<bool>(
+      [user_id, device_id](storage::Writes& w) -> Result<bool> {
+        if (!w.delete_device(device_id, user_id)) return device_not_found();
+        return true;
+      },
+      std::move(done));
+}
+
+void DeviceService::issue_challenge(const std::string& user_id, const std::string& device_id,
+                                    Callback<Challenge> done) {
+  auto device = owned_device(user_id, device_id);
+  if (!device) return done(device.take_error());
+  Challenge challenge{new_nonce(), {}, now_millis() + kChallengeTtlSeconds * 1000LL};
+  challenge.signing_input = signing_input(device_id, challenge.nonce);
+  store_.write<Challenge>(
+      [device_id, challenge](storage::Writes& w) -> Result<Challenge> {
+        // The device may have been deleted since the read above.
+        if (!w.device_by_id(device_id)) return device_not_found();
+        w.insert_challenge({device_id, challenge.nonce, challenge.expires_at});
+        return challenge;
+      },
+      std::move(done));
+}
+
+void DeviceService::verify(const std::string& user_id, const std::string& device_id,
+                           const std::string& nonce, const std::string& signature,
+                           Callback<storage::DeviceRecord> done) {
+  auto device = owned_device(user_id, device_id);
+  if (!device) return done(device.take_error());
+  auto sig = parse_signature(signature);
+  if (!sig) return done(sig.take_error());
+  auto key = parse_public_key(device->public_key);
+  if (!key) return done(make_error(Errc::internal, "stored public key is unreadable"));
+  // Check the signature here, on the calling thread, so the single writer only records the
+  // outcome. The nonce is consumed in the write either way, so a wrong guess burns it.
+  bool signature_ok = verify_signature(*key, signing_input(device_id, nonce), *sig);
+
+  enum class Outcome { verified, bad_signature, bad_challenge };
+  store_.write<Outcome>(
+      [device_id, nonce, signature_ok](storage::Writes& w) -> Result<Outcome> {
+        auto challenge = w.take_challenge(device_id, nonce);
+        if (!challenge || challenge->expires_at <= now_millis()) return Outcome::bad_challenge;
+        if (!signature_ok) return Outcome::bad_signature;
+        w.mark_device_verified(device_id, now_millis());
+        return Outcome::verified;
+      },
+      [this, device_id, done = std::move(done)](Result<Outcome> outcome) {
+        if (!outcome) return done(outcome.take_error());
+        switch (outcome.value()) {
+          case Outcome::bad_challenge:
+            return done(make_error(Errc::challenge_invalid,
+                                   "the nonce is unknown, already used or expired; request a new "
+                                   "challenge"));
+          case Outcome::bad_signature:
+            return done(make_error(Errc::signature_invalid,
+                                   "the signature does not verify with the device's public key; "
+                                   "request a new challenge",
+                                   "signature"));
+          case Outcome::verified:
+            break;
+        }
+        auto device = store_.reads().device_by_id(device_id);
+        if (!device) return done(device_not_found());
+        done(std::move(*device));
+      });
+}
+
+}  // namespace paddock::devices

@@ -1,0 +1,53 @@
+#pragma once
+// devices/device_service: a user's terminals (phones, PCs, car screens, kiosks), their Ed25519
+// keys, and proof of key possession by challenge. Depends on core, storage's interface, proof.
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "storage/store.hpp"
+
+namespace paddock::devices {
+
+struct NewDevice {
+  std::string name;
+  std::string kind;        // phone | pc | car_screen | kiosk
+  std::string public_key;  // base64url Ed25519
+  bool primary = false;
+};
+
+struct Challenge {
+  std::string nonce;
+  std::string signing_input;
+  UnixMillis expires_at = 0;
+};
+
+inline constexpr int kChallengeTtlSeconds = 120;
+
+// Returns kind iff it is one of the known kinds; else invalid_field on "kind".
+Result<std::string> check_kind(std::string_view kind);
+
+class DeviceService {
+ public:
+  explicit DeviceService(storage::Store& store) : store_(store) {}
+
+  // Errors: invalid_field (name, kind, public_key). A primary device clears the others' flag.
+  void register_device(const std::string& user_id, NewDevice device,
+                       Callback<storage::DeviceRecord> done);
+  std::vector<storage::DeviceRecord> list(const std::string& user_id);
+  // Error: not_found, also when the device belongs to somebody else.
+  void remove(const std::string& user_id, const std::string& device_id, Callback<bool> done);
+  void issue_challenge(const std::string& user_id, const std::string& device_id,
+                       Callback<Challenge> done);
+  // Consumes the nonce whatever the outcome. Errors: not_found, challenge_invalid,
+  // signature_invalid, invalid_field (signature not decodable).
+  void verify(const std::string& user_id, const std::string& device_id, const std::string& nonce,
+              const std::string& signature, Callback<storage::DeviceRecord> done);
+
+ private:
+  Result<storage::DeviceRecord> owned_device(const std::string& user_id,
+                                             const std::string& device_id);
+  storage::Store& store_;
+};
+
+}  // namespace paddock::devices

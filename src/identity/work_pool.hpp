@@ -1,0 +1,30 @@
+#pragma once
+// identity/work_pool: a few threads for CPU-heavy work (Argon2id) so it never runs on the
+// I/O threads. Tasks run in submission order per thread; the destructor finishes queued tasks.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace paddock::identity {
+
+class WorkPool {
+ public:
+  explicit WorkPool(std::size_t threads);
+  ~WorkPool();
+  WorkPool(const WorkPool&) = delete;
+  WorkPool& operator=(const WorkPool&) = delete;
+
+  void post(std::function<void()> task);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace paddock::identity

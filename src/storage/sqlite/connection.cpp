@@ -1,0 +1,107 @@
+#include "storage/sqlite/connection.hpp"
+
+#include <sqlite3.h>
+
+namespace paddock::storage::sqlite {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc, std::string_view context) {
+  std::string what(context);
+  what += ": ";
+  what += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  throw SqliteError(rc, what);
+}
+
+}  // namespace
+
+bool SqliteError::is_constraint() const { return (code & 0xff) == SQLITE_CONSTRAINT; }
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) fail(db, rc, "prepare");
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  int code = sqlite3_extended_errcode(db_);
+  std::string message = sqlite3_errmsg(db_);
+  sqlite3_reset(stmt_);
+  throw SqliteError(code, "step: " + message);
+}
+
+std::string Statement::text(int col) const {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+
+std::int64_t Statement::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+void Statement::bind_one(int i, std::string_view v) {
+  int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) fail(db_, rc, "bind");
+}
+
+void Statement::bind_one(int i, std::int64_t v) {
+  int rc = sqlite3_bind_int64(stmt_, i, v);
+  if (rc != SQLITE_OK) fail(db_, rc, "bind");
+}
+
+void Statement::bind_one(int i, std::nullopt_t) {
+  int rc = sqlite3_bind_null(stmt_, i);
+  if (rc != SQLITE_OK) fail(db_, rc, "bind");
+}
+
+Connection::Connection(const std::string& path, bool create) {
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw SqliteError(rc, "open " + path + ": " + message);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  // WAL lets readers proceed while the writer commits; FULL makes every commit durable (fsync of
+  // the WAL) before the writer reports success.
+  exec("PRAGMA busy_timeout = 5000");
+  exec("PRAGMA journal_mode = WAL");
+  exec("PRAGMA synchronous = FULL");
+  exec("PRAGMA foreign_keys = ON");
+}
+
+Connection::~Connection() {
+  cache_.clear();
+  sqlite3_close_v2(db_);
+}
+
+void Connection::exec(const char* sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    std::string what = message ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    throw SqliteError(sqlite3_extended_errcode(db_), std::string("exec: ") + what);
+  }
+}
+
+Statement& Connection::cached(const char* sql) {
+  auto& slot = cache_[sql];
+  if (!slot) slot = std::make_unique<Statement>(db_, sql);
+  return *slot;
+}
+
+int Connection::changes() const { return sqlite3_changes(db_); }
+
+}  // namespace paddock::storage::sqlite

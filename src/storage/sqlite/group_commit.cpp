@@ -1,0 +1,106 @@
+#include "storage/sqlite/group_commit.hpp"
+
+#include "core/log.hpp"
+
+#include <chrono>
+#include <vector>
+
+#include "storage/sqlite/queries.hpp"
+
+namespace paddock::storage::sqlite {
+
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> db, GroupCommitOptions options,
+                                     metrics::StorageMetrics* metrics)
+    : db_(std::move(db)), options_(options), metrics_(metrics) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+GroupCommitWriter::~GroupCommitWriter() { stop(); }
+
+void GroupCommitWriter::submit(WriteJob job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      if (queue_.size() == 1) wake_.notify_one();
+      return;
+    }
+  }
+  job.finish(false);
+}
+
+void GroupCommitWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void GroupCommitWriter::loop() {
+  using Clock = std::chrono::steady_clock;
+  auto next_purge = Clock::now();
+  std::deque<WriteJob> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_until(lock, next_purge, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      // Take everything queued (bounded): the jobs that arrived while the last commit's fsync ran
+      // share the next one.
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    if (Clock::now() >= next_purge) {
+      next_purge = Clock::now() + std::chrono::seconds(options_.purge_interval_seconds);
+      batch.push_back(WriteJob{[](Writes& w) {
+                                 w.purge_expired(now_millis());
+                                 return true;
+                               },
+                               [](bool) {}});
+    }
+    if (!batch.empty()) run_batch(batch);
+    batch.clear();
+  }
+}
+
+void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
+  Queries queries(*db_);
+  std::vector<char> job_failed(batch.size(), 0);
+  bool committed = false;
+  try {
+    db_->exec("BEGIN IMMEDIATE");
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      db_->cached("SAVEPOINT job").bind().run();
+      bool keep = false;
+      try {
+        keep = batch[i].run(queries);
+      } catch (const SqliteError& e) {
+        log::event(log::Level::error, "storage: write job failed", {{"error", e.what()}});
+        job_failed[i] = 1;
+      }
+      if (!keep) db_->cached("ROLLBACK TO job").bind().run();
+      db_->cached("RELEASE job").bind().run();
+    }
+    db_->exec("COMMIT");
+    committed = true;
+  } catch (const SqliteError& e) {
+    log::event(log::Level::error, "storage: group commit failed",
+               {{"jobs", std::to_string(batch.size())}, {"error", e.what()}});
+    try {
+      db_->exec("ROLLBACK");
+    } catch (const SqliteError&) {
+      // The transaction may already be gone (SQLite rolls back on some errors by itself).
+    }
+  }
+  if (metrics_) metrics_->commit(batch.size(), committed);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].finish(committed && !job_failed[i]);
+  }
+}
+
+}  // namespace paddock::storage::sqlite

@@ -1,0 +1,46 @@
+#pragma once
+// storage/sqlite/group_commit: the single writer thread. It drains every queued WriteJob into one
+// transaction (one savepoint per job), commits once, and only then calls each job's finish.
+// Many concurrent requests thus share one fsync, which is what makes durable writes cheap.
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "metrics/metrics.hpp"
+#include "storage/sqlite/connection.hpp"
+#include "storage/store.hpp"
+
+namespace paddock::storage::sqlite {
+
+struct GroupCommitOptions {
+  std::size_t max_batch = 1024;        // jobs per transaction at most
+  int purge_interval_seconds = 300;    // how often expired sessions/challenges are removed
+};
+
+class GroupCommitWriter {
+ public:
+  GroupCommitWriter(std::unique_ptr<Connection> db, GroupCommitOptions options,
+                    metrics::StorageMetrics* metrics);
+  ~GroupCommitWriter();  // drains the queue, then stops
+
+  void submit(WriteJob job);
+  // Finishes every queued job and joins the thread. Jobs submitted afterwards fail at once.
+  void stop();
+
+ private:
+  void loop();
+  void run_batch(std::deque<WriteJob>& batch);
+
+  std::unique_ptr<Connection> db_;
+  GroupCommitOptions options_;
+  metrics::StorageMetrics* metrics_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<WriteJob> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace paddock::storage::sqlite

@@ -1,0 +1,87 @@
+#include "storage/sqlite/migrations.hpp"
+
+#include <array>
+#include <string>
+
+namespace paddock::storage::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+constexpr std::array kMigrations = {
+    Migration{1, R"sql(
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,
+  username      TEXT NOT NULL UNIQUE,
+  display_name  TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+CREATE TABLE devices (
+  id          TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name        TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  public_key  TEXT NOT NULL,
+  is_primary  INTEGER NOT NULL DEFAULT 0,
+  verified_at INTEGER,
+  created_at  INTEGER NOT NULL
+);
+CREATE INDEX devices_by_user ON devices(user_id, created_at);
+CREATE TABLE device_challenges (
+  device_id  TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+  nonce      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, nonce)
+);
+CREATE INDEX device_challenges_by_expiry ON device_challenges(expires_at);
+)sql"},
+};
+
+}  // namespace
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+int current_schema_version(Connection& db) {
+  auto& stmt = db.cached("PRAGMA user_version");
+  stmt.bind();
+  int version = stmt.step() ? static_cast<int>(stmt.integer(0)) : 0;
+  stmt.reset();
+  return version;
+}
+
+int migrate(Connection& db) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    int version = current_schema_version(db);
+    if (version > latest_schema_version()) {
+      throw SqliteError(0, "database schema version " + std::to_string(version) +
+                               " is newer than this build (" +
+                               std::to_string(latest_schema_version()) + ")");
+    }
+    for (const auto& m : kMigrations) {
+      if (m.version <= version) continue;
+      db.exec(m.sql);
+      db.exec(("PRAGMA user_version = " + std::to_string(m.version)).c_str());
+      version = m.version;
+    }
+    db.exec("COMMIT");
+    return version;
+  } catch (...) {
+    db.exec("ROLLBACK");
+    throw;
+  }
+}
+
+}  // namespace paddock::storage::sqlite

@@ -1,0 +1,18 @@
+#pragma once
+// storage/sqlite/migrations: the schema, as an ordered list of versioned steps. The applied
+// version lives in PRAGMA user_version and moves forward only, in the same transaction as the
+// step it records.
+#include "storage/sqlite/connection.hpp"
+
+namespace paddock::storage::sqlite {
+
+// The newest schema version this build knows.
+int latest_schema_version();
+
+// Applies every step newer than the database's version. Returns the resulting version.
+// Throws SqliteError; refuses (throws) a database newer than this build.
+int migrate(Connection& db);
+
+int current_schema_version(Connection& db);
+
+}  // namespace paddock::storage::sqlite

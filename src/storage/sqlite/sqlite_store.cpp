@@ -1,0 +1,124 @@
+#include "storage/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "storage/sqlite/group_commit.hpp"
+#include "storage/sqlite/migrations.hpp"
+#include "storage/sqlite/queries.hpp"
+
+namespace paddock::storage::sqlite {
+namespace {
+
+Error unavailable(const std::string& detail) {
+  return make_error(Errc::storage_unavailable, detail);
+}
+
+// One read connection per thread per store. Keyed by a never-reused store serial, so a
+// thread never picks up a connection left behind by a destroyed store.
+struct ThreadReader {
+  std::unique_ptr<Connection> db;
+  std::unique_ptr<Queries> queries;
+};
+std::atomic<std::uint64_t> next_store_serial{1};
+thread_local std::unordered_map<std::uint64_t, ThreadReader> thread_readers;
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const SqliteStoreOptions& options)
+      : path_(options.path),
+        writer_(std::make_unique<Connection>(options.path, true),
+                GroupCommitOptions{options.max_batch, 300}, options.metrics) {}
+
+  ~SqliteStore() override { writer_.stop(); }
+
+  Reads& reads() override {
+    auto& reader = thread_readers[serial_];
+    if (!reader.queries) {
+      reader.db = std::make_unique<Connection>(path_, false);
+      reader.db->exec("PRAGMA query_only = ON");
+      reader.queries = std::make_unique<Queries>(*reader.db);
+    }
+    return *reader.queries;
+  }
+
+  void submit(WriteJob job) override { writer_.submit(std::move(job)); }
+
+  int expected_schema_version() const override { return latest_schema_version(); }
+
+  Result<int> schema_version() override {
+    try {
+      reads();  // opens this thread's connection on first use
+      return current_schema_version(*thread_readers[serial_].db);
+    } catch (const SqliteError& e) {
+      return unavailable(e.what());
+    }
+  }
+
+ private:
+  const std::uint64_t serial_ = next_store_serial.fetch_add(1);
+  std::string path_;
+  GroupCommitWriter writer_;
+};
+
+}  // namespace
+
+Result<int> migrate_database(const std::string& path) {
+  try {
+    std::error_code ec;
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    Connection db(path, true);
+    return migrate(db);
+  } catch (const SqliteError& e) {
+    return unavailable(e.what());
+  }
+}
+
+Result<std::unique_ptr<Store>> open_store(const SqliteStoreOptions& options) {
+  auto version = migrate_database(options.path);
+  if (!version) return version.take_error();
+  try {
+    return std::unique_ptr<Store>(std::make_unique<SqliteStore>(options));
+  } catch (const SqliteError& e) {
+    return unavailable(e.what());
+  }
+}
+
+Result<void> backup_database(const std::string& path, const std::string& destination) {
+  try {
+    if (!std::filesystem::exists(path)) return unavailable("no database at " + path);
+    Connection source(path, false);
+    sqlite3* target = nullptr;
+    if (sqlite3_open(destination.c_str(), &target) != SQLITE_OK) {
+      std::string message = sqlite3_errmsg(target);
+      sqlite3_close(target);
+      return unavailable("cannot create " + destination + ": " + message);
+    }
+    sqlite3_backup* backup = sqlite3_backup_init(target, "main", source.raw(), "main");
+    if (!backup) {
+      std::string message = sqlite3_errmsg(target);
+      sqlite3_close(target);
+      return unavailable("backup failed: " + message);
+    }
+    int rc;
+    do {
+      // Copy in steps so that a busy writer only delays the backup, never the other way around.
+      rc = sqlite3_backup_step(backup, 256);
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(10);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    sqlite3_backup_finish(backup);
+    std::string message = sqlite3_errmsg(target);
+    sqlite3_close(target);
+    if (rc != SQLITE_DONE) return unavailable("backup failed: " + message);
+    return {};
+  } catch (const SqliteError& e) {
+    return unavailable(e.what());
+  }
+}
+
+}  // namespace paddock::storage::sqlite

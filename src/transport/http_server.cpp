@@ -1,0 +1,372 @@
+#include "transport/http_server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "api/app.hpp"
+#include "api/problem.hpp"
+#include "core/log.hpp"
+#include "metrics/metrics.hpp"
+#include "transport/pch.hpp"
+
+namespace paddock::transport {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+// Request ids only need to be unique enough to find a request in the logs, not secret.
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t v = rng();
+  std::string id = "req_";
+  for (int i = 0; i < 16; ++i, v >>= 4) id += kHex[v & 0xF];
+  return id;
+}
+
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::size_t method_index(api::Method m) { return static_cast<std::size_t>(m); }
+
+// Suspends the calling coroutine until the App answers, on whatever thread it answers from,
+// and resumes it on the connection's own executor.
+template <class Token>
+auto async_dispatch(api::App& app, api::Request& request, std::size_t& route, Token&& token) {
+  return asio::async_initiate<Token, void(api::Response)>(
+      [&app, &request, &route](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        auto executor = asio::get_associated_executor(*shared);
+        api::Responder respond(
+            [shared, executor](api::Response response) {
+              asio::post(executor, [shared, response = std::move(response)]() mutable {
+                (*shared)(std::move(response));
+              });
+            },
+            request.request_id);
+        route = app.dispatch(request, std::move(respond));
+      },
+      token);
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  // What shutdown needs to know about a connection: whether it is between requests.
+  struct Connection {
+    asio::any_io_executor executor;
+    beast::tcp_stream* stream = nullptr;
+    bool idle = true;
+  };
+
+  Impl(ServerOptions opts, api::App& app_ref, metrics::HttpMetrics& m)
+      : options(std::move(opts)),
+        app(app_ref),
+        metrics(m),
+        acceptor(io),
+        signals(io, SIGINT, SIGTERM),
+        grace_timer(io) {}
+
+  ServerOptions options;
+  api::App& app;
+  metrics::HttpMetrics& metrics;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer grace_timer;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> open_connections{0};
+  std::mutex connections_mutex;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
+  std::uint64_t next_connection_id = 0;  // guarded by connections_mutex
+
+  awaitable<void> accept_loop();
+  awaitable<void> serve(tcp::socket socket);
+  awaitable<void> refuse(tcp::socket socket);
+  awaitable<bool> write_problem(beast::tcp_stream& stream, const Error& error, unsigned version);
+  void begin_shutdown();
+  void connection_closed();
+};
+
+awaitable<void> HttpServer::Impl::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) co_return;
+      // Out of file descriptors and similar: log, back off briefly, keep serving.
+      log::event(log::Level::warn, "accept failed", {{"error", ec.message()}});
+      asio::steady_timer pause(io, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    auto executor = socket.get_executor();
+    if (open_connections.load() >= options.limits.max_connections) {
+      asio::co_spawn(executor, refuse(std::move(socket)), asio::detached);
+    } else {
+      asio::co_spawn(executor, serve(std::move(socket)), asio::detached);
+    }
+  }
+}
+
+awaitable<bool> HttpServer::Impl::write_problem(beast::tcp_stream& stream, const Error& error,
+                                                unsigned version) {
+  std::string request_id = new_request_id();
+  api::Response problem = api::problem_response(error, request_id);
+  http::response<http::string_body> res{static_cast<http::status>(problem.status), version};
+  res.set(http::field::content_type, problem.content_type);
+  res.set("X-Request-Id", request_id);
+  for (auto& [name, value] : problem.headers) res.set(name, value);
+  res.keep_alive(false);
+  res.body() = std::move(problem.body);
+  res.prepare_payload();
+  stream.expires_after(std::chrono::seconds(2));
+  auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+  metrics.observe(SIZE_MAX, method_index(api::Method::other), problem.status, 0);
+  log::event(log::Level::info, "request rejected",
+             {{"request_id", request_id}, {"code", describe(error.code).code}});
+  co_return !ec;
+}
+
+awaitable<void> HttpServer::Impl::refuse(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  co_await write_problem(stream,
+                         make_error(Errc::too_many_connections,
+                                    "the server is at its connection limit; retry shortly"),
+                         11);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
+  open_connections.fetch_add(1);
+  metrics.open_connections().add(1);
+  auto self = std::make_shared<Connection>();
+  self->executor = socket.get_executor();
+  std::uint64_t id;
+  {
+    std::lock_guard lock(connections_mutex);
+    id = next_connection_id++;
+    connections.emplace(id, self);
+  }
+
+  beast::error_code ignored;
+  std::string remote_address;
+  if (auto ep = socket.remote_endpoint(ignored); !ignored) remote_address = ep.address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  self->stream = &stream;
+  beast::flat_buffer buffer;
+  const auto& limits = options.limits;
+
+  for (;;) {
+    // Between requests: wait for the first byte under the idle timeout. Shutdown cancels this
+    // wait (and only this one), so idle keep-alive connections close at once.
+    if (buffer.size() == 0) {
+      self->idle = true;
+      if (stopping) break;
+      stream.expires_after(std::chrono::seconds(limits.idle_timeout_seconds));
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
+      self->idle = false;
+      if (ec) break;  // closed, idle too long, or shutting down: nothing to answer
+      buffer.commit(n);
+    }
+    self->idle = false;
+
+    // The whole request must now arrive within the read timeout (slow-loris defence).
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    stream.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+    auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kTuple);
+    if (read_ec) {
+      if (read_ec == http::error::end_of_stream || read_ec == asio::error::eof ||
+          read_ec == asio::error::connection_reset || read_ec == asio::error::operation_aborted) {
+        break;
+      }
+      Error error;
+      if (read_ec == http::error::body_limit) {
+        error = make_error(Errc::payload_too_large,
+                           "the body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+      } else if (read_ec == http::error::header_limit) {
+        error = make_error(Errc::header_too_large, "the request head exceeds " +
+                                                       std::to_string(limits.max_header_bytes) +
+                                                       " bytes");
+      } else if (read_ec == beast::error::timeout) {
+        error = make_error(Errc::request_timeout,
+                           "the request did not arrive within " +
+                               std::to_string(limits.read_timeout_seconds) + " s");
+      } else {
+        error = make_error(Errc::malformed_request, "malformed HTTP: " + read_ec.message());
+      }
+      co_await write_problem(stream, error, 11);
+      break;
+    }
+
+    auto& req = parser.get();
+    auto started = std::chrono::steady_clock::now();
+    api::Request request;
+    request.method = api::parse_method(req.method_string());
+    std::string_view target = req.target();
+    auto query_at = target.find('?');
+    request.path = std::string(target.substr(0, query_at));
+    if (query_at != std::string_view::npos) request.query = std::string(target.substr(query_at + 1));
+    request.authorization = std::string(req[http::field::authorization]);
+    request.content_type = std::string(req[http::field::content_type]);
+    std::string_view client_id = req["X-Request-Id"];
+    request.request_id = acceptable_request_id(client_id) ? std::string(client_id) : new_request_id();
+    request.remote_address = remote_address;
+    request.body = std::move(req.body());
+
+    metrics.in_flight_requests().add(1);
+    std::size_t route = 0;
+    api::Response response = co_await async_dispatch(app, request, route, use_awaitable);
+    metrics.in_flight_requests().add(-1);
+
+    http::response<http::string_body> res{static_cast<http::status>(response.status),
+                                          req.version()};
+    if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
+    res.set("X-Request-Id", request.request_id);
+    for (auto& [name, value] : response.headers) res.set(name, value);
+    const bool keep_alive = req.keep_alive() && !stopping;
+    res.keep_alive(keep_alive);
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+
+    stream.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+    auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics.observe(route, method_index(request.method), response.status, seconds);
+    if (log::enabled(log::Level::debug) || response.status >= 500) {
+      std::string status = std::to_string(response.status);
+      std::string micros = std::to_string(static_cast<long>(seconds * 1e6));
+      log::event(response.status >= 500 ? log::Level::error : log::Level::debug, "request",
+                 {{"request_id", request.request_id},
+                  {"method", api::method_name(request.method)},
+                  {"path", request.path},
+                  {"status", status},
+                  {"duration_us", micros},
+                  {"remote", remote_address}});
+    }
+    if (write_ec || !keep_alive) break;
+  }
+
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+  self->stream = nullptr;
+  {
+    std::lock_guard lock(connections_mutex);
+    connections.erase(id);
+  }
+  metrics.open_connections().add(-1);
+  open_connections.fetch_sub(1);
+  connection_closed();
+}
+
+void HttpServer::Impl::connection_closed() {
+  if (stopping && open_connections.load() == 0) {
+    asio::post(io, [this] { grace_timer.cancel(); });
+  }
+}
+
+void HttpServer::Impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  log::event(log::Level::info, "shutting down",
+             {{"open_connections", std::to_string(open_connections.load())}});
+  asio::post(io, [this] {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    std::vector<std::shared_ptr<Connection>> open;
+    {
+      std::lock_guard lock(connections_mutex);
+      for (auto& [id, c] : connections) open.push_back(c);
+    }
+    for (auto& c : open) {
+      // Runs on the connection's strand, so `idle` and `stream` are read where they are written.
+      asio::post(c->executor, [c] {
+        if (c->idle && c->stream) c->stream->cancel();
+      });
+    }
+    grace_timer.expires_after(std::chrono::seconds(options.shutdown_grace_seconds));
+    grace_timer.async_wait([this](beast::error_code ec) {
+      if (!ec) {
+        log::event(log::Level::warn, "grace period over; closing remaining connections",
+                   {{"open_connections", std::to_string(open_connections.load())}});
+      }
+      io.stop();
+    });
+    if (open_connections.load() == 0) grace_timer.cancel();
+  });
+}
+
+HttpServer::HttpServer(ServerOptions options, api::App& app, metrics::HttpMetrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), app, metrics)) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<std::string> HttpServer::bind() {
+  const std::string& listen = impl_->options.listen;
+  auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string port = listen.substr(colon + 1);
+  beast::error_code ec;
+  tcp::resolver resolver(impl_->io);
+  auto results = resolver.resolve(host, port, tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return make_error(Errc::invalid_field, "cannot resolve listen address " + listen + ": " +
+                                               ec.message(), "listen");
+  }
+  tcp::endpoint endpoint = results.begin()->endpoint();
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(Errc::invalid_field, "cannot listen on " + listen + ": " + ec.message(),
+                      "listen");
+  }
+  auto bound = acceptor.local_endpoint();
+  std::string address = bound.address().to_string();
+  if (bound.address().is_v6()) address = "[" + address + "]";
+  return address + ":" + std::to_string(bound.port());
+}
+
+void HttpServer::run() {
+  auto& impl = *impl_;
+  impl.signals.async_wait([&impl](beast::error_code ec, int) {
+    if (!ec) impl.begin_shutdown();
+  });
+  asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
+
+  int threads = impl.options.threads > 0 ? impl.options.threads
+                                         : static_cast<int>(std::thread::hardware_concurrency());
+  std::vector<std::thread> workers;
+  for (int i = 1; i < std::max(threads, 1); ++i) workers.emplace_back([&impl] { impl.io.run(); });
+  impl.io.run();
+  for (auto& t : workers) t.join();
+}
+
+void HttpServer::stop() { impl_->begin_shutdown(); }
+
+}  // namespace paddock::transport

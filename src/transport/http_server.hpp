@@ -1,0 +1,46 @@
+#pragma once
+// transport/http_server: HTTP/1.1 keep-alive over Boost.Beast with Asio C++20 coroutines, one
+// I/O thread per core. Owns sockets, timeouts, size limits, connection counting, graceful
+// shutdown and access logging; hands each complete request to api::App. This header is free
+// of Boost so that main.cpp compiles quickly.
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/result.hpp"
+
+namespace paddock::api { class App; }
+namespace paddock::metrics { class HttpMetrics; }
+
+namespace paddock::transport {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+  int threads = 0;                         // 0: one per core
+  config::Limits limits;
+  int shutdown_grace_seconds = 10;
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, api::App& app, metrics::HttpMetrics& metrics);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens. Returns the bound address as "HOST:PORT".
+  Result<std::string> bind();
+
+  // Serves until SIGTERM or SIGINT (or stop()), then stops accepting, lets in-flight requests
+  // finish, closes idle connections and returns once all are closed or the grace period ends.
+  void run();
+
+  // Begins the same graceful shutdown from any thread.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace paddock::transport
