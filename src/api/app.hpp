@@ -14,6 +14,8 @@
 #include "identity/identity_service.hpp"
 
 namespace paddock::devices { class DeviceService; }
+namespace paddock::sharing { class SharingService; }
+namespace paddock::feed { class Hub; }
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -22,6 +24,8 @@ struct Services {
   storage::Store& store;
   identity::IdentityService& identity;
   devices::DeviceService& devices;
+  sharing::SharingService& sharing;
+  feed::Hub& hub;
   metrics::Registry& metrics;
 };
 
@@ -58,6 +62,30 @@ class App {
   void delete_device(Request&, Responder);
   void create_device_challenge(Request&, Responder);
   void verify_device(Request&, Responder);
+  void find_user(Request&, Responder);
+  void create_vehicle(Request&, Responder);
+  void list_vehicles(Request&, Responder);
+  void get_vehicle(Request&, Responder);
+  void update_vehicle(Request&, Responder);
+  void delete_vehicle(Request&, Responder);
+  void transfer_vehicle(Request&, Responder);
+  void put_authorized_user(Request&, Responder);
+  void delete_authorized_user(Request&, Responder);
+  void create_message(Request&, Responder);
+  void list_messages(Request&, Responder);
+  void update_message(Request&, Responder);
+  void delete_message(Request&, Responder);
+  void list_followers(Request&, Responder);
+  void moderate_follower(Request&, Responder);
+  void remove_follower(Request&, Responder);
+  void create_follow_request(Request&, Responder);
+  void create_follow(Request&, Responder);
+  void list_follows(Request&, Responder);
+  void update_follow(Request&, Responder);
+  void delete_follow(Request&, Responder);
+  void get_feed(Request&, Responder);
+  void open_websocket_stream(Request&, Responder);
+  void open_event_source(Request&, Responder);
 
  private:
   // Answers 401 and returns nullopt unless the request carries a live session token.

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/result.hpp"
+#include "feed/event_stream.hpp"
 
 namespace paddock::api {
 
@@ -25,7 +27,19 @@ struct Request {
   std::string request_id;
   std::string remote_address;
   std::string body;
+  std::string last_event_id;       // SSE resume header
+  bool websocket_upgrade = false;  // a valid WebSocket upgrade request
   std::vector<std::string> params;  // path template parameters, filled by the router
+};
+
+// Asks the transport to turn the connection into an event stream instead of answering once.
+struct StreamUpgrade {
+  enum class Kind { websocket, server_sent_events };
+  Kind kind = Kind::websocket;
+  std::shared_ptr<feed::EventStream> stream;  // null: a WebSocket that authenticates in-band
+  // For in-band authentication: given the first text frame, the stream or the reason to close.
+  std::function<Result<std::shared_ptr<feed::EventStream>>(std::string_view first_frame)>
+      authenticate;
 };
 
 struct Response {
@@ -33,6 +47,7 @@ struct Response {
   std::string content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<StreamUpgrade> upgrade;  // set only by the stream routes
 };
 
 // Completes a request exactly once. Copies share one completion; the first call wins, and if

@@ -12,8 +12,10 @@
 #include "core/encoding.hpp"
 #include "core/log.hpp"
 #include "devices/device_service.hpp"
+#include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
 #include "metrics/metrics.hpp"
+#include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "transport/http_server.hpp"
 
@@ -59,7 +61,10 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
                                   cfg.auth.login_failure_window_seconds});
   identity::IdentityService identity(**store, hasher, limiter, {cfg.auth.session_ttl_seconds});
   devices::DeviceService devices(**store);
-  api::App app({**store, identity, devices, metrics});
+  feed::Hub hub(**store);
+  hub.load();
+  sharing::SharingService sharing(**store, hub);
+  api::App app({**store, identity, devices, sharing, hub, metrics});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{cfg.listen, cfg.threads, cfg.limits, 10}, app, metrics.http);

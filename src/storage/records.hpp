@@ -40,3 +40,71 @@ struct ChallengeRecord {
 };
 
 }  // namespace paddock::storage
+
+namespace paddock::storage {
+
+struct VehicleRecord {
+  std::string id;
+  std::string owner_id;
+  std::optional<std::string> vin;           // normalized
+  std::optional<std::string> plate_number;  // normalized
+  std::optional<std::string> plate_region;  // normalized ISO 3166
+  std::optional<std::string> plate_key;     // "<REGION>:<NUMBER>", the lookup key
+  std::string nickname;
+  std::string visibility;  // sharing::VisibilityPolicy::encode()
+  bool requires_approval = false;
+  std::int64_t last_message_seq = 0;
+  UnixMillis created_at = 0;
+};
+
+struct MemberRecord {  // an authorized user of a vehicle
+  std::string vehicle_id;
+  std::string user_id;
+  UnixMillis added_at = 0;
+};
+
+struct MessageRecord {
+  std::string id;
+  std::string vehicle_id;
+  std::int64_t seq = 0;  // per vehicle, from 1
+  int type = 0;          // sharing::MessageType
+  std::string text;
+  std::string attributes;  // JSON object text
+  std::string author_id;
+  UnixMillis created_at = 0;
+  std::optional<UnixMillis> updated_at;
+};
+
+struct FollowRecord {
+  std::string id;
+  std::string vehicle_id;
+  std::string follower_id;
+  std::string status;  // pending | active | blocked
+  unsigned types = 0;  // bit set of sharing::MessageType the follower selected
+  bool approved = false;
+  bool muted = false;
+  UnixMillis created_at = 0;
+};
+
+struct ConfirmationRecord {
+  std::string token_hash;
+  std::string user_id;
+  std::string vehicle_id;
+  unsigned types = 0;
+  UnixMillis expires_at = 0;
+};
+
+// One entry of the feed log. Vehicle events (target_user empty) reach that vehicle's
+// followers; personal events reach target_user only.
+struct EventRecord {
+  std::int64_t seq = 0;  // global, increasing; the feed cursor
+  std::string vehicle_id;
+  std::optional<std::string> target_user;
+  std::string type;                  // message.created, follow.approved, ...
+  std::optional<int> message_type;   // for message events
+  std::optional<std::string> message_id;
+  std::string payload;               // JSON of the message or follow
+  UnixMillis created_at = 0;
+};
+
+}  // namespace paddock::storage

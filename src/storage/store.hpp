@@ -28,6 +28,35 @@ class Reads {
   virtual std::optional<DeviceRecord> device_by_id(std::string_view id) = 0;
   virtual std::optional<ChallengeRecord> challenge(std::string_view device_id,
                                                    std::string_view nonce) = 0;
+
+  // Vehicle sharing.
+  virtual std::optional<VehicleRecord> vehicle_by_id(std::string_view id) = 0;
+  virtual std::optional<VehicleRecord> vehicle_by_vin(std::string_view vin) = 0;
+  virtual std::optional<VehicleRecord> vehicle_by_plate_key(std::string_view plate_key) = 0;
+  // Vehicles the user owns or is an authorized user of, oldest first.
+  virtual std::vector<VehicleRecord> vehicles_of_member(std::string_view user_id) = 0;
+  virtual std::vector<MemberRecord> members_of(std::string_view vehicle_id) = 0;
+  virtual bool is_member(std::string_view vehicle_id, std::string_view user_id) = 0;
+  virtual std::optional<MessageRecord> message_by_id(std::string_view id) = 0;
+  // Messages with seq > after whose type bit is in `types`, by seq, at most `limit`.
+  virtual std::vector<MessageRecord> messages_page(std::string_view vehicle_id, std::int64_t after,
+                                                   unsigned types, int limit) = 0;
+  virtual std::optional<FollowRecord> follow_by_id(std::string_view id) = 0;
+  virtual std::optional<FollowRecord> follow_of(std::string_view vehicle_id,
+                                                std::string_view follower_id) = 0;
+  virtual std::vector<FollowRecord> follows_of_user(std::string_view follower_id) = 0;
+  virtual std::vector<FollowRecord> followers_of(std::string_view vehicle_id) = 0;
+  // Pending and active follows of every vehicle (to rebuild the live index at start).
+  virtual std::vector<FollowRecord> all_live_follows() = 0;
+  virtual int count_active_followers(std::string_view vehicle_id) = 0;
+  // Vehicle events with seq > after whose message type bit is in `types`, by seq, at most
+  // limit. Filtering here, not after, is what keeps a merged feed page free of gaps.
+  virtual std::vector<EventRecord> vehicle_events_after(std::string_view vehicle_id,
+                                                        std::int64_t after, unsigned types,
+                                                        int limit) = 0;
+  virtual std::vector<EventRecord> personal_events_after(std::string_view user_id,
+                                                         std::int64_t after, int limit) = 0;
+  virtual std::int64_t last_event_seq() = 0;
 };
 
 // Available only inside a write job. Reads through it see the batch's uncommitted writes.
@@ -48,7 +77,31 @@ class Writes : public Reads {
   // Removes and returns the challenge, if present (expired or not).
   virtual std::optional<ChallengeRecord> take_challenge(std::string_view device_id,
                                                         std::string_view nonce) = 0;
-  // Removes sessions and challenges that expired before `now`; returns how many.
+  // Vehicle sharing. insert_vehicle returns identification_taken iff the VIN or plate is
+  // already registered.
+  virtual Result<void> insert_vehicle(const VehicleRecord& vehicle) = 0;
+  virtual void update_vehicle(const VehicleRecord& vehicle) = 0;
+  // Removes the vehicle with its messages, members, follows, confirmations and vehicle events.
+  virtual void delete_vehicle(std::string_view vehicle_id) = 0;
+  virtual void put_member(const MemberRecord& member) = 0;
+  virtual bool delete_member(std::string_view vehicle_id, std::string_view user_id) = 0;
+  // Increments and returns the vehicle's message sequence.
+  virtual std::int64_t next_message_seq(std::string_view vehicle_id) = 0;
+  virtual void insert_message(const MessageRecord& message) = 0;
+  virtual void update_message(const MessageRecord& message) = 0;
+  virtual void delete_message(std::string_view message_id) = 0;
+  virtual void insert_follow(const FollowRecord& follow) = 0;
+  virtual void update_follow(const FollowRecord& follow) = 0;
+  virtual void delete_follow(std::string_view follow_id) = 0;
+  virtual void insert_confirmation(const ConfirmationRecord& confirmation) = 0;
+  // Removes and returns it, if present (expired or not).
+  virtual std::optional<ConfirmationRecord> take_confirmation(std::string_view token_hash) = 0;
+  // Appends to the feed log; returns the event's seq.
+  virtual std::int64_t append_event(const EventRecord& event) = 0;
+  // Drops the feed entries of a message (its data must not outlive it).
+  virtual void delete_message_events(std::string_view message_id) = 0;
+
+  // Removes sessions, challenges and confirmations that expired before `now`; returns how many.
   virtual std::size_t purge_expired(UnixMillis now) = 0;
 };
 

@@ -12,6 +12,9 @@
 #include "core/log.hpp"
 #include "metrics/metrics.hpp"
 #include "transport/pch.hpp"
+#include "transport/stream_session.hpp"
+
+#include <boost/beast/websocket/rfc6455.hpp>
 
 namespace paddock::transport {
 namespace {
@@ -69,11 +72,13 @@ auto async_dispatch(api::App& app, api::Request& request, std::size_t& route, To
 }  // namespace
 
 struct HttpServer::Impl {
-  // What shutdown needs to know about a connection: whether it is between requests.
+  // What shutdown needs to know about a connection. Touched only on its strand.
+  enum class Phase { idle, reading, handling, streaming };
   struct Connection {
     asio::any_io_executor executor;
     beast::tcp_stream* stream = nullptr;
-    bool idle = true;
+    Phase phase = Phase::idle;
+    detail::ShutdownHook on_shutdown;
   };
 
   Impl(ServerOptions opts, api::App& app_ref, metrics::HttpMetrics& m)
@@ -165,6 +170,17 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     id = next_connection_id++;
     connections.emplace(id, self);
   }
+  auto forget = [this, id, self] {
+    self->stream = nullptr;
+    self->on_shutdown = nullptr;
+    {
+      std::lock_guard lock(connections_mutex);
+      connections.erase(id);
+    }
+    metrics.open_connections().add(-1);
+    open_connections.fetch_sub(1);
+    connection_closed();
+  };
 
   beast::error_code ignored;
   std::string remote_address;
@@ -173,50 +189,68 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
   self->stream = &stream;
   beast::flat_buffer buffer;
   const auto& limits = options.limits;
+  asio::steady_timer deadline(stream.get_executor());
 
   for (;;) {
     // Between requests: wait for the first byte under the idle timeout. Shutdown cancels this
-    // wait (and only this one), so idle keep-alive connections close at once.
+    // wait, so idle keep-alive connections close at once.
     if (buffer.size() == 0) {
-      self->idle = true;
+      self->phase = Phase::idle;
       if (stopping) break;
       stream.expires_after(std::chrono::seconds(limits.idle_timeout_seconds));
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
-      self->idle = false;
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
       if (ec) break;  // closed, idle too long, or shutting down: nothing to answer
       buffer.commit(n);
     }
-    self->idle = false;
+    self->phase = Phase::reading;
+    if (stopping) break;
 
-    // The whole request must now arrive within the read timeout (slow-loris defence).
+    // The whole request must arrive within the read timeout (slow-loris defence). Our own timer
+    // cancels the read instead of closing the socket, so the client still learns why (408).
+    stream.expires_never();
+    bool timed_out = false;
+    deadline.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+    deadline.async_wait([&stream, &timed_out](beast::error_code ec) {
+      if (ec) return;
+      timed_out = true;
+      stream.socket().cancel();
+    });
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
-    stream.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
-    auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, kTuple);
+    auto [read_ec, head_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+    if (!read_ec && head_bytes > limits.max_header_bytes) read_ec = http::error::header_limit;
+    if (!read_ec && !parser.is_done()) {
+      auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+      read_ec = body_ec;
+    }
+    deadline.cancel();
     if (read_ec) {
-      if (read_ec == http::error::end_of_stream || read_ec == asio::error::eof ||
-          read_ec == asio::error::connection_reset || read_ec == asio::error::operation_aborted) {
+      if (stopping && !timed_out) break;
+      if (!timed_out &&
+          (read_ec == http::error::end_of_stream || read_ec == asio::error::eof ||
+           read_ec == asio::error::connection_reset || read_ec == asio::error::operation_aborted)) {
         break;
       }
       Error error;
-      if (read_ec == http::error::body_limit) {
+      if (timed_out) {
+        error = make_error(Errc::request_timeout,
+                           "the request did not arrive within " +
+                               std::to_string(limits.read_timeout_seconds) + " s");
+      } else if (read_ec == http::error::body_limit) {
         error = make_error(Errc::payload_too_large,
                            "the body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
       } else if (read_ec == http::error::header_limit) {
         error = make_error(Errc::header_too_large, "the request head exceeds " +
                                                        std::to_string(limits.max_header_bytes) +
                                                        " bytes");
-      } else if (read_ec == beast::error::timeout) {
-        error = make_error(Errc::request_timeout,
-                           "the request did not arrive within " +
-                               std::to_string(limits.read_timeout_seconds) + " s");
       } else {
         error = make_error(Errc::malformed_request, "malformed HTTP: " + read_ec.message());
       }
       co_await write_problem(stream, error, 11);
       break;
     }
+    self->phase = Phase::handling;
 
     auto& req = parser.get();
     auto started = std::chrono::steady_clock::now();
@@ -228,6 +262,8 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     if (query_at != std::string_view::npos) request.query = std::string(target.substr(query_at + 1));
     request.authorization = std::string(req[http::field::authorization]);
     request.content_type = std::string(req[http::field::content_type]);
+    request.last_event_id = std::string(req["Last-Event-ID"]);
+    request.websocket_upgrade = beast::websocket::is_upgrade(req);
     std::string_view client_id = req["X-Request-Id"];
     request.request_id = acceptable_request_id(client_id) ? std::string(client_id) : new_request_id();
     request.remote_address = remote_address;
@@ -237,6 +273,25 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     std::size_t route = 0;
     api::Response response = co_await async_dispatch(app, request, route, use_awaitable);
     metrics.in_flight_requests().add(-1);
+
+    if (response.upgrade) {
+      // The connection becomes an event stream; it never returns to request/response.
+      metrics.observe(route, method_index(request.method), response.status, 0);
+      buffer.clear();
+      buffer.shrink_to_fit();
+      self->phase = Phase::streaming;
+      if (response.upgrade->kind == api::StreamUpgrade::Kind::websocket) {
+        self->stream = nullptr;
+        co_await detail::run_websocket(std::move(stream), parser.release(),
+                                       std::move(response.upgrade), request.request_id,
+                                       self->on_shutdown);
+        forget();
+        co_return;
+      }
+      co_await detail::run_event_source(stream, std::move(response.upgrade), request.request_id,
+                                        self->on_shutdown);
+      break;
+    }
 
     http::response<http::string_body> res{static_cast<http::status>(response.status),
                                           req.version()};
@@ -269,14 +324,7 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
 
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.close();
-  self->stream = nullptr;
-  {
-    std::lock_guard lock(connections_mutex);
-    connections.erase(id);
-  }
-  metrics.open_connections().add(-1);
-  open_connections.fetch_sub(1);
-  connection_closed();
+  forget();
 }
 
 void HttpServer::Impl::connection_closed() {
@@ -301,7 +349,13 @@ void HttpServer::Impl::begin_shutdown() {
     for (auto& c : open) {
       // Runs on the connection's strand, so `idle` and `stream` are read where they are written.
       asio::post(c->executor, [c] {
-        if (c->idle && c->stream) c->stream->cancel();
+        // Requests being handled finish; connections waiting for or reading a request close;
+        // streams close with a reason.
+        if (c->phase == Phase::streaming) {
+          if (c->on_shutdown) c->on_shutdown();
+        } else if (c->phase != Phase::handling && c->stream) {
+          c->stream->socket().cancel();
+        }
       });
     }
     grace_timer.expires_after(std::chrono::seconds(options.shutdown_grace_seconds));

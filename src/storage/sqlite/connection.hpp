@@ -57,6 +57,10 @@ class Statement {
   void bind_one(int i, int v) { bind_one(i, static_cast<std::int64_t>(v)); }
   void bind_one(int i, bool v) { bind_one(i, static_cast<std::int64_t>(v ? 1 : 0)); }
   void bind_one(int i, std::nullopt_t);
+  void bind_one(int i, const std::optional<std::string>& v) {
+    if (v) bind_one(i, std::string_view(*v));
+    else bind_one(i, std::nullopt);
+  }
   void bind_one(int i, const std::optional<std::int64_t>& v) {
     if (v) bind_one(i, *v);
     else bind_one(i, std::nullopt);

@@ -47,6 +47,75 @@ CREATE TABLE device_challenges (
 );
 CREATE INDEX device_challenges_by_expiry ON device_challenges(expires_at);
 )sql"},
+    Migration{2, R"sql(
+CREATE TABLE vehicles (
+  id                TEXT PRIMARY KEY,
+  owner_id          TEXT NOT NULL REFERENCES users(id),
+  vin               TEXT UNIQUE,
+  plate_number      TEXT,
+  plate_region      TEXT,
+  plate_key         TEXT UNIQUE,
+  nickname          TEXT NOT NULL,
+  visibility        TEXT NOT NULL,
+  requires_approval INTEGER NOT NULL DEFAULT 0,
+  last_message_seq  INTEGER NOT NULL DEFAULT 0,
+  created_at        INTEGER NOT NULL
+);
+CREATE INDEX vehicles_by_owner ON vehicles(owner_id, created_at);
+CREATE TABLE vehicle_members (
+  vehicle_id TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  added_at   INTEGER NOT NULL,
+  PRIMARY KEY (vehicle_id, user_id)
+);
+CREATE INDEX vehicle_members_by_user ON vehicle_members(user_id);
+CREATE TABLE messages (
+  id         TEXT PRIMARY KEY,
+  vehicle_id TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  seq        INTEGER NOT NULL,
+  type       INTEGER NOT NULL,
+  text       TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  author_id  TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER,
+  UNIQUE (vehicle_id, seq)
+);
+CREATE TABLE follows (
+  id          TEXT PRIMARY KEY,
+  vehicle_id  TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  follower_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  status      TEXT NOT NULL,
+  types       INTEGER NOT NULL,
+  approved    INTEGER NOT NULL DEFAULT 0,
+  muted       INTEGER NOT NULL DEFAULT 0,
+  created_at  INTEGER NOT NULL,
+  UNIQUE (vehicle_id, follower_id)
+);
+CREATE INDEX follows_by_follower ON follows(follower_id, created_at);
+CREATE TABLE follow_confirmations (
+  token_hash TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  vehicle_id TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  types      INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX follow_confirmations_by_expiry ON follow_confirmations(expires_at);
+-- The feed log. AUTOINCREMENT: a seq is never reused, so cursors stay valid after deletes.
+CREATE TABLE events (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  vehicle_id   TEXT NOT NULL,
+  target_user  TEXT,
+  type         TEXT NOT NULL,
+  message_type INTEGER,
+  message_id   TEXT,
+  payload      TEXT NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX events_by_vehicle ON events(vehicle_id, seq) WHERE target_user IS NULL;
+CREATE INDEX events_by_user ON events(target_user, seq) WHERE target_user IS NOT NULL;
+CREATE INDEX events_by_message ON events(message_id) WHERE message_id IS NOT NULL;
+)sql"},
 };
 
 }  // namespace

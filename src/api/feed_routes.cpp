@@ -1,0 +1,123 @@
+// Feed routes: the paged feed and the two live transports (WebSocket and Server-Sent Events).
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include "api/app.hpp"
+#include "api/query.hpp"
+#include "feed/feed_stream.hpp"
+#include "sharing/sharing_service.hpp"
+
+namespace paddock::api {
+namespace {
+
+// A stream cursor: absent means "from now on", so a new client starts live.
+Result<std::int64_t> stream_cursor(sharing::SharingService& sharing, std::string_view text) {
+  if (text.empty()) return sharing.feed_head();
+  auto cursor = sharing::parse_cursor(text);
+  if (!cursor) return cursor;
+  if (*cursor > sharing.feed_head()) {
+    return make_error(Errc::invalid_cursor, "the cursor is ahead of this server's feed",
+                      "cursor");
+  }
+  return cursor;
+}
+
+}  // namespace
+
+void App::get_feed(Request& request, Responder respond) {
+  auto who = authenticate(request, respond);
+  if (!who) return;
+  auto cursor_text = query_param(request.query, "cursor");
+  if (!cursor_text) return respond.problem(cursor_text.error());
+  auto cursor = sharing::parse_cursor(cursor_text->value_or(""));
+  if (!cursor) return respond.problem(cursor.error());
+  auto limit = query_int(request.query, "limit", 1, 500, 100);
+  if (!limit) return respond.problem(limit.error());
+  auto page = services_.sharing.feed(who->user_id, *cursor, static_cast<int>(*limit));
+  if (!page) return respond.problem(page.error());
+  // Events are serialized exactly as the live streams send them.
+  std::string body = "{\"events\":[";
+  for (std::size_t i = 0; i < page->events.size(); ++i) {
+    if (i) body += ',';
+    body += feed::make_frame(page->events[i])->json;
+  }
+  body += "],\"next_cursor\":\"" + std::to_string(page->next_cursor) + "\"}";
+  Response r;
+  r.status = 200;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  respond(std::move(r));
+}
+
+void App::open_websocket_stream(Request& request, Responder respond) {
+  if (!request.websocket_upgrade) {
+    return respond.problem(make_error(Errc::upgrade_required,
+                                      "connect with a WebSocket client (Upgrade: websocket)"));
+  }
+  auto cursor_text = query_param(request.query, "cursor");
+  if (!cursor_text) return respond.problem(cursor_text.error());
+  auto cursor = stream_cursor(services_.sharing, cursor_text->value_or(""));
+  if (!cursor) return respond.problem(cursor.error());
+
+  auto upgrade = std::make_shared<StreamUpgrade>();
+  upgrade->kind = StreamUpgrade::Kind::websocket;
+  feed::Hub& hub = services_.hub;
+  sharing::SharingService& sharing = services_.sharing;
+  std::int64_t from = *cursor;
+  if (!request.authorization.empty()) {
+    auto who = authenticate(request, respond);
+    if (!who) return;
+    upgrade->stream = std::make_shared<feed::FeedStream>(hub, sharing, who->user_id, from,
+                                                         feed::FeedStreamOptions{});
+  } else {
+    // Browsers cannot set headers on a WebSocket: the first text frame carries the token.
+    identity::IdentityService& identity = services_.identity;
+    upgrade->authenticate = [&identity, &hub, &sharing,
+                             from](std::string_view frame) -> Result<std::shared_ptr<feed::EventStream>> {
+      boost::system::error_code ec;
+      auto value = boost::json::parse(frame, ec);
+      const boost::json::object* message = ec ? nullptr : value.if_object();
+      const boost::json::value* type = message ? message->if_contains("type") : nullptr;
+      const boost::json::value* token = message ? message->if_contains("token") : nullptr;
+      if (!type || !type->is_string() || type->get_string() != "auth" || !token ||
+          !token->is_string()) {
+        return make_error(Errc::unauthorized,
+                          "send {\"type\":\"auth\",\"token\":\"...\"} as the first frame");
+      }
+      auto who = identity.authenticate("Bearer " + std::string(token->get_string()));
+      if (!who) return who.take_error();
+      return std::shared_ptr<feed::EventStream>(std::make_shared<feed::FeedStream>(
+          hub, sharing, who->user_id, from, feed::FeedStreamOptions{}));
+    };
+  }
+  Response r;
+  r.status = 101;
+  r.upgrade = std::move(upgrade);
+  respond(std::move(r));
+}
+
+void App::open_event_source(Request& request, Responder respond) {
+  auto who = authenticate(request, respond);
+  if (!who) return;
+  // Last-Event-ID (sent by EventSource on reconnect) wins over ?cursor=.
+  std::string cursor_text = request.last_event_id;
+  if (cursor_text.empty()) {
+    auto from_query = query_param(request.query, "cursor");
+    if (!from_query) return respond.problem(from_query.error());
+    cursor_text = from_query->value_or("");
+  }
+  auto cursor = stream_cursor(services_.sharing, cursor_text);
+  if (!cursor) return respond.problem(cursor.error());
+  auto upgrade = std::make_shared<StreamUpgrade>();
+  upgrade->kind = StreamUpgrade::Kind::server_sent_events;
+  upgrade->stream = std::make_shared<feed::FeedStream>(services_.hub, services_.sharing,
+                                                       who->user_id, *cursor,
+                                                       feed::FeedStreamOptions{});
+  Response r;
+  r.status = 200;
+  r.content_type = "text/event-stream";
+  r.upgrade = std::move(upgrade);
+  respond(std::move(r));
+}
+
+}  // namespace paddock::api

@@ -1,0 +1,50 @@
+#include "feed/feed_stream.hpp"
+
+namespace paddock::feed {
+
+FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string user_id,
+                       std::int64_t cursor, FeedStreamOptions options)
+    : hub_(hub),
+      sharing_(sharing),
+      user_id_(std::move(user_id)),
+      options_(options),
+      subscriber_(std::make_shared<Subscriber>(user_id_, options.queue_capacity)),
+      position_(cursor) {
+  hub_.subscribe(subscriber_);
+}
+
+FeedStream::~FeedStream() { hub_.unsubscribe(subscriber_.get()); }
+
+void FeedStream::set_wakeup(std::function<void()> wake) {
+  subscriber_->set_wakeup(std::move(wake));
+}
+
+bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
+  if (!end_reason_.empty()) return false;
+  if (catching_up_) {
+    int limit = std::min<int>(options_.backlog_page, static_cast<int>(max));
+    auto page = sharing_.feed(user_id_, position_, limit);
+    if (!page) {
+      end_reason_ = "feed unavailable; reconnect with cursor " + std::to_string(position_);
+      return false;
+    }
+    for (const auto& e : page->events) out.push_back(make_frame(e));
+    position_ = page->next_cursor;
+    if (static_cast<int>(page->events.size()) < limit) catching_up_ = false;
+    if (!out.empty() || catching_up_) return true;
+  }
+  if (subscriber_->overflowed()) {
+    end_reason_ = "slow consumer; reconnect with cursor " + std::to_string(position_);
+    return false;
+  }
+  scratch_.clear();
+  subscriber_->drain(scratch_, max);
+  for (auto& frame : scratch_) {
+    if (frame->seq <= position_) continue;  // already sent from the backlog
+    position_ = frame->seq;
+    out.push_back(std::move(frame));
+  }
+  return true;
+}
+
+}  // namespace paddock::feed

@@ -1,0 +1,43 @@
+#pragma once
+// feed/feed_stream: one client's feed from a cursor: first what it missed (paged from the
+// database), then live frames from the hub, with no gap and no duplicate. It subscribes before
+// reading the backlog and drops live frames the backlog already covered.
+#include <memory>
+#include <string>
+
+#include "feed/event_stream.hpp"
+#include "feed/hub.hpp"
+#include "sharing/sharing_service.hpp"
+
+namespace paddock::feed {
+
+struct FeedStreamOptions {
+  std::size_t queue_capacity = 4096;  // live frames buffered per connection before it is cut
+  int backlog_page = 500;
+};
+
+class FeedStream final : public EventStream {
+ public:
+  // Subscribes at once; `cursor` was validated by the caller.
+  FeedStream(Hub& hub, sharing::SharingService& sharing, std::string user_id, std::int64_t cursor,
+             FeedStreamOptions options);
+  ~FeedStream() override;
+
+  bool next(std::vector<FramePtr>& out, std::size_t max) override;
+  void set_wakeup(std::function<void()> wake) override;
+  std::string end_reason() const override { return end_reason_; }
+  std::int64_t position() const override { return position_; }
+
+ private:
+  Hub& hub_;
+  sharing::SharingService& sharing_;
+  std::string user_id_;
+  FeedStreamOptions options_;
+  std::shared_ptr<Subscriber> subscriber_;
+  std::int64_t position_;  // every event with seq <= position_ has been handled
+  bool catching_up_ = true;
+  std::string end_reason_;
+  std::vector<FramePtr> scratch_;
+};
+
+}  // namespace paddock::feed

@@ -1,0 +1,22 @@
+#pragma once
+// feed/frame: one feed event serialized once, in the two wire forms the streams send, and
+// shared by every connection that receives it.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "storage/records.hpp"
+
+namespace paddock::feed {
+
+struct Frame {
+  std::int64_t seq = 0;
+  std::string vehicle_id;
+  std::string json;  // {"cursor","type","vehicle_id","message"|"follow"}: a WebSocket text frame
+  std::string sse;   // "id: <cursor>\ndata: <json>\n\n"
+};
+using FramePtr = std::shared_ptr<const Frame>;
+
+FramePtr make_frame(const storage::EventRecord& event);
+
+}  // namespace paddock::feed

@@ -1,0 +1,108 @@
+#include "feed/hub.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+namespace paddock::feed {
+
+using sharing::Role;
+using sharing::TypeSet;
+using sharing::VisibilityPolicy;
+
+Hub::Hub(storage::Store& store) : store_(store) {}
+
+void Hub::load() {
+  auto follows = store_.reads().all_live_follows();
+  std::unique_lock lock(mutex_);
+  for (const auto& f : follows) set_follow(f);
+}
+
+TypeSet Hub::admitted(const Entry& entry, const VisibilityPolicy& policy) {
+  if (entry.muted) return 0;
+  return policy.visible_to(entry.role) & entry.types;
+}
+
+void Hub::set_follow(const storage::FollowRecord& f) {
+  Entry e;
+  e.types = f.types;
+  e.muted = f.muted;
+  if (f.status == "active") e.role = f.approved ? Role::approved_follower : Role::follower;
+  follows_[f.vehicle_id][f.follower_id] = e;
+  policy_of(f.vehicle_id);
+}
+
+const VisibilityPolicy& Hub::policy_of(const std::string& vehicle_id) {
+  auto it = policies_.find(vehicle_id);
+  if (it != policies_.end()) return it->second;
+  // Only on the writer thread or at load, under the exclusive lock.
+  auto v = store_.reads().vehicle_by_id(vehicle_id);
+  auto policy = v ? VisibilityPolicy::decode(v->visibility) : VisibilityPolicy::defaults();
+  return policies_.emplace(vehicle_id, policy).first->second;
+}
+
+void Hub::apply(const sharing::FeedUpdate& update) {
+  if (!update.follows_set.empty() || !update.follows_gone.empty() || !update.policies.empty() ||
+      !update.vehicles_gone.empty()) {
+    std::unique_lock lock(mutex_);
+    for (const auto& [vehicle_id, policy] : update.policies) policies_[vehicle_id] = policy;
+    for (const auto& f : update.follows_gone) {
+      auto it = follows_.find(f.vehicle_id);
+      if (it != follows_.end()) it->second.erase(f.follower_id);
+    }
+    for (const auto& f : update.follows_set) {
+      if (f.status == "blocked") continue;
+      set_follow(f);
+    }
+    for (const auto& vehicle_id : update.vehicles_gone) {
+      follows_.erase(vehicle_id);
+      policies_.erase(vehicle_id);
+    }
+  }
+  if (update.events.empty()) return;
+  std::shared_lock lock(mutex_);
+  for (const auto& event : update.events) {
+    FramePtr frame = make_frame(event);
+    if (event.target_user) {
+      deliver(*event.target_user, frame);
+      continue;
+    }
+    auto followers = follows_.find(event.vehicle_id);
+    auto policy = policies_.find(event.vehicle_id);
+    if (followers == follows_.end() || policy == policies_.end() || !event.message_type) continue;
+    const TypeSet type_bit = 1u << static_cast<unsigned>(*event.message_type);
+    for (const auto& [user_id, entry] : followers->second) {
+      if (admitted(entry, policy->second) & type_bit) deliver(user_id, frame);
+    }
+  }
+}
+
+void Hub::deliver(const std::string& user_id, const FramePtr& frame) {
+  auto it = subscribers_.find(user_id);
+  if (it == subscribers_.end()) return;
+  for (const auto& s : it->second) s->push(frame);
+}
+
+void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
+  std::unique_lock lock(mutex_);
+  subscribers_[subscriber->user_id()].push_back(subscriber);
+  ++subscriber_count_;
+}
+
+void Hub::unsubscribe(const Subscriber* subscriber) {
+  std::unique_lock lock(mutex_);
+  auto it = subscribers_.find(subscriber->user_id());
+  if (it == subscribers_.end()) return;
+  auto& list = it->second;
+  auto gone = std::remove_if(list.begin(), list.end(),
+                             [subscriber](const auto& s) { return s.get() == subscriber; });
+  subscriber_count_ -= static_cast<std::size_t>(list.end() - gone);
+  list.erase(gone, list.end());
+  if (list.empty()) subscribers_.erase(it);
+}
+
+std::size_t Hub::subscriber_count() const {
+  std::shared_lock lock(mutex_);
+  return subscriber_count_;
+}
+
+}  // namespace paddock::feed

@@ -1,0 +1,50 @@
+#include "feed/subscriber.hpp"
+
+namespace paddock::feed {
+
+Subscriber::Subscriber(std::string user_id, std::size_t capacity)
+    : user_id_(std::move(user_id)), ring_(std::max<std::size_t>(capacity, 1)) {}
+
+void Subscriber::push(const FramePtr& frame) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (overflowed_) return;
+    if (size_ == ring_.size()) {
+      overflowed_ = true;
+      wake = wake_;
+    } else {
+      ring_[(head_ + size_) % ring_.size()] = frame;
+      if (++size_ == 1) wake = wake_;
+    }
+  }
+  if (wake) wake();
+}
+
+std::size_t Subscriber::drain(std::vector<FramePtr>& out, std::size_t max) {
+  std::lock_guard lock(mutex_);
+  std::size_t n = std::min(max, size_);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(std::move(ring_[head_]));
+    head_ = (head_ + 1) % ring_.size();
+  }
+  size_ -= n;
+  return n;
+}
+
+bool Subscriber::overflowed() const {
+  std::lock_guard lock(mutex_);
+  return overflowed_;
+}
+
+void Subscriber::set_wakeup(std::function<void()> wake) {
+  bool pending;
+  {
+    std::lock_guard lock(mutex_);
+    wake_ = std::move(wake);
+    pending = size_ > 0 || overflowed_;
+  }
+  if (pending && wake_) wake_();
+}
+
+}  // namespace paddock::feed

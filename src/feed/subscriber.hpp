@@ -1,0 +1,38 @@
+#pragma once
+// feed/subscriber: one live connection's bounded queue of frames. The hub pushes from the
+// writer thread; the connection drains from its own thread. Past its capacity the subscriber
+// is marked overflowed (a slow consumer) and receives nothing more: it must resume by cursor.
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "feed/frame.hpp"
+
+namespace paddock::feed {
+
+class Subscriber {
+ public:
+  Subscriber(std::string user_id, std::size_t capacity);
+
+  const std::string& user_id() const { return user_id_; }
+
+  // Queues a frame; wakes the connection when the queue was empty or on overflow.
+  void push(const FramePtr& frame);
+  // Moves up to `max` queued frames to `out`, oldest first. Returns how many.
+  std::size_t drain(std::vector<FramePtr>& out, std::size_t max);
+  bool overflowed() const;
+  // `wake` runs on the pushing thread, without locks held; it must only schedule work.
+  void set_wakeup(std::function<void()> wake);
+
+ private:
+  const std::string user_id_;
+  mutable std::mutex mutex_;
+  std::vector<FramePtr> ring_;  // fixed capacity: no allocation per delivered frame
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+  bool overflowed_ = false;
+  std::function<void()> wake_;
+};
+
+}  // namespace paddock::feed

@@ -1,0 +1,158 @@
+#pragma once
+// sharing/sharing_service: vehicle sharing accounts (CN109873749A): vehicles registered by VIN
+// and/or plate, their authorized users, the typed message library, follow requests with a
+// prompt and a confirmation, follower management, and the per-user feed. Depends on core,
+// storage's interface, and this module's rules; tells a LiveFeed about every committed change.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "sharing/live_feed.hpp"
+#include "sharing/visibility.hpp"
+#include "storage/store.hpp"
+
+namespace paddock::sharing {
+
+struct PlateInput {
+  std::string number;
+  std::string region;
+};
+
+// Fields a client may set on a vehicle; absent ones keep their value (or default on create).
+struct VehicleInput {
+  std::optional<std::string> vin;
+  std::optional<PlateInput> plate;
+  std::optional<std::string> nickname;
+  std::vector<std::pair<MessageType, Audience>> visibility;
+  std::optional<bool> requires_approval;
+};
+
+struct VehicleDetails {
+  storage::VehicleRecord vehicle;
+  std::vector<storage::MemberRecord> authorized_users;
+  int follower_count = 0;
+  Role role = Role::stranger;
+};
+
+struct NewMessage {
+  std::string type;
+  std::string text;
+  std::string attributes;  // JSON object text, already checked by the caller
+};
+
+struct MessageEdit {
+  std::optional<std::string> text;
+  std::optional<std::string> attributes;
+};
+
+struct Identification {
+  std::optional<std::string> vin;
+  std::optional<PlateInput> plate;
+};
+
+struct FollowPrompt {
+  std::string vehicle_id;
+  std::string nickname;
+  TypeSet visible_types = 0;
+  int follower_count = 0;
+  bool requires_approval = false;
+  std::string confirmation_token;
+  UnixMillis expires_at = 0;
+};
+
+enum class Moderation { approve, reject, block };
+
+struct FeedPage {
+  std::vector<storage::EventRecord> events;
+  std::int64_t next_cursor = 0;
+};
+
+inline constexpr std::size_t kMaxMessageChars = 4000;
+inline constexpr std::size_t kMaxAttributesBytes = 16 * 1024;
+inline constexpr int kConfirmationTtlSeconds = 300;
+
+class SharingService {
+ public:
+  SharingService(storage::Store& store, LiveFeed& live);
+
+  // Vehicles. Errors: invalid_field, identification_taken, not_found, forbidden.
+  void create_vehicle(const std::string& user_id, VehicleInput input,
+                      Callback<storage::VehicleRecord> done);
+  Result<VehicleDetails> vehicle(const std::string& user_id, const std::string& vehicle_id);
+  std::vector<storage::VehicleRecord> vehicles_of(const std::string& user_id);
+  void update_vehicle(const std::string& user_id, const std::string& vehicle_id,
+                      VehicleInput patch, Callback<storage::VehicleRecord> done);
+  void delete_vehicle(const std::string& user_id, const std::string& vehicle_id,
+                      Callback<bool> done);
+  void transfer_vehicle(const std::string& user_id, const std::string& vehicle_id,
+                        const std::string& new_owner_id, Callback<storage::VehicleRecord> done);
+
+  // Authorized users (owner only).
+  void put_authorized_user(const std::string& user_id, const std::string& vehicle_id,
+                           const std::string& member_id,
+                           Callback<std::vector<storage::MemberRecord>> done);
+  void delete_authorized_user(const std::string& user_id, const std::string& vehicle_id,
+                              const std::string& member_id, Callback<bool> done);
+
+  // The message library (owner and authorized users write; readers see what their role may).
+  void post_message(const std::string& user_id, const std::string& vehicle_id, NewMessage message,
+                    Callback<storage::MessageRecord> done);
+  void edit_message(const std::string& user_id, const std::string& vehicle_id,
+                    const std::string& message_id, MessageEdit edit,
+                    Callback<storage::MessageRecord> done);
+  void delete_message(const std::string& user_id, const std::string& vehicle_id,
+                      const std::string& message_id, Callback<bool> done);
+  Result<std::vector<storage::MessageRecord>> messages(const std::string& user_id,
+                                                       const std::string& vehicle_id,
+                                                       std::int64_t after, int limit,
+                                                       TypeSet requested);
+
+  // Following. A blocked user's requests answer not_found, exactly like an unknown vehicle.
+  void request_follow(const std::string& user_id, Identification id, std::optional<TypeSet> types,
+                      Callback<FollowPrompt> done);
+  void confirm_follow(const std::string& user_id, const std::string& token,
+                      Callback<storage::FollowRecord> done);
+  Result<std::vector<storage::FollowRecord>> followers(const std::string& user_id,
+                                                       const std::string& vehicle_id);
+  void moderate_follower(const std::string& user_id, const std::string& vehicle_id,
+                         const std::string& follow_id, Moderation action,
+                         Callback<storage::FollowRecord> done);
+  void remove_follower(const std::string& user_id, const std::string& vehicle_id,
+                       const std::string& follow_id, Callback<bool> done);
+  std::vector<storage::FollowRecord> follows_of(const std::string& user_id);
+  void update_follow(const std::string& user_id, const std::string& follow_id,
+                     std::optional<TypeSet> types, std::optional<bool> muted,
+                     Callback<storage::FollowRecord> done);
+  void unfollow(const std::string& user_id, const std::string& follow_id, Callback<bool> done);
+
+  // The caller's feed after `cursor`, oldest first. Error: invalid_cursor (from the future).
+  Result<FeedPage> feed(const std::string& user_id, std::int64_t cursor, int limit);
+  std::int64_t feed_head();
+
+  // Nickname of a vehicle (for follow views); empty when gone.
+  std::string nickname_of(const std::string& vehicle_id);
+
+  // The role-based visible type set of `user_id` on `vehicle`.
+  static Role role_of(storage::Reads& reads, const storage::VehicleRecord& vehicle,
+                      const std::string& user_id);
+
+ private:
+  template <class T>
+  struct Outcome {
+    T value;
+    FeedUpdate update;
+  };
+  // Runs `job` in the writer; after its commit, applies its FeedUpdate to the live feed and
+  // then completes with its value.
+  template <class T>
+  void commit(std::function<Result<Outcome<T>>(storage::Writes&)> job, Callback<T> done);
+
+  storage::Store& store_;
+  LiveFeed& live_;
+};
+
+// Reads a cursor as given by a client ("" means none). Error: invalid_cursor.
+Result<std::int64_t> parse_cursor(std::string_view text);
+
+}  // namespace paddock::sharing

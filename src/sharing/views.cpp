@@ -1,0 +1,48 @@
+#include "sharing/views.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+
+#include "sharing/visibility.hpp"
+
+namespace paddock::sharing {
+
+boost::json::object message_view(const storage::MessageRecord& m) {
+  boost::system::error_code ec;
+  boost::json::value attributes = boost::json::parse(m.attributes, ec);
+  if (ec || !attributes.is_object()) attributes = boost::json::object();
+  boost::json::object o{{"id", m.id},
+                        {"vehicle_id", m.vehicle_id},
+                        {"seq", m.seq},
+                        {"type", type_name(static_cast<MessageType>(m.type))},
+                        {"text", m.text},
+                        {"attributes", std::move(attributes)},
+                        {"author_id", m.author_id},
+                        {"created_at", format_rfc3339(m.created_at)}};
+  o["updated_at"] = m.updated_at ? boost::json::value(format_rfc3339(*m.updated_at))
+                                 : boost::json::value(nullptr);
+  return o;
+}
+
+boost::json::object deleted_message_view(const storage::MessageRecord& m) {
+  return {{"id", m.id},
+          {"vehicle_id", m.vehicle_id},
+          {"seq", m.seq},
+          {"type", type_name(static_cast<MessageType>(m.type))}};
+}
+
+boost::json::object follow_view(const storage::FollowRecord& f, const std::string& nickname) {
+  boost::json::array types;
+  for (auto& name : type_names(f.types)) types.emplace_back(name);
+  return {{"id", f.id},
+          {"vehicle_id", f.vehicle_id},
+          {"nickname", nickname},
+          {"follower_id", f.follower_id},
+          {"status", f.status},
+          {"approved", f.approved},
+          {"muted", f.muted},
+          {"types", std::move(types)},
+          {"created_at", format_rfc3339(f.created_at)}};
+}
+
+}  // namespace paddock::sharing
