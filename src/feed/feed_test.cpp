@@ -1,0 +1,216 @@
+// The sharing service, the hub and a feed stream together over a real SQLite store: what a
+// follower receives live and on resume, with no socket in the way.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "core/encoding.hpp"
+#include "feed/feed_stream.hpp"
+#include "feed/hub.hpp"
+#include "sharing/sharing_service.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+
+namespace paddock::feed {
+namespace {
+
+class FeedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(init_crypto());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("paddock-feed-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    open();
+  }
+  void TearDown() override {
+    sharing_.reset();
+    hub_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open() {
+    sharing_.reset();
+    hub_.reset();
+    store_.reset();
+    auto store = storage::sqlite::open_store({(dir_ / "paddock.db").string()});
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(store.value());
+    hub_ = std::make_unique<Hub>(*store_);
+    hub_->load();
+    sharing_ = std::make_unique<sharing::SharingService>(*store_, *hub_);
+  }
+  template <class T, class F>
+  T wait(F start) {
+    std::promise<Result<T>> p;
+    start([&](Result<T> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().detail);
+    return std::move(r.value());
+  }
+  void add_users() {
+    wait<bool>([&](auto cb) {
+      store_->write<bool>(
+          [](storage::Writes& w) -> Result<bool> {
+            for (const char* id : {"usr_owner", "usr_fan", "usr_other"}) {
+              (void)w.insert_user({id, id + 4, id + 4, "h", 1});
+            }
+            return true;
+          },
+          cb);
+    });
+  }
+  std::string add_vehicle(bool approval = false) {
+    sharing::VehicleInput in;
+    in.plate = sharing::PlateInput{"粤B·12345", "CN"};
+    in.requires_approval = approval;
+    return wait<storage::VehicleRecord>(
+               [&](auto cb) { sharing_->create_vehicle("usr_owner", in, cb); })
+        .id;
+  }
+  storage::FollowRecord follow(const std::string& user, sharing::TypeSet types) {
+    sharing::Identification id;
+    id.plate = sharing::PlateInput{"粤b 12345", "cn"};
+    auto prompt = wait<sharing::FollowPrompt>(
+        [&](auto cb) { sharing_->request_follow(user, id, types, cb); });
+    return wait<storage::FollowRecord>(
+        [&](auto cb) { sharing_->confirm_follow(user, prompt.confirmation_token, cb); });
+  }
+  storage::MessageRecord post(const std::string& vehicle, const char* type, const char* text) {
+    return wait<storage::MessageRecord>([&](auto cb) {
+      sharing_->post_message("usr_owner", vehicle, {type, text, "{}"}, cb);
+    });
+  }
+  static std::vector<std::string> types_of(const std::vector<FramePtr>& frames) {
+    std::vector<std::string> out;
+    for (const auto& f : frames) {
+      auto at = f->json.find("\"type\":\"");
+      out.push_back(f->json.substr(at + 8, f->json.find('"', at + 8) - at - 8));
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Hub> hub_;
+  std::unique_ptr<sharing::SharingService> sharing_;
+};
+
+TEST_F(FeedTest, LiveDeliveryHonoursTypesAndVisibility) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::bit(sharing::MessageType::status) |
+                        sharing::bit(sharing::MessageType::trip) |
+                        sharing::bit(sharing::MessageType::maintenance));
+  FeedStream stream(*hub_, *sharing_, "usr_fan", sharing_->feed_head(), {});
+  std::vector<FramePtr> frames;
+  ASSERT_TRUE(stream.next(frames, 100));  // catch-up: nothing yet
+  EXPECT_TRUE(frames.empty());
+  post(vehicle, "status", "parked");
+  post(vehicle, "maintenance", "private oil change");
+  post(vehicle, "social", "not selected");
+  post(vehicle, "trip", "to Shenzhen");
+  ASSERT_TRUE(stream.next(frames, 100));
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_NE(frames[0]->json.find("parked"), std::string::npos);
+  EXPECT_NE(frames[1]->json.find("Shenzhen"), std::string::npos);
+  EXPECT_LT(frames[0]->seq, frames[1]->seq);
+}
+
+TEST_F(FeedTest, ResumeGivesExactlyWhatWasMissedThenLive) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  auto first = post(vehicle, "status", "one");
+  std::int64_t cursor = sharing_->feed_head();
+  auto edited = post(vehicle, "status", "two");
+  auto gone = post(vehicle, "status", "three");
+  wait<storage::MessageRecord>([&](auto cb) {
+    sharing_->edit_message("usr_owner", vehicle, edited.id, {"two, edited", std::nullopt}, cb);
+  });
+  wait<bool>([&](auto cb) { sharing_->delete_message("usr_owner", vehicle, gone.id, cb); });
+
+  FeedStream stream(*hub_, *sharing_, "usr_fan", cursor, {});
+  std::vector<FramePtr> frames;
+  while (stream.next(frames, 100) && !frames.empty() && frames.size() < 3) {
+  }
+  // "two" created, "two" updated; "three" was deleted, so only its deletion remains.
+  EXPECT_EQ(types_of(frames),
+            (std::vector<std::string>{"message.created", "message.updated", "message.deleted"}));
+  EXPECT_EQ(frames[2]->json.find("three"), std::string::npos) << "deleted text must not leak";
+  frames.clear();
+  post(vehicle, "status", "four");
+  ASSERT_TRUE(stream.next(frames, 100));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_NE(frames[0]->json.find("four"), std::string::npos);
+  (void)first;
+}
+
+TEST_F(FeedTest, ARemovedFollowerGetsNothingMore) {
+  add_users();
+  auto vehicle = add_vehicle();
+  auto f = follow("usr_fan", sharing::kAllTypes);
+  FeedStream stream(*hub_, *sharing_, "usr_fan", sharing_->feed_head(), {});
+  std::vector<FramePtr> frames;
+  stream.next(frames, 100);
+  wait<bool>([&](auto cb) { sharing_->remove_follower("usr_owner", vehicle, f.id, cb); });
+  post(vehicle, "status", "after removal");
+  ASSERT_TRUE(stream.next(frames, 100));
+  EXPECT_EQ(types_of(frames), (std::vector<std::string>{"follow.removed"}));
+  auto page = sharing_->feed("usr_fan", 0, 100);
+  ASSERT_TRUE(page.ok());
+  for (const auto& e : page->events) EXPECT_NE(e.type, "message.created");
+}
+
+TEST_F(FeedTest, PendingFollowerSeesPublicOnlyUntilApproved) {
+  add_users();
+  auto vehicle = add_vehicle(/*approval=*/true);
+  auto f = follow("usr_fan", sharing::kAllTypes);
+  EXPECT_EQ(f.status, "pending");
+  FeedStream stream(*hub_, *sharing_, "usr_fan", sharing_->feed_head(), {});
+  std::vector<FramePtr> frames;
+  stream.next(frames, 100);
+  post(vehicle, "trip", "followers only");
+  post(vehicle, "status", "public");
+  ASSERT_TRUE(stream.next(frames, 100));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_NE(frames[0]->json.find("public"), std::string::npos);
+  frames.clear();
+  wait<storage::FollowRecord>([&](auto cb) {
+    sharing_->moderate_follower("usr_owner", vehicle, f.id, sharing::Moderation::approve, cb);
+  });
+  post(vehicle, "trip", "now visible");
+  ASSERT_TRUE(stream.next(frames, 100));
+  EXPECT_EQ(types_of(frames), (std::vector<std::string>{"follow.approved", "message.created"}));
+}
+
+TEST_F(FeedTest, ASlowConsumerIsCutAndToldWhereToResume) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  FeedStream stream(*hub_, *sharing_, "usr_fan", sharing_->feed_head(), {4, 500});
+  std::vector<FramePtr> frames;
+  stream.next(frames, 100);
+  for (int i = 0; i < 6; ++i) post(vehicle, "status", "burst");
+  EXPECT_FALSE(stream.next(frames, 100));
+  EXPECT_NE(stream.end_reason().find("cursor"), std::string::npos);
+}
+
+TEST_F(FeedTest, CursorsSurviveARestart) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  post(vehicle, "status", "before");
+  std::int64_t cursor = sharing_->feed_head();
+  post(vehicle, "status", "after");
+  open();
+  auto page = sharing_->feed("usr_fan", cursor, 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->events.size(), 1u);
+  EXPECT_NE(page->events[0].payload.find("after"), std::string::npos);
+  EXPECT_FALSE(sharing_->feed("usr_fan", cursor + 100, 10).ok()) << "a cursor from the future";
+}
+
+}  // namespace
+}  // namespace paddock::feed
