@@ -24,7 +24,8 @@ TEST(Base64Url, RoundTripsEveryLength) {
 TEST(Base64Url, RejectsForeignAlphabetAndPadding) {
   struct Row { const char* name; const char* text; };
   for (Row row : {Row{"standard alphabet plus", "ab+c"}, Row{"standard alphabet slash", "ab/c"},
-                  Row{"padding", "YQ=="}, Row{"space", "YW Jj"}, Row{"one char", "Y"}}) {
+                  Row{"padding", "YQ=="}, Row{"space", "YW Jj"}, Row{"one char", "Y"},
+                  Row{"stray low bits", "YR"}}) {
     EXPECT_FALSE(base64url_decode(row.text).has_value()) << row.name;
   }
 }

@@ -22,6 +22,9 @@ std::optional<Bytes> base64url_decode(std::string_view text) {
     return std::nullopt;
   }
   out.resize(len);
+  // libsodium ignores stray low bits in the last character; insisting on the canonical form
+  // means one key or token has exactly one spelling.
+  if (base64url_encode(out) != text) return std::nullopt;
   return out;
 }
 

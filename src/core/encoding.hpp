@@ -13,7 +13,8 @@ namespace paddock {
 using Bytes = std::vector<std::uint8_t>;
 
 std::string base64url_encode(std::span<const std::uint8_t> bytes);
-// Returns nullopt iff `text` is not unpadded base64url (wrong alphabet, padding, stray bits).
+// Returns nullopt iff `text` is not canonical unpadded base64url (wrong alphabet, padding,
+// non-zero stray bits in the last character).
 std::optional<Bytes> base64url_decode(std::string_view text);
 
 std::string hex_encode(std::span<const std::uint8_t> bytes);
