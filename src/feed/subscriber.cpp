@@ -2,14 +2,28 @@
 
 namespace paddock::feed {
 
+namespace {
+constexpr std::size_t kInitialRing = 8;
+}  // namespace
+
 Subscriber::Subscriber(std::string user_id, std::size_t capacity)
-    : user_id_(std::move(user_id)), ring_(std::max<std::size_t>(capacity, 1)) {}
+    : user_id_(std::move(user_id)),
+      ring_(std::min<std::size_t>(kInitialRing, std::max<std::size_t>(capacity, 1))),
+      capacity_(std::max<std::size_t>(capacity, 1)) {}
 
 void Subscriber::push(const FramePtr& frame) {
   std::function<void()> wake;
   {
     std::lock_guard lock(mutex_);
     if (overflowed_) return;
+    if (size_ == ring_.size() && ring_.size() < capacity_) {
+      std::vector<FramePtr> grown(std::min(capacity_, ring_.size() * 2));
+      for (std::size_t i = 0; i < size_; ++i) {
+        grown[i] = std::move(ring_[(head_ + i) % ring_.size()]);
+      }
+      ring_ = std::move(grown);
+      head_ = 0;
+    }
     if (size_ == ring_.size()) {
       overflowed_ = true;
       wake = wake_;

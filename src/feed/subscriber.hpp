@@ -28,7 +28,10 @@ class Subscriber {
  private:
   const std::string user_id_;
   mutable std::mutex mutex_;
-  std::vector<FramePtr> ring_;  // fixed capacity: no allocation per delivered frame
+  // A ring that starts small and doubles up to capacity_: an idle connection costs a few
+  // hundred bytes, and a busy one stops allocating once its ring has grown to its working size.
+  std::vector<FramePtr> ring_;
+  const std::size_t capacity_;
   std::size_t head_ = 0;
   std::size_t size_ = 0;
   bool overflowed_ = false;
