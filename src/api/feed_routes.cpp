@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "api/app.hpp"
+#include "api/problem.hpp"
 #include "api/query.hpp"
 #include "feed/feed_stream.hpp"
 #include "sharing/sharing_service.hpp"
@@ -51,8 +52,11 @@ void App::get_feed(Request& request, Responder respond) {
 
 void App::open_websocket_stream(Request& request, Responder respond) {
   if (!request.websocket_upgrade) {
-    return respond.problem(make_error(Errc::upgrade_required,
-                                      "connect with a WebSocket client (Upgrade: websocket)"));
+    Response r = problem_response(
+        make_error(Errc::upgrade_required, "connect with a WebSocket client (Upgrade: websocket)"),
+        respond.request_id());
+    r.headers.emplace_back("Upgrade", "websocket");  // RFC 9110 §15.5.22: name the protocol
+    return respond(std::move(r));
   }
   auto cursor_text = query_param(request.query, "cursor");
   if (!cursor_text) return respond.problem(cursor_text.error());

@@ -37,6 +37,14 @@ std::string_view role_name(sharing::Role role, bool owner) {
   return "pending_follower";
 }
 
+boost::json::array members_json(const std::vector<storage::MemberRecord>& members) {
+  boost::json::array out;
+  for (const auto& m : members) {
+    out.push_back({{"user_id", m.user_id}, {"added_at", format_rfc3339(m.added_at)}});
+  }
+  return out;
+}
+
 boost::json::object vehicle_view(const sharing::VehicleDetails& d, const std::string& viewer) {
   const auto& v = d.vehicle;
   auto policy = sharing::VisibilityPolicy::decode(v.visibility);
@@ -55,17 +63,13 @@ boost::json::object vehicle_view(const sharing::VehicleDetails& d, const std::st
     auto type = static_cast<sharing::MessageType>(i);
     visibility[sharing::type_name(type)] = sharing::audience_name(policy.audience(type));
   }
-  boost::json::array members;
-  for (const auto& m : d.authorized_users) {
-    members.push_back({{"user_id", m.user_id}, {"added_at", format_rfc3339(m.added_at)}});
-  }
   boost::json::object o{{"id", v.id},
                         {"owner_id", v.owner_id},
                         {"nickname", v.nickname},
                         {"visibility", std::move(visibility)},
                         {"requires_approval", v.requires_approval},
                         {"follower_count", d.follower_count},
-                        {"authorized_users", std::move(members)},
+                        {"authorized_users", members_json(d.authorized_users)},
                         {"role", role},
                         {"created_at", format_rfc3339(v.created_at)}};
   o["vin"] = v.vin ? boost::json::value(*v.vin) : boost::json::value(nullptr);
@@ -286,11 +290,7 @@ void App::put_authorized_user(Request& request, Responder respond) {
       who->user_id, request.params[0], request.params[1],
       reply<std::vector<storage::MemberRecord>>(
           respond, 200, [](const std::vector<storage::MemberRecord>& members) {
-            boost::json::array out;
-            for (const auto& m : members) {
-              out.push_back({{"user_id", m.user_id}, {"added_at", format_rfc3339(m.added_at)}});
-            }
-            return boost::json::object{{"authorized_users", std::move(out)}};
+            return boost::json::object{{"authorized_users", members_json(members)}};
           }));
 }
 

@@ -41,6 +41,17 @@ struct Wakeup : std::enable_shared_from_this<Wakeup> {
     co_return !ec;
   }
   void wake_now() { timer.cancel(); }
+  void peer_closed() {
+    peer_gone = true;
+    wake_now();
+  }
+  // What the server calls on shutdown: the pump closes with a reason at its next turn.
+  ShutdownHook shutdown_hook() {
+    return [self = shared_from_this()] {
+      self->shutting_down = true;
+      self->wake_now();
+    };
+  }
 };
 
 std::string clip_reason(std::string reason) {
@@ -106,15 +117,11 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
           discard.consume(discard.size());
         }
         *reader_done = true;
-        wakeup->peer_gone = true;
-        wakeup->wake_now();
+        wakeup->peer_closed();
       },
       asio::detached);
 
-  on_shutdown = [wakeup] {
-    wakeup->shutting_down = true;
-    wakeup->wake_now();
-  };
+  on_shutdown = wakeup->shutdown_hook();
   events->set_wakeup(wakeup->waker());
 
   std::vector<feed::FramePtr> frames;
@@ -191,15 +198,11 @@ awaitable<void> run_event_source(beast::tcp_stream& stream,
           if (ec) break;
         }
         *reader_done = true;
-        wakeup->peer_gone = true;
-        wakeup->wake_now();
+        wakeup->peer_closed();
       },
       asio::detached);
 
-  on_shutdown = [wakeup] {
-    wakeup->shutting_down = true;
-    wakeup->wake_now();
-  };
+  on_shutdown = wakeup->shutdown_hook();
   events->set_wakeup(wakeup->waker());
 
   std::vector<feed::FramePtr> frames;
