@@ -12,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cryptography sqlite3 curl
 )
+# Node.js runs the independent protocol peers (npm's ws) in the integration tests; use the
+# machine's own node when it has one, Debian's otherwise.
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(wrk nginx-light)
 fi

@@ -207,7 +207,8 @@ void SharingService::update_vehicle(const std::string& user_id, const std::strin
                                     VehicleInput patch, Callback<VehicleRecord> done) {
   if (patch.vin || patch.plate) {
     return done(make_error(Errc::invalid_field,
-                           "a vehicle's VIN and plate cannot change; register it anew", "vin"));
+                           "a vehicle's VIN and plate cannot change; register it anew",
+                           patch.vin ? "vin" : "plate"));
   }
   std::optional<std::string> nickname;
   if (patch.nickname) {
@@ -292,14 +293,15 @@ void SharingService::put_authorized_user(const std::string& user_id,
         if (!looks_like_id(member_id) || !w.user_by_id(member_id)) {
           return make_error(Errc::not_found, "no such user");
         }
+        if (member_id == v->owner_id) {
+          return make_error(Errc::invalid_field, "the owner already has full access", "userId");
+        }
         Outcome<std::vector<storage::MemberRecord>> out;
-        if (member_id != v->owner_id) {
-          w.put_member({vehicle_id, member_id, now_millis()});
-          // Members see everything; a follow of their own would only duplicate it.
-          if (auto f = w.follow_of(vehicle_id, member_id)) {
-            w.delete_follow(f->id);
-            out.update.follows_gone.push_back(*f);
-          }
+        w.put_member({vehicle_id, member_id, now_millis()});
+        // Members see everything; a follow of their own would only duplicate it.
+        if (auto f = w.follow_of(vehicle_id, member_id)) {
+          w.delete_follow(f->id);
+          out.update.follows_gone.push_back(*f);
         }
         out.value = w.members_of(vehicle_id);
         return out;

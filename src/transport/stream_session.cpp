@@ -72,6 +72,7 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
   ws.set_option(websocket::stream_base::decorator(
       [request_id](websocket::response_type& res) { res.set("X-Request-Id", request_id); }));
   ws.read_message_max(64 * 1024);
+  ws.auto_fragment(false);  // one feed event, one frame: simpler for clients, fewer headers
   auto [accept_ec] = co_await ws.async_accept(request, kTuple);
   if (accept_ec) co_return;
   ws.text(true);
