@@ -1,6 +1,7 @@
 #include "transport/http_server.hpp"
 
 #include <atomic>
+#include <ctime>
 #include <chrono>
 #include <mutex>
 #include <random>
@@ -48,6 +49,23 @@ bool acceptable_request_id(std::string_view id) {
 }
 
 std::size_t method_index(api::Method m) { return static_cast<std::size_t>(m); }
+
+// The Date header (RFC 9110 §6.6.1), formatted at most once per second per thread.
+std::string_view http_date() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char text[40];
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    cached_second = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  }
+  return text;
+}
+
+// 1xx, 204 and 304 carry neither a body nor Content-Length (RFC 9110 §8.6).
+bool may_have_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
 // Suspends the calling coroutine until the App answers, on whatever thread it answers from,
 // and resumes it on the connection's own executor.
@@ -136,6 +154,7 @@ awaitable<bool> HttpServer::Impl::write_problem(beast::tcp_stream& stream, const
   api::Response problem = api::problem_response(error, request_id);
   http::response<http::string_body> res{static_cast<http::status>(problem.status), version};
   res.set(http::field::content_type, problem.content_type);
+  res.set(http::field::date, http_date());
   res.set("X-Request-Id", request_id);
   for (auto& [name, value] : problem.headers) res.set(name, value);
   res.keep_alive(false);
@@ -296,12 +315,15 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     http::response<http::string_body> res{static_cast<http::status>(response.status),
                                           req.version()};
     if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
+    res.set(http::field::date, http_date());
     res.set("X-Request-Id", request.request_id);
     for (auto& [name, value] : response.headers) res.set(name, value);
     const bool keep_alive = req.keep_alive() && !stopping;
     res.keep_alive(keep_alive);
-    res.body() = std::move(response.body);
-    res.prepare_payload();
+    if (may_have_body(response.status)) {
+      res.body() = std::move(response.body);
+      res.prepare_payload();
+    }
 
     stream.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
     auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
