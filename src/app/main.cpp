@@ -53,7 +53,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   if (!store) return fail(store.error().detail);
 
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  identity::WorkPool hashing_pool(cores);
+  WorkPool hashing_pool(cores);
   identity::PasswordHasher hasher(*identity::parse_hash_strength(cfg.auth.password_hash),
                                   hashing_pool);
   identity::LoginLimiter limiter({cfg.auth.login_max_failures_per_user,
@@ -76,6 +76,8 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   log::event(log::Level::info, "serving",
              {{"address", *bound}, {"data_dir", cfg.data_dir}, {"pid", std::to_string(::getpid())}});
   server->run();
+  // Drain the writer while the services its completions call into are still alive.
+  store->reset();
   log::event(log::Level::info, "stopped");
   return 0;
 }

@@ -46,6 +46,7 @@ class FeedTest : public ::testing::Test {
     std::promise<Result<T>> p;
     start([&](Result<T> r) { p.set_value(std::move(r)); });
     auto r = p.get_future().get();
+    hub_->drain();  // what the change fanned out is now in the subscribers' queues
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().detail);
     return std::move(r.value());
   }

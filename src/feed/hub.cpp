@@ -1,6 +1,7 @@
 #include "feed/hub.hpp"
 
 #include <algorithm>
+#include <future>
 #include <mutex>
 
 namespace paddock::feed {
@@ -12,8 +13,13 @@ using sharing::VisibilityPolicy;
 Hub::Hub(storage::Store& store) : store_(store) {}
 
 void Hub::load() {
-  auto follows = store_.reads().all_live_follows();
+  auto& reads = store_.reads();
+  auto visibilities = reads.all_vehicle_visibilities();
+  auto follows = reads.all_live_follows();
   std::unique_lock lock(mutex_);
+  for (const auto& [vehicle_id, text] : visibilities) {
+    policies_[vehicle_id] = VisibilityPolicy::decode(text);
+  }
   for (const auto& f : follows) set_follow(f);
 }
 
@@ -28,19 +34,20 @@ void Hub::set_follow(const storage::FollowRecord& f) {
   e.muted = f.muted;
   if (f.status == "active") e.role = f.approved ? Role::approved_follower : Role::follower;
   follows_[f.vehicle_id][f.follower_id] = e;
-  policy_of(f.vehicle_id);
 }
 
-const VisibilityPolicy& Hub::policy_of(const std::string& vehicle_id) {
-  auto it = policies_.find(vehicle_id);
-  if (it != policies_.end()) return it->second;
-  // Only on the writer thread or at load, under the exclusive lock.
-  auto v = store_.reads().vehicle_by_id(vehicle_id);
-  auto policy = v ? VisibilityPolicy::decode(v->visibility) : VisibilityPolicy::defaults();
-  return policies_.emplace(vehicle_id, policy).first->second;
+void Hub::apply(sharing::FeedUpdate update) {
+  auto shared = std::make_shared<sharing::FeedUpdate>(std::move(update));
+  fanout_.post([this, shared] { apply_now(*shared); });
 }
 
-void Hub::apply(const sharing::FeedUpdate& update) {
+void Hub::drain() {
+  std::promise<void> done;
+  fanout_.post([&done] { done.set_value(); });
+  done.get_future().wait();
+}
+
+void Hub::apply_now(const sharing::FeedUpdate& update) {
   if (!update.follows_set.empty() || !update.follows_gone.empty() || !update.policies.empty() ||
       !update.vehicles_gone.empty()) {
     std::unique_lock lock(mutex_);
@@ -70,8 +77,21 @@ void Hub::apply(const sharing::FeedUpdate& update) {
     auto policy = policies_.find(event.vehicle_id);
     if (followers == follows_.end() || policy == policies_.end() || !event.message_type) continue;
     const TypeSet type_bit = 1u << static_cast<unsigned>(*event.message_type);
-    for (const auto& [user_id, entry] : followers->second) {
-      if (admitted(entry, policy->second) & type_bit) deliver(user_id, frame);
+    // Walk whichever side is smaller: a popular vehicle with few followers online costs only
+    // its connected followers, a busy server with a small vehicle only its followers.
+    const auto& follows = followers->second;
+    if (subscribers_.size() < follows.size()) {
+      for (const auto& [user_id, subs] : subscribers_) {
+        auto entry = follows.find(user_id);
+        if (entry == follows.end() || !(admitted(entry->second, policy->second) & type_bit)) {
+          continue;
+        }
+        for (const auto& s : subs) s->push(frame);
+      }
+    } else {
+      for (const auto& [user_id, entry] : follows) {
+        if (admitted(entry, policy->second) & type_bit) deliver(user_id, frame);
+      }
     }
   }
 }

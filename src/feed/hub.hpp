@@ -1,7 +1,9 @@
 #pragma once
 // feed/hub: live fan-out. Mirrors, in memory, who follows which vehicle with which types and
 // role (kept current by sharing's FeedUpdates, applied in commit order), and pushes each
-// committed event, serialized once, to the queues of the connections entitled to it.
+// committed event, serialized once, to the queues of the connections entitled to it. Updates
+// are handed to the hub's own fan-out thread, so neither the storage writer nor the request
+// that posted waits for delivery; one thread keeps them in commit order.
 // Depends on sharing's LiveFeed interface and visibility rules, storage's interface (to load
 // its index at start), and feed's frames and subscribers. Knows nothing of sockets.
 #include <memory>
@@ -10,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/work_pool.hpp"
 #include "feed/subscriber.hpp"
 #include "sharing/live_feed.hpp"
 #include "storage/store.hpp"
@@ -20,10 +23,14 @@ class Hub final : public sharing::LiveFeed {
  public:
   explicit Hub(storage::Store& store);
 
-  // Builds the follow index from the database. Call once before serving.
+  // Builds the follow index from the database. Call once before serving; afterwards the hub
+  // learns everything from FeedUpdates and never reads the store again.
   void load();
 
-  void apply(const sharing::FeedUpdate& update) override;
+  // Queues the update for the fan-out thread and returns.
+  void apply(sharing::FeedUpdate update) override;
+  // Blocks until every update queued so far has been applied and delivered.
+  void drain();
 
   void subscribe(const std::shared_ptr<Subscriber>& subscriber);
   void unsubscribe(const Subscriber* subscriber);
@@ -38,8 +45,8 @@ class Hub final : public sharing::LiveFeed {
   // Types `entry` may receive on a vehicle with `policy`.
   static sharing::TypeSet admitted(const Entry& entry, const sharing::VisibilityPolicy& policy);
   void set_follow(const storage::FollowRecord& follow);
-  const sharing::VisibilityPolicy& policy_of(const std::string& vehicle_id);
   void deliver(const std::string& user_id, const FramePtr& frame);
+  void apply_now(const sharing::FeedUpdate& update);  // on the fan-out thread
 
   storage::Store& store_;
   mutable std::shared_mutex mutex_;
@@ -47,6 +54,7 @@ class Hub final : public sharing::LiveFeed {
   std::unordered_map<std::string, sharing::VisibilityPolicy> policies_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> subscribers_;  // user
   std::size_t subscriber_count_ = 0;
+  WorkPool fanout_{1};  // last member: stops (and drains) before the maps above go away
 };
 
 }  // namespace paddock::feed

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
-#include "identity/work_pool.hpp"
+#include "core/work_pool.hpp"
 
 namespace paddock::identity {
 

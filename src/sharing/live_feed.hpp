@@ -27,8 +27,9 @@ struct FeedUpdate {
 class LiveFeed {
  public:
   virtual ~LiveFeed() = default;
-  // Called on the storage writer thread, after the commit, in commit order.
-  virtual void apply(const FeedUpdate& update) = 0;
+  // Called on the storage writer thread, after the commit, in commit order. Must return
+  // quickly: the request that made the change is answered after it.
+  virtual void apply(FeedUpdate update) = 0;
 };
 
 }  // namespace paddock::sharing

@@ -136,7 +136,7 @@ void SharingService::commit(std::function<Result<Outcome<T>>(storage::Writes&)> 
   store_.write<Outcome<T>>(std::move(job), [this, done = std::move(done)](
                                                Result<Outcome<T>> outcome) {
     if (!outcome) return done(outcome.take_error());
-    if (!outcome->update.empty()) live_.apply(outcome->update);
+    if (!outcome->update.empty()) live_.apply(std::move(outcome->update));
     done(std::move(outcome->value));
   });
 }

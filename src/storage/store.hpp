@@ -46,8 +46,10 @@ class Reads {
                                                 std::string_view follower_id) = 0;
   virtual std::vector<FollowRecord> follows_of_user(std::string_view follower_id) = 0;
   virtual std::vector<FollowRecord> followers_of(std::string_view vehicle_id) = 0;
-  // Pending and active follows of every vehicle (to rebuild the live index at start).
+  // Pending and active follows of every vehicle, and every vehicle's visibility text (to
+  // rebuild the live index at start).
   virtual std::vector<FollowRecord> all_live_follows() = 0;
+  virtual std::vector<std::pair<std::string, std::string>> all_vehicle_visibilities() = 0;
   virtual int count_active_followers(std::string_view vehicle_id) = 0;
   // Vehicle events with seq > after whose message type bit is in `types`, by seq, at most
   // limit. Filtering here, not after, is what keeps a merged feed page free of gaps.

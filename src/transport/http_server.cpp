@@ -300,11 +300,15 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
       buffer.shrink_to_fit();
       self->phase = Phase::streaming;
       if (response.upgrade->kind == api::StreamUpgrade::Kind::websocket) {
+        // The WebSocket lives in a coroutine of its own so that this one's frame (request,
+        // parser, buffers) is freed: an idle follower should cost as little as possible.
         self->stream = nullptr;
-        co_await detail::run_websocket(std::move(stream), parser.release(),
-                                       std::move(response.upgrade), request.request_id,
-                                       self->on_shutdown);
-        forget();
+        auto executor = stream.get_executor();
+        asio::co_spawn(executor,
+                       detail::run_websocket(std::move(stream), parser.release(),
+                                             std::move(response.upgrade), request.request_id,
+                                             self->on_shutdown),
+                       [forget](std::exception_ptr) { forget(); });
         co_return;
       }
       co_await detail::run_event_source(stream, std::move(response.upgrade), request.request_id,

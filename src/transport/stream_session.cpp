@@ -74,6 +74,7 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
   ws.read_message_max(64 * 1024);
   ws.auto_fragment(false);  // one feed event, one frame: simpler for clients, fewer headers
   auto [accept_ec] = co_await ws.async_accept(request, kTuple);
+  request = {};  // the upgrade request is not needed for the stream's lifetime
   if (accept_ec) co_return;
   ws.text(true);
 

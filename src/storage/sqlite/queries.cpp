@@ -332,6 +332,12 @@ std::vector<FollowRecord> Queries::all_live_follows() {
       read_follow);
 }
 
+std::vector<std::pair<std::string, std::string>> Queries::all_vehicle_visibilities() {
+  return all<std::pair<std::string, std::string>>(
+      db_.cached("SELECT id, visibility FROM vehicles").bind(),
+      [](const Statement& s) { return std::make_pair(s.text(0), s.text(1)); });
+}
+
 int Queries::count_active_followers(std::string_view vehicle_id) {
   auto& s = db_.cached("SELECT count(*) FROM follows WHERE vehicle_id = ? AND status = 'active'")
                 .bind(vehicle_id);

@@ -32,6 +32,7 @@ class Queries final : public Writes {
   std::vector<FollowRecord> follows_of_user(std::string_view follower_id) override;
   std::vector<FollowRecord> followers_of(std::string_view vehicle_id) override;
   std::vector<FollowRecord> all_live_follows() override;
+  std::vector<std::pair<std::string, std::string>> all_vehicle_visibilities() override;
   int count_active_followers(std::string_view vehicle_id) override;
   std::vector<EventRecord> vehicle_events_after(std::string_view vehicle_id, std::int64_t after,
                                                 unsigned types, int limit) override;

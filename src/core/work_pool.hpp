@@ -1,6 +1,7 @@
 #pragma once
-// identity/work_pool: a few threads for CPU-heavy work (Argon2id) so it never runs on the
-// I/O threads. Tasks run in submission order per thread; the destructor finishes queued tasks.
+// core/work_pool: a few threads for work that must not run on the I/O threads (Argon2id,
+// feed fan-out). With one thread, tasks run in submission order; the destructor finishes queued
+// tasks.
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -8,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace paddock::identity {
+namespace paddock {
 
 class WorkPool {
  public:
@@ -27,4 +28,4 @@ class WorkPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace paddock::identity
+}  // namespace paddock

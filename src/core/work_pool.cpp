@@ -1,6 +1,6 @@
-#include "identity/work_pool.hpp"
+#include "core/work_pool.hpp"
 
-namespace paddock::identity {
+namespace paddock {
 
 WorkPool::WorkPool(std::size_t threads) {
   for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
@@ -37,4 +37,4 @@ void WorkPool::post(std::function<void()> task) {
   wake_.notify_one();
 }
 
-}  // namespace paddock::identity
+}  // namespace paddock
