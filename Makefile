@@ -29,7 +29,10 @@ test: build node_modules/.package-lock.json
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 bench: build
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target paddock_fanout_client paddock_microbench
+	$(BUILD_DIR)/paddock_microbench --benchmark_filter=GroupCommit
 	bench/http_bench.sh
+	bench/fanout_bench.sh
 
 clean:
 	rm -rf build

@@ -1,0 +1,414 @@
+#!/usr/bin/env bash
+# Fan-out benchmark for Paddock's live feed. See bench/README.md ("Fan-out benchmark").
+#
+# One vehicle posts to 1, 100, 1,000 and 10,000 WebSocket followers over loopback, and the same
+# client does the same against a minimal Node.js `ws` broadcast server (bench/node_broadcast).
+# Measures, in one run:
+#   1. deliveries/s and publish-to-delivery latency p50/p99/max per follower count, both servers
+#   2. at the largest count: a saturation run (max deliveries/s) and a run at half that rate
+#   3. server memory per idle follower connection (VmRSS before/after), both servers
+#   4. durable posts/s (wrk, POST /v1/vehicles/{id}/messages) on a vehicle without followers and
+#      on the one with all the followers (none connected)
+# and prints a summary table plus the machine it ran on. Everything it starts is torn down on exit.
+#
+# Environment:
+#   FOLLOWERS="1 100 1000 10000"      follower counts; setup creates the largest once
+#   MESSAGES=100  RATE=50             messages and messages/s of each fan-out run
+#   SAT_MESSAGES=100  SAT_RATE=1000   the saturation run at the largest count
+#   HALF_SECONDS=5                    length of the half-rate run
+#   HOLD=3                            seconds the idle connections are held (memory reading)
+#   IDLE_MIN=1000                     smallest count whose idle memory is measured (noise below)
+#   CLIENT_THREADS=1                  threads of paddock_fanout_client
+#   DURATION=10s CONNECTIONS=64 WRK_THREADS=2 WARMUP=2s   wrk for the durable posts
+#   PADDOCK_BIN=build/release/paddock  CLIENT_BIN=build/release/paddock_fanout_client
+#   KEEP_WORK=1                       keep the temp dir (logs, raw client and wrk output)
+#   STRICT=1                          exit 1 when a target is missed
+# Paddock's own PADDOCK_* variables pass through (PADDOCK_LOG_LEVEL defaults to warn here).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+REPO_ROOT=$PWD
+
+FOLLOWERS=${FOLLOWERS:-"1 100 1000 10000"}
+MESSAGES=${MESSAGES:-100}
+RATE=${RATE:-50}
+SAT_MESSAGES=${SAT_MESSAGES:-100}
+SAT_RATE=${SAT_RATE:-1000}
+HALF_SECONDS=${HALF_SECONDS:-5}
+HOLD=${HOLD:-3}
+IDLE_MIN=${IDLE_MIN:-1000}
+CLIENT_THREADS=${CLIENT_THREADS:-1}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+WRK_THREADS=${WRK_THREADS:-2}
+WARMUP=${WARMUP:-2s}
+PADDOCK_BIN=${PADDOCK_BIN:-build/release/paddock}
+CLIENT_BIN=${CLIENT_BIN:-build/release/paddock_fanout_client}
+KEEP_WORK=${KEEP_WORK:-0}
+STRICT=${STRICT:-0}
+export PADDOCK_LOG_LEVEL=${PADDOCK_LOG_LEVEL:-warn}
+export PADDOCK_PASSWORD_HASH=${PADDOCK_PASSWORD_HASH:-min}  # fast sign-ups for the setup
+export PADDOCK_MAX_CONNECTIONS=${PADDOCK_MAX_CONNECTIONS:-20000}
+
+TARGET_DELIVERIES=1000000  # deliveries/s to the largest follower count
+TARGET_HALF_P99_MS=10      # p99 at half the saturation rate
+TARGET_POSTS=20000         # durable posts/s
+TARGET_IDLE_BYTES=8192     # server memory per idle follower
+
+log() { printf 'fanout-bench: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---- tools and binaries --------------------------------------------------------------------
+scripts/install-deps.sh --bench
+command -v wrk >/dev/null || die "wrk not found after scripts/install-deps.sh --bench"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  die "node and npm are needed (apt-get install nodejs npm)"
+fi
+[[ $PADDOCK_BIN = /* ]] || PADDOCK_BIN="$REPO_ROOT/$PADDOCK_BIN"
+[[ $CLIENT_BIN = /* ]] || CLIENT_BIN="$REPO_ROOT/$CLIENT_BIN"
+for bin in "$PADDOCK_BIN" "$CLIENT_BIN"; do
+  [[ -x $bin ]] || die "$bin not found: run 'make build' first"
+done
+(cd bench/node_broadcast && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+  die "npm ci in bench/node_broadcast failed"
+
+read -r -a COUNTS <<<"$FOLLOWERS"
+MAX_N=0
+for n in "${COUNTS[@]}"; do ((n > MAX_N)) && MAX_N=$n; done
+ulimit -n "$(ulimit -Hn)"
+(($(ulimit -n) > MAX_N + 512)) || die "open-file limit $(ulimit -n) is too low for $MAX_N followers"
+CLK_TCK=$(getconf CLK_TCK)
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+WORK=$(mktemp -d -t paddock-fanout.XXXXXX)
+PADDOCK_PID="" NODE_PID="" CLIENT_PID="" WRK_PID="" TOP_PID=""
+
+# stop PID: SIGTERM, then SIGKILL after 12 s.
+stop() {
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "warning: pid $pid did not exit within 12 s of SIGTERM; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop "$TOP_PID"
+  stop "$CLIENT_PID"
+  stop "$WRK_PID"
+  stop "$NODE_PID"
+  stop "$PADDOCK_PID"
+  if [[ $KEEP_WORK == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- helpers -------------------------------------------------------------------------------
+# wait_port FILE PID NAME: the port from a `listening on 127.0.0.1:PORT` line.
+wait_port() {
+  local port=""
+  for _ in $(seq 150); do
+    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$1" | head -1)
+    [[ -n $port ]] && { echo "$port"; return 0; }
+    kill -0 "$2" 2>/dev/null || die "$3 exited early: $(tail -20 "$1".err 2>/dev/null)"
+    sleep 0.1
+  done
+  die "$3 printed no 'listening on 127.0.0.1:PORT' line within 15 s"
+}
+
+start_paddock() {
+  "$PADDOCK_BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" \
+    >"$WORK/paddock.out" 2>>"$WORK/paddock.out.err" &
+  PADDOCK_PID=$!
+  PADDOCK_PORT=$(wait_port "$WORK/paddock.out" "$PADDOCK_PID" paddock)
+}
+start_node() {
+  node bench/node_broadcast/server.mjs 0 >"$WORK/node.out" 2>>"$WORK/node.out.err" &
+  NODE_PID=$!
+  NODE_PORT=$(wait_port "$WORK/node.out" "$NODE_PID" node)
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+thread_ticks() { for t in /proc/"$1"/task/*; do echo "${t##*/} $(awk '{ print $14 + $15 }' "$t/stat")"; done | sort; }
+
+# field FILE KEY: KEY of the last result line ("mode") the client printed.
+field() { grep '"mode"' "$1" | tail -1 | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
+
+# start_client OUT ARGS...: starts the client and waits until all its connections are up.
+start_client() {
+  local out=$1
+  shift
+  timeout 300 "$CLIENT_BIN" "$@" >"$out" 2>"$out.err" &
+  CLIENT_PID=$!
+  until grep -q '"phase":"connected"' "$out" 2>/dev/null; do
+    kill -0 "$CLIENT_PID" 2>/dev/null || die "client failed: $(cat "$out.err")"
+    sleep 0.02
+  done
+  if [[ $(sed -n 's/.*"failed":\([0-9]*\).*/\1/p' "$out" | head -1) != 0 ]]; then
+    log "warning: some connections failed: $(head -3 "$out.err")"
+  fi
+}
+finish_client() {
+  wait "$CLIENT_PID" || die "client failed: $(cat "$1.err")"
+  CLIENT_PID=""
+  [[ -s $1.err ]] && log "client: $(head -3 "$1.err")"
+  return 0
+}
+
+declare -A MEM_BEFORE MEM_AFTER DPS P50 P99 PMAX MISSING CLOSED MSGRATE SRV_CORES CLI_CORES
+
+# measure_idle SERVER PID PORT N [client args]: server RSS before/after holding N idle followers.
+measure_idle() {
+  local server=$1 pid=$2 port=$3 n=$4
+  shift 4
+  local out="$WORK/idle-$server-$n.json"
+  sleep 0.5
+  MEM_BEFORE[$server/$n]=$(rss_kib "$pid")
+  start_client "$out" idle --port "$port" --connections "$n" --hold "$HOLD" \
+    --threads "$CLIENT_THREADS" "$@"
+  sleep 1
+  MEM_AFTER[$server/$n]=$(rss_kib "$pid")
+  finish_client "$out"
+  log "$server idle $n: VmRSS ${MEM_BEFORE[$server/$n]} -> ${MEM_AFTER[$server/$n]} KiB"
+}
+
+# run_fanout KEY SERVER PID PORT N MESSAGES RATE [client args]: one fan-out run.
+run_fanout() {
+  local key=$1 server=$2 pid=$3 port=$4 n=$5 messages=$6 rate=$7
+  shift 7
+  local out="$WORK/run-$key-$server.json"
+  log "$server $key: $n followers, $messages messages at $rate/s"
+  start_client "$out" run --port "$port" --connections "$n" --messages "$messages" --rate "$rate" \
+    --threads "$CLIENT_THREADS" "$@"
+  local t0 c0 t1 c1
+  t0=$(date +%s%N)
+  c0=$(cpu_ticks "$pid")
+  thread_ticks "$pid" >"$WORK/threads-$key-$server.before"
+  (sleep 1 && top -b -n1 -w 120 | head -14 >"$WORK/top-$key-$server.txt") 2>/dev/null &
+  TOP_PID=$!
+  finish_client "$out"
+  c1=$(cpu_ticks "$pid")
+  t1=$(date +%s%N)
+  thread_ticks "$pid" >"$WORK/threads-$key-$server.after"
+  wait "$TOP_PID" 2>/dev/null || true
+  TOP_PID=""
+  local k="$key/$server"
+  DPS[$k]=$(field "$out" deliveries_per_s)
+  P50[$k]=$(field "$out" p50_ms)
+  P99[$k]=$(field "$out" p99_ms)
+  PMAX[$k]=$(field "$out" max_ms)
+  MISSING[$k]=$(field "$out" missing)
+  CLOSED[$k]=$(field "$out" closed)
+  MSGRATE[$k]=$(field "$out" publish_rate)
+  SRV_CORES[$k]=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" -v ns=$((t1 - t0)) \
+    'BEGIN { printf "%.2f", c / hz / (ns / 1e9) }')
+  CLI_CORES[$k]=$(awk -v c="$(field "$out" client_cpu_s)" -v s="$(field "$out" seconds)" \
+    'BEGIN { printf "%.2f", (s > 0 ? c / s : 0) }')
+  log "$server $key: $(grep '"mode"' "$out")"
+}
+
+# ---- 1. setup: an owner, a vehicle and MAX_N followers (once) --------------------------------
+mkdir -p "$WORK/data"
+start_paddock
+log "paddock on 127.0.0.1:$PADDOCK_PORT; creating $MAX_N followers"
+TOKENS="$WORK/tokens.txt"
+timeout 600 "$CLIENT_BIN" setup --port "$PADDOCK_PORT" --followers "$MAX_N" --tokens "$TOKENS" \
+  >"$WORK/setup.json" 2>"$WORK/setup.json.err" || die "setup failed: $(tail -5 "$WORK/setup.json.err")"
+log "setup: $(cat "$WORK/setup.json")"
+OWNER_TOKEN=$(sed -n 's/^owner //p' "$TOKENS")
+VEHICLE=$(sed -n 's/^vehicle //p' "$TOKENS")
+QUIET_VEHICLE=$(sed -n 's/^quiet_vehicle //p' "$TOKENS")
+stop "$PADDOCK_PID"
+PADDOCK_PID=""
+
+# ---- 2./3. per follower count: idle memory, then fan-out; paddock, then node ----------------
+# Each server starts fresh for every count so that freed memory of earlier runs does not hide
+# the cost of the idle connections.
+HALF_RATE=""
+for n in "${COUNTS[@]}"; do
+  start_paddock
+  ((n < IDLE_MIN)) || measure_idle paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" --tokens "$TOKENS"
+  run_fanout "$n" paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" "$MESSAGES" "$RATE" --tokens "$TOKENS"
+  if ((n == MAX_N)); then
+    run_fanout sat paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" "$SAT_MESSAGES" "$SAT_RATE" \
+      --tokens "$TOKENS" --deadline 60
+    HALF_RATE=$(awk -v d="${DPS[sat/paddock]:-0}" -v n="$n" 'BEGIN { printf "%.3f", d / 2 / n }')
+    [[ $HALF_RATE != 0.000 ]] || die "the saturation run delivered nothing"
+
+    half_messages=$(awk -v r="$HALF_RATE" -v s="$HALF_SECONDS" 'BEGIN { m = int(r * s + 0.5); print (m < 1 ? 1 : m) }')
+    run_fanout half paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" "$half_messages" "$HALF_RATE" \
+      --tokens "$TOKENS"
+  fi
+  stop "$PADDOCK_PID"
+  PADDOCK_PID=""
+
+  start_node
+  ((n < IDLE_MIN)) || measure_idle node "$NODE_PID" "$NODE_PORT" "$n" --target node
+  run_fanout "$n" node "$NODE_PID" "$NODE_PORT" "$n" "$MESSAGES" "$RATE" --target node
+  if ((n == MAX_N)); then
+    run_fanout sat node "$NODE_PID" "$NODE_PORT" "$n" "$SAT_MESSAGES" "$SAT_RATE" --target node \
+      --deadline 60
+    # The same offered load as paddock's half-rate run.
+    run_fanout half node "$NODE_PID" "$NODE_PORT" "$n" "$half_messages" "$HALF_RATE" --target node
+  fi
+  stop "$NODE_PID"
+  NODE_PID=""
+done
+
+# ---- 4. durable posts/s ------------------------------------------------------------------------
+declare -A POST_RPS POST_P50 POST_P99 POST_NON2XX POST_SOCKERR POST_ERR
+start_paddock
+export PADDOCK_TOKEN=$OWNER_TOKEN
+post_bench() {
+  local key=$1 vehicle=$2 out="$WORK/wrk-$1.txt"
+  local args=(-t"$WRK_THREADS" -c"$CONNECTIONS" --latency -s "$REPO_ROOT/bench/post_message.lua")
+  if [[ $WARMUP != 0 ]]; then
+    PADDOCK_VEHICLE=$vehicle wrk "${args[@]}" -d"$WARMUP" "http://127.0.0.1:$PADDOCK_PORT" \
+      >"$out.warmup" 2>&1 &
+    WRK_PID=$!
+    wait "$WRK_PID" || die "wrk warm-up failed: $(cat "$out.warmup")"
+  fi
+  log "durable posts ($key): wrk ${args[*]} -d$DURATION"
+  PADDOCK_VEHICLE=$vehicle wrk "${args[@]}" -d"$DURATION" "http://127.0.0.1:$PADDOCK_PORT" \
+    >"$out" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || die "wrk failed: $(cat "$out")"
+  WRK_PID=""
+  local line
+  line=$(grep '^BENCH ' "$out" | tail -1) || die "no BENCH line in $out"
+  POST_RPS[$key]=$(sed -n 's/.* ok_rps=\([^ ]*\).*/\1/p' <<<"$line")
+  POST_P50[$key]=$(sed -n 's/.* p50_ms=\([^ ]*\).*/\1/p' <<<"$line")
+  POST_P99[$key]=$(sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p' <<<"$line")
+  POST_NON2XX[$key]=$(sed -n 's/.* non2xx=\([^ ]*\).*/\1/p' <<<"$line")
+  POST_SOCKERR[$key]=$(sed -n 's/.* socket_errors=\([^ ]*\).*/\1/p' <<<"$line")
+  POST_ERR[$key]=$(grep '^FIRST_ERROR ' "$out" | head -1 | cut -c13-) || true
+}
+post_bench quiet "$QUIET_VEHICLE"
+post_bench followed "$VEHICLE"
+unset PADDOCK_TOKEN
+stop "$PADDOCK_PID"
+PADDOCK_PID=""
+
+# ---- summary ---------------------------------------------------------------------------------
+cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
+failed=0
+# check VALUE OP TARGET: sets VERDICT to PASS or MISS (and `failed` on a miss).
+check() {
+  if [[ -n $1 ]] && awk -v v="$1" -v t="$3" "BEGIN { exit !(v $2 t) }"; then
+    VERDICT=PASS
+  else
+    VERDICT=MISS
+    failed=1
+  fi
+}
+fanout_row() {
+  printf '| %-12s | %-7s | %8s | %12s | %8s | %8s | %9s | %9s | %6s | %7s | %7s |\n' "$@"
+}
+row() {
+  local key=$1 server=$2 label=$3 k="$1/$2"
+  [[ -n ${DPS[$k]:-} ]] || return 0
+  fanout_row "$label" "$server" "${MSGRATE[$k]}" "$(printf '%.0f' "${DPS[$k]}")" \
+    "${P50[$k]}" "${P99[$k]}" "${PMAX[$k]}" "${MISSING[$k]}" "${CLOSED[$k]}" "${SRV_CORES[$k]}" \
+    "${CLI_CORES[$k]}"
+}
+per_follower() { # bytes per follower from the VmRSS readings
+  awk -v b="${MEM_BEFORE[$1/$2]}" -v a="${MEM_AFTER[$1/$2]}" -v n="$2" 'BEGIN { printf "%.0f", (a - b) * 1024 / n }'
+}
+
+{
+  echo
+  echo "== Paddock fan-out benchmark =="
+  echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit:   $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
+  echo "paddock:  $("$PADDOCK_BIN" version 2>/dev/null || echo unknown)"
+  echo "baseline: node $(node --version), ws $(node -p 'require("./bench/node_broadcast/node_modules/ws/package.json").version')"
+  echo "machine:  nproc=$(nproc) cpu=\"$cpu_model\" kernel=$(uname -r) ($(uname -m))"
+  echo "load:     $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1/5/15 min)"
+  echo "client:   paddock_fanout_client, $CLIENT_THREADS thread(s), same machine, loopback 127.0.0.1"
+  echo "runs:     $MESSAGES messages at $RATE/s per count; saturation $SAT_MESSAGES at $SAT_RATE/s;" \
+    "half rate ${HALF_RATE:-?}/s for ${HALF_SECONDS}s"
+  echo
+  echo "Fan-out (latency = publish POST sent -> frame received; msg/s = achieved publish rate;"
+  echo "cores = CPU used by the server / by the client while publishing and draining)"
+  fanout_row followers server "msg/s" "deliveries/s" "p50 ms" "p99 ms" "max ms" missing closed \
+    "srv cpu" "cli cpu"
+  fanout_row "" "" "" "" "" "" "" "" "" "" "" | tr ' ' '-'
+  for n in "${COUNTS[@]}"; do
+    row "$n" paddock "$n"
+    row "$n" node "$n"
+  done
+  row sat paddock "$MAX_N sat"
+  row sat node "$MAX_N sat"
+  row half paddock "$MAX_N half"
+  row half node "$MAX_N half"
+  echo
+  echo "Idle followers (server VmRSS before -> after holding N idle WebSocket connections)"
+  printf '| %-9s | %-7s | %11s | %11s | %16s |\n' followers server "before KiB" "after KiB" "bytes/follower"
+  printf '| %-9s | %-7s | %11s | %11s | %16s |\n' "" "" "" "" "" | tr ' ' '-'
+  for n in "${COUNTS[@]}"; do
+    ((n >= IDLE_MIN)) || continue
+    for server in paddock node; do
+      printf '| %-9s | %-7s | %11s | %11s | %16s |\n' "$n" "$server" "${MEM_BEFORE[$server/$n]}" \
+        "${MEM_AFTER[$server/$n]}" "$(per_follower "$server" "$n")"
+    done
+  done
+  echo
+  echo "Durable posts (wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION, POST /v1/vehicles/{id}/messages, 2xx/s)"
+  printf '| %-40s | %10s | %8s | %8s | %8s | %8s |\n' vehicle "posts/s" "p50 ms" "p99 ms" non-2xx "sock err"
+  printf '| %-40s | %10s | %8s | %8s | %8s | %8s |\n' "" "" "" "" "" "" | tr ' ' '-'
+  printf '| %-40s | %10.0f | %8.2f | %8.2f | %8s | %8s |\n' "no followers" "${POST_RPS[quiet]}" \
+    "${POST_P50[quiet]}" "${POST_P99[quiet]}" "${POST_NON2XX[quiet]}" "${POST_SOCKERR[quiet]}"
+  printf '| %-40s | %10.0f | %8.2f | %8.2f | %8s | %8s |\n' "$MAX_N followers (none connected)" \
+    "${POST_RPS[followed]}" "${POST_P50[followed]}" "${POST_P99[followed]}" \
+    "${POST_NON2XX[followed]}" "${POST_SOCKERR[followed]}"
+  for key in quiet followed; do
+    [[ -z ${POST_ERR[$key]:-} ]] || echo "WARNING: durable posts ($key): first non-2xx: ${POST_ERR[$key]}"
+  done
+  echo
+  echo "Targets"
+  check "${DPS[sat/paddock]:-}" '>=' "$TARGET_DELIVERIES"
+  printf 'deliveries/s to %d followers:  %.0f (saturation; target >= %d) %s\n' "$MAX_N" \
+    "${DPS[sat/paddock]:-0}" "$TARGET_DELIVERIES" "$VERDICT"
+  check "${P99[half/paddock]:-}" '<' "$TARGET_HALF_P99_MS"
+  printf 'p99 at half that rate:          %s ms (target < %d ms) %s\n' "${P99[half/paddock]:-?}" \
+    "$TARGET_HALF_P99_MS" "$VERDICT"
+  check "${P99[$MAX_N/paddock]:-}" '<' "$TARGET_HALF_P99_MS"
+  printf 'p99 at %s msg/s to %d:          %s ms (offered %d deliveries/s; target < %d ms) %s\n' \
+    "$RATE" "$MAX_N" "${P99[$MAX_N/paddock]:-?}" "$(awk -v r="$RATE" -v n="$MAX_N" 'BEGIN { printf "%d", r * n }')" \
+    "$TARGET_HALF_P99_MS" "$VERDICT"
+  check "${POST_RPS[quiet]:-}" '>=' "$TARGET_POSTS"
+  printf 'durable posts/s:                %.0f (target >= %d) %s\n' "${POST_RPS[quiet]:-0}" \
+    "$TARGET_POSTS" "$VERDICT"
+  if [[ -n ${MEM_AFTER[paddock/$MAX_N]:-} ]]; then
+    idle_bytes=$(per_follower paddock "$MAX_N")
+    check "$idle_bytes" '<' "$TARGET_IDLE_BYTES"
+    printf 'memory per idle follower:       %s bytes at %d followers (target < %d) %s\n' \
+      "$idle_bytes" "$MAX_N" "$TARGET_IDLE_BYTES" "$VERDICT"
+  else
+    echo "memory per idle follower:       not measured (largest count $MAX_N < IDLE_MIN $IDLE_MIN)"
+  fi
+  echo
+  echo "paddock threads during the saturation run (CPU seconds per thread id):"
+  join "$WORK/threads-sat-paddock.before" "$WORK/threads-sat-paddock.after" 2>/dev/null |
+    awk -v hz="$CLK_TCK" '{ printf "  tid %s: %.2f s\n", $1, ($3 - $2) / hz }' || true
+  echo "top during the saturation run (paddock):"
+  sed 's/^/  /' "$WORK/top-sat-paddock.txt" 2>/dev/null | tail -n +7 | head -6 || true
+  for k in "${!MISSING[@]}"; do
+    if [[ ${MISSING[$k]} != 0 || ${CLOSED[$k]} != 0 ]]; then
+      echo "WARNING: run $k: ${MISSING[$k]} deliveries missing, ${CLOSED[$k]} connections closed by the server"
+    fi
+  done
+}
+
+if [[ $STRICT == 1 && $failed == 1 ]]; then
+  exit 1
+fi
