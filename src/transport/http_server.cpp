@@ -296,6 +296,7 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     if (response.upgrade) {
       // The connection becomes an event stream; it never returns to request/response.
       metrics.observe(route, method_index(request.method), response.status, 0);
+      std::string leftover = beast::buffers_to_string(buffer.data());
       buffer.clear();
       buffer.shrink_to_fit();
       self->phase = Phase::streaming;
@@ -306,7 +307,8 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
         auto executor = stream.get_executor();
         asio::co_spawn(executor,
                        detail::run_websocket(std::move(stream), parser.release(),
-                                             std::move(response.upgrade), request.request_id,
+                                             std::move(leftover), std::move(response.upgrade),
+                                             request.request_id,
                                              self->on_shutdown),
                        [forget](std::exception_ptr) { forget(); });
         co_return;

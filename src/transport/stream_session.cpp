@@ -5,6 +5,9 @@
 #include <chrono>
 
 #include "core/log.hpp"
+#include "transport/websocket_frames.hpp"
+
+#include <deque>
 
 namespace paddock::transport::detail {
 namespace {
@@ -61,64 +64,158 @@ std::string clip_reason(std::string reason) {
 
 }  // namespace
 
+namespace {
+
+constexpr std::size_t kMaxClientMessage = 64 * 1024;
+constexpr auto kPingInterval = std::chrono::seconds(30);
+constexpr auto kPeerSilenceLimit = std::chrono::seconds(75);
+
+// Reads one complete client message (reassembling continuations) from `socket` into `out`,
+// answering pings on the way. Only for the in-band authentication before the pump starts,
+// when nothing else writes. Returns the close code to send on failure, 0 on success.
+awaitable<std::uint16_t> read_first_message(asio::ip::tcp::socket& socket, std::string& inbound,
+                                            std::string& out) {
+  ws::ClientFrame frame;
+  out.clear();
+  for (;;) {
+    std::size_t consumed = 0;
+    auto parsed = ws::parse_client_frame(
+        {reinterpret_cast<const std::uint8_t*>(inbound.data()), inbound.size()},
+        kMaxClientMessage, frame, consumed);
+    if (parsed == ws::ParseResult::protocol_error) co_return ws::kCloseProtocolError;
+    if (parsed == ws::ParseResult::too_big) co_return ws::kCloseTooBig;
+    if (parsed == ws::ParseResult::incomplete) {
+      std::array<char, 4096> chunk;  // std::array: GCC 12 mishandles C arrays in coroutines
+      auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), kTuple);
+      if (ec) co_return ws::kCloseGoingAway;
+      inbound.append(chunk.data(), n);
+      if (inbound.size() > kMaxClientMessage + ws::kMaxHeader + 4) co_return ws::kCloseTooBig;
+      continue;
+    }
+    inbound.erase(0, consumed);
+    switch (frame.opcode) {
+      case ws::Opcode::ping: {
+        std::string pong = ws::server_frame(ws::Opcode::pong, frame.payload);
+        co_await asio::async_write(socket, asio::buffer(pong), kTuple);
+        continue;
+      }
+      case ws::Opcode::pong: continue;
+      case ws::Opcode::close: co_return ws::kCloseNormal;
+      default:
+        out += frame.payload;
+        if (out.size() > kMaxClientMessage) co_return ws::kCloseTooBig;
+        if (frame.fin) co_return 0;
+    }
+  }
+}
+
+// What the reader hands the writer: control frames to send and how the peer left.
+struct PeerState {
+  std::deque<std::string> control;       // pongs and the reply to a close
+  std::chrono::steady_clock::time_point last_heard = std::chrono::steady_clock::now();
+  bool closed = false;                   // peer sent close, or the connection failed
+  bool reader_done = false;
+};
+
+}  // namespace
+
 awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::string_body> request,
-                              std::shared_ptr<api::StreamUpgrade> upgrade, std::string request_id,
-                              ShutdownHook& on_shutdown) {
-  websocket::stream<beast::tcp_stream> ws(std::move(stream));
-  beast::get_lowest_layer(ws).expires_never();
-  auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
-  timeouts.idle_timeout = std::chrono::seconds(60);
-  ws.set_option(timeouts);
-  ws.set_option(websocket::stream_base::decorator(
+                              std::string leftover, std::shared_ptr<api::StreamUpgrade> upgrade,
+                              std::string request_id, ShutdownHook& on_shutdown) {
+  // Beast performs the opening handshake (key, version and header checks); afterwards the
+  // connection is framed by hand so that queued events leave in one gathered write.
+  websocket::stream<beast::tcp_stream> handshake(std::move(stream));
+  handshake.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  handshake.set_option(websocket::stream_base::decorator(
       [request_id](websocket::response_type& res) { res.set("X-Request-Id", request_id); }));
-  ws.read_message_max(64 * 1024);
-  ws.auto_fragment(false);  // one feed event, one frame: simpler for clients, fewer headers
-  auto [accept_ec] = co_await ws.async_accept(request, kTuple);
+  auto [accept_ec] = co_await handshake.async_accept(request, kTuple);
   request = {};  // the upgrade request is not needed for the stream's lifetime
   if (accept_ec) co_return;
-  ws.text(true);
+  websocket::stream_base::timeout no_timeouts{};
+  no_timeouts.handshake_timeout = websocket::stream_base::none();
+  no_timeouts.idle_timeout = websocket::stream_base::none();
+  no_timeouts.keep_alive_pings = false;
+  handshake.set_option(no_timeouts);
+  auto& socket = beast::get_lowest_layer(handshake).socket();
+  beast::get_lowest_layer(handshake).expires_never();
 
-  auto wakeup = std::make_shared<Wakeup>(ws.get_executor());
+  auto wakeup = std::make_shared<Wakeup>(socket.get_executor());
+  auto send_close = [&socket](std::uint16_t code, std::string_view reason) -> awaitable<void> {
+    std::string frame = ws::server_frame(ws::Opcode::close, ws::close_payload(code, reason));
+    co_await asio::async_write(socket, asio::buffer(frame), kTuple);
+  };
+
   std::shared_ptr<feed::EventStream> events = upgrade->stream;
-  beast::flat_buffer inbound;
   if (!events) {
-    // In-band authentication: the first text frame must carry the token, and soon.
-    asio::steady_timer deadline(ws.get_executor(), std::chrono::seconds(10));
-    deadline.async_wait([&ws](beast::error_code ec) {
-      if (!ec) beast::get_lowest_layer(ws).cancel();
+    // In-band authentication: the first message must carry the token, and soon.
+    asio::steady_timer deadline(socket.get_executor(), std::chrono::seconds(10));
+    deadline.async_wait([&socket](beast::error_code ec) {
+      if (!ec) socket.cancel();
     });
-    auto [read_ec, n] = co_await ws.async_read(inbound, kTuple);
+    std::string first;
+    std::uint16_t failure = co_await read_first_message(socket, leftover, first);
     deadline.cancel();
-    if (read_ec) co_return;
-    auto authenticated = upgrade->authenticate(beast::buffers_to_string(inbound.data()));
-    inbound.consume(inbound.size());
+    if (failure != 0) {
+      co_await send_close(failure, "expected {\"type\":\"auth\",\"token\":...} first");
+      co_return;
+    }
+    auto authenticated = upgrade->authenticate(first);
     if (!authenticated) {
-      co_await ws.async_close(
-          websocket::close_reason(websocket::close_code::policy_error,
-                                  clip_reason("unauthorized: " + authenticated.error().detail)),
-          kTuple);
+      co_await send_close(ws::kClosePolicy,
+                          clip_reason("unauthorized: " + authenticated.error().detail));
       co_return;
     }
     events = std::move(authenticated.value());
   }
   upgrade.reset();
 
-  std::string ready = "{\"type\":\"ready\",\"cursor\":\"" + std::to_string(events->position()) + "\"}";
-  if (auto [ec, n] = co_await ws.async_write(asio::buffer(ready), kTuple); ec) co_return;
+  std::string ready = ws::server_frame(
+      ws::Opcode::text,
+      "{\"type\":\"ready\",\"cursor\":\"" + std::to_string(events->position()) + "\"}");
+  if (auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ready), kTuple); ec) {
+    co_return;
+  }
 
-  // The reader only notices the peer closing (Beast answers pings itself); clients send nothing
-  // after authentication.
-  auto reader_done = std::make_shared<bool>(false);
+  // The reader answers pings and notices the peer leaving; clients send nothing else after
+  // authentication, and whatever they send is read and dropped.
+  auto peer = std::make_shared<PeerState>();
   asio::co_spawn(
-      ws.get_executor(),
-      [&ws, wakeup, reader_done]() -> awaitable<void> {
-        beast::flat_buffer discard;
+      socket.get_executor(),
+      [&socket, wakeup, peer, inbound = std::move(leftover)]() mutable -> awaitable<void> {
+        ws::ClientFrame frame;
+        std::array<char, 2048> chunk;
         for (;;) {
-          auto [ec, n] = co_await ws.async_read(discard, kTuple);
-          if (ec) break;
-          discard.consume(discard.size());
+          std::size_t consumed = 0;
+          auto parsed = ws::parse_client_frame(
+              {reinterpret_cast<const std::uint8_t*>(inbound.data()), inbound.size()},
+              kMaxClientMessage, frame, consumed);
+          if (parsed == ws::ParseResult::incomplete) {
+            auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), kTuple);
+            if (ec) break;
+            inbound.append(chunk.data(), n);
+            peer->last_heard = std::chrono::steady_clock::now();
+            continue;
+          }
+          if (parsed != ws::ParseResult::frame) {
+            std::uint16_t code = parsed == ws::ParseResult::too_big ? ws::kCloseTooBig
+                                                                    : ws::kCloseProtocolError;
+            peer->control.push_back(
+                ws::server_frame(ws::Opcode::close, ws::close_payload(code, "bad frame")));
+            break;
+          }
+          inbound.erase(0, consumed);
+          if (frame.opcode == ws::Opcode::ping) {
+            peer->control.push_back(ws::server_frame(ws::Opcode::pong, frame.payload));
+            wakeup->wake_now();
+          } else if (frame.opcode == ws::Opcode::close) {
+            // Echo the peer's code (RFC 6455 §5.5.1), then the connection is done.
+            std::string code = frame.payload.substr(0, 2);
+            peer->control.push_back(ws::server_frame(ws::Opcode::close, code));
+            break;
+          }
         }
-        *reader_done = true;
+        peer->closed = true;
+        peer->reader_done = true;
         wakeup->peer_closed();
       },
       asio::detached);
@@ -126,51 +223,84 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
   on_shutdown = wakeup->shutdown_hook();
   events->set_wakeup(wakeup->waker());
 
+  // Writes `buffers` or gives up after kWriteTimeout: a peer that stopped reading cannot pin
+  // the connection (or the server's shutdown) forever.
+  asio::steady_timer write_guard(socket.get_executor());
+  auto write_all = [&](const std::vector<asio::const_buffer>& buffers) -> awaitable<bool> {
+    write_guard.expires_after(kWriteTimeout);
+    write_guard.async_wait([&socket](beast::error_code ec) {
+      if (!ec) socket.close();
+    });
+    auto [ec, n] = co_await asio::async_write(socket, buffers, kTuple);
+    write_guard.cancel();
+    co_return !ec;
+  };
+
   std::vector<feed::FramePtr> frames;
+  std::vector<ws::Header> headers(kFramesPerWrite);
+  std::vector<asio::const_buffer> gather;
+  std::uint16_t close_code = 0;
   std::string close_reason;
-  websocket::close_code close_code = websocket::close_code::normal;
+  bool healthy = true;
   for (;;) {
     wakeup->scheduled = false;
     frames.clear();
+    gather.clear();
     bool alive = events->next(frames, kFramesPerWrite);
-    bool failed = false;
-    for (const auto& frame : frames) {
-      auto [ec, n] = co_await ws.async_write(asio::buffer(frame->json), kTuple);
-      if (ec) {
-        failed = true;
-        break;
-      }
+    std::deque<std::string> control;
+    control.swap(peer->control);
+    for (const auto& c : control) gather.push_back(asio::buffer(c));
+    // Every queued event in one write: header and shared JSON bytes side by side.
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      std::size_t n = ws::server_header(ws::Opcode::text, frames[i]->json.size(), headers[i]);
+      gather.push_back(asio::buffer(headers[i].data(), n));
+      gather.push_back(asio::buffer(frames[i]->json));
     }
-    if (failed || wakeup->peer_gone) break;
+    if (!gather.empty() && !(healthy = co_await write_all(gather))) break;
+    if (peer->closed) break;
     if (!alive) {
-      close_code = websocket::close_code::policy_error;
+      close_code = ws::kClosePolicy;
       close_reason = events->end_reason();
       break;
     }
     if (wakeup->shutting_down) {
-      close_code = websocket::close_code::going_away;
+      close_code = ws::kCloseGoingAway;
       close_reason = "server shutting down; reconnect with cursor " +
                      std::to_string(events->position());
       break;
     }
-    if (frames.empty()) co_await wakeup->sleep(std::chrono::hours(24));
+    if (frames.empty() && control.empty() && co_await wakeup->sleep(kPingInterval)) {
+      if (std::chrono::steady_clock::now() - peer->last_heard > kPeerSilenceLimit) {
+        close_code = ws::kCloseGoingAway;
+        close_reason = "no answer to pings";
+        break;
+      }
+      peer->control.push_back(ws::server_frame(ws::Opcode::ping, {}));
+    }
   }
   on_shutdown = nullptr;
 
-  if (!wakeup->peer_gone && ws.is_open()) {
-    // A peer that no longer reads cannot hold the close (or the server's shutdown) hostage.
-    asio::steady_timer guard(ws.get_executor(), std::chrono::seconds(3));
-    guard.async_wait([&ws](beast::error_code ec) {
-      if (!ec) beast::get_lowest_layer(ws).close();
-    });
-    co_await ws.async_close(websocket::close_reason(close_code, clip_reason(close_reason)),
-                            kTuple);
-    guard.cancel();
+  if (healthy && close_code != 0) {
+    std::string frame = ws::server_frame(ws::Opcode::close,
+                                         ws::close_payload(close_code, clip_reason(close_reason)));
+    std::vector<asio::const_buffer> close_frame{asio::buffer(frame)};
+    if (co_await write_all(close_frame)) {
+      // Give the peer a moment to answer the close before the socket goes.
+      asio::steady_timer wait_for_peer(socket.get_executor(), std::chrono::seconds(3));
+      while (!peer->reader_done &&
+             std::chrono::steady_clock::now() < wait_for_peer.expiry()) {
+        co_await wakeup->sleep(std::chrono::milliseconds(100));
+      }
+    }
+  } else if (healthy && !peer->control.empty()) {
+    std::vector<asio::const_buffer> replies;
+    for (const auto& c : peer->control) replies.push_back(asio::buffer(c));
+    co_await write_all(replies);
   }
-  if (!*reader_done) {
-    beast::get_lowest_layer(ws).close();
-    while (!*reader_done) co_await wakeup->sleep(std::chrono::seconds(1));
-  }
+  beast::error_code ignored;
+  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+  while (!peer->reader_done) co_await wakeup->sleep(std::chrono::seconds(1));
   events.reset();  // unsubscribes before the wake-up state goes
 }
 
@@ -194,7 +324,7 @@ awaitable<void> run_event_source(beast::tcp_stream& stream,
   asio::co_spawn(
       stream.get_executor(),
       [&stream, wakeup, reader_done]() -> awaitable<void> {
-        char sink[512];
+        std::array<char, 512> sink;
         for (;;) {
           auto [ec, n] = co_await stream.socket().async_read_some(asio::buffer(sink), kTuple);
           if (ec) break;

@@ -19,8 +19,10 @@ namespace http = beast::http;
 // ask the stream to close with a reason because the server is shutting down.
 using ShutdownHook = std::function<void()>;
 
+// `leftover`: bytes the client sent after the upgrade request, already read from the socket.
 asio::awaitable<void> run_websocket(beast::tcp_stream stream,
                                     http::request<http::string_body> request,
+                                    std::string leftover,
                                     std::shared_ptr<api::StreamUpgrade> upgrade,
                                     std::string request_id, ShutdownHook& on_shutdown);
 
