@@ -183,7 +183,7 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
       socket.get_executor(),
       [&socket, wakeup, peer, inbound = std::move(leftover)]() mutable -> awaitable<void> {
         ws::ClientFrame frame;
-        std::array<char, 2048> chunk;
+        std::array<char, 256> chunk;  // clients send only pongs, pings and closes here
         for (;;) {
           std::size_t consumed = 0;
           auto parsed = ws::parse_client_frame(
@@ -237,7 +237,7 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
   };
 
   std::vector<feed::FramePtr> frames;
-  std::vector<ws::Header> headers(kFramesPerWrite);
+  std::vector<ws::Header> headers;  // grows with the deepest backlog seen, not up front
   std::vector<asio::const_buffer> gather;
   std::uint16_t close_code = 0;
   std::string close_reason;
@@ -250,6 +250,7 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
     std::deque<std::string> control;
     control.swap(peer->control);
     for (const auto& c : control) gather.push_back(asio::buffer(c));
+    if (headers.size() < frames.size()) headers.resize(frames.size());
     // Every queued event in one write: header and shared JSON bytes side by side.
     for (std::size_t i = 0; i < frames.size(); ++i) {
       std::size_t n = ws::server_header(ws::Opcode::text, frames[i]->json.size(), headers[i]);
