@@ -90,7 +90,7 @@ auto async_dispatch(api::App& app, api::Request& request, std::size_t& route, To
 }  // namespace
 
 struct HttpServer::Impl {
-  // What shutdown needs to know about a connection. Touched only on its strand.
+  // What shutdown needs to know about a connection. Touched only on its own context.
   enum class Phase { idle, reading, handling, streaming };
   struct Connection {
     asio::any_io_executor executor;
@@ -103,14 +103,34 @@ struct HttpServer::Impl {
       : options(std::move(opts)),
         app(app_ref),
         metrics(m),
+        contexts(make_contexts(options.threads)),
+        io(*contexts.front()),
         acceptor(io),
         signals(io, SIGINT, SIGTERM),
-        grace_timer(io) {}
+        grace_timer(io) {
+    for (auto& context : contexts) keep_running.emplace_back(context->get_executor());
+  }
+
+  // One io_context per thread, each run by exactly one thread: a connection lives on one
+  // context for its whole life, so its handlers never need a strand and stay on one core's
+  // caches, and load spreads evenly (a single shared context left one thread doing most work).
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(int threads) {
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < threads; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
+  void stop_all() {
+    for (auto& context : contexts) context->stop();
+  }
 
   ServerOptions options;
   api::App& app;
   metrics::HttpMetrics& metrics;
-  asio::io_context io;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::size_t next_context = 0;  // round robin for new connections (accept loop only)
+  asio::io_context& io;  // the first context: acceptor, signals, shutdown timer
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer grace_timer;
@@ -130,7 +150,8 @@ struct HttpServer::Impl {
 
 awaitable<void> HttpServer::Impl::accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+    auto& context = *contexts[next_context++ % contexts.size()];
+    auto [ec, socket] = co_await acceptor.async_accept(context.get_executor(), kTuple);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
       // Out of file descriptors and similar: log, back off briefly, keep serving.
@@ -217,7 +238,7 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
       self->phase = Phase::idle;
       if (stopping) break;
       stream.expires_after(std::chrono::seconds(limits.idle_timeout_seconds));
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1536), kTuple);
       if (ec) break;  // closed, idle too long, or shutting down: nothing to answer
       buffer.commit(n);
     }
@@ -375,7 +396,7 @@ void HttpServer::Impl::begin_shutdown() {
       for (auto& [id, c] : connections) open.push_back(c);
     }
     for (auto& c : open) {
-      // Runs on the connection's strand, so `idle` and `stream` are read where they are written.
+      // Runs on the connection's context, so `phase` and `stream` are read where written.
       asio::post(c->executor, [c] {
         // Requests being handled finish; connections waiting for or reading a request close;
         // streams close with a reason.
@@ -392,7 +413,7 @@ void HttpServer::Impl::begin_shutdown() {
         log::event(log::Level::warn, "grace period over; closing remaining connections",
                    {{"open_connections", std::to_string(open_connections.load())}});
       }
-      io.stop();
+      stop_all();
     });
     if (open_connections.load() == 0) grace_timer.cancel();
   });
@@ -441,10 +462,10 @@ void HttpServer::run() {
   });
   asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
 
-  int threads = impl.options.threads > 0 ? impl.options.threads
-                                         : static_cast<int>(std::thread::hardware_concurrency());
   std::vector<std::thread> workers;
-  for (int i = 1; i < std::max(threads, 1); ++i) workers.emplace_back([&impl] { impl.io.run(); });
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
+    workers.emplace_back([&impl, i] { impl.contexts[i]->run(); });
+  }
   impl.io.run();
   for (auto& t : workers) t.join();
 }

@@ -8,6 +8,7 @@
 #include "transport/websocket_frames.hpp"
 
 #include <deque>
+#include <optional>
 
 namespace paddock::transport::detail {
 namespace {
@@ -19,7 +20,7 @@ constexpr std::size_t kFramesPerWrite = 256;
 constexpr auto kHeartbeat = std::chrono::seconds(15);
 constexpr auto kWriteTimeout = std::chrono::seconds(30);
 
-// Lets other threads wake the stream's pump, which sleeps on a timer on the connection's strand.
+// Lets other threads wake the stream's pump, which sleeps on a timer on the connection's context.
 // Shared so that a wake-up posted just before the pump ends finds a null timer, not a dangling
 // one.
 struct Wakeup : std::enable_shared_from_this<Wakeup> {
@@ -119,25 +120,32 @@ struct PeerState {
 
 }  // namespace
 
-awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::string_body> request,
-                              std::string leftover, std::shared_ptr<api::StreamUpgrade> upgrade,
-                              std::string request_id, ShutdownHook& on_shutdown) {
-  // Beast performs the opening handshake (key, version and header checks); afterwards the
-  // connection is framed by hand so that queued events leave in one gathered write.
+// Beast performs the opening handshake (key, version and header checks). Returns the bare
+// socket afterwards: Beast's stream and the request are freed with this coroutine's frame, so an
+// idle follower keeps only what the pump needs.
+awaitable<std::optional<asio::ip::tcp::socket>> websocket_handshake(
+    beast::tcp_stream stream, http::request<http::string_body> request, std::string request_id) {
   websocket::stream<beast::tcp_stream> handshake(std::move(stream));
   handshake.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   handshake.set_option(websocket::stream_base::decorator(
       [request_id](websocket::response_type& res) { res.set("X-Request-Id", request_id); }));
   auto [accept_ec] = co_await handshake.async_accept(request, kTuple);
-  request = {};  // the upgrade request is not needed for the stream's lifetime
-  if (accept_ec) co_return;
-  websocket::stream_base::timeout no_timeouts{};
-  no_timeouts.handshake_timeout = websocket::stream_base::none();
-  no_timeouts.idle_timeout = websocket::stream_base::none();
-  no_timeouts.keep_alive_pings = false;
-  handshake.set_option(no_timeouts);
-  auto& socket = beast::get_lowest_layer(handshake).socket();
-  beast::get_lowest_layer(handshake).expires_never();
+  if (accept_ec) co_return std::nullopt;
+  auto& tcp = beast::get_lowest_layer(handshake);
+  tcp.expires_never();
+  co_return std::move(tcp.socket());
+}
+
+awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::string_body> request,
+                              std::string leftover, std::shared_ptr<api::StreamUpgrade> upgrade,
+                              std::string request_id, ShutdownHook& on_shutdown) {
+  // After the handshake the connection is framed by hand (websocket_frames.hpp) so that queued
+  // events leave in one gathered write.
+  auto handshaken =
+      co_await websocket_handshake(std::move(stream), std::move(request), std::move(request_id));
+  if (!handshaken) co_return;
+  asio::ip::tcp::socket socket = std::move(*handshaken);
+  handshaken.reset();
 
   auto wakeup = std::make_shared<Wakeup>(socket.get_executor());
   auto send_close = [&socket](std::uint16_t code, std::string_view reason) -> awaitable<void> {

@@ -15,7 +15,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// Set by a stream session while it runs; the server calls it (on the connection's strand) to
+// Set by a stream session while it runs; the server calls it (on the connection's context) to
 // ask the stream to close with a reason because the server is shutting down.
 using ShutdownHook = std::function<void()>;
 
