@@ -63,10 +63,6 @@ std::string clip_reason(std::string reason) {
   return reason;
 }
 
-}  // namespace
-
-namespace {
-
 constexpr std::size_t kMaxClientMessage = 64 * 1024;
 constexpr auto kPingInterval = std::chrono::seconds(30);
 constexpr auto kPeerSilenceLimit = std::chrono::seconds(75);
@@ -118,8 +114,6 @@ struct PeerState {
   bool reader_done = false;
 };
 
-}  // namespace
-
 // Beast performs the opening handshake (key, version and header checks). Returns the bare
 // socket afterwards: Beast's stream and the request are freed with this coroutine's frame, so an
 // idle follower keeps only what the pump needs.
@@ -135,6 +129,8 @@ awaitable<std::optional<asio::ip::tcp::socket>> websocket_handshake(
   tcp.expires_never();
   co_return std::move(tcp.socket());
 }
+
+}  // namespace
 
 awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::string_body> request,
                               std::string leftover, std::shared_ptr<api::StreamUpgrade> upgrade,
