@@ -327,7 +327,7 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
         self->stream = nullptr;
         auto executor = stream.get_executor();
         asio::co_spawn(executor,
-                       detail::run_websocket(std::move(stream), parser.release(),
+                       detail::run_websocket(std::move(stream.socket()), parser.release(),
                                              std::move(leftover), std::move(response.upgrade),
                                              request.request_id,
                                              self->on_shutdown),

@@ -7,7 +7,6 @@
 #include "core/log.hpp"
 #include "transport/websocket_frames.hpp"
 
-#include <deque>
 #include <optional>
 
 namespace paddock::transport::detail {
@@ -108,7 +107,7 @@ awaitable<std::uint16_t> read_first_message(asio::ip::tcp::socket& socket, std::
 
 // What the reader hands the writer: control frames to send and how the peer left.
 struct PeerState {
-  std::deque<std::string> control;       // pongs and the reply to a close
+  std::vector<std::string> control;      // pongs and the reply to a close
   std::chrono::steady_clock::time_point last_heard = std::chrono::steady_clock::now();
   bool closed = false;                   // peer sent close, or the connection failed
   bool reader_done = false;
@@ -118,8 +117,9 @@ struct PeerState {
 // socket afterwards: Beast's stream and the request are freed with this coroutine's frame, so an
 // idle follower keeps only what the pump needs.
 awaitable<std::optional<asio::ip::tcp::socket>> websocket_handshake(
-    beast::tcp_stream stream, http::request<http::string_body> request, std::string request_id) {
-  websocket::stream<beast::tcp_stream> handshake(std::move(stream));
+    asio::ip::tcp::socket socket, http::request<http::string_body> request,
+    std::string request_id) {
+  websocket::stream<beast::tcp_stream> handshake(std::move(socket));
   handshake.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   handshake.set_option(websocket::stream_base::decorator(
       [request_id](websocket::response_type& res) { res.set("X-Request-Id", request_id); }));
@@ -130,20 +130,24 @@ awaitable<std::optional<asio::ip::tcp::socket>> websocket_handshake(
   co_return std::move(tcp.socket());
 }
 
-}  // namespace
+// A WebSocket after its handshake, authenticated and greeted: what the pump needs.
+struct OpenWebSocket {
+  asio::ip::tcp::socket socket;
+  std::shared_ptr<feed::EventStream> events;
+  std::string inbound;  // client bytes already read, not yet parsed
+};
 
-awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::string_body> request,
-                              std::string leftover, std::shared_ptr<api::StreamUpgrade> upgrade,
-                              std::string request_id, ShutdownHook& on_shutdown) {
-  // After the handshake the connection is framed by hand (websocket_frames.hpp) so that queued
-  // events leave in one gathered write.
+// Handshake, in-band authentication if needed, and the "ready" frame. Its own coroutine so that
+// everything it holds is freed before the connection settles into its (long, mostly idle) pump.
+awaitable<std::optional<OpenWebSocket>> open_websocket(
+    asio::ip::tcp::socket raw, http::request<http::string_body> request, std::string leftover,
+    std::shared_ptr<api::StreamUpgrade> upgrade, std::string request_id) {
   auto handshaken =
-      co_await websocket_handshake(std::move(stream), std::move(request), std::move(request_id));
-  if (!handshaken) co_return;
+      co_await websocket_handshake(std::move(raw), std::move(request), std::move(request_id));
+  if (!handshaken) co_return std::nullopt;
   asio::ip::tcp::socket socket = std::move(*handshaken);
   handshaken.reset();
 
-  auto wakeup = std::make_shared<Wakeup>(socket.get_executor());
   auto send_close = [&socket](std::uint16_t code, std::string_view reason) -> awaitable<void> {
     std::string frame = ws::server_frame(ws::Opcode::close, ws::close_payload(code, reason));
     co_await asio::async_write(socket, asio::buffer(frame), kTuple);
@@ -161,13 +165,13 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
     deadline.cancel();
     if (failure != 0) {
       co_await send_close(failure, "expected {\"type\":\"auth\",\"token\":...} first");
-      co_return;
+      co_return std::nullopt;
     }
     auto authenticated = upgrade->authenticate(first);
     if (!authenticated) {
       co_await send_close(ws::kClosePolicy,
                           clip_reason("unauthorized: " + authenticated.error().detail));
-      co_return;
+      co_return std::nullopt;
     }
     events = std::move(authenticated.value());
   }
@@ -177,15 +181,24 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
       ws::Opcode::text,
       "{\"type\":\"ready\",\"cursor\":\"" + std::to_string(events->position()) + "\"}");
   if (auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ready), kTuple); ec) {
-    co_return;
+    co_return std::nullopt;
   }
+  co_return OpenWebSocket{std::move(socket), std::move(events), std::move(leftover)};
+}
+
+// Pumps feed frames to an open WebSocket until either side ends it. Kept lean: this frame
+// and the reader's are what an idle follower costs.
+awaitable<void> pump_websocket(OpenWebSocket open, ShutdownHook& on_shutdown) {
+  auto& socket = open.socket;
+  auto& events = open.events;
+  auto wakeup = std::make_shared<Wakeup>(socket.get_executor());
 
   // The reader answers pings and notices the peer leaving; clients send nothing else after
   // authentication, and whatever they send is read and dropped.
   auto peer = std::make_shared<PeerState>();
   asio::co_spawn(
       socket.get_executor(),
-      [&socket, wakeup, peer, inbound = std::move(leftover)]() mutable -> awaitable<void> {
+      [&socket, wakeup, peer, inbound = std::move(open.inbound)]() mutable -> awaitable<void> {
         ws::ClientFrame frame;
         std::array<char, 256> chunk;  // clients send only pongs, pings and closes here
         for (;;) {
@@ -241,6 +254,7 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
   };
 
   std::vector<feed::FramePtr> frames;
+  std::vector<std::string> control;
   std::vector<ws::Header> headers;  // grows with the deepest backlog seen, not up front
   std::vector<asio::const_buffer> gather;
   std::uint16_t close_code = 0;
@@ -251,7 +265,7 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
     frames.clear();
     gather.clear();
     bool alive = events->next(frames, kFramesPerWrite);
-    std::deque<std::string> control;
+    control.clear();
     control.swap(peer->control);
     for (const auto& c : control) gather.push_back(asio::buffer(c));
     if (headers.size() < frames.size()) headers.resize(frames.size());
@@ -307,6 +321,20 @@ awaitable<void> run_websocket(beast::tcp_stream stream, http::request<http::stri
   socket.close(ignored);
   while (!peer->reader_done) co_await wakeup->sleep(std::chrono::seconds(1));
   events.reset();  // unsubscribes before the wake-up state goes
+}
+
+}  // namespace
+
+awaitable<void> run_websocket(asio::ip::tcp::socket socket,
+                              http::request<http::string_body> request, std::string leftover,
+                              std::shared_ptr<api::StreamUpgrade> upgrade, std::string request_id,
+                              ShutdownHook& on_shutdown) {
+  // After the handshake the connection is framed by hand (websocket_frames.hpp) so that queued
+  // events leave in one gathered write.
+  auto open = co_await open_websocket(std::move(socket), std::move(request), std::move(leftover),
+                                      std::move(upgrade), std::move(request_id));
+  if (!open) co_return;
+  co_await pump_websocket(std::move(*open), on_shutdown);
 }
 
 awaitable<void> run_event_source(beast::tcp_stream& stream,

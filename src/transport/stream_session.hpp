@@ -20,7 +20,7 @@ namespace http = beast::http;
 using ShutdownHook = std::function<void()>;
 
 // `leftover`: bytes the client sent after the upgrade request, already read from the socket.
-asio::awaitable<void> run_websocket(beast::tcp_stream stream,
+asio::awaitable<void> run_websocket(asio::ip::tcp::socket socket,
                                     http::request<http::string_body> request,
                                     std::string leftover,
                                     std::shared_ptr<api::StreamUpgrade> upgrade,
