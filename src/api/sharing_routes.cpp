@@ -274,10 +274,9 @@ void App::transfer_vehicle(Request& request, Responder respond) {
   if (!body) return respond.problem(body.error());
   auto new_owner = required_string(*body, "new_owner_id", 64);
   if (!new_owner) return respond.problem(new_owner.error());
-  std::string viewer = who->user_id;
   services_.sharing.transfer_vehicle(
       who->user_id, request.params[0], *new_owner,
-      reply<storage::VehicleRecord>(respond, 200, [viewer](const storage::VehicleRecord& v) {
+      reply<storage::VehicleRecord>(respond, 200, [](const storage::VehicleRecord& v) {
         // The former owner no longer sees the full account; show them the transfer's result.
         return boost::json::object{{"id", v.id}, {"owner_id", v.owner_id}};
       }));
