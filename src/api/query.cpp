@@ -13,7 +13,8 @@ Result<std::optional<std::string>> query_param(std::string_view query, std::stri
     return make_error(Errc::invalid_field, "the query string is malformed", std::string(name));
   }
   for (auto param : *params) {
-    if (param.key == name) return std::optional<std::string>(std::string(param.value));
+    // The view is percent-encoded: "types=status%2Ctrip" must read as "status,trip".
+    if (param.key.decode() == name) return std::optional<std::string>(param.value.decode());
   }
   return std::optional<std::string>();
 }

@@ -1,0 +1,132 @@
+// Router, JSON input, query parameters and problem documents: the pieces every handler uses.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "api/json_input.hpp"
+#include "api/problem.hpp"
+#include "api/query.hpp"
+#include "api/router.hpp"
+
+namespace paddock::api {
+namespace {
+
+TEST(Router, MatchesTemplatesAndCapturesParameters) {
+  Router router;
+  int hit = 0;
+  router.add(Method::get, "/v1/devices", [&](Request&, Responder) { hit = 1; });
+  router.add(Method::del, "/v1/devices/{id}", [&](Request&, Responder) { hit = 2; });
+  router.add(Method::patch, "/v1/vehicles/{id}/messages/{messageId}",
+             [&](Request&, Responder) { hit = 3; });
+
+  struct Row { const char* name; Method method; const char* path; int route; bool found;
+               std::vector<std::string> params; const char* allow; };
+  const std::vector<Row> rows = {
+      {"literal", Method::get, "/v1/devices", 0, true, {}, ""},
+      {"one parameter", Method::del, "/v1/devices/dev_1", 1, true, {"dev_1"}, ""},
+      {"two parameters", Method::patch, "/v1/vehicles/v/messages/m", 2, true, {"v", "m"}, ""},
+      {"wrong method lists the allowed one", Method::post, "/v1/devices/dev_1", 1, false, {},
+       "DELETE"},
+      {"empty parameter does not match", Method::del, "/v1/devices/", 3, false, {}, ""},
+      {"trailing segment", Method::get, "/v1/devices/x/y", 3, false, {}, ""},
+      {"unknown", Method::get, "/nope", 3, false, {}, ""},
+      {"not a path", Method::get, "v1/devices", 3, false, {}, ""},
+  };
+  for (const auto& row : rows) {
+    auto m = router.match(row.method, row.path);
+    EXPECT_EQ(m.handler != nullptr, row.found) << row.name;
+    EXPECT_EQ(m.route, static_cast<std::size_t>(row.route)) << row.name;
+    if (row.found) EXPECT_EQ(m.params, row.params) << row.name;
+    EXPECT_EQ(m.allow, row.allow) << row.name;
+  }
+  EXPECT_EQ(router.templates().size(), 3u);
+}
+
+Request json_request(std::string body, std::string type = "application/json") {
+  Request r;
+  r.content_type = std::move(type);
+  r.body = std::move(body);
+  return r;
+}
+
+TEST(JsonInput, AcceptsObjectsAndNamesEveryFailure) {
+  EXPECT_TRUE(parse_json_object(json_request(R"({"a":1})")).ok());
+  EXPECT_TRUE(parse_json_object(json_request("{}", "application/json; charset=utf-8")).ok());
+  struct Row { const char* name; Request request; Errc code; };
+  const std::vector<Row> rows = {
+      {"form body", json_request("a=1", "application/x-www-form-urlencoded"),
+       Errc::unsupported_media_type},
+      {"no content type", json_request("{}", ""), Errc::unsupported_media_type},
+      {"syntax", json_request("{\"a\":"), Errc::invalid_json},
+      {"array", json_request("[1]"), Errc::invalid_json},
+      {"invalid utf-8", json_request("{\"a\":\"\xff\"}"), Errc::invalid_json},
+      {"too deep", json_request(std::string(40, '[') + std::string(40, ']')), Errc::invalid_json},
+  };
+  for (const auto& row : rows) {
+    auto r = parse_json_object(row.request);
+    ASSERT_FALSE(r.ok()) << row.name;
+    EXPECT_EQ(r.error().code, row.code) << row.name;
+  }
+}
+
+TEST(JsonInput, FieldReadersCheckTypeAndLength) {
+  auto body = boost::json::parse(R"({"s":"abc","n":5,"b":true,"z":null})").as_object();
+  EXPECT_EQ(*required_string(body, "s", 10), "abc");
+  EXPECT_EQ(required_string(body, "s", 2).error().field, "s");
+  EXPECT_EQ(required_string(body, "n", 10).error().code, Errc::invalid_field);
+  EXPECT_EQ(required_string(body, "missing", 10).error().field, "missing");
+  EXPECT_FALSE(optional_string(body, "z", 10)->has_value());
+  EXPECT_TRUE(*optional_bool(body, "b", false));
+  EXPECT_FALSE(*optional_bool(body, "missing", false));
+  EXPECT_FALSE(optional_bool(body, "s", false).ok());
+}
+
+TEST(Query, DecodesAndBoundsParameters) {
+  EXPECT_EQ(**query_param("a=1&types=status%2Ctrip", "types"), "status,trip");
+  EXPECT_FALSE(query_param("a=1", "b")->has_value());
+  EXPECT_EQ(*query_int("limit=20", "limit", 1, 200, 50), 20);
+  EXPECT_EQ(*query_int("", "limit", 1, 200, 50), 50);
+  for (const char* bad : {"limit=0", "limit=201", "limit=abc", "limit=", "limit=5x"}) {
+    EXPECT_EQ(query_int(bad, "limit", 1, 200, 50).error().field, "limit") << bad;
+  }
+}
+
+TEST(Problem, IsAnRfc9457DocumentWithCodeAndRequestId) {
+  Error e = make_error(Errc::too_many_attempts, "wait", "password");
+  e.retry_after_seconds = 7;
+  Response r = problem_response(e, "req_1");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  auto doc = boost::json::parse(r.body).as_object();
+  EXPECT_EQ(doc["type"].as_string(), "urn:paddock:problem:too_many_attempts");
+  EXPECT_EQ(doc["code"].as_string(), "too_many_attempts");
+  EXPECT_EQ(doc["status"].as_int64(), 429);
+  EXPECT_EQ(doc["request_id"].as_string(), "req_1");
+  EXPECT_EQ(doc["field"].as_string(), "password");
+  EXPECT_EQ(doc["detail"].as_string(), "wait");
+  bool retry_after = false;
+  for (auto& [k, v] : r.headers) retry_after |= (k == "Retry-After" && v == "7");
+  EXPECT_TRUE(retry_after);
+
+  Response unauthorized = problem_response(make_error(Errc::unauthorized, ""), "req_2");
+  bool challenge = false;
+  for (auto& [k, v] : unauthorized.headers) challenge |= (k == "WWW-Authenticate");
+  EXPECT_TRUE(challenge);
+}
+
+TEST(Responder, AnswersOnceAndNeverHangs) {
+  std::vector<int> statuses;
+  {
+    Responder respond([&](Response r) { statuses.push_back(r.status); }, "req_x");
+    Responder copy = respond;
+    respond(Response{201, "", "", {}, nullptr});
+    copy(Response{500, "", "", {}, nullptr});  // ignored: the first answer wins
+  }
+  {
+    Responder dropped([&](Response r) { statuses.push_back(r.status); }, "req_y");
+  }  // dropped without an answer: the client still gets a 500
+  EXPECT_EQ(statuses, (std::vector<int>{201, 500}));
+}
+
+}  // namespace
+}  // namespace paddock::api
