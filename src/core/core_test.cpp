@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/clock.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
@@ -46,6 +49,10 @@ TEST(Ids, HavePrefixAndAreUnique) {
   EXPECT_EQ(a.size(), 20u);
   EXPECT_NE(a, b);
   EXPECT_TRUE(looks_like_id(a));
+  // Later ids sort after earlier ones (by the millisecond), as byte strings.
+  std::string earlier = new_id("usr");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_LT(earlier, new_id("usr"));
   EXPECT_FALSE(looks_like_id("../etc"));
   EXPECT_FALSE(looks_like_id(""));
 }

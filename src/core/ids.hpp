@@ -1,6 +1,7 @@
 #pragma once
-// core/ids: opaque, unguessable identifiers such as "usr_3q2-5fTq0XyZ1aB7" (prefix + 96 random
-// bits in base64url). Random rather than sequential so that several nodes can mint them safely.
+// core/ids: opaque identifiers such as "usr_-5pLmK0aQz3xT9bC": a prefix, 48 bits of time and 48
+// random bits in a URL-safe alphabet that sorts like the bytes. Minted without coordination, so
+// several nodes can create them safely; roughly time-ordered, so indexes grow at one end.
 #include <string>
 #include <string_view>
 
