@@ -38,6 +38,32 @@ OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x
 DEFAULT_TIMEOUT = 5.0
 
 
+
+def collect(next_item, n, timeout, what):
+    """Exactly `n` items from `next_item(remaining_seconds)` within `timeout` s in total."""
+    deadline = time.monotonic() + timeout
+    out = []
+    while len(out) < n:
+        try:
+            out.append(next_item(max(0.0, deadline - time.monotonic())))
+        except socket.timeout:
+            raise socket.timeout("got %d of %d %s: %r" % (len(out), n, what, out))
+    return out
+
+
+def gather_for(next_item, duration):
+    """Whatever `next_item(remaining_seconds)` yields within `duration` s."""
+    deadline = time.monotonic() + duration
+    got = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return got
+        try:
+            got.append(next_item(remaining))
+        except (socket.timeout, EOFError):  # EOFError: an SSE stream that ended
+            return got
+
 class WebSocketError(Exception):
     pass
 
@@ -323,27 +349,11 @@ class WebSocket:
 
     def recv_events(self, n, timeout=DEFAULT_TIMEOUT):
         """Exactly `n` JSON messages, all within `timeout` s in total."""
-        deadline = time.monotonic() + timeout
-        out = []
-        while len(out) < n:
-            try:
-                out.append(self.recv_json(max(0.0, deadline - time.monotonic())))
-            except socket.timeout:
-                raise socket.timeout("got %d of %d WebSocket messages: %r" % (len(out), n, out))
-        return out
+        return collect(self.recv_json, n, timeout, "WebSocket messages")
 
     def expect_silence(self, duration=1.0):
         """Returns the list of messages that arrived within `duration` s (normally [])."""
-        deadline = time.monotonic() + duration
-        got = []
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return got
-            try:
-                got.append(self.recv_json(remaining))
-            except socket.timeout:
-                return got
+        return gather_for(self.recv_json, duration)
 
     def wait_closed(self, timeout=DEFAULT_TIMEOUT):
         """Read until the server closes; returns (code, reason, messages received before)."""
@@ -567,29 +577,11 @@ class EventSource:
 
     def events(self, n, timeout=DEFAULT_TIMEOUT):
         """Exactly `n` events (SSEEvent) within `timeout` s in total."""
-        deadline = time.monotonic() + timeout
-        out = []
-        while len(out) < n:
-            try:
-                out.append(self.next_json(max(0.0, deadline - time.monotonic())))
-            except socket.timeout:
-                raise socket.timeout("got %d of %d SSE events: %r" % (len(out), n, out))
-        return out
+        return collect(self.next_json, n, timeout, "SSE events")
 
     def expect_silence(self, duration=1.0):
         """Events that arrived within `duration` s (normally [])."""
-        deadline = time.monotonic() + duration
-        got = []
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return got
-            try:
-                got.append(self.next_event(remaining))
-            except socket.timeout:
-                return got
-            except EOFError:
-                return got
+        return gather_for(self.next_event, duration)
 
     def wait_comment(self, predicate, timeout=DEFAULT_TIMEOUT):
         """Read (bounded) until a comment matching `predicate` arrives (also looks at
