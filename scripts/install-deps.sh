@@ -10,7 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-cryptography sqlite3 curl
+  python3 python3-cryptography python3-yaml sqlite3 curl
 )
 # Node.js runs the independent protocol peers (npm's ws) in the integration tests; use the
 # machine's own node when it has one, Debian's otherwise.
