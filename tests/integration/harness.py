@@ -336,8 +336,9 @@ def read_until_close(sock, timeout):
         chunks.append(chunk)
 
 
-def parse_raw_response(data):
-    """Parse the first HTTP/1.x response in `data` -> Response or None if incomplete."""
+def parse_response_head(data):
+    """Parse an HTTP/1.x response head -> (status, lower-cased headers, rest) or None if the
+    head is incomplete. Raises ValueError on a bad status line."""
     head, sep, rest = data.partition(b"\r\n\r\n")
     if not sep:
         return None
@@ -351,6 +352,15 @@ def parse_raw_response(data):
         k = k.strip().lower()
         v = v.strip()
         headers[k] = (headers[k] + ", " + v) if k in headers else v
+    return int(m.group(1)), headers, rest
+
+
+def parse_raw_response(data):
+    """Parse the first HTTP/1.x response in `data` -> Response or None if incomplete."""
+    parsed_head = parse_response_head(data)
+    if parsed_head is None:
+        return None
+    status, headers, rest = parsed_head
     n = int(headers.get("content-length", "0") or 0)
     if len(rest) < n:
         return None
@@ -361,7 +371,7 @@ def parse_raw_response(data):
             parsed = json.loads(body)
         except ValueError:
             pass
-    return Response(int(m.group(1)), headers, parsed)
+    return Response(status, headers, parsed)
 
 
 def read_response(sock, timeout=5.0):

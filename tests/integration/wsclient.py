@@ -26,10 +26,11 @@ import collections
 import hashlib
 import json
 import os
-import re
 import socket
 import struct
 import time
+
+from harness import parse_response_head
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -117,20 +118,10 @@ def encode_frame(opcode, payload=b"", fin=True, mask=True):
 
 def _parse_head(data):
     """Parse an HTTP response head -> (status, headers dict lower-cased, rest) or None."""
-    head, sep, rest = data.partition(b"\r\n\r\n")
-    if not sep:
-        return None
-    lines = head.decode("iso-8859-1").split("\r\n")
-    m = re.match(r"^HTTP/1\.[01] (\d{3})", lines[0])
-    if not m:
-        raise WebSocketError("bad status line %r" % lines[0])
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        k = k.strip().lower()
-        v = v.strip()
-        headers[k] = (headers[k] + ", " + v) if k in headers else v
-    return int(m.group(1)), headers, rest
+    try:
+        return parse_response_head(data)
+    except ValueError as e:
+        raise WebSocketError(str(e))
 
 
 def _read_http_error(sock, status, headers, rest, deadline):

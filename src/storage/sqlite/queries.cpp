@@ -98,57 +98,44 @@ void run(Statement& s) {
 
 std::optional<UserRecord> Queries::user_by_id(std::string_view id) {
   static const std::string sql = std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?";
-  auto& s = db_.cached(sql.c_str()).bind(id);
-  ResetOnExit guard{s};
-  if (!s.step()) return std::nullopt;
-  return read_user(s);
+  return one<UserRecord>(db_.cached(sql.c_str()).bind(id), read_user);
 }
 
 std::optional<UserRecord> Queries::user_by_username(std::string_view username) {
   static const std::string sql =
       std::string("SELECT ") + kUserColumns + " FROM users WHERE username = ?";
-  auto& s = db_.cached(sql.c_str()).bind(username);
-  ResetOnExit guard{s};
-  if (!s.step()) return std::nullopt;
-  return read_user(s);
+  return one<UserRecord>(db_.cached(sql.c_str()).bind(username), read_user);
 }
 
 std::optional<SessionRecord> Queries::session_by_token_hash(std::string_view token_hash) {
-  auto& s = db_.cached(
-                   "SELECT token_hash, user_id, created_at, expires_at FROM sessions "
-                   "WHERE token_hash = ?")
-                .bind(token_hash);
-  ResetOnExit guard{s};
-  if (!s.step()) return std::nullopt;
-  return SessionRecord{s.text(0), s.text(1), s.integer(2), s.integer(3)};
+  return one<SessionRecord>(
+      db_.cached("SELECT token_hash, user_id, created_at, expires_at FROM sessions "
+                 "WHERE token_hash = ?")
+          .bind(token_hash),
+      [](const Statement& s) {
+        return SessionRecord{s.text(0), s.text(1), s.integer(2), s.integer(3)};
+      });
 }
 
 std::vector<DeviceRecord> Queries::devices_of_user(std::string_view user_id) {
-  auto& s = db_.cached("SELECT " DEVICE_COLUMNS
-                       " FROM devices WHERE user_id = ? ORDER BY created_at, rowid")
-                .bind(user_id);
-  ResetOnExit guard{s};
-  std::vector<DeviceRecord> out;
-  while (s.step()) out.push_back(read_device(s));
-  return out;
+  return all<DeviceRecord>(db_.cached("SELECT " DEVICE_COLUMNS
+                                     " FROM devices WHERE user_id = ? ORDER BY created_at, rowid")
+                              .bind(user_id),
+                          read_device);
 }
 
 std::optional<DeviceRecord> Queries::device_by_id(std::string_view id) {
-  auto& s = db_.cached("SELECT " DEVICE_COLUMNS " FROM devices WHERE id = ?").bind(id);
-  ResetOnExit guard{s};
-  if (!s.step()) return std::nullopt;
-  return read_device(s);
+  return one<DeviceRecord>(db_.cached("SELECT " DEVICE_COLUMNS " FROM devices WHERE id = ?").bind(id),
+                           read_device);
 }
 
 std::optional<ChallengeRecord> Queries::challenge(std::string_view device_id,
                                                   std::string_view nonce) {
-  auto& s = db_.cached(
-                   "SELECT device_id, nonce, expires_at FROM device_challenges "
-                   "WHERE device_id = ? AND nonce = ?")
-                .bind(device_id, nonce);
-  ResetOnExit guard{s};
-  if (!s.step()) return std::nullopt;
-  return ChallengeRecord{s.text(0), s.text(1), s.integer(2)};
+  return one<ChallengeRecord>(
+      db_.cached("SELECT device_id, nonce, expires_at FROM device_challenges "
+                 "WHERE device_id = ? AND nonce = ?")
+          .bind(device_id, nonce),
+      [](const Statement& s) { return ChallengeRecord{s.text(0), s.text(1), s.integer(2)}; });
 }
 
 Result<void> Queries::insert_user(const UserRecord& u) {
