@@ -5,6 +5,7 @@
 #include "api/app.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
+#include "feed/feed_session.hpp"
 #include "feed/feed_stream.hpp"
 #include "sharing/sharing_service.hpp"
 
@@ -71,28 +72,30 @@ void App::open_websocket_stream(Request& request, Responder respond) {
   if (!request.authorization.empty()) {
     auto who = authenticate(request, respond);
     if (!who) return;
-    upgrade->stream = std::make_shared<feed::FeedStream>(hub, sharing, who->user_id, from,
-                                                         feed::FeedStreamOptions{});
+    upgrade->principal = who->user_id;
+    upgrade->handler = std::make_shared<feed::FeedSession>(std::make_shared<feed::FeedStream>(
+        hub, sharing, who->user_id, from, feed::FeedStreamOptions{}));
   } else {
     // Browsers cannot set headers on a WebSocket: the first text frame carries the token.
     identity::IdentityService& identity = services_.identity;
-    upgrade->authenticate = [&identity, &hub, &sharing,
-                             from](std::string_view frame) -> Result<std::shared_ptr<feed::EventStream>> {
-      boost::system::error_code ec;
-      auto value = boost::json::parse(frame, ec);
-      const boost::json::object* message = ec ? nullptr : value.if_object();
-      const boost::json::value* type = message ? message->if_contains("type") : nullptr;
-      const boost::json::value* token = message ? message->if_contains("token") : nullptr;
-      if (!type || !type->is_string() || type->get_string() != "auth" || !token ||
-          !token->is_string()) {
-        return make_error(Errc::unauthorized,
-                          "send {\"type\":\"auth\",\"token\":\"...\"} as the first frame");
-      }
-      auto who = identity.authenticate("Bearer " + std::string(token->get_string()));
-      if (!who) return who.take_error();
-      return std::shared_ptr<feed::EventStream>(std::make_shared<feed::FeedStream>(
-          hub, sharing, who->user_id, from, feed::FeedStreamOptions{}));
-    };
+    upgrade->handler = std::make_shared<feed::FeedSession>(
+        [&identity, &hub, &sharing,
+         from](std::string_view frame) -> Result<std::shared_ptr<feed::EventStream>> {
+          boost::system::error_code ec;
+          auto value = boost::json::parse(frame, ec);
+          const boost::json::object* message = ec ? nullptr : value.if_object();
+          const boost::json::value* type = message ? message->if_contains("type") : nullptr;
+          const boost::json::value* token = message ? message->if_contains("token") : nullptr;
+          if (!type || !type->is_string() || type->get_string() != "auth" || !token ||
+              !token->is_string()) {
+            return make_error(Errc::unauthorized,
+                              "send {\"type\":\"auth\",\"token\":\"...\"} as the first frame");
+          }
+          auto who = identity.authenticate("Bearer " + std::string(token->get_string()));
+          if (!who) return who.take_error();
+          return std::shared_ptr<feed::EventStream>(std::make_shared<feed::FeedStream>(
+              hub, sharing, who->user_id, from, feed::FeedStreamOptions{}));
+        });
   }
   Response r;
   r.status = 101;
@@ -114,9 +117,9 @@ void App::open_event_source(Request& request, Responder respond) {
   if (!cursor) return respond.problem(cursor.error());
   auto upgrade = std::make_shared<StreamUpgrade>();
   upgrade->kind = StreamUpgrade::Kind::server_sent_events;
-  upgrade->stream = std::make_shared<feed::FeedStream>(services_.hub, services_.sharing,
-                                                       who->user_id, *cursor,
-                                                       feed::FeedStreamOptions{});
+  upgrade->principal = who->user_id;
+  upgrade->handler = std::make_shared<feed::FeedSession>(std::make_shared<feed::FeedStream>(
+      services_.hub, services_.sharing, who->user_id, *cursor, feed::FeedStreamOptions{}));
   Response r;
   r.status = 200;
   r.content_type = "text/event-stream";

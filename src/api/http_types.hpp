@@ -10,7 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/result.hpp"
-#include "feed/event_stream.hpp"
+#include "session/session.hpp"
 
 namespace paddock::api {
 
@@ -32,14 +32,19 @@ struct Request {
   std::vector<std::string> params;  // path template parameters, filled by the router
 };
 
-// Asks the transport to turn the connection into an event stream instead of answering once.
+// Asks the transport to turn the connection into a WebSocket or an SSE stream instead of
+// answering once: the transport completes the handshake and hands a session::Session to
+// `handler` (see session/session.hpp for who owns what).
 struct StreamUpgrade {
   enum class Kind { websocket, server_sent_events };
   Kind kind = Kind::websocket;
-  std::shared_ptr<feed::EventStream> stream;  // null: a WebSocket that authenticates in-band
-  // For in-band authentication: given the first text frame, the stream or the reason to close.
-  std::function<Result<std::shared_ptr<feed::EventStream>>(std::string_view first_frame)>
-      authenticate;
+  std::shared_ptr<session::Handler> handler;
+  // WebSocket subprotocols the route speaks (Sec-WebSocket-Protocol), preferred first. A client
+  // offering none of them gets no Sec-WebSocket-Protocol back (RFC 6455 §4.2.2); if
+  // `subprotocol_required`, the handshake completes and the connection closes with 1002.
+  std::vector<std::string> subprotocols;
+  bool subprotocol_required = false;
+  std::string principal;  // the authenticated user id, empty if none (api::Principal at merge)
 };
 
 struct Response {

@@ -14,6 +14,7 @@
 #include "metrics/metrics.hpp"
 #include "transport/pch.hpp"
 #include "transport/stream_session.hpp"
+#include "transport/websocket_frames.hpp"
 
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -314,29 +315,37 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     api::Response response = co_await async_dispatch(app, request, route, use_awaitable);
     metrics.in_flight_requests().add(-1);
 
-    if (response.upgrade) {
-      // The connection becomes an event stream; it never returns to request/response.
-      metrics.observe(route, method_index(request.method), response.status, 0);
-      std::string leftover = beast::buffers_to_string(buffer.data());
-      buffer.clear();
-      buffer.shrink_to_fit();
-      self->phase = Phase::streaming;
-      if (response.upgrade->kind == api::StreamUpgrade::Kind::websocket) {
-        // The WebSocket lives in a coroutine of its own so that this one's frame (request,
-        // parser, buffers) is freed: an idle follower should cost as little as possible.
-        self->stream = nullptr;
-        auto executor = stream.get_executor();
-        asio::co_spawn(executor,
-                       detail::run_websocket(std::move(stream.socket()), parser.release(),
-                                             std::move(leftover), std::move(response.upgrade),
-                                             request.request_id,
-                                             self->on_shutdown),
-                       [forget](std::exception_ptr) { forget(); });
-        co_return;
+    if (response.upgrade && response.upgrade->kind == api::StreamUpgrade::Kind::websocket) {
+      // The opening handshake's own checks (RFC 6455 §4.2.1), answered as problem documents.
+      auto fault = ws::check_handshake(req[http::field::sec_websocket_version],
+                                       req[http::field::sec_websocket_key]);
+      if (fault != ws::HandshakeFault::none) {
+        response = detail::handshake_refusal(fault, request.request_id);
       }
-      co_await detail::run_event_source(stream, std::move(response.upgrade), request.request_id,
-                                        self->on_shutdown);
-      break;
+    }
+    if (response.upgrade) {
+      // The connection becomes a stream session; it never returns to request/response, and
+      // this coroutine's frame (request, parser, buffers) is freed: an idle follower should
+      // cost as little as possible.
+      metrics.observe(route, method_index(request.method), response.status, 0);
+      self->phase = Phase::streaming;
+      self->stream = nullptr;
+      detail::StreamStart start{std::move(response.upgrade), request.request_id, remote_address,
+                                &self->on_shutdown, forget};
+      if (start.upgrade->kind == api::StreamUpgrade::Kind::websocket) {
+        std::string offered;
+        auto [first, last] = req.equal_range(http::field::sec_websocket_protocol);
+        for (auto field = first; field != last; ++field) {
+          if (!offered.empty()) offered += ',';
+          offered += field->value();
+        }
+        detail::start_websocket(std::move(stream.socket()), std::move(start),
+                                req[http::field::sec_websocket_key], offered,
+                                beast::buffers_to_string(buffer.data()));
+      } else {
+        detail::start_event_source(std::move(stream.socket()), std::move(start));
+      }
+      co_return;
     }
 
     http::response<http::string_body> res{static_cast<http::status>(response.status),

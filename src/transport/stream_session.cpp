@@ -1,417 +1,770 @@
 #include "transport/stream_session.hpp"
 
-#include <boost/beast/websocket.hpp>
-
+#include <array>
+#include <atomic>
 #include <chrono>
-
-#include "core/log.hpp"
-#include "transport/websocket_frames.hpp"
-
 #include <optional>
+#include <vector>
+
+#include "api/problem.hpp"
 
 namespace paddock::transport::detail {
 namespace {
 
-namespace websocket = beast::websocket;
-using asio::awaitable;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kFramesPerWrite = 256;
-constexpr auto kHeartbeat = std::chrono::seconds(15);
-constexpr auto kWriteTimeout = std::chrono::seconds(30);
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using session::kNoMark;
 
-// Lets other threads wake the stream's pump, which sleeps on a timer on the connection's context.
-// Shared so that a wake-up posted just before the pump ends finds a null timer, not a dangling
-// one.
-struct Wakeup : std::enable_shared_from_this<Wakeup> {
-  explicit Wakeup(asio::any_io_executor ex) : executor(std::move(ex)), timer(executor) {}
-  asio::any_io_executor executor;
-  asio::steady_timer timer;
-  std::atomic<bool> scheduled{false};
-  bool peer_gone = false;
-  bool shutting_down = false;
-
-  std::function<void()> waker() {
-    return [self = shared_from_this()] {
-      if (!self->scheduled.exchange(true)) {
-        asio::post(self->executor, [self] { self->timer.cancel(); });
-      }
-    };
-  }
-  // Sleeps until woken or `timeout`; returns true iff the timeout passed.
-  awaitable<bool> sleep(std::chrono::steady_clock::duration timeout) {
-    timer.expires_after(timeout);
-    auto [ec] = co_await timer.async_wait(kTuple);
-    co_return !ec;
-  }
-  void wake_now() { timer.cancel(); }
-  void peer_closed() {
-    peer_gone = true;
-    wake_now();
-  }
-  // What the server calls on shutdown: the pump closes with a reason at its next turn.
-  ShutdownHook shutdown_hook() {
-    return [self = shared_from_this()] {
-      self->shutting_down = true;
-      self->wake_now();
-    };
-  }
-};
-
-std::string clip_reason(std::string reason) {
-  if (reason.size() > 120) reason.resize(120);  // a close frame's reason holds 123 bytes
-  return reason;
-}
-
-constexpr std::size_t kMaxClientMessage = 64 * 1024;
+// Limits of one session, named where they are enforced below.
+constexpr std::size_t kMaxClientMessage = 64 * 1024;   // one reassembled client message
+constexpr std::size_t kMaxQueuedMessages = 256;        // the handler's budget per turn
+constexpr std::size_t kMaxQueuedBytes = 512 * 1024;    // no new budget past this
+constexpr std::size_t kHardMaxMessages = 1024;         // a handler sending past its budget...
+constexpr std::size_t kHardMaxBytes = 8 * 1024 * 1024; // ...is cut as a slow consumer here
+constexpr std::size_t kReadPauseBytes = 256 * 1024;    // stop reading a peer that doesn't read
+constexpr std::size_t kItemsPerWrite = 64;             // messages gathered into one write
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReasonLimit = 120;  // a close frame's reason holds 123 bytes
+constexpr auto kStallLimit = std::chrono::seconds(10);    // a write without progress: cut
+constexpr auto kWriteTimeout = std::chrono::seconds(30);  // ...and the close must be out by then
+constexpr auto kCloseWait = std::chrono::seconds(3);      // for the peer's answer to our close
 constexpr auto kPingInterval = std::chrono::seconds(30);
 constexpr auto kPeerSilenceLimit = std::chrono::seconds(75);
+constexpr auto kHeartbeat = std::chrono::seconds(15);     // SSE comment after this much quiet
+constexpr auto kSweepInterval = std::chrono::seconds(1);
 
-// Reads one complete client message (reassembling continuations) from `socket` into `out`,
-// answering pings on the way. Only for the in-band authentication before the pump starts,
-// when nothing else writes. Returns the close code to send on failure, 0 on success.
-awaitable<std::uint16_t> read_first_message(asio::ip::tcp::socket& socket, std::string& inbound,
-                                            std::string& out) {
-  ws::ClientFrame frame;
-  out.clear();
-  for (;;) {
-    std::size_t consumed = 0;
-    auto parsed = ws::parse_client_frame(
-        {reinterpret_cast<const std::uint8_t*>(inbound.data()), inbound.size()},
-        kMaxClientMessage, frame, consumed);
-    if (parsed == ws::ParseResult::protocol_error) co_return ws::kCloseProtocolError;
-    if (parsed == ws::ParseResult::too_big) co_return ws::kCloseTooBig;
-    if (parsed == ws::ParseResult::incomplete) {
-      std::array<char, 4096> chunk;  // std::array: GCC 12 mishandles C arrays in coroutines
-      auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), kTuple);
-      if (ec) co_return ws::kCloseGoingAway;
-      inbound.append(chunk.data(), n);
-      if (inbound.size() > kMaxClientMessage + ws::kMaxHeader + 4) co_return ws::kCloseTooBig;
-      continue;
+std::string clip_reason(std::string_view reason) {
+  if (reason.size() <= kReasonLimit) return std::string(reason);
+  std::size_t n = kReasonLimit;
+  while (n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80) --n;  // whole chars
+  return std::string(reason.substr(0, n));
+}
+
+class StreamSession;
+
+// One per io_context: a single timer that visits every session of its thread once a second
+// for pings, heartbeats, deadlines and stalled writes, instead of timers per session.
+class SweepService : public asio::execution_context::service {
+ public:
+  static asio::execution_context::id id;
+  explicit SweepService(asio::execution_context& context)
+      : service(context) {}
+
+  void add(StreamSession* s, const asio::any_io_executor& executor);
+  void remove(StreamSession* s);
+
+ private:
+  // The timer service may have been registered after this one, so it may be destroyed first:
+  // the timer goes now, while every service is still there (shut down, not yet destroyed).
+  void shutdown() override {
+    shut_down_ = true;
+    sessions_.clear();
+    timer_.reset();
+  }
+  void arm();
+  void sweep();
+
+  std::optional<asio::steady_timer> timer_;  // made with the first session's executor
+  std::vector<StreamSession*> sessions_;
+  bool armed_ = false;
+  bool shut_down_ = false;
+};
+asio::execution_context::id SweepService::id;
+
+// An outbound message: its framing (head and tail) around the payload, written in order.
+struct Item {
+  session::SharedBytes payload;
+  std::array<char, 32> head{};
+  std::uint8_t head_size = 0;
+  std::string_view tail;  // static bytes
+  std::int64_t mark = kNoMark;
+  bool is_close = false;
+  std::size_t size() const { return head_size + payload.bytes.size() + tail.size(); }
+};
+
+Item raw_item(std::string bytes) {
+  Item item;
+  item.payload = session::SharedBytes::copy(std::move(bytes));
+  return item;
+}
+
+// Lets any thread wake a session: shared so that a wake-up posted just before the session ends
+// finds an expired pointer, not a dangling one.
+struct WakeState {
+  std::atomic<bool> scheduled{false};
+  asio::any_io_executor executor;
+  std::weak_ptr<StreamSession> session;
+};
+
+class StreamSession : public session::Session, public std::enable_shared_from_this<StreamSession> {
+ public:
+  StreamSession(tcp::socket socket, StreamStart start)
+      : socket_(std::move(socket)),
+        handler_(std::move(start.upgrade->handler)),
+        principal_(std::move(start.upgrade->principal)),
+        peer_address_(std::move(start.peer_address)),
+        request_id_(std::move(start.request_id)),
+        hook_(start.on_shutdown),
+        on_end_(std::move(start.on_end)) {}
+
+  virtual ~StreamSession() {
+    if (sweeper_) sweeper_->remove(this);
+    handler_.reset();  // before on_end: the handler may hold what the server counts
+    if (on_end_) on_end_();
+  }
+
+  // --- session::Session ---
+  void send(session::MessageKind kind, session::SharedBytes payload, std::int64_t mark) override {
+    if (closing_) return;
+    enqueue(frame(kind, std::move(payload), mark));
+    if (queue_.size() > kHardMaxMessages || queued_bytes_ > kHardMaxBytes) overfull_ = true;
+  }
+  void close(std::uint16_t code, std::string_view reason) override {
+    if (closing_) return;
+    queue_close(code, reason, kWriteTimeout);
+  }
+  std::function<void()> waker() override {
+    if (!wake_) {
+      wake_ = std::make_shared<WakeState>();
+      wake_->executor = socket_.get_executor();
+      wake_->session = weak_from_this();
     }
-    inbound.erase(0, consumed);
-    switch (frame.opcode) {
-      case ws::Opcode::ping: {
-        std::string pong = ws::server_frame(ws::Opcode::pong, frame.payload);
-        co_await asio::async_write(socket, asio::buffer(pong), kTuple);
-        continue;
+    return [wake = wake_] {
+      if (wake->scheduled.exchange(true)) return;
+      asio::post(wake->executor, [wake] {
+        wake->scheduled = false;
+        if (auto s = wake->session.lock()) s->pump();
+      });
+    };
+  }
+  void set_deadline(Clock::duration after) override { deadline_ = Clock::now() + after; }
+  const std::string& peer_address() const override { return peer_address_; }
+  const std::string& principal() const override { return principal_; }
+  const std::string& subprotocol() const override { return subprotocol_; }
+
+  // Starts the session: head (101 or SSE), the handler's greeting, then reading.
+  void begin(std::string head) {
+    beast::error_code ignored;
+    socket_.non_blocking(true, ignored);
+    socket_.set_option(tcp::no_delay(true), ignored);
+    auto& context = asio::query(socket_.get_executor(), asio::execution::context);
+    sweeper_ = &asio::use_service<SweepService>(context);
+    sweeper_->add(this, socket_.get_executor());
+    last_heard_ = last_sent_ = last_progress_ = Clock::now();
+    if (hook_) {
+      *hook_ = [weak = weak_from_this()] {
+        if (auto s = weak.lock()) s->server_shutdown();
+      };
+    }
+    enqueue(raw_item(std::move(head)));
+    opened();
+    after_handler();
+    pump();
+    start_read();
+  }
+
+  // Called by the sweep about once a second.
+  void tick(Clock::time_point now) {
+    if (finished_) return;
+    if (deadline_ && now >= *deadline_) {
+      deadline_.reset();
+      if (!closing_) handler_->on_deadline(*this);
+      after_handler();
+    }
+    if (closing_) {
+      if (now >= close_deadline_) finish();
+      return;
+    }
+    if (writing_ && now - last_progress_ >= kStallLimit) {
+      cut_slow_consumer();
+      flush();
+      return;
+    }
+    if (!writing_ && queue_.empty() && !control_) idle(now);
+  }
+
+  void server_shutdown() {
+    if (closing_ || finished_) return;
+    handler_->on_shutdown(*this);
+    after_handler();
+  }
+
+ protected:
+  // Framing of one message, of the close, and what to do with bytes read.
+  virtual Item frame(session::MessageKind kind, session::SharedBytes payload,
+                     std::int64_t mark) = 0;
+  virtual Item close_item(std::uint16_t code, std::string_view reason) = 0;
+  virtual void opened() { handler_->on_open(*this); }
+  virtual void received(const char* data, std::size_t size) = 0;
+  virtual bool read_paused() const { return false; }
+  virtual void close_written() { finish(); }
+  virtual void idle(Clock::time_point now) = 0;  // nothing to write: ping or heartbeat
+
+  void enqueue(Item item) {
+    queued_bytes_ += item.size();
+    queue_.push_back(std::move(item));
+  }
+
+  // Queues the close after what is queued; the session ends once it is written, or at
+  // `within` from now whatever happens.
+  void queue_close(std::uint16_t code, std::string_view reason, Clock::duration within) {
+    closing_ = true;
+    close_deadline_ = Clock::now() + within;
+    Item item = close_item(code, clip_reason(reason));
+    item.is_close = true;
+    enqueue(std::move(item));
+  }
+
+  // Drops every message not yet started and the pending control frame; the one being written
+  // is finished, so the framing stays intact. The write in flight points into inflight_, so
+  // while one is pending the cut waits for its completion.
+  void drop_unstarted() {
+    queue_.clear();
+    control_.reset();
+    if (writing_) {
+      truncate_pending_ = true;
+    } else {
+      truncate_inflight();
+    }
+    recount();
+  }
+  void truncate_inflight() {
+    std::size_t keep = inflight_pos_ + (front_offset_ > 0 ? 1 : 0);
+    if (keep < inflight_.size()) inflight_.resize(keep);
+  }
+  void recount() {
+    queued_bytes_ = 0;
+    for (std::size_t i = inflight_pos_; i < inflight_.size(); ++i) {
+      queued_bytes_ += inflight_[i].size();
+    }
+    queued_bytes_ -= std::min(queued_bytes_, front_offset_);
+    for (const auto& item : queue_) queued_bytes_ += item.size();
+  }
+
+  // The slow-consumer decision: close with 1008 right behind the message being written, with
+  // the handler's reason (its resume cursor), so the peer still gets it once it reads again.
+  void cut_slow_consumer() {
+    if (closing_) return;
+    closing_ = true;  // no more messages from the handler
+    close_deadline_ = Clock::now() + kWriteTimeout;
+    if (writing_) {
+      cut_pending_ = true;
+    } else {
+      cut();
+    }
+  }
+  void cut() {
+    std::int64_t mark = delivered_mark_;
+    if (front_offset_ > 0 && inflight_pos_ < inflight_.size() &&
+        inflight_[inflight_pos_].mark != kNoMark) {
+      mark = inflight_[inflight_pos_].mark;
+    }
+    drop_unstarted();
+    queue_close(session::kClosePolicy, handler_->slow_consumer_reason(mark), kWriteTimeout);
+  }
+
+  // After every handler callback: enforce the hard bounds, then write.
+  void after_handler() {
+    if (finished_) return;
+    if (overfull_) {
+      overfull_ = false;
+      cut_slow_consumer();
+    }
+    flush();
+  }
+
+  std::size_t budget() const {
+    if (queued_bytes_ >= kMaxQueuedBytes) return 0;
+    std::size_t queued = queue_.size() + (inflight_.size() - inflight_pos_);
+    return queued >= kMaxQueuedMessages ? 0 : kMaxQueuedMessages - queued;
+  }
+
+  void pump() {
+    if (closing_ || finished_) return;
+    std::size_t room = budget();
+    if (room == 0) return;  // the write completion pumps again
+    handler_->on_writable(*this, room);
+    after_handler();
+  }
+
+  void flush() {
+    if (writing_ || finished_) return;
+    if (inflight_pos_ >= inflight_.size()) {
+      inflight_.clear();
+      inflight_pos_ = 0;
+      front_offset_ = 0;
+      if (control_) {
+        queued_bytes_ += control_->size();
+        inflight_.push_back(std::move(*control_));
+        control_.reset();
       }
-      case ws::Opcode::pong: continue;
-      case ws::Opcode::close: co_return ws::kCloseNormal;
-      default:
-        out += frame.payload;
-        if (out.size() > kMaxClientMessage) co_return ws::kCloseTooBig;
-        if (frame.fin) co_return 0;
+      std::size_t take = std::min(kItemsPerWrite - inflight_.size(), queue_.size());
+      for (std::size_t i = 0; i < take; ++i) inflight_.push_back(std::move(queue_[i]));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      // A burst may have grown these; an idle session should not keep the memory.
+      if (queue_.empty() && queue_.capacity() > 16) std::vector<Item>().swap(queue_);
     }
-  }
-}
-
-// What the reader hands the writer: control frames to send and how the peer left.
-struct PeerState {
-  std::vector<std::string> control;      // pongs and the reply to a close
-  std::chrono::steady_clock::time_point last_heard = std::chrono::steady_clock::now();
-  bool closed = false;                   // peer sent close, or the connection failed
-  bool reader_done = false;
-};
-
-// Beast performs the opening handshake (key, version and header checks). Returns the bare
-// socket afterwards: Beast's stream and the request are freed with this coroutine's frame, so an
-// idle follower keeps only what the pump needs.
-awaitable<std::optional<asio::ip::tcp::socket>> websocket_handshake(
-    asio::ip::tcp::socket socket, http::request<http::string_body> request,
-    std::string request_id) {
-  websocket::stream<beast::tcp_stream> handshake(std::move(socket));
-  handshake.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-  handshake.set_option(websocket::stream_base::decorator(
-      [request_id](websocket::response_type& res) { res.set("X-Request-Id", request_id); }));
-  auto [accept_ec] = co_await handshake.async_accept(request, kTuple);
-  if (accept_ec) co_return std::nullopt;
-  auto& tcp = beast::get_lowest_layer(handshake);
-  tcp.expires_never();
-  co_return std::move(tcp.socket());
-}
-
-// A WebSocket after its handshake, authenticated and greeted: what the pump needs.
-struct OpenWebSocket {
-  asio::ip::tcp::socket socket;
-  std::shared_ptr<feed::EventStream> events;
-  std::string inbound;  // client bytes already read, not yet parsed
-};
-
-// Handshake, in-band authentication if needed, and the "ready" frame. Its own coroutine so that
-// everything it holds is freed before the connection settles into its (long, mostly idle) pump.
-awaitable<std::optional<OpenWebSocket>> open_websocket(
-    asio::ip::tcp::socket raw, http::request<http::string_body> request, std::string leftover,
-    std::shared_ptr<api::StreamUpgrade> upgrade, std::string request_id) {
-  auto handshaken =
-      co_await websocket_handshake(std::move(raw), std::move(request), std::move(request_id));
-  if (!handshaken) co_return std::nullopt;
-  asio::ip::tcp::socket socket = std::move(*handshaken);
-  handshaken.reset();
-
-  auto send_close = [&socket](std::uint16_t code, std::string_view reason) -> awaitable<void> {
-    std::string frame = ws::server_frame(ws::Opcode::close, ws::close_payload(code, reason));
-    co_await asio::async_write(socket, asio::buffer(frame), kTuple);
-  };
-
-  std::shared_ptr<feed::EventStream> events = upgrade->stream;
-  if (!events) {
-    // In-band authentication: the first message must carry the token, and soon.
-    asio::steady_timer deadline(socket.get_executor(), std::chrono::seconds(10));
-    deadline.async_wait([&socket](beast::error_code ec) {
-      if (!ec) socket.cancel();
-    });
-    std::string first;
-    std::uint16_t failure = co_await read_first_message(socket, leftover, first);
-    deadline.cancel();
-    if (failure != 0) {
-      co_await send_close(failure, "expected {\"type\":\"auth\",\"token\":...} first");
-      co_return std::nullopt;
+    if (inflight_.empty()) {
+      if (inflight_.capacity() > 16) std::vector<Item>().swap(inflight_);
+      return;
     }
-    auto authenticated = upgrade->authenticate(first);
-    if (!authenticated) {
-      co_await send_close(ws::kClosePolicy,
-                          clip_reason("unauthorized: " + authenticated.error().detail));
-      co_return std::nullopt;
-    }
-    events = std::move(authenticated.value());
-  }
-  upgrade.reset();
-
-  std::string ready = ws::server_frame(
-      ws::Opcode::text,
-      "{\"type\":\"ready\",\"cursor\":\"" + std::to_string(events->position()) + "\"}");
-  if (auto [ec, n] = co_await asio::async_write(socket, asio::buffer(ready), kTuple); ec) {
-    co_return std::nullopt;
-  }
-  co_return OpenWebSocket{std::move(socket), std::move(events), std::move(leftover)};
-}
-
-// Pumps feed frames to an open WebSocket until either side ends it. Kept lean: this frame
-// and the reader's are what an idle follower costs.
-awaitable<void> pump_websocket(OpenWebSocket open, ShutdownHook& on_shutdown) {
-  auto& socket = open.socket;
-  auto& events = open.events;
-  auto wakeup = std::make_shared<Wakeup>(socket.get_executor());
-
-  // The reader answers pings and notices the peer leaving; clients send nothing else after
-  // authentication, and whatever they send is read and dropped.
-  auto peer = std::make_shared<PeerState>();
-  asio::co_spawn(
-      socket.get_executor(),
-      [&socket, wakeup, peer, inbound = std::move(open.inbound)]() mutable -> awaitable<void> {
-        ws::ClientFrame frame;
-        std::array<char, 256> chunk;  // clients send only pongs, pings and closes here
-        for (;;) {
-          std::size_t consumed = 0;
-          auto parsed = ws::parse_client_frame(
-              {reinterpret_cast<const std::uint8_t*>(inbound.data()), inbound.size()},
-              kMaxClientMessage, frame, consumed);
-          if (parsed == ws::ParseResult::incomplete) {
-            auto [ec, n] = co_await socket.async_read_some(asio::buffer(chunk), kTuple);
-            if (ec) break;
-            inbound.append(chunk.data(), n);
-            peer->last_heard = std::chrono::steady_clock::now();
-            continue;
-          }
-          if (parsed != ws::ParseResult::frame) {
-            std::uint16_t code = parsed == ws::ParseResult::too_big ? ws::kCloseTooBig
-                                                                    : ws::kCloseProtocolError;
-            peer->control.push_back(
-                ws::server_frame(ws::Opcode::close, ws::close_payload(code, "bad frame")));
-            break;
-          }
-          inbound.erase(0, consumed);
-          if (frame.opcode == ws::Opcode::ping) {
-            peer->control.push_back(ws::server_frame(ws::Opcode::pong, frame.payload));
-            wakeup->wake_now();
-          } else if (frame.opcode == ws::Opcode::close) {
-            // Echo the peer's code (RFC 6455 §5.5.1), then the connection is done.
-            std::string code = frame.payload.substr(0, 2);
-            peer->control.push_back(ws::server_frame(ws::Opcode::close, code));
-            break;
-          }
-        }
-        peer->closed = true;
-        peer->reader_done = true;
-        wakeup->peer_closed();
-      },
-      asio::detached);
-
-  on_shutdown = wakeup->shutdown_hook();
-  events->set_wakeup(wakeup->waker());
-
-  // Writes `buffers` or gives up after kWriteTimeout: a peer that stopped reading cannot pin
-  // the connection (or the server's shutdown) forever.
-  asio::steady_timer write_guard(socket.get_executor());
-  auto write_all = [&](const std::vector<asio::const_buffer>& buffers) -> awaitable<bool> {
-    write_guard.expires_after(kWriteTimeout);
-    write_guard.async_wait([&socket](beast::error_code ec) {
-      if (!ec) socket.close();
-    });
-    auto [ec, n] = co_await asio::async_write(socket, buffers, kTuple);
-    write_guard.cancel();
-    co_return !ec;
-  };
-
-  std::vector<feed::FramePtr> frames;
-  std::vector<std::string> control;
-  std::vector<ws::Header> headers;  // grows with the deepest backlog seen, not up front
-  std::vector<asio::const_buffer> gather;
-  std::uint16_t close_code = 0;
-  std::string close_reason;
-  bool healthy = true;
-  for (;;) {
-    wakeup->scheduled = false;
-    frames.clear();
+    // Every queued message in one write: framing and shared payload bytes side by side.
+    thread_local std::vector<asio::const_buffer> gather;
     gather.clear();
-    bool alive = events->next(frames, kFramesPerWrite);
-    control.clear();
-    control.swap(peer->control);
-    for (const auto& c : control) gather.push_back(asio::buffer(c));
-    if (headers.size() < frames.size()) headers.resize(frames.size());
-    // Every queued event in one write: header and shared JSON bytes side by side.
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-      std::size_t n = ws::server_header(ws::Opcode::text, frames[i]->json.size(), headers[i]);
-      gather.push_back(asio::buffer(headers[i].data(), n));
-      gather.push_back(asio::buffer(frames[i]->json));
+    std::size_t skip = front_offset_;
+    auto add = [&skip](const void* data, std::size_t size) {
+      if (skip >= size) {
+        skip -= size;
+        return;
+      }
+      gather.emplace_back(static_cast<const char*>(data) + skip, size - skip);
+      skip = 0;
+    };
+    for (std::size_t i = inflight_pos_; i < inflight_.size(); ++i) {
+      const Item& item = inflight_[i];
+      add(item.head.data(), item.head_size);
+      add(item.payload.bytes.data(), item.payload.bytes.size());
+      add(item.tail.data(), item.tail.size());
     }
-    if (!gather.empty() && !(healthy = co_await write_all(gather))) break;
-    if (peer->closed) break;
-    if (!alive) {
-      close_code = ws::kClosePolicy;
-      close_reason = events->end_reason();
-      break;
-    }
-    if (wakeup->shutting_down) {
-      close_code = ws::kCloseGoingAway;
-      close_reason = "server shutting down; reconnect with cursor " +
-                     std::to_string(events->position());
-      break;
-    }
-    if (frames.empty() && control.empty() && co_await wakeup->sleep(kPingInterval)) {
-      if (std::chrono::steady_clock::now() - peer->last_heard > kPeerSilenceLimit) {
-        close_code = ws::kCloseGoingAway;
-        close_reason = "no answer to pings";
+    writing_ = true;
+    last_progress_ = Clock::now();
+    socket_.async_write_some(gather, [self = shared_from_this()](beast::error_code ec,
+                                                                 std::size_t n) {
+      self->written(ec, n);
+    });
+  }
+
+  void written(beast::error_code ec, std::size_t n) {
+    writing_ = false;
+    if (finished_) return;
+    if (ec) return finish();
+    last_progress_ = last_sent_ = Clock::now();
+    queued_bytes_ -= n;
+    while (n > 0 && inflight_pos_ < inflight_.size()) {
+      Item& item = inflight_[inflight_pos_];
+      std::size_t left = item.size() - front_offset_;
+      if (n < left) {
+        front_offset_ += n;
         break;
       }
-      peer->control.push_back(ws::server_frame(ws::Opcode::ping, {}));
+      n -= left;
+      front_offset_ = 0;
+      if (item.mark != kNoMark) delivered_mark_ = item.mark;
+      if (item.is_close) close_sent_ = true;
+      item.payload.owner.reset();
+      ++inflight_pos_;
+    }
+    if (truncate_pending_) {
+      truncate_pending_ = false;
+      truncate_inflight();
+      recount();
+    }
+    if (cut_pending_) {
+      cut_pending_ = false;
+      cut();
+    }
+    if (close_sent_) {
+      close_written();
+      if (finished_) return;
+    }
+    flush();
+    pump();
+    start_read();
+  }
+
+  void start_read() {
+    if (reading_ || finished_ || read_paused()) return;
+    // Try at once: the socket may have become readable while nobody waited.
+    thread_local std::array<char, kReadChunk> chunk;
+    for (int round = 0; round < 4; ++round) {
+      beast::error_code ec;
+      std::size_t n = socket_.read_some(asio::buffer(chunk), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        reading_ = true;
+        socket_.async_wait(tcp::socket::wait_read,
+                           [self = shared_from_this()](beast::error_code wait_ec) {
+                             self->reading_ = false;
+                             if (wait_ec) return self->finish();
+                             self->start_read();
+                           });
+        return;
+      }
+      if (ec) return finish();  // EOF or reset: the peer is gone
+      last_heard_ = Clock::now();
+      received(chunk.data(), n);
+      after_handler();
+      if (finished_ || read_paused()) return;
+    }
+    // Let the thread's other connections run before reading more from this one.
+    reading_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->reading_ = false;
+      self->start_read();
+    });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    closing_ = true;
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    handler_->on_closed();
+    queue_.clear();
+    control_.reset();
+  }
+
+  tcp::socket socket_;
+  std::shared_ptr<session::Handler> handler_;
+  std::string principal_;
+  std::string peer_address_;
+  std::string request_id_;
+  std::string subprotocol_;
+  ShutdownHook* hook_;
+  std::function<void()> on_end_;
+  SweepService* sweeper_ = nullptr;
+  std::shared_ptr<WakeState> wake_;
+
+  // Outbound: `inflight_` is being written (stable while a write is pending), `queue_` waits.
+  std::vector<Item> inflight_;
+  std::size_t inflight_pos_ = 0;  // first item not completely written
+  std::size_t front_offset_ = 0;  // bytes of that item already written
+  std::vector<Item> queue_;
+  std::optional<Item> control_;   // at most one control frame waits: the latest wins
+  std::size_t queued_bytes_ = 0;  // not yet written, inflight and queued
+  bool truncate_pending_ = false;
+  bool cut_pending_ = false;
+  std::int64_t delivered_mark_ = kNoMark;
+
+  Clock::time_point last_heard_, last_sent_, last_progress_, close_deadline_;
+  std::optional<Clock::time_point> deadline_;
+  bool writing_ = false;
+  bool reading_ = false;
+  bool closing_ = false;  // no more messages: a close is queued (or the session ended)
+  bool close_sent_ = false;
+  bool finished_ = false;
+  bool overfull_ = false;
+
+ public:
+  std::size_t sweep_index = SIZE_MAX;  // position in the SweepService's list
+};
+
+void SweepService::add(StreamSession* s, const asio::any_io_executor& executor) {
+  if (shut_down_) return;
+  if (!timer_) timer_.emplace(executor);
+  s->sweep_index = sessions_.size();
+  sessions_.push_back(s);
+  arm();
+}
+
+void SweepService::remove(StreamSession* s) {
+  if (shut_down_ || s->sweep_index >= sessions_.size() || sessions_[s->sweep_index] != s) return;
+  sessions_[s->sweep_index] = sessions_.back();
+  sessions_[s->sweep_index]->sweep_index = s->sweep_index;
+  sessions_.pop_back();
+  s->sweep_index = SIZE_MAX;
+}
+
+void SweepService::arm() {
+  if (armed_ || sessions_.empty()) return;
+  armed_ = true;
+  timer_->expires_after(kSweepInterval);
+  timer_->async_wait([this](beast::error_code ec) {
+    if (ec) return;  // the context is shutting down
+    armed_ = false;
+    sweep();
+    arm();
+  });
+}
+
+void SweepService::sweep() {
+  auto now = Clock::now();
+  // By index: a tick never adds or removes sessions (those happen in handlers of their own).
+  for (std::size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->tick(now);
+}
+
+// --- WebSocket ---
+
+class WebSocketSession final : public StreamSession {
+ public:
+  WebSocketSession(tcp::socket socket, StreamStart start, std::string subprotocol,
+                   bool refuse_subprotocol)
+      : StreamSession(std::move(socket), std::move(start)),
+        assembler_(kMaxClientMessage),
+        refuse_subprotocol_(refuse_subprotocol) {
+    subprotocol_ = std::move(subprotocol);
+  }
+
+  void take_leftover(std::string leftover) { leftover_ = std::move(leftover); }
+
+  session::Protocol protocol() const override { return session::Protocol::websocket; }
+  void send_comment(std::string_view) override {}
+
+ private:
+  Item frame(session::MessageKind kind, session::SharedBytes payload, std::int64_t mark) override {
+    Item item;
+    ws::Header header;
+    item.head_size = static_cast<std::uint8_t>(ws::server_header(
+        kind == session::MessageKind::text ? ws::Opcode::text : ws::Opcode::binary,
+        payload.bytes.size(), header));
+    std::copy_n(header.begin(), item.head_size, item.head.begin());
+    item.payload = std::move(payload);
+    item.mark = mark;
+    return item;
+  }
+
+  Item close_item(std::uint16_t code, std::string_view reason) override {
+    return raw_item(ws::server_frame(ws::Opcode::close, ws::close_payload(code, reason)));
+  }
+
+  void opened() override {
+    if (refuse_subprotocol_) {
+      // RFC 6455 §4.2.2 lets the handshake complete without the header; this route cannot
+      // serve such a client, so it says why and closes.
+      fail(ws::kCloseProtocolError, "unsupported subprotocol");
+      return;
+    }
+    handler_->on_open(*this);
+    if (!leftover_.empty()) {
+      std::string bytes = std::move(leftover_);
+      received(bytes.data(), bytes.size());
     }
   }
-  on_shutdown = nullptr;
 
-  if (healthy && close_code != 0) {
-    std::string frame = ws::server_frame(ws::Opcode::close,
-                                         ws::close_payload(close_code, clip_reason(close_reason)));
-    std::vector<asio::const_buffer> close_frame{asio::buffer(frame)};
-    if (co_await write_all(close_frame)) {
-      // Give the peer a moment to answer the close before the socket goes.
-      asio::steady_timer wait_for_peer(socket.get_executor(), std::chrono::seconds(3));
-      while (!peer->reader_done &&
-             std::chrono::steady_clock::now() < wait_for_peer.expiry()) {
-        co_await wakeup->sleep(std::chrono::milliseconds(100));
+  // Reading stops while the peer lets our writes pile up: its pings then wait in its own
+  // socket buffer, not in our memory.
+  bool read_paused() const override {
+    return queued_bytes_ > kReadPauseBytes || (writing_ && control_.has_value());
+  }
+
+  // Waits (briefly) for the peer's close or EOF, reading and discarding meanwhile: closing a
+  // socket with unread bytes would reset the connection and could destroy our close frame.
+  void close_written() override {
+    if (peer_closed_) return finish();
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    close_deadline_ = Clock::now() + kCloseWait;
+  }
+
+  void idle(Clock::time_point now) override {
+    if (now - last_sent_ < kPingInterval) return;
+    if (now - last_heard_ > kPeerSilenceLimit) {
+      close(ws::kCloseGoingAway, "no answer to pings");
+    } else {
+      static const std::string kPing = ws::server_frame(ws::Opcode::ping, {});
+      Item ping;
+      ping.payload = session::SharedBytes{nullptr, kPing};
+      control_ = std::move(ping);
+      last_sent_ = now;
+    }
+    flush();
+  }
+
+  // Closes with `code` at once, dropping what is not yet started: the peer broke the protocol.
+  void fail(std::uint16_t code, std::string_view reason) {
+    failed_ = true;
+    if (closing_) return;
+    drop_unstarted();
+    queue_close(code, reason, kCloseWait);
+  }
+
+  void received(const char* data, std::size_t size) override {
+    if (failed_ || peer_closed_) return;  // nothing after a broken frame or the peer's close
+    std::string_view view(data, size);
+    if (!inbound_.empty()) {
+      inbound_.append(data, size);
+      view = inbound_;
+    }
+    std::size_t offset = 0;
+    while (!finished_ && !failed_ && !peer_closed_) {
+      std::size_t consumed = 0;
+      auto parsed = ws::parse_client_frame(
+          {reinterpret_cast<const std::uint8_t*>(view.data()) + offset, view.size() - offset},
+          kMaxClientMessage, frame_, consumed);
+      if (parsed == ws::ParseResult::incomplete) break;
+      if (parsed == ws::ParseResult::protocol_error) {
+        fail(ws::kCloseProtocolError, "malformed frame");
+        break;
+      }
+      if (parsed == ws::ParseResult::too_big) {
+        fail(ws::kCloseTooBig, "message over 65536 bytes");
+        break;
+      }
+      offset += consumed;
+      handle(frame_);
+    }
+    if (failed_ || peer_closed_ || finished_) {
+      std::string().swap(inbound_);
+      std::string().swap(frame_.payload);
+      return;
+    }
+    std::string rest(view.substr(offset));
+    inbound_.swap(rest);
+    if (inbound_.empty()) std::string().swap(inbound_);
+    if (frame_.payload.capacity() > 256) std::string().swap(frame_.payload);
+  }
+
+  void handle(ws::ClientFrame& frame) {
+    switch (frame.opcode) {
+      case ws::Opcode::ping: {
+        if (closing_) return;
+        // Only the latest ping is answered (RFC 6455 §5.5.3): one pending pong at most.
+        Item pong = raw_item(ws::server_frame(ws::Opcode::pong, frame.payload));
+        control_ = std::move(pong);
+        return;
+      }
+      case ws::Opcode::pong: return;
+      case ws::Opcode::close: {
+        std::uint16_t code = 0;
+        std::uint16_t bad = ws::check_close(frame.payload, code);
+        if (bad != 0) {
+          return fail(bad, bad == ws::kCloseInvalidData ? "close reason is not UTF-8"
+                                                        : "invalid close frame");
+        }
+        peer_closed_ = true;
+        if (closing_) {
+          if (close_sent_) finish();
+          return;
+        }
+        // Echo the peer's code (§5.5.1) without the unsent backlog, then the connection ends.
+        drop_unstarted();
+        closing_ = true;
+        close_deadline_ = Clock::now() + kCloseWait;
+        std::string payload;
+        if (code != 0) payload = ws::close_payload(code, {});
+        Item echo = raw_item(ws::server_frame(ws::Opcode::close, payload));
+        echo.is_close = true;
+        enqueue(std::move(echo));
+        return;
+      }
+      default: {
+        if (closing_) return;
+        bool complete = false;
+        std::uint16_t code = assembler_.add(frame, complete);
+        if (code == ws::kCloseProtocolError) return fail(code, "unexpected continuation frame");
+        if (code == ws::kCloseTooBig) return fail(code, "message over 65536 bytes");
+        if (code == ws::kCloseInvalidData) return fail(code, "text message is not UTF-8");
+        if (!complete) return;
+        handler_->on_message(*this,
+                             assembler_.opcode() == ws::Opcode::text
+                                 ? session::MessageKind::text
+                                 : session::MessageKind::binary,
+                             assembler_.message());
+        assembler_.clear();
+        after_handler();
       }
     }
-  } else if (healthy && !peer->control.empty()) {
-    std::vector<asio::const_buffer> replies;
-    for (const auto& c : peer->control) replies.push_back(asio::buffer(c));
-    co_await write_all(replies);
   }
-  beast::error_code ignored;
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
-  while (!peer->reader_done) co_await wakeup->sleep(std::chrono::seconds(1));
-  events.reset();  // unsubscribes before the wake-up state goes
-}
+
+  ws::MessageAssembler assembler_;
+  ws::ClientFrame frame_;
+  std::string inbound_;  // a partial frame read so far
+  std::string leftover_;
+  bool refuse_subprotocol_;
+  bool peer_closed_ = false;
+  bool failed_ = false;
+};
+
+// --- Server-Sent Events ---
+
+class EventSourceSession final : public StreamSession {
+ public:
+  using StreamSession::StreamSession;
+
+  session::Protocol protocol() const override { return session::Protocol::server_sent_events; }
+
+  void send_comment(std::string_view text) override {
+    if (closing_) return;
+    enqueue(raw_item(": " + std::string(text) + "\n\n"));
+  }
+
+ private:
+  Item frame(session::MessageKind, session::SharedBytes payload, std::int64_t mark) override {
+    Item item;
+    std::string head;
+    if (mark != kNoMark) head = "id: " + std::to_string(mark) + "\n";
+    if (payload.bytes.find_first_of("\r\n") == std::string_view::npos) {
+      head += "data: ";
+      item.tail = "\n\n";
+    } else {
+      // Every line of a multi-line payload is a data line of its own (the rare, copying path).
+      std::string lines;
+      std::string_view rest = payload.bytes;
+      for (;;) {
+        auto end = rest.find_first_of("\r\n");
+        lines.append("data: ").append(rest.substr(0, end)).append("\n");
+        if (end == std::string_view::npos) break;
+        std::size_t skip = rest.compare(end, 2, "\r\n") == 0 ? 2 : 1;
+        rest.remove_prefix(end + skip);
+      }
+      payload = session::SharedBytes::copy(std::move(lines));
+      item.tail = "\n";
+    }
+    std::copy(head.begin(), head.end(), item.head.begin());
+    item.head_size = static_cast<std::uint8_t>(head.size());
+    item.payload = std::move(payload);
+    item.mark = mark;
+    return item;
+  }
+
+  Item close_item(std::uint16_t, std::string_view reason) override {
+    return raw_item(": closing: " + std::string(reason) + "\n\n");
+  }
+
+  void received(const char*, std::size_t) override {}  // SSE clients send nothing we use
+
+  void idle(Clock::time_point now) override {
+    if (now - last_sent_ < kHeartbeat) return;
+    static const std::string kHeartbeatComment = ":\n\n";
+    Item heartbeat;
+    heartbeat.payload = session::SharedBytes{nullptr, kHeartbeatComment};
+    enqueue(std::move(heartbeat));
+    last_sent_ = now;
+    flush();
+  }
+};
 
 }  // namespace
 
-awaitable<void> run_websocket(asio::ip::tcp::socket socket,
-                              http::request<http::string_body> request, std::string leftover,
-                              std::shared_ptr<api::StreamUpgrade> upgrade, std::string request_id,
-                              ShutdownHook& on_shutdown) {
-  // After the handshake the connection is framed by hand (websocket_frames.hpp) so that queued
-  // events leave in one gathered write.
-  auto open = co_await open_websocket(std::move(socket), std::move(request), std::move(leftover),
-                                      std::move(upgrade), std::move(request_id));
-  if (!open) co_return;
-  co_await pump_websocket(std::move(*open), on_shutdown);
+api::Response handshake_refusal(ws::HandshakeFault fault, const std::string& request_id) {
+  if (fault == ws::HandshakeFault::bad_version) {
+    api::Response r = api::problem_response(
+        make_error(Errc::upgrade_required,
+                   "this server speaks WebSocket version 13 (Sec-WebSocket-Version: 13)"),
+        request_id);
+    r.headers.emplace_back("Sec-WebSocket-Version", "13");  // RFC 6455 §4.4
+    return r;
+  }
+  return api::problem_response(
+      make_error(Errc::malformed_request,
+                 "Sec-WebSocket-Key must be the base64 encoding of a 16-byte nonce"),
+      request_id);
 }
 
-awaitable<void> run_event_source(beast::tcp_stream& stream,
-                                 std::shared_ptr<api::StreamUpgrade> upgrade,
-                                 std::string request_id, ShutdownHook& on_shutdown) {
-  std::shared_ptr<feed::EventStream> events = std::move(upgrade->stream);
-  upgrade.reset();
-  auto wakeup = std::make_shared<Wakeup>(stream.get_executor());
+void start_websocket(tcp::socket socket, StreamStart start, std::string_view key,
+                     std::string_view offered_subprotocols, std::string leftover) {
+  std::string subprotocol = ws::select_subprotocol(offered_subprotocols, start.upgrade->subprotocols);
+  bool refuse = subprotocol.empty() && start.upgrade->subprotocol_required;
+  std::string head =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\n";
+  if (!subprotocol.empty()) head += "Sec-WebSocket-Protocol: " + subprotocol + "\r\n";
+  head += "X-Request-Id: " + start.request_id + "\r\n\r\n";
+  auto session = std::make_shared<WebSocketSession>(std::move(socket), std::move(start),
+                                                    std::move(subprotocol), refuse);
+  session->take_leftover(std::move(leftover));
+  session->begin(std::move(head));
+}
 
+void start_event_source(tcp::socket socket, StreamStart start) {
   // No Content-Length: the body is the stream, and it ends when the connection does.
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-      "X-Accel-Buffering: no\r\nConnection: close\r\nX-Request-Id: " +
-      request_id + "\r\n\r\nretry: 2000\n: ready cursor " + std::to_string(events->position()) +
-      "\n\n";
-  stream.expires_after(kWriteTimeout);
-  if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), kTuple); ec) co_return;
-
-  auto reader_done = std::make_shared<bool>(false);
-  asio::co_spawn(
-      stream.get_executor(),
-      [&stream, wakeup, reader_done]() -> awaitable<void> {
-        std::array<char, 512> sink;
-        for (;;) {
-          auto [ec, n] = co_await stream.socket().async_read_some(asio::buffer(sink), kTuple);
-          if (ec) break;
-        }
-        *reader_done = true;
-        wakeup->peer_closed();
-      },
-      asio::detached);
-
-  on_shutdown = wakeup->shutdown_hook();
-  events->set_wakeup(wakeup->waker());
-
-  std::vector<feed::FramePtr> frames;
-  std::vector<asio::const_buffer> gather;
-  std::string farewell;
-  for (;;) {
-    wakeup->scheduled = false;
-    frames.clear();
-    bool alive = events->next(frames, kFramesPerWrite);
-    if (!frames.empty()) {
-      // Every queued frame in one write: one system call however many events are waiting.
-      gather.clear();
-      for (const auto& f : frames) gather.push_back(asio::buffer(f->sse));
-      stream.expires_after(kWriteTimeout);
-      if (auto [ec, n] = co_await asio::async_write(stream, gather, kTuple); ec) break;
-    }
-    if (wakeup->peer_gone) break;
-    if (!alive) {
-      farewell = ": closing: " + events->end_reason() + "\n\n";
-      break;
-    }
-    if (wakeup->shutting_down) {
-      farewell = ": closing: server shutting down\n\n";
-      break;
-    }
-    if (frames.empty() && co_await wakeup->sleep(kHeartbeat)) {
-      static const std::string kHeartbeatComment = ":\n\n";
-      stream.expires_after(kWriteTimeout);
-      if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(kHeartbeatComment), kTuple);
-          ec) {
-        break;
-      }
-    }
-  }
-  on_shutdown = nullptr;
-  if (!farewell.empty() && !wakeup->peer_gone) {
-    stream.expires_after(std::chrono::seconds(3));
-    co_await asio::async_write(stream, asio::buffer(farewell), kTuple);
-  }
-  beast::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream.socket().close(ignored);
-  while (!*reader_done) co_await wakeup->sleep(std::chrono::seconds(1));
-  events.reset();
+      "X-Accel-Buffering: no\r\nConnection: close\r\nX-Request-Id: " + start.request_id +
+      "\r\n\r\nretry: 2000\n";
+  auto session = std::make_shared<EventSourceSession>(std::move(socket), std::move(start));
+  session->begin(std::move(head));
 }
 
 }  // namespace paddock::transport::detail

@@ -1,33 +1,47 @@
 #pragma once
 // transport/stream_session: a connection after it stopped being request/response: a WebSocket
-// (RFC 6455, via Beast) or Server-Sent Events stream pumping an api::StreamUpgrade's frames.
-// Internal to the transport; included only by its .cpp files.
+// (RFC 6455, framed by hand in websocket_frames) or a Server-Sent Events stream, run for a
+// session::Handler that the route supplied. Owns liveness, limits, the bounded outbound queue
+// and the slow-consumer policy; knows nothing of what the messages mean. Sessions are callback
+// driven with one shared sweep per I/O thread (no coroutine frame or timer per session), so an
+// idle connection costs little. Internal to the transport.
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/http_types.hpp"
 #include "transport/pch.hpp"
+#include "transport/websocket_frames.hpp"
 
 namespace paddock::transport::detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
 
 // Set by a stream session while it runs; the server calls it (on the connection's context) to
 // ask the stream to close with a reason because the server is shutting down.
 using ShutdownHook = std::function<void()>;
 
-// `leftover`: bytes the client sent after the upgrade request, already read from the socket.
-asio::awaitable<void> run_websocket(asio::ip::tcp::socket socket,
-                                    http::request<http::string_body> request,
-                                    std::string leftover,
-                                    std::shared_ptr<api::StreamUpgrade> upgrade,
-                                    std::string request_id, ShutdownHook& on_shutdown);
+struct StreamStart {
+  std::shared_ptr<api::StreamUpgrade> upgrade;  // kind, handler, subprotocols, principal
+  std::string request_id;
+  std::string peer_address;
+  ShutdownHook* on_shutdown = nullptr;  // the server's hook for this connection; may be null
+  std::function<void()> on_end;         // called once, on the session's thread, when it is gone
+};
 
-asio::awaitable<void> run_event_source(beast::tcp_stream& stream,
-                                       std::shared_ptr<api::StreamUpgrade> upgrade,
-                                       std::string request_id, ShutdownHook& on_shutdown);
+// The problem document answering an upgrade request that check_handshake refused: 426 with
+// Sec-WebSocket-Version: 13, or 400 for a missing or malformed key.
+api::Response handshake_refusal(ws::HandshakeFault fault, const std::string& request_id);
+
+// Answers 101 and runs the WebSocket. `key` passed check_handshake; `offered_subprotocols` is
+// the request's Sec-WebSocket-Protocol values, comma-separated; `leftover` are bytes the client
+// sent after the upgrade request, already read from the socket.
+void start_websocket(asio::ip::tcp::socket socket, StreamStart start, std::string_view key,
+                     std::string_view offered_subprotocols, std::string leftover);
+
+// Answers 200 text/event-stream and runs the stream.
+void start_event_source(asio::ip::tcp::socket socket, StreamStart start);
 
 }  // namespace paddock::transport::detail

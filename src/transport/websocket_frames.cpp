@@ -1,5 +1,7 @@
 #include "transport/websocket_frames.hpp"
 
+#include <boost/uuid/detail/sha1.hpp>
+
 namespace paddock::transport::ws {
 
 std::size_t server_header(Opcode opcode, std::uint64_t size, Header& out) {
@@ -72,6 +74,161 @@ ParseResult parse_client_frame(std::span<const std::uint8_t> data, std::size_t m
   }
   consumed = at + length;
   return ParseResult::frame;
+}
+
+namespace {
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64(const std::uint8_t* data, std::size_t size) {
+  std::string out;
+  out.reserve((size + 2) / 3 * 4);
+  for (std::size_t i = 0; i < size; i += 3) {
+    std::uint32_t v = std::uint32_t{data[i]} << 16;
+    if (i + 1 < size) v |= std::uint32_t{data[i + 1]} << 8;
+    if (i + 2 < size) v |= data[i + 2];
+    out += kBase64[(v >> 18) & 63];
+    out += kBase64[(v >> 12) & 63];
+    out += i + 1 < size ? kBase64[(v >> 6) & 63] : '=';
+    out += i + 2 < size ? kBase64[v & 63] : '=';
+  }
+  return out;
+}
+
+int base64_value(char c) {
+  for (int i = 0; i < 64; ++i) {
+    if (kBase64[i] == c) return i;
+  }
+  return -1;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+HandshakeFault check_handshake(std::string_view version, std::string_view key) {
+  if (trim(version) != "13") return HandshakeFault::bad_version;
+  // 16 bytes encode to 22 base64 characters and "==": the last character carries 2 bits, so
+  // its low 4 bits must be zero for the encoding to be canonical.
+  key = trim(key);
+  if (key.size() != 24 || key.substr(22) != "==") return HandshakeFault::bad_key;
+  for (std::size_t i = 0; i < 22; ++i) {
+    if (base64_value(key[i]) < 0) return HandshakeFault::bad_key;
+  }
+  if ((base64_value(key[21]) & 0x0F) != 0) return HandshakeFault::bad_key;
+  return HandshakeFault::none;
+}
+
+std::string accept_key(std::string_view key) {
+  static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  boost::uuids::detail::sha1 sha1;
+  key = trim(key);
+  sha1.process_bytes(key.data(), key.size());
+  sha1.process_bytes(kGuid.data(), kGuid.size());
+  boost::uuids::detail::sha1::digest_type digest;
+  sha1.get_digest(digest);
+  std::uint8_t bytes[20];
+  for (int i = 0; i < 5; ++i) {
+    for (int b = 0; b < 4; ++b) bytes[i * 4 + b] = static_cast<std::uint8_t>(digest[i] >> (24 - 8 * b));
+  }
+  return base64(bytes, sizeof bytes);
+}
+
+std::string select_subprotocol(std::string_view offered, const std::vector<std::string>& declared) {
+  while (!offered.empty()) {
+    auto comma = offered.find(',');
+    std::string_view token = trim(offered.substr(0, comma));
+    for (const auto& name : declared) {
+      if (token == name) return name;  // tokens are case-sensitive (§4.1, §11.5)
+    }
+    if (comma == std::string_view::npos) break;
+    offered.remove_prefix(comma + 1);
+  }
+  return {};
+}
+
+bool valid_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const std::uint8_t*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    std::uint8_t c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t extra;
+    std::uint8_t lo = 0x80, hi = 0xBF;  // the allowed range of the second byte (RFC 3629 §4)
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) lo = 0xA0;  // no overlongs
+      if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;  // nothing past U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + extra >= n) return false;  // truncated sequence
+    if (s[i + 1] < lo || s[i + 1] > hi) return false;
+    for (std::size_t k = 2; k <= extra; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+bool valid_close_code(std::uint16_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+         (code >= 3000 && code <= 4999);
+}
+
+std::uint16_t check_close(std::string_view payload, std::uint16_t& code) {
+  code = 0;
+  if (payload.empty()) return 0;
+  if (payload.size() == 1) return kCloseProtocolError;
+  std::uint16_t sent = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
+                                                  static_cast<std::uint8_t>(payload[1]));
+  if (!valid_close_code(sent)) return kCloseProtocolError;
+  if (!valid_utf8(payload.substr(2))) return kCloseInvalidData;
+  code = sent;
+  return 0;
+}
+
+std::uint16_t MessageAssembler::add(ClientFrame& frame, bool& complete) {
+  complete = false;
+  if (frame.opcode == Opcode::continuation) {
+    if (!in_progress_) return kCloseProtocolError;
+  } else {
+    if (in_progress_) return kCloseProtocolError;
+    opcode_ = frame.opcode;
+    message_.clear();
+    in_progress_ = true;
+  }
+  if (message_.size() + frame.payload.size() > max_message_) return kCloseTooBig;
+  if (message_.empty()) {
+    message_.swap(frame.payload);  // the common single-frame message: no copy
+  } else {
+    message_ += frame.payload;
+  }
+  if (!frame.fin) return 0;
+  in_progress_ = false;
+  if (opcode_ == Opcode::text && !valid_utf8(message_)) return kCloseInvalidData;
+  complete = true;
+  return 0;
+}
+
+void MessageAssembler::clear() {
+  std::string().swap(message_);
+  in_progress_ = false;
 }
 
 }  // namespace paddock::transport::ws

@@ -1,0 +1,89 @@
+#include "feed/feed_session.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace paddock::feed {
+namespace {
+
+constexpr auto kAuthDeadline = std::chrono::seconds(10);
+constexpr std::string_view kExpectAuth = "expected {\"type\":\"auth\",\"token\":...} first";
+
+}  // namespace
+
+FeedSession::FeedSession(std::shared_ptr<EventStream> stream) : stream_(std::move(stream)) {}
+
+FeedSession::FeedSession(Authenticate authenticate) : authenticate_(std::move(authenticate)) {}
+
+void FeedSession::on_open(session::Session& session) {
+  if (stream_) return start(session);
+  session.set_deadline(kAuthDeadline);
+}
+
+void FeedSession::start(session::Session& session) {
+  authenticate_ = nullptr;
+  std::string cursor = std::to_string(stream_->position());
+  if (session.protocol() == session::Protocol::websocket) {
+    session.send(session::MessageKind::text,
+                 session::SharedBytes::copy("{\"type\":\"ready\",\"cursor\":\"" + cursor + "\"}"),
+                 stream_->position());
+  } else {
+    session.send_comment("ready cursor " + cursor);
+  }
+  auto wake = session.waker();
+  stream_->set_wakeup(wake);
+  wake();  // the backlog after the cursor is ready to send now
+}
+
+void FeedSession::refuse(session::Session& session, std::string_view detail) {
+  session.close(session::kClosePolicy, "unauthorized: " + std::string(detail));
+}
+
+void FeedSession::on_message(session::Session& session, session::MessageKind kind,
+                             std::string_view data) {
+  if (stream_) return;  // after authentication clients send nothing we act on
+  if (!authenticate_) return;
+  if (kind != session::MessageKind::text) return refuse(session, kExpectAuth);
+  auto authenticated = authenticate_(data);
+  if (!authenticated) return refuse(session, authenticated.error().detail);
+  stream_ = std::move(authenticated.value());
+  start(session);
+}
+
+void FeedSession::on_deadline(session::Session& session) {
+  if (!stream_) refuse(session, kExpectAuth);
+}
+
+void FeedSession::on_writable(session::Session& session, std::size_t budget) {
+  if (!stream_) return;
+  // Scratch shared by the thread's sessions: an idle follower keeps no vector of its own.
+  thread_local std::vector<FramePtr> frames;
+  frames.clear();
+  bool alive = stream_->next(frames, budget);
+  for (auto& frame : frames) {
+    std::string_view json = frame->json;
+    std::int64_t seq = frame->seq;
+    session.send(session::MessageKind::text, session::SharedBytes{std::move(frame), json}, seq);
+  }
+  frames.clear();
+  if (!alive) session.close(session::kClosePolicy, stream_->end_reason());
+}
+
+std::string FeedSession::slow_consumer_reason(std::int64_t last_mark) {
+  std::int64_t cursor = last_mark != session::kNoMark ? last_mark
+                        : stream_                     ? stream_->position()
+                                                      : 0;
+  return "slow consumer; reconnect with cursor " + std::to_string(cursor);
+}
+
+void FeedSession::on_shutdown(session::Session& session) {
+  if (!stream_) return session.close(session::kCloseGoingAway, "server shutting down");
+  // Everything handed to the session is delivered before the close, so position() is exact.
+  session.close(session::kCloseGoingAway,
+                "server shutting down; reconnect with cursor " + std::to_string(stream_->position()));
+}
+
+void FeedSession::on_closed() { stream_.reset(); }
+
+}  // namespace paddock::feed

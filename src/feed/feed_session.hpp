@@ -1,0 +1,45 @@
+#pragma once
+// feed/feed_session: the live feed as a session handler (session/session.hpp): the "ready"
+// greeting with the starting cursor, then the EventStream's frames as the transport has room
+// for them, and a close whose reason names the cursor to resume from. Over WebSocket it can
+// also take the in-band authentication frame that browsers send instead of a header.
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "feed/event_stream.hpp"
+#include "session/session.hpp"
+
+namespace paddock::feed {
+
+class FeedSession final : public session::Handler {
+ public:
+  // Given the first client message, the stream, or the error whose detail follows
+  // "unauthorized: " in the 1008 close.
+  using Authenticate =
+      std::function<Result<std::shared_ptr<EventStream>>(std::string_view first_message)>;
+
+  // A stream whose client authenticated on the upgrade request.
+  explicit FeedSession(std::shared_ptr<EventStream> stream);
+  // A WebSocket whose first text message, within 10 s, must authenticate it.
+  explicit FeedSession(Authenticate authenticate);
+
+  void on_open(session::Session& session) override;
+  void on_message(session::Session& session, session::MessageKind kind,
+                  std::string_view data) override;
+  void on_writable(session::Session& session, std::size_t budget) override;
+  void on_deadline(session::Session& session) override;
+  std::string slow_consumer_reason(std::int64_t last_mark) override;
+  void on_shutdown(session::Session& session) override;
+  void on_closed() override;
+
+ private:
+  void start(session::Session& session);
+  void refuse(session::Session& session, std::string_view detail);
+
+  std::shared_ptr<EventStream> stream_;
+  Authenticate authenticate_;
+};
+
+}  // namespace paddock::feed
