@@ -79,6 +79,7 @@ struct Item {
   std::string_view tail;  // static bytes
   std::int64_t mark = kNoMark;
   bool is_close = false;
+  bool essential = false;  // the handshake answer: never dropped
   std::size_t size() const { return head_size + payload.bytes.size() + tail.size(); }
 };
 
@@ -156,7 +157,9 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
         if (auto s = weak.lock()) s->server_shutdown();
       };
     }
-    enqueue(raw_item(std::move(head)));
+    Item answer = raw_item(std::move(head));
+    answer.essential = true;
+    enqueue(std::move(answer));
     opened();
     after_handler();
     pump();
@@ -219,7 +222,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   // is finished, so the framing stays intact. The write in flight points into inflight_, so
   // while one is pending the cut waits for its completion.
   void drop_unstarted() {
-    queue_.clear();
+    std::erase_if(queue_, [](const Item& item) { return !item.essential; });
     control_.reset();
     if (writing_) {
       truncate_pending_ = true;
