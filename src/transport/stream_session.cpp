@@ -104,7 +104,6 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
         handler_(std::move(start.upgrade->handler)),
         principal_(std::move(start.upgrade->principal)),
         peer_address_(std::move(start.peer_address)),
-        request_id_(std::move(start.request_id)),
         hook_(start.on_shutdown),
         on_end_(std::move(start.on_end)) {}
 
@@ -422,7 +421,6 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   std::shared_ptr<session::Handler> handler_;
   std::string principal_;
   std::string peer_address_;
-  std::string request_id_;
   std::string subprotocol_;
   ShutdownHook* hook_;
   std::function<void()> on_end_;
