@@ -250,6 +250,10 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     closing_ = true;  // no more messages from the handler
     close_deadline_ = Clock::now() + kWriteTimeout;
     if (writing_) {
+      // What waits behind the write goes now; the reason needs the write's outcome.
+      std::erase_if(queue_, [](const Item& item) { return !item.essential; });
+      control_.reset();
+      recount();
       cut_pending_ = true;
     } else {
       cut();
