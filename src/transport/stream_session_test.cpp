@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace paddock::transport::detail {
 namespace {
@@ -37,6 +38,14 @@ class TestHandler final : public session::Handler {
   explicit TestHandler(std::shared_ptr<Recorder> recorder) : recorder_(std::move(recorder)) {}
 
   void on_open(session::Session& s) override {
+    if (s.protocol() == session::Protocol::server_sent_events) {
+      s.send_comment("ready");
+      s.send(session::MessageKind::text, session::SharedBytes::copy("{\"a\":1}"), 7);
+      s.send(session::MessageKind::text, session::SharedBytes::copy("two\nlines"), 8);
+      s.send(session::MessageKind::text, session::SharedBytes::copy("no id"));
+      s.close(session::kClosePolicy, "done here");
+      return;
+    }
     std::lock_guard lock(recorder_->mutex);
     recorder_->opened = true;
     recorder_->subprotocol = s.subprotocol();
@@ -73,6 +82,7 @@ class TestHandler final : public session::Handler {
 struct Route {
   std::vector<std::string> subprotocols;
   bool required = false;
+  bool event_source = false;
 };
 
 // A server of one WebSocket route: reads the upgrade request, then hands over to the session.
@@ -106,6 +116,10 @@ class SessionServer {
       upgrade->subprotocol_required = route_.required;
       upgrade->principal = "usr_test";
       StreamStart start{upgrade, "req_test", "127.0.0.1", nullptr, [] {}};
+      if (route_.event_source) {
+        upgrade->kind = api::StreamUpgrade::Kind::server_sent_events;
+        return start_event_source(std::move(socket), std::move(start));
+      }
       start_websocket(std::move(socket), std::move(start),
                       request[http::field::sec_websocket_key],
                       request[http::field::sec_websocket_protocol],
@@ -204,6 +218,13 @@ class Client {
       }
       if (!fill()) return {};
     }
+  }
+
+  // Everything until the server ends the connection.
+  std::string read_to_end() {
+    while (fill()) {
+    }
+    return std::exchange(inbound_, {});
   }
 
   // What a client does on the server's close: echo its code and stop sending.
@@ -364,6 +385,21 @@ TEST(StreamSession, CutsASlowConsumerWithTheLastMarkItWillReceive) {
   client.answer_close(close);
   auto& r = *server.recorder;
   EXPECT_TRUE(r.wait([&] { return r.closed; }));
+}
+
+TEST(StreamSession, FramesServerSentEventsInTheTransport) {
+  SessionServer server(Route{{}, false, true});
+  Client client(server.port());
+  std::string head = client.response_head();
+  EXPECT_NE(head.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Type: text/event-stream\r\n"), std::string::npos) << head;
+  EXPECT_EQ(client.read_to_end(),
+            "retry: 2000\n"
+            ": ready\n\n"
+            "id: 7\ndata: {\"a\":1}\n\n"
+            "id: 8\ndata: two\ndata: lines\n\n"
+            "data: no id\n\n"
+            ": closing: done here\n\n");
 }
 
 }  // namespace
