@@ -182,7 +182,15 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       flush();
       return;
     }
-    if (!writing_ && queue_.empty() && !control_) idle(now);
+    if (!writing_ && queue_.empty() && !control_) {
+      // A quiet session gives back what its last burst of writes grew.
+      if (inflight_pos_ >= inflight_.size() && inflight_.capacity() > 0) {
+        std::vector<Item>().swap(inflight_);
+        inflight_pos_ = front_offset_ = 0;
+      }
+      if (queue_.capacity() > 0) std::vector<Item>().swap(queue_);
+      idle(now);
+    }
   }
 
   void server_shutdown() {
