@@ -80,8 +80,8 @@ std::string FeedSession::slow_consumer_reason(std::int64_t last_mark) {
 void FeedSession::on_shutdown(session::Session& session) {
   if (!stream_) return session.close(session::kCloseGoingAway, "server shutting down");
   // Everything handed to the session is delivered before the close, so position() is exact.
-  session.close(session::kCloseGoingAway,
-                "server shutting down; reconnect with cursor " + std::to_string(stream_->position()));
+  session.close(session::kCloseGoingAway, "server shutting down; reconnect with cursor " +
+                                              std::to_string(stream_->position()));
 }
 
 void FeedSession::on_closed() { stream_.reset(); }

@@ -16,21 +16,21 @@ using Clock = std::chrono::steady_clock;
 using session::kNoMark;
 
 // Limits of one session, named where they are enforced below.
-constexpr std::size_t kMaxClientMessage = 64 * 1024;   // one reassembled client message
-constexpr std::size_t kMaxQueuedMessages = 256;        // the handler's budget per turn
-constexpr std::size_t kMaxQueuedBytes = 512 * 1024;    // no new budget past this
-constexpr std::size_t kHardMaxMessages = 1024;         // a handler sending past its budget...
-constexpr std::size_t kHardMaxBytes = 8 * 1024 * 1024; // ...is cut as a slow consumer here
-constexpr std::size_t kReadPauseBytes = 256 * 1024;    // stop reading a peer that doesn't read
-constexpr std::size_t kItemsPerWrite = 64;             // messages gathered into one write
+constexpr std::size_t kMaxClientMessage = 64 * 1024;    // one reassembled client message
+constexpr std::size_t kMaxQueuedMessages = 256;         // the handler's budget per turn
+constexpr std::size_t kMaxQueuedBytes = 512 * 1024;     // no new budget past this
+constexpr std::size_t kHardMaxMessages = 1024;          // a handler sending past its budget...
+constexpr std::size_t kHardMaxBytes = 8 * 1024 * 1024;  // ...is cut as a slow consumer here
+constexpr std::size_t kReadPauseBytes = 256 * 1024;     // stop reading a peer that doesn't read
+constexpr std::size_t kItemsPerWrite = 64;              // messages gathered into one write
 constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::size_t kReasonLimit = 120;  // a close frame's reason holds 123 bytes
+constexpr std::size_t kReasonLimit = 120;                 // a close frame's reason holds 123 bytes
 constexpr auto kStallLimit = std::chrono::seconds(10);    // a write without progress: cut
 constexpr auto kWriteTimeout = std::chrono::seconds(30);  // ...and the close must be out by then
 constexpr auto kCloseWait = std::chrono::seconds(3);      // for the peer's answer to our close
 constexpr auto kPingInterval = std::chrono::seconds(30);
 constexpr auto kPeerSilenceLimit = std::chrono::seconds(75);
-constexpr auto kHeartbeat = std::chrono::seconds(15);     // SSE comment after this much quiet
+constexpr auto kHeartbeat = std::chrono::seconds(15);  // SSE comment after this much quiet
 constexpr auto kSweepInterval = std::chrono::seconds(1);
 
 std::string clip_reason(std::string_view reason) {
@@ -47,8 +47,7 @@ class StreamSession;
 class SweepService : public asio::execution_context::service {
  public:
   static asio::execution_context::id id;
-  explicit SweepService(asio::execution_context& context)
-      : service(context) {}
+  explicit SweepService(asio::execution_context& context) : service(context) {}
 
   void add(StreamSession* s, const asio::any_io_executor& executor);
   void remove(StreamSession* s);
@@ -342,10 +341,9 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     }
     writing_ = true;
     last_progress_ = Clock::now();
-    socket_.async_write_some(gather, [self = shared_from_this()](beast::error_code ec,
-                                                                 std::size_t n) {
-      self->written(ec, n);
-    });
+    socket_.async_write_some(
+        gather,
+        [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->written(ec, n); });
   }
 
   void written(beast::error_code ec, std::size_t n) {
@@ -627,7 +625,8 @@ class WebSocketSession final : public StreamSession {
         control_ = std::move(pong);
         return;
       }
-      case ws::Opcode::pong: return;
+      case ws::Opcode::pong:
+        return;
       case ws::Opcode::close: {
         std::uint16_t code = 0;
         std::uint16_t bad = ws::check_close(frame.payload, code);
@@ -660,9 +659,8 @@ class WebSocketSession final : public StreamSession {
         if (code == ws::kCloseInvalidData) return fail(code, "text message is not UTF-8");
         if (!complete) return;
         handler_->on_message(*this,
-                             assembler_.opcode() == ws::Opcode::text
-                                 ? session::MessageKind::text
-                                 : session::MessageKind::binary,
+                             assembler_.opcode() == ws::Opcode::text ? session::MessageKind::text
+                                                                     : session::MessageKind::binary,
                              assembler_.message());
         assembler_.clear();
         after_handler();
@@ -757,11 +755,13 @@ api::Response handshake_refusal(ws::HandshakeFault fault, const std::string& req
 
 void start_websocket(tcp::socket socket, StreamStart start, std::string_view key,
                      std::string_view offered_subprotocols, std::string leftover) {
-  std::string subprotocol = ws::select_subprotocol(offered_subprotocols, start.upgrade->subprotocols);
+  std::string subprotocol =
+      ws::select_subprotocol(offered_subprotocols, start.upgrade->subprotocols);
   bool refuse = subprotocol.empty() && start.upgrade->subprotocol_required;
   std::string head =
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\n";
+      "Sec-WebSocket-Accept: " +
+      ws::accept_key(key) + "\r\n";
   if (!subprotocol.empty()) head += "Sec-WebSocket-Protocol: " + subprotocol + "\r\n";
   head += "X-Request-Id: " + start.request_id + "\r\n\r\n";
   auto session = std::make_shared<WebSocketSession>(std::move(socket), std::move(start),
@@ -774,8 +774,8 @@ void start_event_source(tcp::socket socket, StreamStart start) {
   // No Content-Length: the body is the stream, and it ends when the connection does.
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-      "X-Accel-Buffering: no\r\nConnection: close\r\nX-Request-Id: " + start.request_id +
-      "\r\n\r\nretry: 2000\n";
+      "X-Accel-Buffering: no\r\nConnection: close\r\nX-Request-Id: " +
+      start.request_id + "\r\n\r\nretry: 2000\n";
   auto session = std::make_shared<EventSourceSession>(std::move(socket), std::move(start));
   session->begin(std::move(head));
 }

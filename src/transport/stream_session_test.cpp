@@ -120,8 +120,7 @@ class SessionServer {
         upgrade->kind = api::StreamUpgrade::Kind::server_sent_events;
         return start_event_source(std::move(socket), std::move(start));
       }
-      start_websocket(std::move(socket), std::move(start),
-                      request[http::field::sec_websocket_key],
+      start_websocket(std::move(socket), std::move(start), request[http::field::sec_websocket_key],
                       request[http::field::sec_websocket_protocol],
                       beast::buffers_to_string(buffer.data()));
     });
@@ -137,10 +136,10 @@ struct Frame {
   bool fin = true;
   std::string payload;
   std::uint16_t close_code() const {
-    return payload.size() >= 2 ? static_cast<std::uint16_t>(
-                                     (static_cast<unsigned char>(payload[0]) << 8) |
-                                     static_cast<unsigned char>(payload[1]))
-                               : 0;
+    return payload.size() >= 2
+               ? static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                            static_cast<unsigned char>(payload[1]))
+               : 0;
   }
 };
 
@@ -205,7 +204,8 @@ class Client {
           at = 4;
         } else if (length == 127 && inbound_.size() >= 10) {
           length = 0;
-          for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<unsigned char>(inbound_[2 + i]);
+          for (int i = 0; i < 8; ++i)
+            length = (length << 8) | static_cast<unsigned char>(inbound_[2 + i]);
           at = 10;
         } else if (length >= 126) {
           at = SIZE_MAX;
@@ -252,7 +252,9 @@ class Client {
     beast::error_code ec;
     // Bounded: a silent server fails the test instead of hanging it.
     socket_.non_blocking(false);
-    struct timeval tv{5, 0};
+    struct timeval tv {
+      5, 0
+    };
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::size_t n = socket_.read_some(asio::buffer(chunk), ec);
     if (ec) return false;
@@ -336,7 +338,8 @@ TEST(StreamSession, DeliversClientMessagesWholeToTheHandler) {
   }
   EXPECT_EQ(client.receive_data_or_close().payload, "hello");
   Frame pong;
-  do pong = client.receive(); while (pong.opcode != 0xA && pong.opcode != -1);
+  do pong = client.receive();
+  while (pong.opcode != 0xA && pong.opcode != -1);
   EXPECT_EQ(pong.payload, "are you there");
 }
 

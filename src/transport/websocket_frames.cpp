@@ -133,7 +133,8 @@ std::string accept_key(std::string_view key) {
   sha1.get_digest(digest);
   std::uint8_t bytes[20];
   for (int i = 0; i < 5; ++i) {
-    for (int b = 0; b < 4; ++b) bytes[i * 4 + b] = static_cast<std::uint8_t>(digest[i] >> (24 - 8 * b));
+    for (int b = 0; b < 4; ++b)
+      bytes[i * 4 + b] = static_cast<std::uint8_t>(digest[i] >> (24 - 8 * b));
   }
   return base64(bytes, sizeof bytes);
 }

@@ -36,7 +36,11 @@ TEST(WebSocketFrames, AsksForMoreUntilTheFrameIsWhole) {
 }
 
 TEST(WebSocketFrames, RejectsWhatTheRfcForbids) {
-  struct Row { const char* name; std::vector<std::uint8_t> data; ParseResult expected; };
+  struct Row {
+    const char* name;
+    std::vector<std::uint8_t> data;
+    ParseResult expected;
+  };
   const std::vector<Row> rows = {
       {"unmasked client frame", bytes({0x81, 0x05, 'H', 'e', 'l', 'l', 'o'}),
        ParseResult::protocol_error},
@@ -74,7 +78,12 @@ TEST(WebSocketFrames, ClosePayloadCarriesCodeAndClippedReason) {
 }
 
 TEST(WebSocketHandshake, ChecksVersionAndKey) {
-  struct Row { const char* name; const char* version; const char* key; HandshakeFault expected; };
+  struct Row {
+    const char* name;
+    const char* version;
+    const char* key;
+    HandshakeFault expected;
+  };
   const std::vector<Row> rows = {
       {"RFC 6455 §1.3 example", "13", "dGhlIHNhbXBsZSBub25jZQ==", HandshakeFault::none},
       {"surrounding spaces", " 13 ", " dGhlIHNhbXBsZSBub25jZQ== ", HandshakeFault::none},
@@ -107,7 +116,11 @@ TEST(WebSocketHandshake, SelectsTheFirstOfferedSubprotocolTheRouteDeclares) {
 }
 
 TEST(WebSocketMessages, ValidatesUtf8) {
-  struct Row { const char* name; std::string text; bool valid; };
+  struct Row {
+    const char* name;
+    std::string text;
+    bool valid;
+  };
   const std::vector<Row> rows = {
       {"ascii", "hello", true},
       {"empty", "", true},
@@ -127,7 +140,12 @@ TEST(WebSocketMessages, ValidatesUtf8) {
 
 TEST(WebSocketMessages, ChecksClosePayloads) {
   // RFC 6455 §7.4: what a peer may put in a close frame.
-  struct Row { const char* name; std::string payload; std::uint16_t failure; std::uint16_t code; };
+  struct Row {
+    const char* name;
+    std::string payload;
+    std::uint16_t failure;
+    std::uint16_t code;
+  };
   auto with_code = [](int code, std::string reason = {}) {
     return std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)} + reason;
   };
@@ -185,10 +203,15 @@ TEST(WebSocketMessages, ReassemblesFragments) {
 }
 
 TEST(WebSocketMessages, RefusesWhatSection5_4Forbids) {
-  struct Row { const char* name; std::vector<ClientFrame> frames; std::uint16_t expected; };
+  struct Row {
+    const char* name;
+    std::vector<ClientFrame> frames;
+    std::uint16_t expected;
+  };
   const std::vector<Row> rows = {
       {"continuation with nothing to continue",
-       {data_frame(Opcode::continuation, true, "x")}, kCloseProtocolError},
+       {data_frame(Opcode::continuation, true, "x")},
+       kCloseProtocolError},
       {"text inside an unfinished message",
        {data_frame(Opcode::text, false, "a"), data_frame(Opcode::text, true, "b")},
        kCloseProtocolError},
@@ -198,7 +221,8 @@ TEST(WebSocketMessages, RefusesWhatSection5_4Forbids) {
        kCloseTooBig},
       {"invalid UTF-8 text", {data_frame(Opcode::text, true, "\xC0\xAF")}, kCloseInvalidData},
       {"UTF-8 split across fragments is fine",
-       {data_frame(Opcode::text, false, "\xE2\x82"), data_frame(Opcode::continuation, true, "\xAC")},
+       {data_frame(Opcode::text, false, "\xE2\x82"),
+        data_frame(Opcode::continuation, true, "\xAC")},
        0},
       {"binary need not be UTF-8", {data_frame(Opcode::binary, true, "\xFF")}, 0},
   };
