@@ -169,7 +169,9 @@ TEST(WebSocketMessages, ChecksClosePayloads) {
   for (const auto& row : rows) {
     std::uint16_t code = 77;
     EXPECT_EQ(check_close(row.payload, code), row.failure) << row.name;
-    if (row.failure == 0) EXPECT_EQ(code, row.code) << row.name;
+    if (row.failure == 0) {
+      EXPECT_EQ(code, row.code) << row.name;
+    }
   }
 }
 
