@@ -7,6 +7,7 @@
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "api/router.hpp"
+#include "api/utf8.hpp"
 
 namespace paddock::api {
 namespace {
@@ -112,6 +113,79 @@ TEST(Problem, IsAnRfc9457DocumentWithCodeAndRequestId) {
   bool challenge = false;
   for (auto& [k, v] : unauthorized.headers) challenge |= (k == "WWW-Authenticate");
   EXPECT_TRUE(challenge);
+}
+
+TEST(Problem, EveryCoreCodeKeepsItsStatus) {
+  // The statuses clients saw when core still owned them; a change here breaks the contract.
+  struct Row { ErrorCode code; int status; };
+  const std::vector<Row> rows = {
+      {Errc::invalid_json, 400}, {Errc::invalid_field, 422}, {Errc::password_too_short, 422},
+      {Errc::unsupported_media_type, 415}, {Errc::malformed_request, 400},
+      {Errc::payload_too_large, 413}, {Errc::header_too_large, 431},
+      {Errc::request_timeout, 408}, {Errc::unauthorized, 401}, {Errc::invalid_credentials, 401},
+      {Errc::too_many_attempts, 429}, {Errc::not_found, 404}, {Errc::method_not_allowed, 405},
+      {Errc::username_taken, 409}, {Errc::challenge_invalid, 422},
+      {Errc::signature_invalid, 422}, {Errc::forbidden, 403}, {Errc::identification_taken, 409},
+      {Errc::already_following, 409}, {Errc::cannot_follow_own_vehicle, 409},
+      {Errc::confirmation_invalid, 422}, {Errc::invalid_cursor, 400},
+      {Errc::upgrade_required, 426}, {Errc::too_many_connections, 503}, {Errc::not_ready, 503},
+      {Errc::storage_unavailable, 503}, {Errc::internal, 500},
+  };
+  EXPECT_EQ(rows.size(), core_error_codes().size());
+  for (const auto& row : rows) {
+    EXPECT_EQ(http_problem_type(row.code).status, row.status) << row.code;
+    EXPECT_FALSE(http_problem_type(row.code).title.empty()) << row.code;
+  }
+}
+
+TEST(Problem, ACodeDeclaredOutsideCoreRendersByItsKind) {
+  // What a new module does: declare a code beside its code, touch nothing central.
+  constexpr ErrorCode kKeyRevoked{"key_revoked", ErrorKind::conflict};
+  constexpr ErrorCode kSlowDown{"publisher_slow_down", ErrorKind::rate_limited};
+  struct Row { ErrorCode code; int status; };
+  for (const Row& row : {Row{kKeyRevoked, 409}, Row{kSlowDown, 429}}) {
+    Response r = problem_response(make_error(row.code, "because", "key_id"), "req_9");
+    EXPECT_EQ(r.status, row.status) << row.code;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    auto doc = boost::json::parse(r.body).as_object();
+    EXPECT_EQ(doc["code"].as_string(), row.code.name);
+    EXPECT_EQ(doc["type"].as_string(), "urn:paddock:problem:" + std::string(row.code.name));
+    EXPECT_EQ(doc["status"].as_int64(), row.status);
+    EXPECT_FALSE(doc["title"].as_string().empty());
+    EXPECT_EQ(doc["field"].as_string(), "key_id");
+  }
+}
+
+TEST(Problem, IsValidUtf8WhateverTheInputBytes) {
+  Error e = make_error(Errc::invalid_field, "unknown type '\xff\xfe' in types", "types.\xc3");
+  Response r = problem_response(e, "req_\x80");
+  ASSERT_TRUE(is_valid_utf8(r.body)) << r.body;
+  auto doc = boost::json::parse(r.body).as_object();  // throws on invalid JSON
+  EXPECT_EQ(doc["detail"].as_string(), "unknown type '\\xFF\\xFE' in types");
+  EXPECT_EQ(doc["field"].as_string(), "types.\\xC3");
+  // Valid multi-byte text is echoed unchanged.
+  Response ok = problem_response(make_error(Errc::not_found, "no \xc3\xa9t\xc3\xa9"), "r");
+  EXPECT_EQ(boost::json::parse(ok.body).as_object()["detail"].as_string(), "no \xc3\xa9t\xc3\xa9");
+}
+
+TEST(Utf8, AcceptsExactlyRfc3629) {
+  struct Row { const char* name; std::string text; bool valid; };
+  const std::vector<Row> rows = {
+      {"ascii", "abc", true},
+      {"two bytes", "\xc3\xa9", true},
+      {"three bytes", "\xe2\x82\xac", true},
+      {"four bytes", "\xf0\x9f\x9a\x97", true},
+      {"lone continuation", "\x80", false},
+      {"0xff", "\xff", false},
+      {"overlong slash", "\xc0\xaf", false},
+      {"overlong three", "\xe0\x80\xaf", false},
+      {"surrogate", "\xed\xa0\x80", false},
+      {"past U+10FFFF", "\xf4\x90\x80\x80", false},
+      {"truncated", "\xe2\x82", false},
+      {"nul is valid", std::string("a\0b", 3), true},
+  };
+  for (const auto& row : rows) EXPECT_EQ(is_valid_utf8(row.text), row.valid) << row.name;
+  EXPECT_EQ(escape_invalid_utf8("a\xe2\x82z"), "a\\xE2\\x82z");
 }
 
 TEST(Responder, AnswersOnceAndNeverHangs) {

@@ -185,7 +185,7 @@ awaitable<bool> HttpServer::Impl::write_problem(beast::tcp_stream& stream, const
   auto [ec, n] = co_await http::async_write(stream, res, kTuple);
   metrics.observe(SIZE_MAX, method_index(api::Method::other), problem.status, 0);
   log::event(log::Level::info, "request rejected",
-             {{"request_id", request_id}, {"code", describe(error.code).code}});
+             {{"request_id", request_id}, {"code", error.code.name}});
   co_return !ec;
 }
 
