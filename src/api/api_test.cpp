@@ -3,6 +3,11 @@
 
 #include <boost/json/parse.hpp>
 
+#include <set>
+#include <utility>
+
+#include "api/app.hpp"
+#include "api/dispatcher.hpp"
 #include "api/json_input.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
@@ -41,6 +46,111 @@ TEST(Router, MatchesTemplatesAndCapturesParameters) {
     EXPECT_EQ(m.allow, row.allow) << row.name;
   }
   EXPECT_EQ(router.templates().size(), 3u);
+}
+
+// A bearer check standing in for the identity service: "Bearer good" is user usr_1.
+struct FakeSession {
+  std::string user_id;
+  std::string token_hash;
+};
+Result<FakeSession> fake_bearer(std::string_view authorization) {
+  if (authorization != "Bearer good") return make_error(Errc::unauthorized, "bad token");
+  return FakeSession{"usr_1", "hash_1"};
+}
+
+struct DispatchOutcome {
+  int status = 0;
+  std::string body;
+  bool handler_ran = false;
+  Principal seen;
+};
+
+DispatchOutcome dispatch_one(AuthScheme scheme, std::string authorization) {
+  DispatchOutcome out;
+  Dispatcher dispatcher([](AuthScheme s, const Request& r) {
+    return authenticate_with(s, r, fake_bearer);
+  });
+  dispatcher.add(Method::get, "/thing/{id}", scheme, [&](Request& req, Responder respond) {
+    out.handler_ran = true;
+    out.seen = req.principal;
+    respond(Response{200, "", "", {}, nullptr});
+  });
+  Request request;
+  request.method = Method::get;
+  request.path = "/thing/t1";
+  request.authorization = std::move(authorization);
+  Responder respond(
+      [&](Response r) {
+        out.status = r.status;
+        out.body = std::move(r.body);
+      },
+      "req_d");
+  dispatcher.dispatch(request, std::move(respond));
+  return out;
+}
+
+TEST(Dispatcher, AppliesTheRouteSchemeBeforeTheHandler) {
+  struct Row { const char* name; AuthScheme scheme; const char* authorization; int status;
+               bool handler_ran; const char* user_id; };
+  const std::vector<Row> rows = {
+      {"none runs without credentials", AuthScheme::none, "", 200, true, ""},
+      {"none ignores a bad token", AuthScheme::none, "Bearer bad", 200, true, ""},
+      {"user without a token", AuthScheme::user, "", 401, false, ""},
+      {"user with a bad token", AuthScheme::user, "Bearer bad", 401, false, ""},
+      {"user with a good token", AuthScheme::user, "Bearer good", 200, true, "usr_1"},
+      {"publisher is not offered yet", AuthScheme::publisher, "Bearer good", 401, false, ""},
+      {"charge point is not offered yet", AuthScheme::charge_point, "Basic eDp5", 401, false,
+       ""},
+      {"vehicle platform is not offered yet", AuthScheme::vehicle_platform, "Bearer good", 401,
+       false, ""},
+  };
+  for (const auto& row : rows) {
+    auto out = dispatch_one(row.scheme, row.authorization);
+    EXPECT_EQ(out.status, row.status) << row.name;
+    EXPECT_EQ(out.handler_ran, row.handler_ran) << row.name;
+    EXPECT_EQ(out.seen.user_id, row.user_id) << row.name;
+    if (row.status == 401) {
+      auto doc = boost::json::parse(out.body).as_object();
+      EXPECT_EQ(doc["code"].as_string(), "unauthorized") << row.name;
+      EXPECT_EQ(doc["status"].as_int64(), 401) << row.name;
+    }
+  }
+  auto ok = dispatch_one(AuthScheme::user, "Bearer good");
+  EXPECT_EQ(ok.seen.scheme, AuthScheme::user);
+  EXPECT_EQ(ok.seen.token_hash, "hash_1");
+  EXPECT_EQ(dispatch_one(AuthScheme::none, "Bearer good").seen.scheme, AuthScheme::none);
+}
+
+TEST(Dispatcher, UnknownPathsAndMethodsAnswerBeforeAuthentication) {
+  int authentications = 0;
+  Dispatcher dispatcher([&](AuthScheme, const Request&) -> Result<Principal> {
+    ++authentications;
+    return make_error(Errc::unauthorized, "no");
+  });
+  dispatcher.add(Method::get, "/a", AuthScheme::user, [](Request&, Responder) {});
+  std::vector<int> statuses;
+  for (auto [method, path] : {std::pair{Method::get, "/b"}, std::pair{Method::post, "/a"}}) {
+    Request request;
+    request.method = method;
+    request.path = path;
+    dispatcher.dispatch(request, Responder([&](Response r) { statuses.push_back(r.status); }, "r"));
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{404, 405}));
+  EXPECT_EQ(authentications, 0);
+}
+
+TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
+  std::set<std::pair<Method, std::string_view>> seen;
+  for (const auto& r : route_table()) {
+    EXPECT_TRUE(seen.insert({r.method, r.path}).second) << r.path << " twice";
+    EXPECT_NE(r.handler, nullptr) << r.path;
+    bool open = r.path == "/healthz" || r.path == "/readyz" || r.path == "/metrics" ||
+                r.path == "/v1/stream" || r.path == "/v1/sessions" ||
+                (r.path == "/v1/users" && r.method == Method::post);
+    EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
+        << method_name(r.method) << " " << r.path;
+  }
+  EXPECT_EQ(seen.size(), 36u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

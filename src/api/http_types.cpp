@@ -28,6 +28,17 @@ Method parse_method(std::string_view text) {
   return Method::other;
 }
 
+std::string_view auth_scheme_name(AuthScheme scheme) {
+  switch (scheme) {
+    case AuthScheme::none: return "none";
+    case AuthScheme::user: return "user";
+    case AuthScheme::publisher: return "publisher";
+    case AuthScheme::charge_point: return "charge_point";
+    case AuthScheme::vehicle_platform: return "vehicle_platform";
+  }
+  return "none";
+}
+
 struct Responder::State {
   Sink sink;
   std::string request_id;

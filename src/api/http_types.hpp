@@ -1,6 +1,7 @@
 #pragma once
 // api/http_types: the request and response the transport hands the API, free of Beast so that
 // handlers compile fast and can be tested without sockets.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +19,24 @@ enum class Method { get, post, put, patch, del, options, head, other };
 std::string_view method_name(Method m);
 Method parse_method(std::string_view text);
 
+// How a route proves who is calling; each route declares one (api/app.hpp RouteDef).
+enum class AuthScheme : std::uint8_t {
+  none,              // anyone; the handler may authenticate in-band itself (/v1/stream)
+  user,              // a session: Authorization: Bearer <token>
+  publisher,         // a signed request (RFC 9421 HTTP Message Signatures); not implemented yet
+  charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2); not yet
+  vehicle_platform,  // a vehicle platform's own credential; not implemented yet
+};
+std::string_view auth_scheme_name(AuthScheme scheme);
+
+// Who the route's scheme proved is calling. Set before the handler runs; empty for `none`.
+// Other kinds of caller (publisher, charge point, platform) add their identifiers here.
+struct Principal {
+  AuthScheme scheme = AuthScheme::none;
+  std::string user_id;     // scheme user: the account
+  std::string token_hash;  // scheme user: the session, so that it can be ended
+};
+
 struct Request {
   Method method = Method::other;
   std::string path;   // without the query string, not percent-decoded
@@ -30,6 +49,7 @@ struct Request {
   std::string last_event_id;       // SSE resume header
   bool websocket_upgrade = false;  // a valid WebSocket upgrade request
   std::vector<std::string> params;  // path template parameters, filled by the router
+  Principal principal;              // filled by the route's authentication scheme
 };
 
 // Asks the transport to turn the connection into an event stream instead of answering once.
