@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <set>
 #include <utility>
@@ -200,6 +201,35 @@ TEST(Query, DecodesAndBoundsParameters) {
   for (const char* bad : {"limit=0", "limit=201", "limit=abc", "limit=", "limit=5x"}) {
     EXPECT_EQ(query_int(bad, "limit", 1, 200, 50).error().field, "limit") << bad;
   }
+  EXPECT_EQ(**query_param("types=%C3%A9", "types"), "\xc3\xa9");
+  for (const char* bad : {"types=%FF", "types=status,%C3%28", "types=%C0%AF", "types=%ED%A0%80"}) {
+    auto r = query_param(bad, "types");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "types") << bad;
+    EXPECT_TRUE(is_valid_utf8(r.error().detail)) << bad;
+  }
+}
+
+TEST(JsonInput, RefusesNumbersOutOfRangeAndKeepsLargeIntegers) {
+  struct Row { const char* name; std::string body; const char* field; };
+  const std::vector<Row> rows = {
+      {"top level", R"({"n":1e400})", "n"},
+      {"negative", R"({"a":{"n":-1e400}})", "a.n"},
+      {"in an array", R"({"attributes":{"list":[0,1,1e999]}})", "attributes.list[2]"},
+      {"integer digits past double", "{\"n\":1" + std::string(400, '0') + "}", "n"},
+  };
+  for (const auto& row : rows) {
+    auto r = parse_json_object(json_request(row.body));
+    ASSERT_FALSE(r.ok()) << row.name;
+    EXPECT_EQ(r.error().code, Errc::invalid_field) << row.name;
+    EXPECT_EQ(r.error().field, row.field) << row.name;
+  }
+  auto big = parse_json_object(
+      json_request(R"({"a":9007199254740993,"b":18446744073709551615,"c":-9223372036854775808})"));
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(boost::json::serialize(*big),
+            R"({"a":9007199254740993,"b":18446744073709551615,"c":-9223372036854775808})");
+  EXPECT_TRUE(parse_json_object(json_request(R"({"small":1e-400,"x":1.5e300})")).ok());
 }
 
 TEST(Problem, IsAnRfc9457DocumentWithCodeAndRequestId) {
