@@ -79,7 +79,7 @@ DispatchOutcome dispatch_one(AuthScheme scheme, std::string authorization) {
   Request request;
   request.method = Method::get;
   request.path = "/thing/t1";
-  request.authorization = std::move(authorization);
+  request.headers.add("Authorization", authorization);
   Responder respond(
       [&](Response r) {
         out.status = r.status;
@@ -156,7 +156,7 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
 
 Request json_request(std::string body, std::string type = "application/json") {
   Request r;
-  r.content_type = std::move(type);
+  if (!type.empty()) r.headers.add("Content-Type", type);
   r.body = std::move(body);
   return r;
 }
@@ -326,6 +326,29 @@ TEST(Utf8, AcceptsExactlyRfc3629) {
   };
   for (const auto& row : rows) EXPECT_EQ(is_valid_utf8(row.text), row.valid) << row.name;
   EXPECT_EQ(escape_invalid_utf8("a\xe2\x82z"), "a\\xE2\\x82z");
+}
+
+TEST(Headers, FindsAnyFieldIgnoringCaseFirstOneWins) {
+  Request request;
+  request.headers.reserve(2, 64);
+  request.headers.add("Authorization", "Bearer abc");
+  request.headers.add("X-Custom-Thing", "v1");
+  request.headers.add("x-custom-thing", "v2");
+  EXPECT_EQ(request.authorization(), "Bearer abc");
+  EXPECT_EQ(request.header("authorization"), "Bearer abc");
+  EXPECT_EQ(request.header("X-CUSTOM-THING"), "v1");
+  EXPECT_EQ(request.header("Content-Type"), "");
+  EXPECT_EQ(request.content_type(), "");
+  EXPECT_EQ(request.header("X-Custom-Thin"), "");
+  // Past the inline index and through the byte buffer's growth, earlier views stay right.
+  for (int i = 0; i < 100; ++i) {
+    request.headers.add("H" + std::to_string(i), std::string(50, static_cast<char>('a' + i % 26)));
+  }
+  EXPECT_EQ(request.headers.size(), 103u);
+  EXPECT_EQ(request.header("h99"), std::string(50, static_cast<char>('a' + 99 % 26)));
+  EXPECT_EQ(request.headers.name(0), "Authorization");
+  EXPECT_EQ(request.headers.value(2), "v2");
+  EXPECT_EQ(request.last_event_id(), "");
 }
 
 TEST(Responder, AnswersOnceAndNeverHangs) {

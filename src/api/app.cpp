@@ -59,7 +59,7 @@ Result<Principal> App::authenticate(AuthScheme scheme, const Request& request) {
 
 std::optional<identity::AuthContext> App::authenticate(const Request& request,
                                                        const Responder& respond) {
-  auto who = services_.identity.authenticate(request.authorization);
+  auto who = services_.identity.authenticate(request.authorization());
   if (!who) {
     respond.problem(who.error());
     return std::nullopt;

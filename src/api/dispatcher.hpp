@@ -45,7 +45,7 @@ Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
   switch (scheme) {
     case AuthScheme::none: return Principal{};
     case AuthScheme::user: {
-      auto who = check_bearer(request.authorization);
+      auto who = check_bearer(request.authorization());
       if (!who) return who.take_error();
       return Principal{AuthScheme::user, std::move(who->user_id), std::move(who->token_hash)};
     }
@@ -53,9 +53,9 @@ Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
     case AuthScheme::charge_point:
     case AuthScheme::vehicle_platform: break;
   }
-  return make_error(Errc::unauthorized, "this route needs " +
-                                            std::string(auth_scheme_name(scheme)) +
-                                            " authentication, which this server does not offer yet");
+  return make_error(Errc::unauthorized,
+                    "this route needs " + std::string(auth_scheme_name(scheme)) +
+                        " authentication, which this server does not offer yet");
 }
 
 }  // namespace paddock::api

@@ -67,7 +67,7 @@ void App::open_websocket_stream(Request& request, Responder respond) {
   feed::Hub& hub = services_.hub;
   sharing::SharingService& sharing = services_.sharing;
   std::int64_t from = *cursor;
-  if (!request.authorization.empty()) {
+  if (!request.authorization().empty()) {
     auto who = authenticate(request, respond);
     if (!who) return;
     upgrade->stream = std::make_shared<feed::FeedStream>(hub, sharing, who->user_id, from,
@@ -102,7 +102,7 @@ void App::open_websocket_stream(Request& request, Responder respond) {
 void App::open_event_source(Request& request, Responder respond) {
   const Principal& who = request.principal;
   // Last-Event-ID (sent by EventSource on reconnect) wins over ?cursor=.
-  std::string cursor_text = request.last_event_id;
+  std::string cursor_text(request.last_event_id());
   if (cursor_text.empty()) {
     auto from_query = query_param(request.query, "cursor");
     if (!from_query) return respond.problem(from_query.error());

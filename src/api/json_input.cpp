@@ -35,7 +35,7 @@ bool find_unrepresentable_number(const boost::json::value& value, std::string& p
 }  // namespace
 
 Result<boost::json::object> parse_json_object(const Request& request) {
-  std::string_view type = request.content_type;
+  std::string_view type = request.content_type();
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
   if (ascii_lower(type) != "application/json") {

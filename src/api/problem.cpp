@@ -80,7 +80,8 @@ Response problem_response(const Error& error, std::string_view request_id) {
   doc["title"] = type.title;
   doc["status"] = type.status;
   // Details often quote the client's input; a problem document must stay valid JSON in UTF-8.
-  doc["detail"] = error.detail.empty() ? std::string(type.title) : escape_invalid_utf8(error.detail);
+  doc["detail"] =
+      error.detail.empty() ? std::string(type.title) : escape_invalid_utf8(error.detail);
   doc["code"] = error.code.name;
   doc["request_id"] = escape_invalid_utf8(request_id);
   if (!error.field.empty()) doc["field"] = escape_invalid_utf8(error.field);

@@ -300,9 +300,17 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     auto query_at = target.find('?');
     request.path = std::string(target.substr(0, query_at));
     if (query_at != std::string_view::npos) request.query = std::string(target.substr(query_at + 1));
-    request.authorization = std::string(req[http::field::authorization]);
-    request.content_type = std::string(req[http::field::content_type]);
-    request.last_event_id = std::string(req["Last-Event-ID"]);
+    {
+      // Every field, so that handlers can read any header; one reserve, bounded by the
+      // parser's header limit.
+      std::size_t fields = 0, bytes = 0;
+      for (const auto& field : req) {
+        ++fields;
+        bytes += field.name_string().size() + field.value().size();
+      }
+      request.headers.reserve(fields, bytes);
+      for (const auto& field : req) request.headers.add(field.name_string(), field.value());
+    }
     request.websocket_upgrade = beast::websocket::is_upgrade(req);
     std::string_view client_id = req["X-Request-Id"];
     request.request_id = acceptable_request_id(client_id) ? std::string(client_id) : new_request_id();

@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (base64url_encode(*bytes) != text) __builtin_trap();  // the encoding is canonical
   }
   api::Request request;
-  request.content_type = "application/json";
+  request.headers.add("Content-Type", "application/json");
   request.body = std::string(text);
   (void)api::parse_json_object(request);
   return 0;
