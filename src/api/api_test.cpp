@@ -44,6 +44,7 @@ TEST(Router, MatchesTemplatesAndCapturesParameters) {
     EXPECT_EQ(m.handler != nullptr, row.found) << row.name;
     EXPECT_EQ(m.route, static_cast<std::size_t>(row.route)) << row.name;
     if (row.found) EXPECT_EQ(m.params, row.params) << row.name;
+    if (row.found) EXPECT_EQ(m.entry, static_cast<std::size_t>(row.route)) << row.name;
     EXPECT_EQ(m.allow, row.allow) << row.name;
   }
   EXPECT_EQ(router.templates().size(), 3u);
