@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "api/http_types.hpp"
 #include "api/dispatcher.hpp"
+#include "api/http_types.hpp"
 #include "api/router.hpp"
 #include "identity/identity_service.hpp"
 
