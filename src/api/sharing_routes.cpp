@@ -194,7 +194,6 @@ Callback<bool> reply_no_content(Responder respond) {
 }  // namespace
 
 void App::find_user(Request& request, Responder respond) {
-  const Principal& who = request.principal;
   auto name = query_param(request.query, "username");
   if (!name) return respond.problem(name.error());
   if (!name->has_value()) {
