@@ -67,7 +67,8 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   api::App app({**store, identity, devices, sharing, hub, metrics});
 
   server = std::make_unique<transport::HttpServer>(
-      transport::ServerOptions{cfg.listen, cfg.threads, cfg.limits, 10}, app, metrics.http);
+      transport::ServerOptions{cfg.listen, cfg.threads, cfg.limits, 10, cfg.trusted_proxies}, app,
+      metrics.http);
   auto bound = server->bind();
   if (!bound) return fail(bound.error().detail);
   // The one line on stdout: tests and scripts read the port from it.
@@ -103,6 +104,12 @@ int main(int argc, char** argv) {
   flag(serve_cmd, "--log-format", "LOG_FORMAT", "text or json");
   flag(serve_cmd, "--log-level", "LOG_LEVEL", "debug, info, warn or error");
   flag(serve_cmd, "--threads", "THREADS", "I/O threads; 0 means one per core");
+  flag(serve_cmd, "--max-connections-per-address", "MAX_CONNECTIONS_PER_ADDRESS",
+       "connections one client address (IPv6: one /64) may hold");
+  flag(serve_cmd, "--first-byte-timeout-seconds", "FIRST_BYTE_TIMEOUT_SECONDS",
+       "seconds a new connection may stay silent before it is closed");
+  flag(serve_cmd, "--trusted-proxies", "TRUSTED_PROXIES",
+       "comma-separated addresses/CIDR blocks that must send a PROXY protocol header");
 
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
   flag(migrate_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
