@@ -344,8 +344,11 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
                            : co_await read_proxy_header(stream, buffer, first_byte_deadline);
     bool admitted = header.has_value();
     if (!header) {
-      log::event(log::Level::info, "connection closed: no valid PROXY header from a trusted proxy",
-                 {{"remote", remote_address}});
+      if (!stopping) {
+        log::event(log::Level::info,
+                   "connection closed: no valid PROXY header from a trusted proxy",
+                   {{"remote", remote_address}});
+      }
     } else {
       // Without a source (LOCAL, UNKNOWN) the proxy speaks for itself and is counted as itself.
       Address16 client = header->source ? header->source->address : to_address16(peer);

@@ -75,6 +75,14 @@ class ConnLimitCase(harness.PaddockTestCase):
             s.sendall(data)
         return s
 
+    def hold_admitted(self, source, header):
+        """Like hold(), for a trusted proxy: a request answered on the connection shows that
+        its header was read and its client counted (that happens on the connection's own
+        thread, after accept, so it is not ordered with other connections otherwise)."""
+        s = self.hold(source, header + HEALTHZ)
+        self.assertServed(*harness.read_response(s))
+        return s
+
     def release_held(self):
         for s in self.held:
             s.close()
@@ -227,11 +235,11 @@ class ProxyProtocolTest(ConnLimitCase):
 
     def test_limit_applies_to_the_client_the_proxy_names(self):
         # Four connections from the proxy's one address, two clients' quotas.
-        self.hold("127.0.0.1", proxy_v1("203.0.113.7"))
-        self.hold("127.0.0.1", proxy_v2("203.0.113.7"))
+        self.hold_admitted("127.0.0.1", proxy_v1("203.0.113.7"))
+        self.hold_admitted("127.0.0.1", proxy_v2("203.0.113.7"))
         self.assertRefused(*healthz_from(self.server.port, "127.0.0.1", proxy_v1("203.0.113.7")))
         self.assertRefused(*healthz_from(self.server.port, "127.0.0.1", proxy_v2("203.0.113.7")))
-        self.hold("127.0.0.1", proxy_v2("198.51.100.9"))
+        self.hold_admitted("127.0.0.1", proxy_v2("198.51.100.9"))
         self.assertServed(*healthz_from(self.server.port, "127.0.0.1", proxy_v1("198.51.100.9")))
         self.assertServed(*healthz_from(self.server.port, "127.0.0.1", proxy_v2("2001:db8::1")))
         self.assertServed(*healthz_from(self.server.port, "127.0.0.1", proxy_v1("2001:db8::2")))
@@ -245,7 +253,7 @@ class ProxyProtocolTest(ConnLimitCase):
 
     def test_v2_local_counts_the_proxy_itself(self):
         for _ in range(2):
-            self.hold("127.0.0.1", proxy_v2(local=True))
+            self.hold_admitted("127.0.0.1", proxy_v2(local=True))
         self.assertRefused(*healthz_from(self.server.port, "127.0.0.1", proxy_v2(local=True)))
         self.assertRefused(*healthz_from(self.server.port, "127.0.0.1", b"PROXY UNKNOWN\r\n"))
         self.assertServed(*healthz_from(self.server.port, "127.0.0.1", proxy_v1("192.0.2.44")))
@@ -267,6 +275,20 @@ class ProxyProtocolTest(ConnLimitCase):
                 self.assertIn(how, ("eof", "reset"), name)
                 self.assertEqual(got, b"", "%s: no HTTP answer to a connection that is not "
                                            "what the proxy promised" % name)
+
+    def test_shutdown_closes_connections_waiting_for_their_header(self):
+        srv = self.start_server(args=["--trusted-proxies", "127.0.0.1"],
+                                env={"PADDOCK_FIRST_BYTE_TIMEOUT_SECONDS": 30})
+        silent = connect_from(srv.port, "127.0.0.1")
+        partial = connect_from(srv.port, "127.0.0.1")
+        try:
+            partial.sendall(b"PROXY TCP4 203.0.")
+            self.assertServed(*healthz_from(srv.port, "127.0.0.1", proxy_v1("203.0.113.8")))
+            self.assertEqual(srv.stop(), 0)
+            self.assertLess(srv.last_stop_seconds, 5.0)
+        finally:
+            silent.close()
+            partial.close()
 
     def test_untrusted_peer_header_is_just_bad_http(self):
         resp, how, raw = healthz_from(self.server.port, "127.0.0.2", proxy_v1("203.0.113.7"))
