@@ -72,6 +72,9 @@ TEST_F(ConfigTest, ReportsBrokenTomlFile) {
 }
 
 TEST_F(ConfigTest, ConnectionLimitsAndTrustedProxiesFromEachSource) {
+  unsetenv("PADDOCK_TRUSTED_PROXIES");
+  unsetenv("PADDOCK_MAX_CONNECTIONS_PER_ADDRESS");
+  unsetenv("PADDOCK_FIRST_BYTE_TIMEOUT_SECONDS");
   auto defaults = load("", {});
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->limits.max_connections_per_address, 256);
