@@ -198,9 +198,9 @@ int main(int argc, char** argv) {
     // The umask covers a new file; one that already existed is narrowed too: it is a copy of
     // the database.
     std::error_code ec;
-    std::filesystem::permissions(backup_file,
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                                 std::filesystem::perm_options::replace, ec);
+    std::filesystem::permissions(
+        backup_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, ec);
     if (ec) return fail("cannot restrict " + backup_file + ": " + ec.message());
     std::printf("backup written to %s\n", backup_file.c_str());
     return 0;

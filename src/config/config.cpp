@@ -140,9 +140,10 @@ bool AddressRange::contains(const std::array<std::uint8_t, 16>& address) const {
 
 Result<AddressRange> parse_address_range(std::string_view text) {
   auto bad = [&] {
-    return make_error(Errc::invalid_field,
-                      "trusted_proxies: '" + std::string(text) + "' is not an IP address or CIDR block",
-                      "trusted_proxies");
+    return make_error(
+        Errc::invalid_field,
+        "trusted_proxies: '" + std::string(text) + "' is not an IP address or CIDR block",
+        "trusted_proxies");
   };
   std::string address(text.substr(0, text.find('/')));
   AddressRange range;

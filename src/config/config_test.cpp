@@ -81,8 +81,9 @@ TEST_F(ConfigTest, ConnectionLimitsAndTrustedProxiesFromEachSource) {
   EXPECT_EQ(defaults->limits.first_byte_timeout_seconds, 10);
   EXPECT_TRUE(defaults->trusted_proxies.empty()) << "no peer is trusted unless configured";
 
-  write("trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n"
-        "[limits]\nmax_connections_per_address = 7\nfirst_byte_timeout_seconds = 3\n");
+  write(
+      "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n"
+      "[limits]\nmax_connections_per_address = 7\nfirst_byte_timeout_seconds = 3\n");
   auto from_file = load(file_.string(), {});
   ASSERT_TRUE(from_file.ok()) << from_file.error().detail;
   EXPECT_EQ(from_file->limits.max_connections_per_address, 7);
@@ -96,8 +97,8 @@ TEST_F(ConfigTest, ConnectionLimitsAndTrustedProxiesFromEachSource) {
   ASSERT_EQ(from_env->trusted_proxies.size(), 2u);
   EXPECT_EQ(from_env->trusted_proxies[1].prefix_bits, 32);
 
-  auto from_flag = load(file_.string(), {{"TRUSTED_PROXIES", "127.0.0.1"},
-                                         {"MAX_CONNECTIONS_PER_ADDRESS", "2"}});
+  auto from_flag = load(file_.string(),
+                        {{"TRUSTED_PROXIES", "127.0.0.1"}, {"MAX_CONNECTIONS_PER_ADDRESS", "2"}});
   ASSERT_TRUE(from_flag.ok());
   ASSERT_EQ(from_flag->trusted_proxies.size(), 1u);
   EXPECT_EQ(from_flag->trusted_proxies[0].prefix_bits, 128);

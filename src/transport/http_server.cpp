@@ -202,11 +202,11 @@ awaitable<void> HttpServer::Impl::accept_loop() {
     auto peer = socket.remote_endpoint(peer_ec);
     if (peer_ec) continue;  // already gone; the socket closes here
     if (open_connections.load() >= options.limits.max_connections) {
-      asio::co_spawn(executor,
-                     refuse(std::move(socket),
-                            connection_refusal(
-                                "the server is at its connection limit; retry shortly")),
-                     asio::detached);
+      asio::co_spawn(
+          executor,
+          refuse(std::move(socket),
+                 connection_refusal("the server is at its connection limit; retry shortly")),
+          asio::detached);
       continue;
     }
     Address16 peer_address = to_address16(peer.address());
@@ -215,13 +215,11 @@ awaitable<void> HttpServer::Impl::accept_loop() {
     if (!via_proxy) {
       slot = address_quota.try_acquire(peer_address);
       if (!slot.held()) {
-        asio::co_spawn(executor, refuse(std::move(socket), per_address_refusal()),
-                       asio::detached);
+        asio::co_spawn(executor, refuse(std::move(socket), per_address_refusal()), asio::detached);
         continue;
       }
     }
-    asio::co_spawn(executor, serve(std::move(socket), std::move(slot), via_proxy),
-                   asio::detached);
+    asio::co_spawn(executor, serve(std::move(socket), std::move(slot), via_proxy), asio::detached);
   }
 }
 
@@ -280,8 +278,9 @@ awaitable<bool> HttpServer::Impl::write_problem(beast::tcp_stream& stream, const
     log::event(log::Level::info, "request rejected",
                {{"request_id", request_id}, {"code", describe(error.code).code}});
   } else {
-    log::event(log::Level::info, "request rejected",
-               {{"request_id", request_id}, {"code", describe(error.code).code}, {"remote", remote}});
+    log::event(
+        log::Level::info, "request rejected",
+        {{"request_id", request_id}, {"code", describe(error.code).code}, {"remote", remote}});
   }
   co_return !ec;
 }
@@ -336,12 +335,12 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
 
   // A connection that has sent nothing must begin (PROXY header and first request byte) within
   // the first-byte timeout, so idle sockets cannot hold slots for the whole idle timeout.
-  const auto first_byte_deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::seconds(std::min(limits.first_byte_timeout_seconds, limits.idle_timeout_seconds));
+  const auto first_byte_deadline = std::chrono::steady_clock::now() +
+                                   std::chrono::seconds(std::min(limits.first_byte_timeout_seconds,
+                                                                 limits.idle_timeout_seconds));
   if (via_proxy) {
-    auto header = stopping ? std::nullopt
-                           : co_await read_proxy_header(stream, buffer, first_byte_deadline);
+    auto header =
+        stopping ? std::nullopt : co_await read_proxy_header(stream, buffer, first_byte_deadline);
     bool admitted = header.has_value();
     if (!header) {
       if (!stopping) {

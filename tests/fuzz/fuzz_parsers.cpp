@@ -1,8 +1,9 @@
 // Fuzz target for the parsers Paddock owns and that read untrusted input: plates, VINs,
-// regions, cursors, bearer tokens, base64url, JSON request bodies and PROXY protocol headers. Built two ways: with
-// clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus driver in
-// corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any compiler.
-// Each parser must return a value or an error for every input: never crash, hang or throw.
+// regions, cursors, bearer tokens, base64url, JSON request bodies and PROXY protocol headers. Built
+// two ways: with clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus
+// driver in corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any
+// compiler. Each parser must return a value or an error for every input: never crash, hang or
+// throw.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
