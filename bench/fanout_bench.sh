@@ -49,6 +49,8 @@ STRICT=${STRICT:-0}
 export PADDOCK_LOG_LEVEL=${PADDOCK_LOG_LEVEL:-warn}
 export PADDOCK_PASSWORD_HASH=${PADDOCK_PASSWORD_HASH:-min}  # fast sign-ups for the setup
 export PADDOCK_MAX_CONNECTIONS=${PADDOCK_MAX_CONNECTIONS:-20000}
+# Every follower connects from 127.0.0.1: lift the per-address limit with the global one.
+export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS:-20000}
 
 TARGET_DELIVERIES=1000000  # deliveries/s to the largest follower count
 TARGET_HALF_P99_MS=10      # p99 at half the saturation rate

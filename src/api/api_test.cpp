@@ -2,11 +2,18 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
+#include <set>
+#include <utility>
+
+#include "api/app.hpp"
+#include "api/dispatcher.hpp"
 #include "api/json_input.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
 #include "api/router.hpp"
+#include "api/utf8.hpp"
 
 namespace paddock::api {
 namespace {
@@ -36,15 +43,123 @@ TEST(Router, MatchesTemplatesAndCapturesParameters) {
     auto m = router.match(row.method, row.path);
     EXPECT_EQ(m.handler != nullptr, row.found) << row.name;
     EXPECT_EQ(m.route, static_cast<std::size_t>(row.route)) << row.name;
-    if (row.found) EXPECT_EQ(m.params, row.params) << row.name;
+    if (row.found) {
+      EXPECT_EQ(m.params, row.params) << row.name;
+      EXPECT_EQ(m.entry, static_cast<std::size_t>(row.route)) << row.name;
+    }
     EXPECT_EQ(m.allow, row.allow) << row.name;
   }
   EXPECT_EQ(router.templates().size(), 3u);
 }
 
+// A bearer check standing in for the identity service: "Bearer good" is user usr_1.
+struct FakeSession {
+  std::string user_id;
+  std::string token_hash;
+};
+Result<FakeSession> fake_bearer(std::string_view authorization) {
+  if (authorization != "Bearer good") return make_error(Errc::unauthorized, "bad token");
+  return FakeSession{"usr_1", "hash_1"};
+}
+
+struct DispatchOutcome {
+  int status = 0;
+  std::string body;
+  bool handler_ran = false;
+  Principal seen;
+};
+
+DispatchOutcome dispatch_one(AuthScheme scheme, std::string authorization) {
+  DispatchOutcome out;
+  Dispatcher dispatcher([](AuthScheme s, const Request& r) {
+    return authenticate_with(s, r, fake_bearer);
+  });
+  dispatcher.add(Method::get, "/thing/{id}", scheme, [&](Request& req, Responder respond) {
+    out.handler_ran = true;
+    out.seen = req.principal;
+    respond(Response{200, "", "", {}, nullptr});
+  });
+  Request request;
+  request.method = Method::get;
+  request.path = "/thing/t1";
+  request.headers.add("Authorization", authorization);
+  Responder respond(
+      [&](Response r) {
+        out.status = r.status;
+        out.body = std::move(r.body);
+      },
+      "req_d");
+  dispatcher.dispatch(request, std::move(respond));
+  return out;
+}
+
+TEST(Dispatcher, AppliesTheRouteSchemeBeforeTheHandler) {
+  struct Row { const char* name; AuthScheme scheme; const char* authorization; int status;
+               bool handler_ran; const char* user_id; };
+  const std::vector<Row> rows = {
+      {"none runs without credentials", AuthScheme::none, "", 200, true, ""},
+      {"none ignores a bad token", AuthScheme::none, "Bearer bad", 200, true, ""},
+      {"user without a token", AuthScheme::user, "", 401, false, ""},
+      {"user with a bad token", AuthScheme::user, "Bearer bad", 401, false, ""},
+      {"user with a good token", AuthScheme::user, "Bearer good", 200, true, "usr_1"},
+      {"publisher is not offered yet", AuthScheme::publisher, "Bearer good", 401, false, ""},
+      {"charge point is not offered yet", AuthScheme::charge_point, "Basic eDp5", 401, false,
+       ""},
+      {"vehicle platform is not offered yet", AuthScheme::vehicle_platform, "Bearer good", 401,
+       false, ""},
+  };
+  for (const auto& row : rows) {
+    auto out = dispatch_one(row.scheme, row.authorization);
+    EXPECT_EQ(out.status, row.status) << row.name;
+    EXPECT_EQ(out.handler_ran, row.handler_ran) << row.name;
+    EXPECT_EQ(out.seen.user_id, row.user_id) << row.name;
+    if (row.status == 401) {
+      auto doc = boost::json::parse(out.body).as_object();
+      EXPECT_EQ(doc["code"].as_string(), "unauthorized") << row.name;
+      EXPECT_EQ(doc["status"].as_int64(), 401) << row.name;
+    }
+  }
+  auto ok = dispatch_one(AuthScheme::user, "Bearer good");
+  EXPECT_EQ(ok.seen.scheme, AuthScheme::user);
+  EXPECT_EQ(ok.seen.token_hash, "hash_1");
+  EXPECT_EQ(dispatch_one(AuthScheme::none, "Bearer good").seen.scheme, AuthScheme::none);
+}
+
+TEST(Dispatcher, UnknownPathsAndMethodsAnswerBeforeAuthentication) {
+  int authentications = 0;
+  Dispatcher dispatcher([&](AuthScheme, const Request&) -> Result<Principal> {
+    ++authentications;
+    return make_error(Errc::unauthorized, "no");
+  });
+  dispatcher.add(Method::get, "/a", AuthScheme::user, [](Request&, Responder) {});
+  std::vector<int> statuses;
+  for (auto [method, path] : {std::pair{Method::get, "/b"}, std::pair{Method::post, "/a"}}) {
+    Request request;
+    request.method = method;
+    request.path = path;
+    dispatcher.dispatch(request, Responder([&](Response r) { statuses.push_back(r.status); }, "r"));
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{404, 405}));
+  EXPECT_EQ(authentications, 0);
+}
+
+TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
+  std::set<std::pair<Method, std::string_view>> seen;
+  for (const auto& r : route_table()) {
+    EXPECT_TRUE(seen.insert({r.method, r.path}).second) << r.path << " twice";
+    EXPECT_NE(r.handler, nullptr) << r.path;
+    bool open = r.path == "/healthz" || r.path == "/readyz" || r.path == "/metrics" ||
+                r.path == "/v1/stream" || r.path == "/v1/sessions" ||
+                (r.path == "/v1/users" && r.method == Method::post);
+    EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
+        << method_name(r.method) << " " << r.path;
+  }
+  EXPECT_EQ(seen.size(), 36u);
+}
+
 Request json_request(std::string body, std::string type = "application/json") {
   Request r;
-  r.content_type = std::move(type);
+  if (!type.empty()) r.headers.add("Content-Type", type);
   r.body = std::move(body);
   return r;
 }
@@ -89,6 +204,35 @@ TEST(Query, DecodesAndBoundsParameters) {
   for (const char* bad : {"limit=0", "limit=201", "limit=abc", "limit=", "limit=5x"}) {
     EXPECT_EQ(query_int(bad, "limit", 1, 200, 50).error().field, "limit") << bad;
   }
+  EXPECT_EQ(**query_param("types=%C3%A9", "types"), "\xc3\xa9");
+  for (const char* bad : {"types=%FF", "types=status,%C3%28", "types=%C0%AF", "types=%ED%A0%80"}) {
+    auto r = query_param(bad, "types");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "types") << bad;
+    EXPECT_TRUE(is_valid_utf8(r.error().detail)) << bad;
+  }
+}
+
+TEST(JsonInput, RefusesNumbersOutOfRangeAndKeepsLargeIntegers) {
+  struct Row { const char* name; std::string body; const char* field; };
+  const std::vector<Row> rows = {
+      {"top level", R"({"n":1e400})", "n"},
+      {"negative", R"({"a":{"n":-1e400}})", "a.n"},
+      {"in an array", R"({"attributes":{"list":[0,1,1e999]}})", "attributes.list[2]"},
+      {"integer digits past double", "{\"n\":1" + std::string(400, '0') + "}", "n"},
+  };
+  for (const auto& row : rows) {
+    auto r = parse_json_object(json_request(row.body));
+    ASSERT_FALSE(r.ok()) << row.name;
+    EXPECT_EQ(r.error().code, Errc::invalid_field) << row.name;
+    EXPECT_EQ(r.error().field, row.field) << row.name;
+  }
+  auto big = parse_json_object(
+      json_request(R"({"a":9007199254740993,"b":18446744073709551615,"c":-9223372036854775808})"));
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(boost::json::serialize(*big),
+            R"({"a":9007199254740993,"b":18446744073709551615,"c":-9223372036854775808})");
+  EXPECT_TRUE(parse_json_object(json_request(R"({"small":1e-400,"x":1.5e300})")).ok());
 }
 
 TEST(Problem, IsAnRfc9457DocumentWithCodeAndRequestId) {
@@ -112,6 +256,104 @@ TEST(Problem, IsAnRfc9457DocumentWithCodeAndRequestId) {
   bool challenge = false;
   for (auto& [k, v] : unauthorized.headers) challenge |= (k == "WWW-Authenticate");
   EXPECT_TRUE(challenge);
+}
+
+TEST(Problem, EveryCoreCodeKeepsItsStatus) {
+  // The statuses clients saw when core still owned them; a change here breaks the contract.
+  struct Row { ErrorCode code; int status; };
+  const std::vector<Row> rows = {
+      {Errc::invalid_json, 400}, {Errc::invalid_field, 422}, {Errc::password_too_short, 422},
+      {Errc::unsupported_media_type, 415}, {Errc::malformed_request, 400},
+      {Errc::payload_too_large, 413}, {Errc::header_too_large, 431},
+      {Errc::request_timeout, 408}, {Errc::unauthorized, 401}, {Errc::invalid_credentials, 401},
+      {Errc::too_many_attempts, 429}, {Errc::not_found, 404}, {Errc::method_not_allowed, 405},
+      {Errc::username_taken, 409}, {Errc::challenge_invalid, 422},
+      {Errc::signature_invalid, 422}, {Errc::forbidden, 403}, {Errc::identification_taken, 409},
+      {Errc::already_following, 409}, {Errc::cannot_follow_own_vehicle, 409},
+      {Errc::confirmation_invalid, 422}, {Errc::invalid_cursor, 400},
+      {Errc::upgrade_required, 426}, {Errc::too_many_connections, 503}, {Errc::not_ready, 503},
+      {Errc::storage_unavailable, 503}, {Errc::internal, 500},
+  };
+  EXPECT_EQ(rows.size(), core_error_codes().size());
+  for (const auto& row : rows) {
+    EXPECT_EQ(http_problem_type(row.code).status, row.status) << row.code;
+    EXPECT_FALSE(http_problem_type(row.code).title.empty()) << row.code;
+  }
+}
+
+TEST(Problem, ACodeDeclaredOutsideCoreRendersByItsKind) {
+  // What a new module does: declare a code beside its code, touch nothing central.
+  constexpr ErrorCode kKeyRevoked{"key_revoked", ErrorKind::conflict};
+  constexpr ErrorCode kSlowDown{"publisher_slow_down", ErrorKind::rate_limited};
+  struct Row { ErrorCode code; int status; };
+  for (const Row& row : {Row{kKeyRevoked, 409}, Row{kSlowDown, 429}}) {
+    Response r = problem_response(make_error(row.code, "because", "key_id"), "req_9");
+    EXPECT_EQ(r.status, row.status) << row.code;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    auto doc = boost::json::parse(r.body).as_object();
+    EXPECT_EQ(doc["code"].as_string(), row.code.name);
+    EXPECT_EQ(doc["type"].as_string(), "urn:paddock:problem:" + std::string(row.code.name));
+    EXPECT_EQ(doc["status"].as_int64(), row.status);
+    EXPECT_FALSE(doc["title"].as_string().empty());
+    EXPECT_EQ(doc["field"].as_string(), "key_id");
+  }
+}
+
+TEST(Problem, IsValidUtf8WhateverTheInputBytes) {
+  Error e = make_error(Errc::invalid_field, "unknown type '\xff\xfe' in types", "types.\xc3");
+  Response r = problem_response(e, "req_\x80");
+  ASSERT_TRUE(is_valid_utf8(r.body)) << r.body;
+  auto doc = boost::json::parse(r.body).as_object();  // throws on invalid JSON
+  EXPECT_EQ(doc["detail"].as_string(), "unknown type '\\xFF\\xFE' in types");
+  EXPECT_EQ(doc["field"].as_string(), "types.\\xC3");
+  // Valid multi-byte text is echoed unchanged.
+  Response ok = problem_response(make_error(Errc::not_found, "no \xc3\xa9t\xc3\xa9"), "r");
+  EXPECT_EQ(boost::json::parse(ok.body).as_object()["detail"].as_string(), "no \xc3\xa9t\xc3\xa9");
+}
+
+TEST(Utf8, AcceptsExactlyRfc3629) {
+  struct Row { const char* name; std::string text; bool valid; };
+  const std::vector<Row> rows = {
+      {"ascii", "abc", true},
+      {"two bytes", "\xc3\xa9", true},
+      {"three bytes", "\xe2\x82\xac", true},
+      {"four bytes", "\xf0\x9f\x9a\x97", true},
+      {"lone continuation", "\x80", false},
+      {"0xff", "\xff", false},
+      {"overlong slash", "\xc0\xaf", false},
+      {"overlong three", "\xe0\x80\xaf", false},
+      {"surrogate", "\xed\xa0\x80", false},
+      {"past U+10FFFF", "\xf4\x90\x80\x80", false},
+      {"truncated", "\xe2\x82", false},
+      {"nul is valid", std::string("a\0b", 3), true},
+  };
+  for (const auto& row : rows) EXPECT_EQ(is_valid_utf8(row.text), row.valid) << row.name;
+  EXPECT_EQ(escape_invalid_utf8("a\xe2\x82z"), "a\\xE2\\x82z");
+}
+
+TEST(Headers, FindsAnyFieldIgnoringCaseFirstOneWins) {
+  Request request;
+  request.headers.reserve(2, 64);
+  request.headers.add("Authorization", "Bearer abc");
+  request.headers.add("X-Custom-Thing", "v1");
+  request.headers.add("x-custom-thing", "v2");
+  EXPECT_EQ(request.authorization(), "Bearer abc");
+  EXPECT_EQ(request.header("authorization"), "Bearer abc");
+  EXPECT_EQ(request.header("X-CUSTOM-THING"), "v1");
+  EXPECT_EQ(request.header("Content-Type"), "");
+  EXPECT_EQ(request.content_type(), "");
+  EXPECT_EQ(request.header("X-Custom-Thin"), "");
+  // Past the inline index and through the byte buffer's growth, earlier views stay right.
+  for (int i = 0; i < 100; ++i) {
+    std::string name = "H";
+    name += std::to_string(i);  // not "H" + ...: GCC 12 warns falsely (-Wrestrict)
+    request.headers.add(name, std::string(50, static_cast<char>('a' + i % 26)));
+  }
+  EXPECT_EQ(request.headers.size(), 103u);
+  EXPECT_EQ(request.header("h99"), std::string(50, static_cast<char>('a' + 99 % 26)));
+  EXPECT_EQ(request.headers.name(0), "Authorization");
+  EXPECT_EQ(request.headers.value(2), "v2");
+  EXPECT_EQ(request.last_event_id(), "");
 }
 
 TEST(Responder, AnswersOnceAndNeverHangs) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/dispatcher.hpp"
 #include "api/http_types.hpp"
 #include "api/router.hpp"
 #include "identity/identity_service.hpp"
@@ -30,13 +31,24 @@ struct Services {
 };
 
 class App;
+// One route: its method and path template, how callers prove who they are (applied once,
+// before the handler; see api/dispatcher.hpp), and the handler.
 struct RouteDef {
   Method method;
   std::string_view path;
+  AuthScheme auth;
   void (App::*handler)(Request&, Responder);
 };
 
-// Every route the server answers, in one table (also printed by `paddock routes`).
+// Each area declares its routes in its own *_routes.cpp; a new area adds its file, a function
+// here and one line in app.cpp's list of areas.
+std::span<const RouteDef> ops_routes();
+std::span<const RouteDef> identity_routes();
+std::span<const RouteDef> device_routes();
+std::span<const RouteDef> sharing_routes();
+std::span<const RouteDef> feed_routes();
+
+// Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
 // Distinct route templates in table order: the metrics' route label values.
 std::vector<std::string> route_templates();
@@ -45,8 +57,9 @@ class App {
  public:
   explicit App(Services services);
 
-  // Routes the request and eventually calls `respond` exactly once. Returns the route index
-  // (into route_templates(), or its size when nothing matched) for metrics.
+  // Routes the request, applies the route's authentication scheme, and eventually calls
+  // `respond` exactly once. Returns the route index (into route_templates(), or its size when
+  // nothing matched) for metrics.
   std::size_t dispatch(Request& request, Responder respond);
 
   // Handlers (one per route; defined in *_routes.cpp by area).
@@ -88,12 +101,15 @@ class App {
   void open_event_source(Request&, Responder);
 
  private:
-  // Answers 401 and returns nullopt unless the request carries a live session token.
+  // The principal `scheme` proves for `request`; error unauthorized otherwise.
+  Result<Principal> authenticate(AuthScheme scheme, const Request& request);
+  // For handlers that authenticate themselves (a route declared `none` that accepts a token):
+  // answers 401 and returns nullopt unless the request carries a live session token.
   std::optional<identity::AuthContext> authenticate(const Request& request,
                                                     const Responder& respond);
 
   Services services_;
-  Router router_;
+  Dispatcher dispatcher_;
 };
 
 // Serializes `body` as the JSON response.

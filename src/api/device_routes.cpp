@@ -36,8 +36,7 @@ Callback<storage::DeviceRecord> reply_device(Responder respond, int status) {
 }  // namespace
 
 void App::create_device(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto name = required_string(*body, "name", kMaxNameBytes);
@@ -50,32 +49,29 @@ void App::create_device(Request& request, Responder respond) {
   if (!primary) return respond.problem(primary.error());
 
   services_.devices.register_device(
-      who->user_id, {std::move(*name), std::move(*kind), std::move(*key), *primary},
+      who.user_id, {std::move(*name), std::move(*kind), std::move(*key), *primary},
       reply_device(respond, 201));
 }
 
 void App::list_devices(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   boost::json::array devices;
-  for (const auto& d : services_.devices.list(who->user_id)) devices.push_back(device_view(d));
+  for (const auto& d : services_.devices.list(who.user_id)) devices.push_back(device_view(d));
   respond(json_response(200, boost::json::object{{"devices", std::move(devices)}}));
 }
 
 void App::delete_device(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
-  services_.devices.remove(who->user_id, request.params[0], [respond](Result<bool> done) {
+  const Principal& who = request.principal;
+  services_.devices.remove(who.user_id, request.params[0], [respond](Result<bool> done) {
     if (!done) return respond.problem(done.error());
     respond(empty_response(204));
   });
 }
 
 void App::create_device_challenge(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   services_.devices.issue_challenge(
-      who->user_id, request.params[0], [respond](Result<devices::Challenge> challenge) {
+      who.user_id, request.params[0], [respond](Result<devices::Challenge> challenge) {
         if (!challenge) return respond.problem(challenge.error());
         respond(json_response(201, boost::json::object{
                                        {"nonce", challenge->nonce},
@@ -85,16 +81,27 @@ void App::create_device_challenge(Request& request, Responder respond) {
 }
 
 void App::verify_device(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto nonce = required_string(*body, "nonce", 128);
   if (!nonce) return respond.problem(nonce.error());
   auto signature = required_string(*body, "signature", 256);
   if (!signature) return respond.problem(signature.error());
-  services_.devices.verify(who->user_id, request.params[0], *nonce, *signature,
+  services_.devices.verify(who.user_id, request.params[0], *nonce, *signature,
                            reply_device(respond, 200));
+}
+
+std::span<const RouteDef> device_routes() {
+  static constexpr RouteDef kRoutes[] = {
+      {Method::post, "/v1/devices", AuthScheme::user, &App::create_device},
+      {Method::get, "/v1/devices", AuthScheme::user, &App::list_devices},
+      {Method::del, "/v1/devices/{id}", AuthScheme::user, &App::delete_device},
+      {Method::post, "/v1/devices/{id}/challenge", AuthScheme::user,
+       &App::create_device_challenge},
+      {Method::post, "/v1/devices/{id}/verify", AuthScheme::user, &App::verify_device},
+  };
+  return kRoutes;
 }
 
 }  // namespace paddock::api

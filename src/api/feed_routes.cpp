@@ -27,15 +27,14 @@ Result<std::int64_t> stream_cursor(sharing::SharingService& sharing, std::string
 }  // namespace
 
 void App::get_feed(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto cursor_text = query_param(request.query, "cursor");
   if (!cursor_text) return respond.problem(cursor_text.error());
   auto cursor = sharing::parse_cursor(cursor_text->value_or(""));
   if (!cursor) return respond.problem(cursor.error());
   auto limit = query_int(request.query, "limit", 1, 500, 100);
   if (!limit) return respond.problem(limit.error());
-  auto page = services_.sharing.feed(who->user_id, *cursor, static_cast<int>(*limit));
+  auto page = services_.sharing.feed(who.user_id, *cursor, static_cast<int>(*limit));
   if (!page) return respond.problem(page.error());
   // Events are serialized exactly as the live streams send them.
   std::string body = "{\"events\":[";
@@ -69,7 +68,7 @@ void App::open_websocket_stream(Request& request, Responder respond) {
   feed::Hub& hub = services_.hub;
   sharing::SharingService& sharing = services_.sharing;
   std::int64_t from = *cursor;
-  if (!request.authorization.empty()) {
+  if (!request.authorization().empty()) {
     auto who = authenticate(request, respond);
     if (!who) return;
     upgrade->principal = who->user_id;
@@ -104,10 +103,9 @@ void App::open_websocket_stream(Request& request, Responder respond) {
 }
 
 void App::open_event_source(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   // Last-Event-ID (sent by EventSource on reconnect) wins over ?cursor=.
-  std::string cursor_text = request.last_event_id;
+  std::string cursor_text(request.last_event_id());
   if (cursor_text.empty()) {
     auto from_query = query_param(request.query, "cursor");
     if (!from_query) return respond.problem(from_query.error());
@@ -117,14 +115,24 @@ void App::open_event_source(Request& request, Responder respond) {
   if (!cursor) return respond.problem(cursor.error());
   auto upgrade = std::make_shared<StreamUpgrade>();
   upgrade->kind = StreamUpgrade::Kind::server_sent_events;
-  upgrade->principal = who->user_id;
+  upgrade->principal = who.user_id;
   upgrade->handler = std::make_shared<feed::FeedSession>(std::make_shared<feed::FeedStream>(
-      services_.hub, services_.sharing, who->user_id, *cursor, feed::FeedStreamOptions{}));
+      services_.hub, services_.sharing, who.user_id, *cursor, feed::FeedStreamOptions{}));
   Response r;
   r.status = 200;
   r.content_type = "text/event-stream";
   r.upgrade = std::move(upgrade);
   respond(std::move(r));
+}
+
+std::span<const RouteDef> feed_routes() {
+  static constexpr RouteDef kRoutes[] = {
+      {Method::get, "/v1/feed", AuthScheme::user, &App::get_feed},
+      // `none`: the handler takes a bearer header or, from browsers, the first frame.
+      {Method::get, "/v1/stream", AuthScheme::none, &App::open_websocket_stream},
+      {Method::get, "/v1/events", AuthScheme::user, &App::open_event_source},
+  };
+  return kRoutes;
 }
 
 }  // namespace paddock::api

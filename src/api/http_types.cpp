@@ -28,6 +28,56 @@ Method parse_method(std::string_view text) {
   return Method::other;
 }
 
+std::string_view auth_scheme_name(AuthScheme scheme) {
+  switch (scheme) {
+    case AuthScheme::none: return "none";
+    case AuthScheme::user: return "user";
+    case AuthScheme::publisher: return "publisher";
+    case AuthScheme::charge_point: return "charge_point";
+    case AuthScheme::vehicle_platform: return "vehicle_platform";
+  }
+  return "none";
+}
+
+namespace {
+
+bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Headers::reserve(std::size_t fields, std::size_t bytes) {
+  fields_.reserve(fields);
+  bytes_.reserve(bytes);
+}
+
+void Headers::add(std::string_view name, std::string_view value) {
+  // Offsets, not views, so that growing bytes_ moves nothing that was handed out before.
+  Field f{static_cast<std::uint32_t>(bytes_.size()), static_cast<std::uint32_t>(name.size()),
+          static_cast<std::uint32_t>(bytes_.size() + name.size()),
+          static_cast<std::uint32_t>(value.size())};
+  bytes_.append(name);
+  bytes_.append(value);
+  fields_.push_back(f);
+}
+
+std::string_view Headers::get(std::string_view name) const {
+  for (const Field& f : fields_) {
+    if (equal_ignoring_ascii_case(slice(f.name_at, f.name_size), name)) {
+      return slice(f.value_at, f.value_size);
+    }
+  }
+  return {};
+}
+
 struct Responder::State {
   Sink sink;
   std::string request_id;

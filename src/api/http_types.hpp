@@ -1,6 +1,9 @@
 #pragma once
 // api/http_types: the request and response the transport hands the API, free of Beast so that
 // handlers compile fast and can be tested without sockets.
+#include <boost/container/small_vector.hpp>
+
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,18 +21,73 @@ enum class Method { get, post, put, patch, del, options, head, other };
 std::string_view method_name(Method m);
 Method parse_method(std::string_view text);
 
+// How a route proves who is calling; each route declares one (api/app.hpp RouteDef).
+enum class AuthScheme : std::uint8_t {
+  none,              // anyone; the handler may authenticate in-band itself (/v1/stream)
+  user,              // a session: Authorization: Bearer <token>
+  publisher,         // a signed request (RFC 9421 HTTP Message Signatures); not implemented yet
+  charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2); not yet
+  vehicle_platform,  // a vehicle platform's own credential; not implemented yet
+};
+std::string_view auth_scheme_name(AuthScheme scheme);
+
+// Who the route's scheme proved is calling. Set before the handler runs; empty for `none`.
+// Other kinds of caller (publisher, charge point, platform) add their identifiers here.
+struct Principal {
+  AuthScheme scheme = AuthScheme::none;
+  std::string user_id;     // scheme user: the account
+  std::string token_hash;  // scheme user: the session, so that it can be ended
+};
+
+// A request's header fields as received; their total size is bounded by the transport's
+// header limit. Names compare case-insensitively (RFC 9110 section 5.1). Filling it costs one
+// allocation for the bytes; the index needs none up to kInlineFields fields.
+class Headers {
+ public:
+  static constexpr std::size_t kInlineFields = 12;
+
+  // Makes room for `fields` fields holding `bytes` name and value bytes in all.
+  void reserve(std::size_t fields, std::size_t bytes);
+  void add(std::string_view name, std::string_view value);
+
+  // The value of the first field called `name`, or empty when there is none.
+  std::string_view get(std::string_view name) const;
+  std::size_t size() const { return fields_.size(); }
+  std::string_view name(std::size_t i) const {
+    return slice(fields_[i].name_at, fields_[i].name_size);
+  }
+  std::string_view value(std::size_t i) const {
+    return slice(fields_[i].value_at, fields_[i].value_size);
+  }
+
+ private:
+  struct Field {
+    std::uint32_t name_at, name_size, value_at, value_size;
+  };
+  std::string_view slice(std::uint32_t at, std::uint32_t size) const {
+    return std::string_view(bytes_).substr(at, size);
+  }
+  std::string bytes_;
+  boost::container::small_vector<Field, kInlineFields> fields_;
+};
+
 struct Request {
   Method method = Method::other;
   std::string path;   // without the query string, not percent-decoded
   std::string query;  // after '?', raw
-  std::string authorization;
-  std::string content_type;
+  Headers headers;
   std::string request_id;
   std::string remote_address;
   std::string body;
-  std::string last_event_id;       // SSE resume header
   bool websocket_upgrade = false;  // a valid WebSocket upgrade request
+
+  // Header values, empty when absent. Views into `headers`: valid while the request is.
+  std::string_view header(std::string_view name) const { return headers.get(name); }
+  std::string_view authorization() const { return headers.get("Authorization"); }
+  std::string_view content_type() const { return headers.get("Content-Type"); }
+  std::string_view last_event_id() const { return headers.get("Last-Event-ID"); }  // SSE resume
   std::vector<std::string> params;  // path template parameters, filled by the router
+  Principal principal;              // filled by the route's authentication scheme
 };
 
 // Asks the transport to turn the connection into a WebSocket or an SSE stream instead of

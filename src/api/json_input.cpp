@@ -2,12 +2,40 @@
 
 #include <boost/json/parse.hpp>
 
+#include <cmath>
+
 #include "core/text.hpp"
 
 namespace paddock::api {
+namespace {
+
+// Finds a number the parser could only represent as +-infinity (1e400): such a value is not
+// JSON once stored, and would be lost. Appends its path ("attributes.n", "list[2]") to `path`.
+// Recursion is bounded by kMaxJsonDepth, which the parser enforced.
+bool find_unrepresentable_number(const boost::json::value& value, std::string& path) {
+  if (value.is_double()) return !std::isfinite(value.get_double());
+  std::size_t mark = path.size();
+  if (const auto* object = value.if_object()) {
+    for (const auto& [key, member] : *object) {
+      if (!path.empty()) path += '.';
+      path.append(key.data(), key.size());
+      if (find_unrepresentable_number(member, path)) return true;
+      path.resize(mark);
+    }
+  } else if (const auto* array = value.if_array()) {
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      path += '[' + std::to_string(i) + ']';
+      if (find_unrepresentable_number((*array)[i], path)) return true;
+      path.resize(mark);
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 Result<boost::json::object> parse_json_object(const Request& request) {
-  std::string_view type = request.content_type;
+  std::string_view type = request.content_type();
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
   if (ascii_lower(type) != "application/json") {
@@ -22,6 +50,11 @@ Result<boost::json::object> parse_json_object(const Request& request) {
     return make_error(Errc::invalid_json, "the body is not valid JSON: " + ec.message());
   }
   if (!value.is_object()) return make_error(Errc::invalid_json, "the body must be a JSON object");
+  // Integers within int64/uint64 are kept exactly; other numbers become doubles, and one out
+  // of the double range is refused rather than stored as a non-JSON infinity.
+  if (std::string path; find_unrepresentable_number(value, path)) {
+    return make_error(Errc::invalid_field, path + " is a number out of range", path);
+  }
   return std::move(value.as_object());
 }
 

@@ -35,4 +35,13 @@ void App::metrics(Request&, Responder respond) {
   respond(std::move(r));
 }
 
+std::span<const RouteDef> ops_routes() {
+  static constexpr RouteDef kRoutes[] = {
+      {Method::get, "/healthz", AuthScheme::none, &App::healthz},
+      {Method::get, "/readyz", AuthScheme::none, &App::readyz},
+      {Method::get, "/metrics", AuthScheme::none, &App::metrics},
+  };
+  return kRoutes;
+}
+
 }  // namespace paddock::api

@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "api/utf8.hpp"
+
 namespace paddock::api {
 
 Result<std::optional<std::string>> query_param(std::string_view query, std::string_view name) {
@@ -14,7 +16,15 @@ Result<std::optional<std::string>> query_param(std::string_view query, std::stri
   }
   for (auto param : *params) {
     // The view is percent-encoded: "types=status%2Ctrip" must read as "status,trip".
-    if (param.key.decode() == name) return std::optional<std::string>(param.value.decode());
+    if (param.key.decode() != name) continue;
+    std::string value = param.value.decode();
+    // Values are echoed in details and compared with UTF-8 names; refuse other bytes here,
+    // without quoting them.
+    if (!is_valid_utf8(value)) {
+      return make_error(Errc::invalid_field, std::string(name) + " must be UTF-8 text",
+                        std::string(name));
+    }
+    return std::optional<std::string>(std::move(value));
   }
   return std::optional<std::string>();
 }

@@ -10,7 +10,7 @@
 namespace paddock::api {
 
 // The percent-decoded value of `name` in `query`, if present. Error: invalid_field when the
-// query string cannot be decoded.
+// query string cannot be decoded or the value is not UTF-8.
 Result<std::optional<std::string>> query_param(std::string_view query, std::string_view name);
 
 // An integer parameter in [min, max], `fallback` when absent. Error: invalid_field.

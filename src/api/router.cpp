@@ -56,11 +56,13 @@ Router::Match Router::match(Method method, std::string_view path) const {
   result.route = templates_.size();
   if (path.empty() || path.front() != '/') return result;
   auto segments = split(path);
-  for (const auto& route : routes_) {
+  for (std::size_t entry = 0; entry < routes_.size(); ++entry) {
+    const Route& route = routes_[entry];
     if (!matches(route, segments, nullptr)) continue;
     result.route = route.template_index;
     if (route.method == method) {
       result.handler = &route.handler;
+      result.entry = entry;
       matches(route, segments, &result.params);
       return result;
     }

@@ -19,6 +19,7 @@ class Router {
 
   struct Match {
     const Handler* handler = nullptr;   // null: no route for this method and path
+    std::size_t entry = 0;              // when found: which add() call, counted from 0
     std::size_t route = 0;              // index into templates(), or templates().size()
     std::vector<std::string> params;
     std::string allow;                  // non-empty iff the path exists under other methods

@@ -194,8 +194,6 @@ Callback<bool> reply_no_content(Responder respond) {
 }  // namespace
 
 void App::find_user(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
   auto name = query_param(request.query, "username");
   if (!name) return respond.problem(name.error());
   if (!name->has_value()) {
@@ -209,50 +207,46 @@ void App::find_user(Request& request, Responder respond) {
 }
 
 void App::create_vehicle(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto input = vehicle_input(*body);
   if (!input) return respond.problem(input.error());
-  std::string viewer = who->user_id;
+  std::string viewer = who.user_id;
   services_.sharing.create_vehicle(
-      who->user_id, std::move(*input),
+      who.user_id, std::move(*input),
       reply<storage::VehicleRecord>(respond, 201, [viewer](const storage::VehicleRecord& v) {
         return vehicle_view({v, {}, 0, sharing::Role::member}, viewer);
       }));
 }
 
 void App::list_vehicles(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   boost::json::array out;
-  for (const auto& v : services_.sharing.vehicles_of(who->user_id)) {
-    auto details = services_.sharing.vehicle(who->user_id, v.id);
-    if (details) out.push_back(vehicle_view(*details, who->user_id));
+  for (const auto& v : services_.sharing.vehicles_of(who.user_id)) {
+    auto details = services_.sharing.vehicle(who.user_id, v.id);
+    if (details) out.push_back(vehicle_view(*details, who.user_id));
   }
   respond(json_response(200, boost::json::object{{"vehicles", std::move(out)}}));
 }
 
 void App::get_vehicle(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
-  auto details = services_.sharing.vehicle(who->user_id, request.params[0]);
+  const Principal& who = request.principal;
+  auto details = services_.sharing.vehicle(who.user_id, request.params[0]);
   if (!details) return respond.problem(details.error());
-  respond(json_response(200, vehicle_view(*details, who->user_id)));
+  respond(json_response(200, vehicle_view(*details, who.user_id)));
 }
 
 void App::update_vehicle(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto input = vehicle_input(*body);
   if (!input) return respond.problem(input.error());
-  std::string viewer = who->user_id;
+  std::string viewer = who.user_id;
   sharing::SharingService& sharing = services_.sharing;
   services_.sharing.update_vehicle(
-      who->user_id, request.params[0], std::move(*input),
+      who.user_id, request.params[0], std::move(*input),
       [respond, viewer, &sharing](Result<storage::VehicleRecord> v) {
         if (!v) return respond.problem(v.error());
         auto details = sharing.vehicle(viewer, v->id);
@@ -262,20 +256,18 @@ void App::update_vehicle(Request& request, Responder respond) {
 }
 
 void App::delete_vehicle(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
-  services_.sharing.delete_vehicle(who->user_id, request.params[0], reply_no_content(respond));
+  const Principal& who = request.principal;
+  services_.sharing.delete_vehicle(who.user_id, request.params[0], reply_no_content(respond));
 }
 
 void App::transfer_vehicle(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto new_owner = required_string(*body, "new_owner_id", 64);
   if (!new_owner) return respond.problem(new_owner.error());
   services_.sharing.transfer_vehicle(
-      who->user_id, request.params[0], *new_owner,
+      who.user_id, request.params[0], *new_owner,
       reply<storage::VehicleRecord>(respond, 200, [](const storage::VehicleRecord& v) {
         // The former owner no longer sees the full account; show them the transfer's result.
         return boost::json::object{{"id", v.id}, {"owner_id", v.owner_id}};
@@ -283,10 +275,9 @@ void App::transfer_vehicle(Request& request, Responder respond) {
 }
 
 void App::put_authorized_user(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   services_.sharing.put_authorized_user(
-      who->user_id, request.params[0], request.params[1],
+      who.user_id, request.params[0], request.params[1],
       reply<std::vector<storage::MemberRecord>>(
           respond, 200, [](const std::vector<storage::MemberRecord>& members) {
             return boost::json::object{{"authorized_users", members_json(members)}};
@@ -294,15 +285,13 @@ void App::put_authorized_user(Request& request, Responder respond) {
 }
 
 void App::delete_authorized_user(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
-  services_.sharing.delete_authorized_user(who->user_id, request.params[0], request.params[1],
+  const Principal& who = request.principal;
+  services_.sharing.delete_authorized_user(who.user_id, request.params[0], request.params[1],
                                            reply_no_content(respond));
 }
 
 void App::create_message(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto type = required_string(*body, "type", 64);
@@ -312,14 +301,13 @@ void App::create_message(Request& request, Responder respond) {
   auto attributes = attributes_json(*body);
   if (!attributes) return respond.problem(attributes.error());
   services_.sharing.post_message(
-      who->user_id, request.params[0],
+      who.user_id, request.params[0],
       {std::move(*type), std::move(*text), attributes->value_or("{}")},
       reply<storage::MessageRecord>(respond, 201, sharing::message_view));
 }
 
 void App::list_messages(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto after = query_int(request.query, "after", 0, INT64_MAX, 0);
   if (!after) return respond.problem(after.error());
   auto limit = query_int(request.query, "limit", 1, 200, 50);
@@ -339,7 +327,7 @@ void App::list_messages(Request& request, Responder respond) {
     if (!set) return respond.problem(set.error());
     types = *set;
   }
-  auto page = services_.sharing.messages(who->user_id, request.params[0], *after,
+  auto page = services_.sharing.messages(who.user_id, request.params[0], *after,
                                          static_cast<int>(*limit), types);
   if (!page) return respond.problem(page.error());
   boost::json::array out;
@@ -350,8 +338,7 @@ void App::list_messages(Request& request, Responder respond) {
 }
 
 void App::update_message(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   if (body->contains("type")) {
@@ -362,22 +349,20 @@ void App::update_message(Request& request, Responder respond) {
   if (!text) return respond.problem(text.error());
   auto attributes = attributes_json(*body);
   if (!attributes) return respond.problem(attributes.error());
-  services_.sharing.edit_message(who->user_id, request.params[0], request.params[1],
+  services_.sharing.edit_message(who.user_id, request.params[0], request.params[1],
                                  {std::move(*text), std::move(*attributes)},
                                  reply<storage::MessageRecord>(respond, 200, sharing::message_view));
 }
 
 void App::delete_message(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
-  services_.sharing.delete_message(who->user_id, request.params[0], request.params[1],
+  const Principal& who = request.principal;
+  services_.sharing.delete_message(who.user_id, request.params[0], request.params[1],
                                    reply_no_content(respond));
 }
 
 void App::list_followers(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
-  auto followers = services_.sharing.followers(who->user_id, request.params[0]);
+  const Principal& who = request.principal;
+  auto followers = services_.sharing.followers(who.user_id, request.params[0]);
   if (!followers) return respond.problem(followers.error());
   std::string nickname = services_.sharing.nickname_of(request.params[0]);
   auto& reads = services_.store.reads();
@@ -394,8 +379,7 @@ void App::list_followers(Request& request, Responder respond) {
 }
 
 void App::moderate_follower(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto status = required_string(*body, "status", 32);
@@ -410,22 +394,20 @@ void App::moderate_follower(Request& request, Responder respond) {
   }
   std::string nickname = services_.sharing.nickname_of(request.params[0]);
   services_.sharing.moderate_follower(
-      who->user_id, request.params[0], request.params[1], action,
+      who.user_id, request.params[0], request.params[1], action,
       reply<storage::FollowRecord>(respond, 200, [nickname](const storage::FollowRecord& f) {
         return sharing::follow_view(f, nickname);
       }));
 }
 
 void App::remove_follower(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
-  services_.sharing.remove_follower(who->user_id, request.params[0], request.params[1],
+  const Principal& who = request.principal;
+  services_.sharing.remove_follower(who.user_id, request.params[0], request.params[1],
                                     reply_no_content(respond));
 }
 
 void App::create_follow_request(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   const auto* id = body->if_contains("identification");
@@ -448,7 +430,7 @@ void App::create_follow_request(Request& request, Responder respond) {
   auto types = type_list(*body, "types");
   if (!types) return respond.problem(types.error());
   services_.sharing.request_follow(
-      who->user_id, std::move(identification), *types,
+      who.user_id, std::move(identification), *types,
       reply<sharing::FollowPrompt>(respond, 200, [](const sharing::FollowPrompt& p) {
         return boost::json::object{
             {"prompt", boost::json::object{{"vehicle_id", p.vehicle_id},
@@ -462,33 +444,30 @@ void App::create_follow_request(Request& request, Responder respond) {
 }
 
 void App::create_follow(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto token = required_string(*body, "confirmation_token", 128);
   if (!token) return respond.problem(token.error());
   sharing::SharingService& sharing = services_.sharing;
   services_.sharing.confirm_follow(
-      who->user_id, *token, [respond, &sharing](Result<storage::FollowRecord> f) {
+      who.user_id, *token, [respond, &sharing](Result<storage::FollowRecord> f) {
         if (!f) return respond.problem(f.error());
         respond(json_response(201, sharing::follow_view(*f, sharing.nickname_of(f->vehicle_id))));
       });
 }
 
 void App::list_follows(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   boost::json::array out;
-  for (const auto& f : services_.sharing.follows_of(who->user_id)) {
+  for (const auto& f : services_.sharing.follows_of(who.user_id)) {
     out.push_back(sharing::follow_view(f, services_.sharing.nickname_of(f.vehicle_id)));
   }
   respond(json_response(200, boost::json::object{{"follows", std::move(out)}}));
 }
 
 void App::update_follow(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
+  const Principal& who = request.principal;
   auto body = parse_json_object(request);
   if (!body) return respond.problem(body.error());
   auto types = type_list(*body, "types");
@@ -501,7 +480,7 @@ void App::update_follow(Request& request, Responder respond) {
   }
   sharing::SharingService& sharing = services_.sharing;
   services_.sharing.update_follow(
-      who->user_id, request.params[0], *types, muted,
+      who.user_id, request.params[0], *types, muted,
       [respond, &sharing](Result<storage::FollowRecord> f) {
         if (!f) return respond.problem(f.error());
         respond(json_response(200, sharing::follow_view(*f, sharing.nickname_of(f->vehicle_id))));
@@ -509,9 +488,41 @@ void App::update_follow(Request& request, Responder respond) {
 }
 
 void App::delete_follow(Request& request, Responder respond) {
-  auto who = authenticate(request, respond);
-  if (!who) return;
-  services_.sharing.unfollow(who->user_id, request.params[0], reply_no_content(respond));
+  const Principal& who = request.principal;
+  services_.sharing.unfollow(who.user_id, request.params[0], reply_no_content(respond));
+}
+
+std::span<const RouteDef> sharing_routes() {
+  static constexpr RouteDef kRoutes[] = {
+      {Method::get, "/v1/users", AuthScheme::user, &App::find_user},
+      {Method::post, "/v1/vehicles", AuthScheme::user, &App::create_vehicle},
+      {Method::get, "/v1/vehicles", AuthScheme::user, &App::list_vehicles},
+      {Method::get, "/v1/vehicles/{id}", AuthScheme::user, &App::get_vehicle},
+      {Method::patch, "/v1/vehicles/{id}", AuthScheme::user, &App::update_vehicle},
+      {Method::del, "/v1/vehicles/{id}", AuthScheme::user, &App::delete_vehicle},
+      {Method::post, "/v1/vehicles/{id}/transfer", AuthScheme::user, &App::transfer_vehicle},
+      {Method::put, "/v1/vehicles/{id}/authorized-users/{userId}", AuthScheme::user,
+       &App::put_authorized_user},
+      {Method::del, "/v1/vehicles/{id}/authorized-users/{userId}", AuthScheme::user,
+       &App::delete_authorized_user},
+      {Method::post, "/v1/vehicles/{id}/messages", AuthScheme::user, &App::create_message},
+      {Method::get, "/v1/vehicles/{id}/messages", AuthScheme::user, &App::list_messages},
+      {Method::patch, "/v1/vehicles/{id}/messages/{messageId}", AuthScheme::user,
+       &App::update_message},
+      {Method::del, "/v1/vehicles/{id}/messages/{messageId}", AuthScheme::user,
+       &App::delete_message},
+      {Method::get, "/v1/vehicles/{id}/followers", AuthScheme::user, &App::list_followers},
+      {Method::patch, "/v1/vehicles/{id}/followers/{followId}", AuthScheme::user,
+       &App::moderate_follower},
+      {Method::del, "/v1/vehicles/{id}/followers/{followId}", AuthScheme::user,
+       &App::remove_follower},
+      {Method::post, "/v1/follow-requests", AuthScheme::user, &App::create_follow_request},
+      {Method::post, "/v1/follows", AuthScheme::user, &App::create_follow},
+      {Method::get, "/v1/follows", AuthScheme::user, &App::list_follows},
+      {Method::patch, "/v1/follows/{id}", AuthScheme::user, &App::update_follow},
+      {Method::del, "/v1/follows/{id}", AuthScheme::user, &App::delete_follow},
+  };
+  return kRoutes;
 }
 
 }  // namespace paddock::api

@@ -2,6 +2,8 @@
 // API and the transport together; owns process-level concerns (exit codes, stdout contract).
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -31,6 +33,46 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// The data directory holds password and token hashes, device nonces and every message, so
+// whatever the umask, what Paddock creates is its own user's only: files 0600 (SQLite gives the
+// -wal and -shm files the database's mode) and directories 0700. Call before creating anything.
+void keep_new_files_private() { ::umask(077); }
+
+std::string octal_mode(std::filesystem::perms p) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(p) & 07777u);
+  return text;
+}
+
+// Creates the data directory 0700 when it is missing. An existing one keeps the mode its
+// operator chose, but a warning says when group or others can reach it.
+Result<void> prepare_data_dir(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool created = fs::create_directories(data_dir, ec);
+  if (ec) {
+    return make_error(Errc::invalid_field,
+                      "cannot create data directory " + data_dir + ": " + ec.message(), "data_dir");
+  }
+  if (created) {
+    fs::permissions(data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) {
+      return make_error(Errc::invalid_field,
+                        "cannot restrict data directory " + data_dir + ": " + ec.message(),
+                        "data_dir");
+    }
+    return {};
+  }
+  auto mode = fs::status(data_dir, ec).permissions();
+  if (!ec && (mode & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+    log::event(log::Level::warn,
+               "data directory is accessible to group or others; it holds credentials "
+               "(chmod 700 it)",
+               {{"data_dir", data_dir}, {"mode", octal_mode(mode)}});
+  }
+  return {};
+}
+
 int serve(const std::string& config_file, const config::Overrides& flags) {
   auto loaded = config::load(config_file, flags);
   if (!loaded) return fail(loaded.error().detail);
@@ -41,9 +83,8 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   log::configure(cfg.log_format == "json" ? log::Format::json : log::Format::text, level);
   if (!init_crypto()) return fail("libsodium could not be initialized");
 
-  std::error_code ec;
-  std::filesystem::create_directories(cfg.data_dir, ec);
-  if (ec) return fail("cannot create data directory " + cfg.data_dir + ": " + ec.message());
+  keep_new_files_private();
+  if (auto ready = prepare_data_dir(cfg.data_dir); !ready) return fail(ready.error().detail);
 
   metrics::Registry metrics(api::route_templates());
   // Declared before the store so that it is destroyed after it: the store's last completions
@@ -67,7 +108,8 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   api::App app({**store, identity, devices, sharing, hub, metrics});
 
   server = std::make_unique<transport::HttpServer>(
-      transport::ServerOptions{cfg.listen, cfg.threads, cfg.limits, 10}, app, metrics.http);
+      transport::ServerOptions{cfg.listen, cfg.threads, cfg.limits, 10, cfg.trusted_proxies}, app,
+      metrics.http);
   auto bound = server->bind();
   if (!bound) return fail(bound.error().detail);
   // The one line on stdout: tests and scripts read the port from it.
@@ -103,6 +145,12 @@ int main(int argc, char** argv) {
   flag(serve_cmd, "--log-format", "LOG_FORMAT", "text or json");
   flag(serve_cmd, "--log-level", "LOG_LEVEL", "debug, info, warn or error");
   flag(serve_cmd, "--threads", "THREADS", "I/O threads; 0 means one per core");
+  flag(serve_cmd, "--max-connections-per-address", "MAX_CONNECTIONS_PER_ADDRESS",
+       "connections one client address (IPv6: one /64) may hold");
+  flag(serve_cmd, "--first-byte-timeout-seconds", "FIRST_BYTE_TIMEOUT_SECONDS",
+       "seconds a new connection may stay silent before it is closed");
+  flag(serve_cmd, "--trusted-proxies", "TRUSTED_PROXIES",
+       "comma-separated addresses/CIDR blocks that must send a PROXY protocol header");
 
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
   flag(migrate_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
@@ -133,8 +181,12 @@ int main(int argc, char** argv) {
   }
   auto loaded = config::load(config_file, flags);
   if (!loaded) return fail(loaded.error().detail);
+  // stdout carries the one result line; warnings go to stderr.
+  log::configure(log::Format::text, log::Level::warn);
+  keep_new_files_private();
   std::string db = database_path(loaded->data_dir);
   if (migrate_cmd->parsed()) {
+    if (auto ready = prepare_data_dir(loaded->data_dir); !ready) return fail(ready.error().detail);
     auto version = storage::sqlite::migrate_database(db);
     if (!version) return fail(version.error().detail);
     std::printf("schema version %d\n", *version);
@@ -143,6 +195,13 @@ int main(int argc, char** argv) {
   if (backup_cmd->parsed()) {
     auto ok = storage::sqlite::backup_database(db, backup_file);
     if (!ok) return fail(ok.error().detail);
+    // The umask covers a new file; one that already existed is narrowed too: it is a copy of
+    // the database.
+    std::error_code ec;
+    std::filesystem::permissions(
+        backup_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace, ec);
+    if (ec) return fail("cannot restrict " + backup_file + ": " + ec.message());
     std::printf("backup written to %s\n", backup_file.c_str());
     return 0;
   }

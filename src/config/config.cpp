@@ -1,7 +1,10 @@
 #include "config/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <vector>
 
@@ -48,6 +51,25 @@ std::function<bool(Config&, const std::string&)> auth(int Auth::*member) {
   return [member](Config& c, const std::string& v) { return parse_int(v, c.auth.*member); };
 }
 
+// A comma-separated list (environment, flags, or a TOML array joined by toml_value_as_text).
+bool assign_trusted_proxies(Config& c, const std::string& v) {
+  std::vector<AddressRange> ranges;
+  std::string_view rest = v;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    auto range = parse_address_range(item);
+    if (!range) return false;
+    ranges.push_back(*range);
+  }
+  c.trusted_proxies = std::move(ranges);
+  return true;
+}
+
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> kSettings = {
       {"LISTEN", "listen", text(&Config::listen)},
@@ -60,6 +82,11 @@ const std::vector<Setting>& settings() {
       {"READ_TIMEOUT_SECONDS", "limits.read_timeout_seconds", limit(&Limits::read_timeout_seconds)},
       {"IDLE_TIMEOUT_SECONDS", "limits.idle_timeout_seconds", limit(&Limits::idle_timeout_seconds)},
       {"MAX_CONNECTIONS", "limits.max_connections", limit(&Limits::max_connections)},
+      {"MAX_CONNECTIONS_PER_ADDRESS", "limits.max_connections_per_address",
+       limit(&Limits::max_connections_per_address)},
+      {"FIRST_BYTE_TIMEOUT_SECONDS", "limits.first_byte_timeout_seconds",
+       limit(&Limits::first_byte_timeout_seconds)},
+      {"TRUSTED_PROXIES", "trusted_proxies", assign_trusted_proxies},
       {"SESSION_TTL_SECONDS", "auth.session_ttl_seconds", auth(&Auth::session_ttl_seconds)},
       {"LOGIN_MAX_FAILURES_PER_USER", "auth.login_max_failures_per_user",
        auth(&Auth::login_max_failures_per_user)},
@@ -87,10 +114,70 @@ std::optional<std::string> toml_value_as_text(const View& node) {
   if (auto s = node.template value<std::string>()) return *s;
   if (auto i = node.template value<int64_t>()) return std::to_string(*i);
   if (auto b = node.template value<bool>()) return *b ? "true" : "false";
+  if (auto* array = node.as_array()) {
+    std::string joined;
+    for (const auto& element : *array) {
+      auto s = element.template value<std::string>();
+      if (!s || s->find(',') != std::string::npos) return std::nullopt;
+      if (!joined.empty()) joined += ',';
+      joined += *s;
+    }
+    return joined;
+  }
   return std::nullopt;
 }
 
 }  // namespace
+
+bool AddressRange::contains(const std::array<std::uint8_t, 16>& address) const {
+  int bits = prefix_bits;
+  for (std::size_t i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+    std::uint8_t mask = bits >= 8 ? 0xFF : static_cast<std::uint8_t>(0xFF << (8 - bits));
+    if ((address[i] & mask) != network[i]) return false;
+  }
+  return true;
+}
+
+Result<AddressRange> parse_address_range(std::string_view text) {
+  auto bad = [&] {
+    return make_error(
+        Errc::invalid_field,
+        "trusted_proxies: '" + std::string(text) + "' is not an IP address or CIDR block",
+        "trusted_proxies");
+  };
+  std::string address(text.substr(0, text.find('/')));
+  AddressRange range;
+  int max_bits = 0;
+  if (in_addr v4{}; inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    range.network[10] = range.network[11] = 0xFF;
+    std::memcpy(range.network.data() + 12, &v4, 4);
+    max_bits = 32;
+  } else if (in6_addr v6{}; inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+    std::memcpy(range.network.data(), &v6, 16);
+    max_bits = 128;
+  } else {
+    return bad();
+  }
+  int bits = max_bits;
+  if (auto slash = text.find('/'); slash != std::string_view::npos) {
+    std::string digits(text.substr(slash + 1));
+    if (digits.empty() || digits.size() > 3 || !parse_int(digits, bits) || bits < 0 ||
+        bits > max_bits) {
+      return bad();
+    }
+  }
+  range.prefix_bits = bits + (128 - max_bits);
+  int keep = range.prefix_bits;
+  for (auto& byte : range.network) {
+    if (keep <= 0) {
+      byte = 0;
+    } else if (keep < 8) {
+      byte &= static_cast<std::uint8_t>(0xFF << (8 - keep));
+    }
+    keep -= 8;
+  }
+  return range;
+}
 
 Result<void> validate(const Config& c) {
   auto bad = [](const char* field, const std::string& why) {
@@ -103,6 +190,12 @@ Result<void> validate(const Config& c) {
   if (c.limits.read_timeout_seconds < 1) return bad("limits.read_timeout_seconds", "at least 1");
   if (c.limits.idle_timeout_seconds < 1) return bad("limits.idle_timeout_seconds", "at least 1");
   if (c.limits.max_connections < 1) return bad("limits.max_connections", "at least 1");
+  if (c.limits.max_connections_per_address < 1) {
+    return bad("limits.max_connections_per_address", "at least 1");
+  }
+  if (c.limits.first_byte_timeout_seconds < 1) {
+    return bad("limits.first_byte_timeout_seconds", "at least 1");
+  }
   if (c.auth.session_ttl_seconds < 1) return bad("auth.session_ttl_seconds", "at least 1");
   if (c.auth.login_max_failures_per_user < 1 || c.auth.login_max_failures_per_address < 1 ||
       c.auth.login_failure_window_seconds < 1) {

@@ -2,10 +2,13 @@
 // config: the one struct every limit and setting is read from, and how it is assembled.
 // Precedence, lowest to highest: built-in default < TOML file < PADDOCK_* environment < flags.
 // Depends only on core.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -17,7 +20,27 @@ struct Limits {
   int read_timeout_seconds = 15;   // a whole request (head and body) must arrive within this
   int idle_timeout_seconds = 60;   // a keep-alive connection may sit idle this long
   int max_connections = 10000;
+  // One address (an IPv4 address, an IPv6 /64) may hold at most this many connections, so that
+  // one client cannot take every slot; behind a trusted proxy it is the client the proxy names.
+  int max_connections_per_address = 256;
+  // A connection that has sent nothing yet (no PROXY header, no request) is closed after this;
+  // once a request has completed, idle_timeout_seconds applies between requests.
+  int first_byte_timeout_seconds = 10;
 };
+
+// An IP address or CIDR block ("10.0.0.0/8", "2001:db8::/32", "127.0.0.1"). IPv4 is held in its
+// IPv4-mapped IPv6 form (::ffff:a.b.c.d), so one comparison covers both families.
+struct AddressRange {
+  std::array<std::uint8_t, 16> network{};  // host bits are zero
+  int prefix_bits = 128;                   // of the 128-bit form
+
+  // True iff `address` (16 bytes, IPv4 mapped) lies in the range.
+  bool contains(const std::array<std::uint8_t, 16>& address) const;
+};
+
+// Parses one address or CIDR block; host bits past the prefix are ignored. Returns
+// invalid_field naming `trusted_proxies` when `text` is neither.
+Result<AddressRange> parse_address_range(std::string_view text);
 
 struct Auth {
   int session_ttl_seconds = 30 * 24 * 3600;
@@ -35,6 +58,9 @@ struct Config {
   int threads = 0;                  // 0: one I/O thread per core
   Limits limits;
   Auth auth;
+  // Peers allowed to (and then required to) begin each connection with a PROXY protocol header
+  // naming the real client. Empty: no peer is trusted and every connection is plain HTTP.
+  std::vector<AddressRange> trusted_proxies;
 };
 
 // Settings given on the command line, keyed like the environment variables without the prefix

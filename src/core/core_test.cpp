@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
+#include <string_view>
 #include <thread>
 
 #include "core/clock.hpp"
@@ -57,14 +59,24 @@ TEST(Ids, HavePrefixAndAreUnique) {
   EXPECT_FALSE(looks_like_id(""));
 }
 
-TEST(Errors, EveryCodeHasAStatusAndName) {
-  for (int i = 0; i <= static_cast<int>(Errc::internal); ++i) {
-    const auto& info = describe(static_cast<Errc>(i));
-    EXPECT_FALSE(info.code.empty());
-    EXPECT_GE(info.http_status, 400);
-    EXPECT_LT(info.http_status, 600);
+TEST(Errors, EveryCoreCodeHasAUniqueSnakeCaseName) {
+  std::set<std::string_view> names;
+  for (const ErrorCode& code : core_error_codes()) {
+    ASSERT_FALSE(code.name.empty());
+    for (char c : code.name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << code.name;
+    EXPECT_TRUE(names.insert(code.name).second) << "duplicate " << code.name;
   }
-  EXPECT_EQ(describe(Errc::payload_too_large).http_status, 413);
+  EXPECT_EQ(Errc::payload_too_large.kind, ErrorKind::too_large);
+  EXPECT_EQ(kind_name(Errc::not_found.kind), "not_found");
+}
+
+TEST(Errors, CodesCompareByNameSoModulesCanDeclareTheirOwn) {
+  constexpr ErrorCode kLocal{"test_local_code", ErrorKind::conflict};
+  Error e = make_error(kLocal, "clash", "field");
+  EXPECT_EQ(e.code, kLocal);
+  EXPECT_FALSE(e.code == Errc::not_found);
+  EXPECT_EQ(e.code, (ErrorCode{"test_local_code", ErrorKind::conflict}));
+  EXPECT_EQ(Error{}.code, Errc::internal);
 }
 
 TEST(Result, HoldsValueOrError) {

@@ -14,4 +14,17 @@ bool has_control_characters(std::string_view text);
 
 std::string ascii_lower(std::string_view text);
 
+// What makes a name a person chose (display name, device or vehicle nickname) unfit to show to
+// others. Names are shown in lists and prompts where spoofing matters: a name nobody can see,
+// or one that reorders the text around it, is refused.
+enum class NameFault {
+  none,
+  control_character,  // C0, DEL or C1 control
+  bidi_control,       // an explicit embedding, override or isolate (U+202A-E, U+2066-9)
+  invisible,          // nothing but white space, zero-width, format or combining characters
+};
+
+// Checks valid UTF-8 `text` (as Boost.JSON hands it over). Returns the first fault found.
+NameFault check_name_characters(std::string_view text);
+
 }  // namespace paddock

@@ -12,7 +12,9 @@
 #include "api/problem.hpp"
 #include "core/log.hpp"
 #include "metrics/metrics.hpp"
+#include "transport/address_quota.hpp"
 #include "transport/pch.hpp"
+#include "transport/proxy_protocol.hpp"
 #include "transport/stream_session.hpp"
 #include "transport/websocket_frames.hpp"
 
@@ -65,6 +67,31 @@ std::string_view http_date() {
   return text;
 }
 
+// A refused client may try again this soon: a slot frees when any connection (of the server, or
+// of that address) closes, and idle ones close within the first-byte or idle timeout.
+constexpr int kConnectionRetryAfterSeconds = 5;
+
+Error connection_refusal(std::string detail) {
+  Error error = make_error(Errc::too_many_connections, std::move(detail));
+  error.retry_after_seconds = kConnectionRetryAfterSeconds;
+  return error;
+}
+
+// Addresses in the 16-byte form the quota and the trusted-proxy ranges use: IPv4 (also an IPv4
+// peer of a dual-stack socket) as ::ffff:a.b.c.d.
+Address16 to_address16(const asio::ip::address& address) {
+  if (address.is_v4()) {
+    return asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4()).to_bytes();
+  }
+  return address.to_v6().to_bytes();
+}
+
+std::string address_text(const Address16& address) {
+  auto v6 = asio::ip::make_address_v6(address);
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  return v6.to_string();
+}
+
 // 1xx, 204 and 304 carry neither a body nor Content-Length (RFC 9110 §8.6).
 bool may_have_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
@@ -98,6 +125,7 @@ struct HttpServer::Impl {
     beast::tcp_stream* stream = nullptr;
     Phase phase = Phase::idle;
     detail::ShutdownHook on_shutdown;
+    AddressSlot address_slot;  // this connection's count in its client's quota
   };
 
   Impl(ServerOptions opts, api::App& app_ref, metrics::HttpMetrics& m)
@@ -140,11 +168,20 @@ struct HttpServer::Impl {
   std::mutex connections_mutex;
   std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
   std::uint64_t next_connection_id = 0;  // guarded by connections_mutex
+  AddressQuota address_quota{options.limits.max_connections_per_address};
 
   awaitable<void> accept_loop();
-  awaitable<void> serve(tcp::socket socket);
-  awaitable<void> refuse(tcp::socket socket);
-  awaitable<bool> write_problem(beast::tcp_stream& stream, const Error& error, unsigned version);
+  // `slot` is the peer's count in its quota, or empty when the peer is a trusted proxy
+  // (`via_proxy`): the client the PROXY header names is counted instead.
+  awaitable<void> serve(tcp::socket socket, AddressSlot slot, bool via_proxy);
+  awaitable<void> refuse(tcp::socket socket, Error error);
+  awaitable<bool> write_problem(beast::tcp_stream& stream, const Error& error, unsigned version,
+                                std::string_view remote = {});
+  awaitable<std::optional<proxy_protocol::Header>> read_proxy_header(
+      beast::tcp_stream& stream, beast::flat_buffer& buffer,
+      std::chrono::steady_clock::time_point deadline);
+  bool trusted_proxy(const Address16& peer) const;
+  Error per_address_refusal() const;
   void begin_shutdown();
   void connection_closed();
 };
@@ -162,16 +199,69 @@ awaitable<void> HttpServer::Impl::accept_loop() {
       continue;
     }
     auto executor = socket.get_executor();
+    beast::error_code peer_ec;
+    auto peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec) continue;  // already gone; the socket closes here
     if (open_connections.load() >= options.limits.max_connections) {
-      asio::co_spawn(executor, refuse(std::move(socket)), asio::detached);
-    } else {
-      asio::co_spawn(executor, serve(std::move(socket)), asio::detached);
+      asio::co_spawn(
+          executor,
+          refuse(std::move(socket),
+                 connection_refusal("the server is at its connection limit; retry shortly")),
+          asio::detached);
+      continue;
+    }
+    Address16 peer_address = to_address16(peer.address());
+    const bool via_proxy = trusted_proxy(peer_address);
+    AddressSlot slot;
+    if (!via_proxy) {
+      slot = address_quota.try_acquire(peer_address);
+      if (!slot.held()) {
+        asio::co_spawn(executor, refuse(std::move(socket), per_address_refusal()), asio::detached);
+        continue;
+      }
+    }
+    asio::co_spawn(executor, serve(std::move(socket), std::move(slot), via_proxy), asio::detached);
+  }
+}
+
+bool HttpServer::Impl::trusted_proxy(const Address16& peer) const {
+  for (const auto& range : options.trusted_proxies) {
+    if (range.contains(peer)) return true;
+  }
+  return false;
+}
+
+Error HttpServer::Impl::per_address_refusal() const {
+  return connection_refusal("this client address holds its limit of " +
+                            std::to_string(options.limits.max_connections_per_address) +
+                            " connections; close one or retry shortly");
+}
+
+// Reads until the PROXY header is complete, all before `deadline`. Bytes after the header stay
+// in `buffer` for the HTTP parser. Returns nothing when the header is malformed, too long, late,
+// or the peer closed: the caller closes without answering, as the spec asks.
+awaitable<std::optional<proxy_protocol::Header>> HttpServer::Impl::read_proxy_header(
+    beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    // parse() answers incomplete only below its bound, so there is always room to read into.
+    stream.expires_at(deadline);
+    auto [ec, n] = co_await stream.async_read_some(
+        buffer.prepare(proxy_protocol::kMaxHeaderBytes - buffer.size()), kTuple);
+    if (ec) co_return std::nullopt;
+    buffer.commit(n);
+    const auto* data = static_cast<const char*>(buffer.data().data());
+    proxy_protocol::Header header = proxy_protocol::parse({data, buffer.size()});
+    if (header.status == proxy_protocol::Status::invalid) co_return std::nullopt;
+    if (header.status == proxy_protocol::Status::complete) {
+      buffer.consume(header.length);
+      co_return header;
     }
   }
 }
 
 awaitable<bool> HttpServer::Impl::write_problem(beast::tcp_stream& stream, const Error& error,
-                                                unsigned version) {
+                                                unsigned version, std::string_view remote) {
   std::string request_id = new_request_id();
   api::Response problem = api::problem_response(error, request_id);
   http::response<http::string_body> res{static_cast<http::status>(problem.status), version};
@@ -185,35 +275,42 @@ awaitable<bool> HttpServer::Impl::write_problem(beast::tcp_stream& stream, const
   stream.expires_after(std::chrono::seconds(2));
   auto [ec, n] = co_await http::async_write(stream, res, kTuple);
   metrics.observe(SIZE_MAX, method_index(api::Method::other), problem.status, 0);
-  log::event(log::Level::info, "request rejected",
-             {{"request_id", request_id}, {"code", describe(error.code).code}});
+  if (remote.empty()) {
+    log::event(log::Level::info, "request rejected",
+               {{"request_id", request_id}, {"code", error.code.name}});
+  } else {
+    log::event(log::Level::info, "request rejected",
+               {{"request_id", request_id}, {"code", error.code.name}, {"remote", remote}});
+  }
   co_return !ec;
 }
 
-awaitable<void> HttpServer::Impl::refuse(tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
-  co_await write_problem(stream,
-                         make_error(Errc::too_many_connections,
-                                    "the server is at its connection limit; retry shortly"),
-                         11);
+awaitable<void> HttpServer::Impl::refuse(tcp::socket socket, Error error) {
   beast::error_code ignored;
+  std::string remote;
+  if (auto ep = socket.remote_endpoint(ignored); !ignored) remote = ep.address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  co_await write_problem(stream, error, 11, remote);
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
+awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bool via_proxy) {
   open_connections.fetch_add(1);
   metrics.open_connections().add(1);
   auto self = std::make_shared<Connection>();
   self->executor = socket.get_executor();
+  self->address_slot = std::move(slot);
   std::uint64_t id;
   {
     std::lock_guard lock(connections_mutex);
     id = next_connection_id++;
     connections.emplace(id, self);
   }
+  // Every way out calls this once, also for a stream session that outlives this coroutine.
   auto forget = [this, id, self] {
     self->stream = nullptr;
     self->on_shutdown = nullptr;
+    self->address_slot.release();
     {
       std::lock_guard lock(connections_mutex);
       connections.erase(id);
@@ -225,24 +322,67 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
 
   beast::error_code ignored;
   std::string remote_address;
-  if (auto ep = socket.remote_endpoint(ignored); !ignored) remote_address = ep.address().to_string();
+  asio::ip::address peer;
+  if (auto ep = socket.remote_endpoint(ignored); !ignored) {
+    peer = ep.address();
+    remote_address = peer.to_string();
+  }
   beast::tcp_stream stream(std::move(socket));
   self->stream = &stream;
   beast::flat_buffer buffer;
   const auto& limits = options.limits;
   asio::steady_timer deadline(stream.get_executor());
 
+  // A connection that has sent nothing must begin (PROXY header and first request byte) within
+  // the first-byte timeout, so idle sockets cannot hold slots for the whole idle timeout.
+  const auto first_byte_deadline = std::chrono::steady_clock::now() +
+                                   std::chrono::seconds(std::min(limits.first_byte_timeout_seconds,
+                                                                 limits.idle_timeout_seconds));
+  if (via_proxy) {
+    auto header =
+        stopping ? std::nullopt : co_await read_proxy_header(stream, buffer, first_byte_deadline);
+    bool admitted = header.has_value();
+    if (!header) {
+      if (!stopping) {
+        log::event(log::Level::info,
+                   "connection closed: no valid PROXY header from a trusted proxy",
+                   {{"remote", remote_address}});
+      }
+    } else {
+      // Without a source (LOCAL, UNKNOWN) the proxy speaks for itself and is counted as itself.
+      Address16 client = header->source ? header->source->address : to_address16(peer);
+      if (header->source) remote_address = address_text(client);
+      self->address_slot = address_quota.try_acquire(client);
+      if (!self->address_slot.held()) {
+        admitted = false;
+        co_await write_problem(stream, per_address_refusal(), 11, remote_address);
+      }
+    }
+    if (!admitted) {
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream.close();
+      forget();
+      co_return;
+    }
+  }
+  bool first_request = true;
+
   for (;;) {
-    // Between requests: wait for the first byte under the idle timeout. Shutdown cancels this
-    // wait, so idle keep-alive connections close at once.
+    // Between requests: wait for the first byte under the idle timeout (the first-byte timeout
+    // before the first request). Shutdown cancels this wait, so idle connections close at once.
     if (buffer.size() == 0) {
       self->phase = Phase::idle;
       if (stopping) break;
-      stream.expires_after(std::chrono::seconds(limits.idle_timeout_seconds));
+      if (first_request) {
+        stream.expires_at(first_byte_deadline);
+      } else {
+        stream.expires_after(std::chrono::seconds(limits.idle_timeout_seconds));
+      }
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1536), kTuple);
       if (ec) break;  // closed, idle too long, or shutting down: nothing to answer
       buffer.commit(n);
     }
+    first_request = false;
     self->phase = Phase::reading;
     if (stopping) break;
 
@@ -301,9 +441,17 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket) {
     auto query_at = target.find('?');
     request.path = std::string(target.substr(0, query_at));
     if (query_at != std::string_view::npos) request.query = std::string(target.substr(query_at + 1));
-    request.authorization = std::string(req[http::field::authorization]);
-    request.content_type = std::string(req[http::field::content_type]);
-    request.last_event_id = std::string(req["Last-Event-ID"]);
+    {
+      // Every field, so that handlers can read any header; one reserve, bounded by the
+      // parser's header limit.
+      std::size_t fields = 0, bytes = 0;
+      for (const auto& field : req) {
+        ++fields;
+        bytes += field.name_string().size() + field.value().size();
+      }
+      request.headers.reserve(fields, bytes);
+      for (const auto& field : req) request.headers.add(field.name_string(), field.value());
+    }
     request.websocket_upgrade = beast::websocket::is_upgrade(req);
     std::string_view client_id = req["X-Request-Id"];
     request.request_id = acceptable_request_id(client_id) ? std::string(client_id) : new_request_id();

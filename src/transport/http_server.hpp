@@ -1,10 +1,12 @@
 #pragma once
 // transport/http_server: HTTP/1.1 keep-alive over Boost.Beast with Asio C++20 coroutines, one
-// I/O thread per core. Owns sockets, timeouts, size limits, connection counting, graceful
-// shutdown and access logging; hands each complete request to api::App. This header is free
+// I/O thread per core. Owns sockets, timeouts, size limits, connection counting (in all and per
+// client address), the PROXY protocol from trusted proxies, graceful shutdown and access
+// logging; hands each complete request to api::App. This header is free
 // of Boost so that main.cpp compiles quickly.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "core/result.hpp"
@@ -19,6 +21,8 @@ struct ServerOptions {
   int threads = 0;                         // 0: one per core
   config::Limits limits;
   int shutdown_grace_seconds = 8;  // leaves room to exit within 10 s of the signal
+  // Peers whose connections must begin with a PROXY protocol header naming the real client.
+  std::vector<config::AddressRange> trusted_proxies;
 };
 
 class HttpServer {

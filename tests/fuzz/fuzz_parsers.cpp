@@ -1,8 +1,9 @@
 // Fuzz target for the parsers Paddock owns and that read untrusted input: plates, VINs,
-// regions, cursors, bearer tokens, base64url, and JSON request bodies. Built two ways: with
-// clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus driver in
-// corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any compiler.
-// Each parser must return a value or an error for every input: never crash, hang or throw.
+// regions, cursors, bearer tokens, base64url, JSON request bodies and PROXY protocol headers. Built
+// two ways: with clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus
+// driver in corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any
+// compiler. Each parser must return a value or an error for every input: never crash, hang or
+// throw.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "identity/tokens.hpp"
 #include "sharing/identification.hpp"
 #include "sharing/sharing_service.hpp"
+#include "transport/proxy_protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace paddock;
@@ -35,8 +37,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (base64url_encode(*bytes) != text) __builtin_trap();  // the encoding is canonical
   }
   api::Request request;
-  request.content_type = "application/json";
+  request.headers.add("Content-Type", "application/json");
   request.body = std::string(text);
   (void)api::parse_json_object(request);
+
+  namespace pp = transport::proxy_protocol;
+  pp::Header header = pp::parse(text);
+  if (header.status == pp::Status::incomplete && size >= pp::kMaxHeaderBytes) __builtin_trap();
+  if (header.status == pp::Status::complete) {
+    if (header.length > size || header.length > pp::kMaxHeaderBytes) __builtin_trap();
+    // A header delimits itself: the bytes after it never change what it says.
+    pp::Header alone = pp::parse(text.substr(0, header.length));
+    if (alone.status != pp::Status::complete || alone.length != header.length ||
+        alone.source.has_value() != header.source.has_value()) {
+      __builtin_trap();
+    }
+  }
   return 0;
 }

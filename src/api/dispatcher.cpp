@@ -1,0 +1,45 @@
+#include "api/dispatcher.hpp"
+
+#include "api/problem.hpp"
+
+namespace paddock::api {
+
+Dispatcher::Dispatcher(Authenticate authenticate) : authenticate_(std::move(authenticate)) {}
+
+void Dispatcher::add(Method method, std::string_view path_template, AuthScheme scheme,
+                     Handler handler) {
+  router_.add(method, path_template, std::move(handler));
+  schemes_.push_back(scheme);
+}
+
+std::size_t Dispatcher::dispatch(Request& request, Responder respond) const {
+  auto match = router_.match(request.method, request.path);
+  if (!match.handler) {
+    if (!match.allow.empty()) {
+      Response r = problem_response(
+          make_error(Errc::method_not_allowed,
+                     std::string(method_name(request.method)) + " is not allowed here; use " +
+                         match.allow),
+          respond.request_id());
+      r.headers.emplace_back("Allow", match.allow);
+      respond(std::move(r));
+    } else {
+      respond.problem(make_error(Errc::not_found, "no route for " + request.path));
+    }
+    return match.route;
+  }
+  request.params = std::move(match.params);
+  AuthScheme scheme = schemes_[match.entry];
+  if (scheme != AuthScheme::none) {
+    auto principal = authenticate_(scheme, request);
+    if (!principal) {
+      respond.problem(principal.error());
+      return match.route;
+    }
+    request.principal = std::move(principal.value());
+  }
+  (*match.handler)(request, std::move(respond));
+  return match.route;
+}
+
+}  // namespace paddock::api

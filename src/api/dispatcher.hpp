@@ -1,0 +1,61 @@
+#pragma once
+// api/dispatcher: routes a request, applies the route's authentication scheme once, and only
+// then runs its handler, with the caller in request.principal. Knows no domain service: the
+// schemes are checked by the function it is given (see authenticate_with below).
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http_types.hpp"
+#include "api/router.hpp"
+#include "core/result.hpp"
+
+namespace paddock::api {
+
+class Dispatcher {
+ public:
+  // Returns the principal `scheme` proves for `request`, or the error to answer with. Called
+  // only for routes whose scheme is not `none`.
+  using Authenticate = std::function<Result<Principal>(AuthScheme scheme, const Request& request)>;
+
+  explicit Dispatcher(Authenticate authenticate);
+
+  void add(Method method, std::string_view path_template, AuthScheme scheme, Handler handler);
+
+  // Answers 404/405 problems itself, the scheme's error (401) without running the handler, or
+  // runs the handler, which calls `respond` exactly once. Returns the route index (into
+  // templates(), or its size when nothing matched) for metrics.
+  std::size_t dispatch(Request& request, Responder respond) const;
+
+  const std::vector<std::string>& templates() const { return router_.templates(); }
+
+ private:
+  Authenticate authenticate_;
+  Router router_;
+  std::vector<AuthScheme> schemes_;  // by Router::Match::entry
+};
+
+// The schemes as this server implements them: `user` via `check_bearer(authorization header)`
+// (a Result of something with user_id and token_hash), the ones not implemented yet answer
+// unauthorized, so that a route declared with them is closed rather than open.
+template <class BearerCheck>
+Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
+                                    BearerCheck&& check_bearer) {
+  switch (scheme) {
+    case AuthScheme::none: return Principal{};
+    case AuthScheme::user: {
+      auto who = check_bearer(request.authorization());
+      if (!who) return who.take_error();
+      return Principal{AuthScheme::user, std::move(who->user_id), std::move(who->token_hash)};
+    }
+    case AuthScheme::publisher:
+    case AuthScheme::charge_point:
+    case AuthScheme::vehicle_platform: break;
+  }
+  return make_error(Errc::unauthorized,
+                    "this route needs " + std::string(auth_scheme_name(scheme)) +
+                        " authentication, which this server does not offer yet");
+}
+
+}  // namespace paddock::api
