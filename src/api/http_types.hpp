@@ -102,7 +102,7 @@ struct StreamUpgrade {
   // `subprotocol_required`, the handshake completes and the connection closes with 1002.
   std::vector<std::string> subprotocols;
   bool subprotocol_required = false;
-  std::string principal;  // the authenticated user id, empty if none (api::Principal at merge)
+  std::string principal;  // the authenticated user id (Principal::user_id), empty if none
 };
 
 struct Response {
