@@ -1,11 +1,13 @@
 // Fuzz target for the parsers Paddock owns and that read untrusted input: plates, VINs,
-// regions, cursors, bearer tokens, base64url, JSON request bodies and PROXY protocol headers. Built
+// regions, cursors, bearer tokens, base64url, JSON request bodies, PROXY protocol headers and
+// WebSocket client frames (framing, reassembly, close payloads, handshake keys). Built
 // two ways: with clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus
 // driver in corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any
 // compiler. Each parser must return a value or an error for every input: never crash, hang or
 // throw.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "api/http_types.hpp"
@@ -15,6 +17,7 @@
 #include "sharing/identification.hpp"
 #include "sharing/sharing_service.hpp"
 #include "transport/proxy_protocol.hpp"
+#include "transport/websocket_frames.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace paddock;
@@ -52,6 +55,40 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         alone.source.has_value() != header.source.has_value()) {
       __builtin_trap();
     }
+  }
+
+  // WebSocket: frames from the front of the input, reassembled as the session does.
+  namespace ws = transport::ws;
+  std::span<const std::uint8_t> rest(data, size);
+  ws::MessageAssembler assembler(1024);
+  ws::ClientFrame frame;
+  for (int frames = 0; frames < 64; ++frames) {
+    std::size_t consumed = 0;
+    if (ws::parse_client_frame(rest, 1024, frame, consumed) != ws::ParseResult::frame) break;
+    if (consumed == 0 || consumed > rest.size() || frame.payload.size() > 1024) __builtin_trap();
+    rest = rest.subspan(consumed);
+    if (frame.opcode == ws::Opcode::close) {
+      std::uint16_t code = 0;
+      if (ws::check_close(frame.payload, code) == 0 && !frame.payload.empty() &&
+          !ws::valid_close_code(code)) {
+        __builtin_trap();
+      }
+      continue;
+    }
+    if (frame.opcode == ws::Opcode::ping || frame.opcode == ws::Opcode::pong) continue;
+    bool complete = false;
+    if (assembler.add(frame, complete) != 0) break;
+    if (complete) {
+      if (assembler.message().size() > 1024) __builtin_trap();
+      if (assembler.opcode() == ws::Opcode::text && !ws::valid_utf8(assembler.message())) {
+        __builtin_trap();
+      }
+      assembler.clear();
+    }
+  }
+  if (ws::check_handshake("13", text) == ws::HandshakeFault::none &&
+      ws::accept_key(text).size() != 28) {
+    __builtin_trap();
   }
   return 0;
 }
