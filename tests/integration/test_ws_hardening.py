@@ -63,6 +63,16 @@ class HandshakeRefusalTest(harness.PaddockTestCase):
         self.assertNotIn("server", ws.response_headers, ws.response_headers)
 
 
+    def test_the_feed_echoes_no_subprotocol(self):
+        # /v1/stream speaks none: an offer is not echoed (RFC 6455 §4.2.2) and the stream works.
+        user = harness.new_user(self.server, "sub")
+        ws = wsclient.WebSocket.connect(self.server.port, "/v1/stream", token=user.token,
+                                        headers={"Sec-WebSocket-Protocol": "ocpp1.6, chat"})
+        self.addCleanup(ws.abort)
+        self.assertNotIn("sec-websocket-protocol", ws.response_headers, ws.response_headers)
+        self.assertEqual(ws.recv_json()["type"], "ready")
+
+
 class ProtocolViolationTest(harness.PaddockTestCase):
     """After authentication, frames that break RFC 6455 close the connection with the code
     section 7.4 names."""
