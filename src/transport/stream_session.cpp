@@ -28,6 +28,7 @@ constexpr std::size_t kReasonLimit = 120;                 // a close frame's rea
 constexpr auto kStallLimit = std::chrono::seconds(10);    // a write without progress: cut
 constexpr auto kWriteTimeout = std::chrono::seconds(30);  // ...and the close must be out by then
 constexpr auto kCloseWait = std::chrono::seconds(3);      // for the peer's answer to our close
+constexpr auto kShutdownCloseWait = std::chrono::seconds(4);  // within the server's grace period
 constexpr auto kPingInterval = std::chrono::seconds(30);
 constexpr auto kPeerSilenceLimit = std::chrono::seconds(75);
 constexpr auto kHeartbeat = std::chrono::seconds(15);  // SSE comment after this much quiet
@@ -50,6 +51,8 @@ class SweepService : public asio::execution_context::service {
   explicit SweepService(asio::execution_context& context) : service(context) {}
 
   void add(StreamSession* s, const asio::any_io_executor& executor);
+  // True once the io_context is being destroyed (sessions are then freed with its handlers).
+  bool shut_down() const { return shut_down_; }
   void remove(StreamSession* s);
 
  private:
@@ -107,9 +110,12 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
         on_end_(std::move(start.on_end)) {}
 
   virtual ~StreamSession() {
+    // Freed with a context that is being destroyed (the server outlived its grace period): the
+    // server's bookkeeping that on_end touches may be gone already.
+    bool context_gone = sweeper_ && sweeper_->shut_down();
     if (sweeper_) sweeper_->remove(this);
     handler_.reset();  // before on_end: the handler may hold what the server counts
-    if (on_end_) on_end_();
+    if (on_end_ && !context_gone) on_end_();
   }
 
   // --- session::Session ---
@@ -193,9 +199,11 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   }
 
   void server_shutdown() {
-    if (closing_ || finished_) return;
-    handler_->on_shutdown(*this);
+    if (finished_) return;
+    if (!closing_) handler_->on_shutdown(*this);
     after_handler();
+    // The server's grace period is short: a peer that does not take the close soon is dropped.
+    close_deadline_ = std::min(close_deadline_, Clock::now() + kShutdownCloseWait);
   }
 
  protected:

@@ -184,7 +184,9 @@ class StalledConsumerTest(harness.PaddockTestCase):
     """A consumer that stops reading past the stall limit is closed with 1008 and its resume
     cursor right behind what it will still receive; resuming from the cursor leaves no gap."""
 
-    def test_stalled_consumer_gets_close_code_and_cursor(self):
+    def stall(self, posts=600):
+        """A follower whose WebSocket never reads while `posts` ~20 KB events are posted: more
+        than the socket buffers on both sides and the session's queue hold."""
         s = self.start_server()
         owner = harness.new_user(s, "own")
         fan = harness.new_user(s, "fan")
@@ -194,12 +196,11 @@ class StalledConsumerTest(harness.PaddockTestCase):
         self.addCleanup(ws.abort)
         ready = ws.recv_json()
         self.assertEqual(ready["type"], "ready")
-        # ~20 KB events: more than the socket buffers on both sides and the session's queue.
         body = json.dumps({"type": "status", "text": "z" * 4000,
                            "attributes": {"blob": "y" * 16000}}).encode()
         path = "/v1/vehicles/%s/messages" % veh["id"]
         headers = {"Content-Type": "application/json", "Authorization": "Bearer " + owner.token}
-        posts, workers = 600, 4
+        workers = 4
         errors = []
 
         def poster():
@@ -223,6 +224,11 @@ class StalledConsumerTest(harness.PaddockTestCase):
         for t in threads:
             t.join(60)
         self.assertEqual(errors, [])
+        return s, fan, ws, ready
+
+    def test_stalled_consumer_gets_close_code_and_cursor(self):
+        posts = 600
+        s, fan, ws, ready = self.stall(posts)
         # Stalled past the server's stall limit (10 s) but within its write timeout (30 s).
         time.sleep(13)
         try:
@@ -246,6 +252,12 @@ class StalledConsumerTest(harness.PaddockTestCase):
         nxt = ws2.recv_json()
         self.assertEqual(nxt["message"]["seq"], len(seqs) + 1)
         self.assertEqual(feed_page(s, fan, resume_at, limit=1)["events"], [nxt])
+
+    def test_a_stalled_consumer_does_not_hold_up_shutdown(self):
+        s, _, ws, _ = self.stall(300)
+        rc = s.stop()
+        self.assertEqual(rc, 0, s.describe())
+        self.assertLess(s.last_stop_seconds, 10)
 
 
 if __name__ == "__main__":
