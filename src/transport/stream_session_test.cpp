@@ -390,6 +390,34 @@ TEST(StreamSession, CutsASlowConsumerWithTheLastMarkItWillReceive) {
   EXPECT_TRUE(r.wait([&] { return r.closed; }));
 }
 
+TEST(StreamSession, AnswersOnlyTheLatestOfManyPings) {
+  SessionServer server(Route{});
+  Client client(server.port());
+  client.response_head();
+  ASSERT_EQ(client.receive_data_or_close().payload, "hello");
+  // 2,000 pings in a burst: the session holds one pending pong at most, however many arrive.
+  constexpr int kPings = 2000;
+  for (int i = 0; i < kPings; ++i) client.send(0x9, "ping " + std::to_string(i));
+  client.send(0x1, "close please");
+  int pongs = 0;
+  std::string last;
+  for (;;) {
+    Frame f = client.receive();
+    ASSERT_NE(f.opcode, -1) << "no close after " << pongs << " pongs";
+    if (f.opcode == 0x8) {
+      EXPECT_EQ(f.close_code(), 4000);
+      break;
+    }
+    if (f.opcode == 0xA) {
+      ++pongs;
+      last = f.payload;
+    }
+  }
+  EXPECT_GT(pongs, 0);
+  EXPECT_LT(pongs, kPings) << "every ping got its own pong: nothing was coalesced";
+  EXPECT_EQ(last, "ping " + std::to_string(kPings - 1)) << "the latest ping must be answered";
+}
+
 TEST(StreamSession, FramesServerSentEventsInTheTransport) {
   SessionServer server(Route{{}, false, true});
   Client client(server.port());
