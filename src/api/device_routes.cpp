@@ -57,8 +57,10 @@ void App::create_device(Request& request, Responder respond) {
 void App::list_devices(Request& request, Responder respond) {
   auto who = authenticate(request, respond);
   if (!who) return;
+  auto listed = services_.devices.list(who->user_id);
+  if (!listed) return respond.problem(listed.error());
   boost::json::array devices;
-  for (const auto& d : services_.devices.list(who->user_id)) devices.push_back(device_view(d));
+  for (const auto& d : *listed) devices.push_back(device_view(d));
   respond(json_response(200, boost::json::object{{"devices", std::move(devices)}}));
 }
 

@@ -13,10 +13,11 @@ namespace {
 
 // A stream cursor: absent means "from now on", so a new client starts live.
 Result<std::int64_t> stream_cursor(sharing::SharingService& sharing, std::string_view text) {
-  if (text.empty()) return sharing.feed_head();
+  auto head = sharing.feed_head();
+  if (!head || text.empty()) return head;
   auto cursor = sharing::parse_cursor(text);
   if (!cursor) return cursor;
-  if (*cursor > sharing.feed_head()) {
+  if (*cursor > *head) {
     return make_error(Errc::invalid_cursor, "the cursor is ahead of this server's feed",
                       "cursor");
   }

@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "metrics/metrics.hpp"
@@ -26,12 +27,14 @@ class GroupCommitWriter {
   ~GroupCommitWriter();  // drains the queue, then stops
 
   void submit(WriteJob job);
+  WriteHealth health() const;
   // Finishes every queued job and joins the thread. Jobs submitted afterwards fail at once.
   void stop();
 
  private:
   void loop();
   void run_batch(std::deque<WriteJob>& batch);
+  void record_health(bool ok, const std::string& error);
 
   std::unique_ptr<Connection> db_;
   GroupCommitOptions options_;
@@ -39,6 +42,8 @@ class GroupCommitWriter {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<WriteJob> queue_;
+  mutable std::mutex health_mutex_;
+  WriteHealth health_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -6,6 +6,7 @@
 
 #include "core/result.hpp"
 #include "metrics/metrics.hpp"
+#include "storage/sqlite/connection.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::storage::sqlite {
@@ -14,6 +15,7 @@ struct SqliteStoreOptions {
   std::string path;                         // database file
   std::size_t max_batch = 1024;
   metrics::StorageMetrics* metrics = nullptr;
+  std::shared_ptr<FaultInjection> faults;   // tests only: injected storage faults
 };
 
 // Opens (creating if needed) and migrates the database. Errors carry storage_unavailable.
