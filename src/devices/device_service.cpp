@@ -69,6 +69,14 @@ Result<storage::DeviceRecord> DeviceService::owned_device(const std::string& use
   return std::move(*device);
 }
 
+Result<void> DeviceService::check_own_device(const std::string& user_id,
+                                             const std::string& device_id) {
+  auto device = owned_device(user_id, device_id);
+  if (device) return {};
+  if (device.error().code != Errc::not_found) return device.take_error();
+  return make_error(Errc::forbidden, "device_id must name one of your devices", "device_id");
+}
+
 void DeviceService::remove(const std::string& user_id, const std::string& device_id,
                            Callback<bool> done) {
   if (!looks_like_id(device_id)) return done(device_not_found());

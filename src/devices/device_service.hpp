@@ -39,6 +39,9 @@ class DeviceService {
   void register_device(const std::string& user_id, NewDevice device,
                        Callback<storage::DeviceRecord> done);
   Result<std::vector<storage::DeviceRecord>> list(const std::string& user_id);
+  // Ok iff `device_id` is one of the user's devices (a stream may then serve it). Error:
+  // forbidden otherwise (unknown ids alike, so ids leak nothing), storage_unavailable.
+  Result<void> check_own_device(const std::string& user_id, const std::string& device_id);
   // Error: not_found, also when the device belongs to somebody else.
   void remove(const std::string& user_id, const std::string& device_id, Callback<bool> done);
   void issue_challenge(const std::string& user_id, const std::string& device_id,
