@@ -1,7 +1,8 @@
 #pragma once
 // feed/feed_stream: one client's feed from a cursor: first what it missed (paged from the
 // database), then live frames from the hub, with no gap and no duplicate. It subscribes before
-// reading the backlog and drops live frames the backlog already covered.
+// reading the backlog and drops live frames the backlog already covered. Depends on the hub
+// and sharing's feed page.
 #include <memory>
 #include <optional>
 #include <string>

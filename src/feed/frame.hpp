@@ -1,6 +1,7 @@
 #pragma once
 // feed/frame: one feed event serialized once, in the two wire forms the streams send, and
-// shared by every connection that receives it.
+// shared by every connection that receives it. Depends on storage records and events/kinds
+// (the payload key of each kind).
 #include <cstdint>
 #include <memory>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
-// feed/subscriber: one live connection's bounded queue of frames. The hub pushes from the
-// writer thread; the connection drains from its own thread. Past its capacity the subscriber
+// feed/subscriber: one live connection's bounded queue of frames. The hub pushes from its
+// fan-out thread; the connection drains from its own thread. Past its capacity the subscriber
 // is marked overflowed (a slow consumer) and receives nothing more: it must resume by cursor.
 #include <functional>
 #include <mutex>

@@ -1,6 +1,6 @@
 #pragma once
 // sharing/event_kinds: the feed event kinds the sharing module emits, in one place.
-// Registered with events/kinds by SharingService's constructor.
+// Registered with events/kinds by SharingService's constructor. Depends on events/kinds.
 #include <array>
 
 #include "events/kinds.hpp"

@@ -1,5 +1,7 @@
 #pragma once
-// storage/records: the rows the domain keeps, as plain values. No SQL, no behaviour.
+// storage/records: the rows the domain keeps, as plain values shared by the modules' repository
+// interfaces and their backends. No SQL, no behaviour beyond naming a FollowStatus. Depends on
+// core only.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -2,6 +2,7 @@
 // storage/sqlite/group_commit: the single writer thread. It drains every queued WriteJob into one
 // transaction (one savepoint per job), commits once, and only then calls each job's finish.
 // Many concurrent requests thus share one fsync, which is what makes durable writes cheap.
+// It also keeps the store's write health. Internal to storage/sqlite.
 #include <condition_variable>
 #include <deque>
 #include <memory>

@@ -1,7 +1,7 @@
 #pragma once
 // storage/sqlite/migrations: the schema, as an ordered list of versioned steps. The applied
 // version lives in PRAGMA user_version and moves forward only, in the same transaction as the
-// step it records.
+// step it records. Internal to storage/sqlite; depends on its connection.
 #include "storage/sqlite/connection.hpp"
 
 namespace paddock::storage::sqlite {

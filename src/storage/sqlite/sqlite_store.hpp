@@ -1,6 +1,8 @@
 #pragma once
 // storage/sqlite/sqlite_store: the embedded-database Store. One file under the data directory,
-// WAL mode, a group-commit writer thread and one read connection per reading thread.
+// WAL mode, a group-commit writer thread and one read connection per reading thread. The only
+// public face of storage/sqlite (main and tests open it here); depends on storage's interface,
+// metrics and SQLite.
 #include <memory>
 #include <string>
 
