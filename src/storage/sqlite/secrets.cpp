@@ -3,13 +3,6 @@
 
 namespace paddock::storage::sqlite {
 
-Error storage_fault(Connection* db, const char* operation, const SqliteError& e) {
-  std::string what = std::string(operation) + ": " + e.what();
-  if (db) db->note_fault(what);
-  log::event(log::Level::error, "storage: statement failed", {{"error", what}});
-  return make_error(Errc::storage_unavailable, "the database is unavailable; try again later");
-}
-
 Result<void> SqliteSecrets::put_secret(const SecretRecord& secret) {
   return guarded(link_, "put_secret", [&](Connection& db) {
     run(db.cached("INSERT OR REPLACE INTO single_use_secrets (purpose, key, payload, expires_at) "
