@@ -10,6 +10,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "storage/store.hpp"
@@ -55,5 +56,7 @@ class StoreContract : public ::testing::TestWithParam<BackendFactory> {
 };
 
 std::string backend_name(const ::testing::TestParamInfo<BackendFactory>& info);
+// Names the backend in failure messages.
+inline void PrintTo(const BackendFactory& backend, std::ostream* os) { *os << backend.name; }
 
 }  // namespace paddock::storage::conformance
