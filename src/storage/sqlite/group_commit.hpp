@@ -19,6 +19,9 @@ namespace paddock::storage::sqlite {
 struct GroupCommitOptions {
   std::size_t max_batch = 1024;        // jobs per transaction at most
   int purge_interval_seconds = 300;    // how often expired sessions/challenges are removed
+  // While writes are failing, the purge (which always writes) runs this often as a probe, so
+  // that a node whose disk recovered turns ready again without waiting for traffic.
+  int failing_probe_ms = 5000;
 };
 
 class GroupCommitWriter {

@@ -34,7 +34,7 @@ class SqliteStore final : public Store {
       : path_(options.path),
         faults_(options.faults),
         writer_(std::make_unique<Connection>(options.path, true, options.faults, true),
-                GroupCommitOptions{options.max_batch, 300}, options.metrics) {}
+                GroupCommitOptions{options.max_batch, 300, options.failing_probe_ms}, options.metrics) {}
 
   ~SqliteStore() override { writer_.stop(); }
 

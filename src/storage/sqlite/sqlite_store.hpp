@@ -18,6 +18,7 @@ struct SqliteStoreOptions {
   std::size_t max_batch = 1024;
   metrics::StorageMetrics* metrics = nullptr;
   std::shared_ptr<FaultInjection> faults;   // tests only: injected storage faults
+  int failing_probe_ms = 5000;  // while writes fail, how often the writer probes for recovery
 };
 
 // Opens (creating if needed) and migrates the database. Errors carry storage_unavailable.

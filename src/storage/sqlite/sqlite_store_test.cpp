@@ -227,6 +227,32 @@ TEST_F(SqliteStoreTest, AWriteFaultFailsTheJobAndMarksWritesFailingUntilACleanCo
   EXPECT_FALSE(store_->write_health().failing);
 }
 
+// A node that is not ready gets no traffic, so no request would ever clear the flag: while
+// writes fail the writer probes by itself, and a recovered disk makes the node ready again.
+TEST_F(SqliteStoreTest, WhileWritesFailTheWriterProbesAndRecoversWithoutTraffic) {
+  store_.reset();
+  auto store = open_store({path(), 1024, &metrics_, faults_, /*failing_probe_ms=*/20});
+  ASSERT_TRUE(store.ok()) << store.error().detail;
+  store_ = std::move(store.value());
+  ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
+                PADDOCK_TRY(w.identity().insert_user(user("jon")));
+                return true;
+              }).ok());
+  faults_->fail_writes = 1;
+  auto failed = write_and_wait<bool>([](Writes& w) -> Result<bool> {
+    PADDOCK_TRY(w.identity().insert_user(user("kit")));
+    return true;
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(store_->write_health().failing);
+  // No more writes from here on; the probe must clear the flag (bounded wait).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (store_->write_health().failing && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(store_->write_health().failing);
+}
+
 class NoLiveFeed final : public sharing::LiveFeed {
  public:
   void apply(sharing::FeedUpdate) override {}
