@@ -236,17 +236,21 @@ TEST_F(FeedTest, ADeviceTargetedEventReachesOnlyThatDevicesStreams) {
     e.payload = std::string("{\"text\":\"") + text + "\"}";
     e.created_at = now_millis();
     wait<bool>([&](auto cb) {
-      store_->write<sharing::FeedUpdate>(
-          [e](storage::Writes& w) -> Result<sharing::FeedUpdate> {
+      // What a module does: append in a write job, publish on commit.
+      events::LiveEvents& live = *hub_;
+      store_->write<std::vector<storage::EventRecord>>(
+          [e](storage::Writes& w) -> Result<std::vector<storage::EventRecord>> {
             auto event = e;
             PADDOCK_ASSIGN(seq, w.events().append_event(event));
             event.seq = seq;
-            sharing::FeedUpdate update;
-            update.events.push_back(std::move(event));
-            return update;
+            return std::vector<storage::EventRecord>{std::move(event)};
           },
-          [cb](Result<sharing::FeedUpdate> r) { cb(r ? Result<bool>(true) : r.take_error()); },
-          [this](sharing::FeedUpdate& update) { hub_->apply(std::move(update)); });
+          [cb](Result<std::vector<storage::EventRecord>> r) {
+            cb(r ? Result<bool>(true) : r.take_error());
+          },
+          [&live](std::vector<storage::EventRecord>& committed) {
+            live.publish(std::move(committed));
+          });
     });
   };
   append("dev_phone", "for the phone");

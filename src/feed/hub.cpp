@@ -44,6 +44,12 @@ void Hub::apply(sharing::FeedUpdate update) {
   fanout_.post([this, shared] { apply_now(*shared); });
 }
 
+void Hub::publish(std::vector<storage::EventRecord> events) {
+  sharing::FeedUpdate update;
+  update.events = std::move(events);
+  apply(std::move(update));
+}
+
 void Hub::drain() {
   std::promise<void> done;
   fanout_.post([&done] { done.set_value(); });

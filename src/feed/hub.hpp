@@ -15,13 +15,14 @@
 #include <vector>
 
 #include "core/work_pool.hpp"
+#include "events/live_events.hpp"
 #include "feed/subscriber.hpp"
 #include "sharing/live_feed.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::feed {
 
-class Hub final : public sharing::LiveFeed {
+class Hub final : public sharing::LiveFeed, public events::LiveEvents {
  public:
   explicit Hub(storage::Store& store);
 
@@ -32,6 +33,8 @@ class Hub final : public sharing::LiveFeed {
 
   // Queues the update for the fan-out thread and returns.
   void apply(sharing::FeedUpdate update) override;
+  // Queues other modules' events behind everything applied before (one order for all).
+  void publish(std::vector<storage::EventRecord> events) override;
   // Blocks until every update queued so far has been applied and delivered.
   void drain();
 
