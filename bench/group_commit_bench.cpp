@@ -34,7 +34,7 @@ SharedStore& shared_store() {
     std::promise<void> ready;
     out.store->write<bool>(
         [](storage::Writes& w) -> Result<bool> {
-          (void)w.insert_user({"usr_bench", "bench", "bench", "h", 1});
+          (void)w.identity().insert_user({"usr_bench", "bench", "bench", "h", 1});
           return true;
         },
         [&](Result<bool>) { ready.set_value(); });
@@ -54,7 +54,7 @@ void BM_GroupCommitDeviceInsert(benchmark::State& state) {
                                  false,         std::nullopt, now_millis()};
     store.write<bool>(
         [device](storage::Writes& w) -> Result<bool> {
-          w.insert_device(device);
+          PADDOCK_TRY(w.devices().insert_device(device));
           return true;
         },
         [&done](Result<bool> r) { done.set_value(r.ok()); });

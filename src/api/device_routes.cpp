@@ -55,8 +55,10 @@ void App::create_device(Request& request, Responder respond) {
 
 void App::list_devices(Request& request, Responder respond) {
   const Principal& who = request.principal;
+  auto listed = services_.devices.list(who.user_id);
+  if (!listed) return respond.problem(listed.error());
   boost::json::array devices;
-  for (const auto& d : services_.devices.list(who.user_id)) devices.push_back(device_view(d));
+  for (const auto& d : *listed) devices.push_back(device_view(d));
   respond(json_response(200, boost::json::object{{"devices", std::move(devices)}}));
 }
 

@@ -5,6 +5,7 @@
 #include "api/app.hpp"
 #include "api/problem.hpp"
 #include "api/query.hpp"
+#include "devices/device_service.hpp"
 #include "feed/feed_session.hpp"
 #include "feed/feed_stream.hpp"
 #include "sharing/sharing_service.hpp"
@@ -14,14 +15,26 @@ namespace {
 
 // A stream cursor: absent means "from now on", so a new client starts live.
 Result<std::int64_t> stream_cursor(sharing::SharingService& sharing, std::string_view text) {
-  if (text.empty()) return sharing.feed_head();
+  auto head = sharing.feed_head();
+  if (!head || text.empty()) return head;
   auto cursor = sharing::parse_cursor(text);
   if (!cursor) return cursor;
-  if (*cursor > sharing.feed_head()) {
+  if (*cursor > *head) {
     return make_error(Errc::invalid_cursor, "the cursor is ahead of this server's feed",
                       "cursor");
   }
   return cursor;
+}
+
+// ?device_id=: the stream or page serves that device of the caller's and also gets the events
+// that target it; absent, only the events that target no device. Error: forbidden.
+Result<std::optional<std::string>> feed_device(devices::DeviceService& devices,
+                                               std::string_view query,
+                                               const std::string& user_id) {
+  auto device_id = query_param(query, "device_id");
+  if (!device_id || !device_id->has_value()) return device_id;
+  if (auto ok = devices.check_own_device(user_id, **device_id); !ok) return ok.take_error();
+  return device_id;
 }
 
 }  // namespace
@@ -34,7 +47,9 @@ void App::get_feed(Request& request, Responder respond) {
   if (!cursor) return respond.problem(cursor.error());
   auto limit = query_int(request.query, "limit", 1, 500, 100);
   if (!limit) return respond.problem(limit.error());
-  auto page = services_.sharing.feed(who.user_id, *cursor, static_cast<int>(*limit));
+  auto device = feed_device(services_.devices, request.query, who.user_id);
+  if (!device) return respond.problem(device.error());
+  auto page = services_.sharing.feed(who.user_id, *cursor, static_cast<int>(*limit), *device);
   if (!page) return respond.problem(page.error());
   // Events are serialized exactly as the live streams send them.
   std::string body = "{\"events\":[";
@@ -71,15 +86,18 @@ void App::open_websocket_stream(Request& request, Responder respond) {
   if (!request.authorization().empty()) {
     auto who = authenticate(request, respond);
     if (!who) return;
+    auto device = feed_device(services_.devices, request.query, who->user_id);
+    if (!device) return respond.problem(device.error());
     upgrade->principal = who->user_id;
     upgrade->handler = std::make_shared<feed::FeedSession>(std::make_shared<feed::FeedStream>(
-        hub, sharing, who->user_id, from, feed::FeedStreamOptions{}));
+        hub, sharing, who->user_id, from, feed::FeedStreamOptions{}, *device));
   } else {
     // Browsers cannot set headers on a WebSocket: the first text frame carries the token.
     identity::IdentityService& identity = services_.identity;
+    devices::DeviceService& devices = services_.devices;
     upgrade->handler = std::make_shared<feed::FeedSession>(
-        [&identity, &hub, &sharing,
-         from](std::string_view frame) -> Result<std::shared_ptr<feed::EventStream>> {
+        [&identity, &devices, &hub, &sharing, from, query = request.query](
+            std::string_view frame) -> Result<std::shared_ptr<feed::EventStream>> {
           boost::system::error_code ec;
           auto value = boost::json::parse(frame, ec);
           const boost::json::object* message = ec ? nullptr : value.if_object();
@@ -92,8 +110,10 @@ void App::open_websocket_stream(Request& request, Responder respond) {
           }
           auto who = identity.authenticate("Bearer " + std::string(token->get_string()));
           if (!who) return who.take_error();
+          auto device = feed_device(devices, query, who->user_id);
+          if (!device) return device.take_error();
           return std::shared_ptr<feed::EventStream>(std::make_shared<feed::FeedStream>(
-              hub, sharing, who->user_id, from, feed::FeedStreamOptions{}));
+              hub, sharing, who->user_id, from, feed::FeedStreamOptions{}, *device));
         });
   }
   Response r;
@@ -113,11 +133,14 @@ void App::open_event_source(Request& request, Responder respond) {
   }
   auto cursor = stream_cursor(services_.sharing, cursor_text);
   if (!cursor) return respond.problem(cursor.error());
+  auto device = feed_device(services_.devices, request.query, who.user_id);
+  if (!device) return respond.problem(device.error());
   auto upgrade = std::make_shared<StreamUpgrade>();
   upgrade->kind = StreamUpgrade::Kind::server_sent_events;
   upgrade->principal = who.user_id;
-  upgrade->handler = std::make_shared<feed::FeedSession>(std::make_shared<feed::FeedStream>(
-      services_.hub, services_.sharing, who.user_id, *cursor, feed::FeedStreamOptions{}));
+  upgrade->handler = std::make_shared<feed::FeedSession>(
+      std::make_shared<feed::FeedStream>(services_.hub, services_.sharing, who.user_id, *cursor,
+                                         feed::FeedStreamOptions{}, *device));
   Response r;
   r.status = 200;
   r.content_type = "text/event-stream";

@@ -2,6 +2,7 @@
 #include <boost/json/object.hpp>
 
 #include "api/app.hpp"
+#include "core/clock.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/store.hpp"
 
@@ -22,6 +23,13 @@ void App::readyz(Request&, Responder respond) {
         Errc::not_ready, "database schema is at version " + std::to_string(version.value()) +
                              ", this build needs " +
                              std::to_string(services_.store.expected_schema_version())));
+  }
+  // A server whose every write fails (a full disk) is not ready, though it still reads.
+  if (auto health = services_.store.write_health(); health.failing) {
+    return respond.problem(make_error(
+        Errc::not_ready, "writes are failing: " + std::to_string(health.consecutive_failures) +
+                             " failed commit(s) since " + format_rfc3339(health.failing_since) +
+                             "; last error: " + health.last_error));
   }
   respond(json_response(200, boost::json::object{{"status", "ready"},
                                                  {"schema_version", version.value()}}));

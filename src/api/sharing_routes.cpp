@@ -199,7 +199,9 @@ void App::find_user(Request& request, Responder respond) {
   if (!name->has_value()) {
     return respond.problem(make_error(Errc::invalid_field, "give ?username=", "username"));
   }
-  auto user = services_.store.reads().user_by_username(ascii_lower(**name));
+  auto found = services_.store.reads().identity().user_by_username(ascii_lower(**name));
+  if (!found) return respond.problem(found.error());
+  auto& user = *found;
   if (!user) return respond.problem(make_error(Errc::not_found, "no such user"));
   respond(json_response(200, boost::json::object{{"id", user->id},
                                                  {"username", user->username},
@@ -222,8 +224,10 @@ void App::create_vehicle(Request& request, Responder respond) {
 
 void App::list_vehicles(Request& request, Responder respond) {
   const Principal& who = request.principal;
+  auto vehicles = services_.sharing.vehicles_of(who.user_id);
+  if (!vehicles) return respond.problem(vehicles.error());
   boost::json::array out;
-  for (const auto& v : services_.sharing.vehicles_of(who.user_id)) {
+  for (const auto& v : *vehicles) {
     auto details = services_.sharing.vehicle(who.user_id, v.id);
     if (details) out.push_back(vehicle_view(*details, who.user_id));
   }
@@ -369,9 +373,11 @@ void App::list_followers(Request& request, Responder respond) {
   boost::json::array out;
   for (const auto& f : *followers) {
     auto view = sharing::follow_view(f, nickname);
-    if (auto user = reads.user_by_id(f.follower_id)) {
-      view["username"] = user->username;
-      view["display_name"] = user->display_name;
+    auto user = reads.identity().user_by_id(f.follower_id);
+    if (!user) return respond.problem(user.error());
+    if (*user) {
+      view["username"] = (*user)->username;
+      view["display_name"] = (*user)->display_name;
     }
     out.push_back(std::move(view));
   }
@@ -459,8 +465,10 @@ void App::create_follow(Request& request, Responder respond) {
 
 void App::list_follows(Request& request, Responder respond) {
   const Principal& who = request.principal;
+  auto follows = services_.sharing.follows_of(who.user_id);
+  if (!follows) return respond.problem(follows.error());
   boost::json::array out;
-  for (const auto& f : services_.sharing.follows_of(who.user_id)) {
+  for (const auto& f : *follows) {
     out.push_back(sharing::follow_view(f, services_.sharing.nickname_of(f.vehicle_id)));
   }
   respond(json_response(200, boost::json::object{{"follows", std::move(out)}}));

@@ -103,7 +103,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   identity::IdentityService identity(**store, hasher, limiter, {cfg.auth.session_ttl_seconds});
   devices::DeviceService devices(**store);
   feed::Hub hub(**store);
-  hub.load();
+  if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
   sharing::SharingService sharing(**store, hub);
   api::App app({**store, identity, devices, sharing, hub, metrics});
 

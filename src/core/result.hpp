@@ -50,4 +50,17 @@ class [[nodiscard]] Result<void> {
 template <class T>
 using Callback = std::function<void(Result<T>)>;
 
+// Returns the error of `expr` (a Result) from the enclosing function, if it has one.
+#define PADDOCK_TRY(expr)                          \
+  do {                                             \
+    if (auto paddock_try_ = (expr); !paddock_try_) \
+      return paddock_try_.take_error();            \
+  } while (false)
+
+// Declares `auto& var` bound to the value of `expr` (a Result), or returns its error.
+#define PADDOCK_ASSIGN(var, expr)                         \
+  auto var##_result_ = (expr);                            \
+  if (!var##_result_) return var##_result_.take_error(); \
+  auto& var = *var##_result_
+
 }  // namespace paddock

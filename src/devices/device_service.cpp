@@ -9,6 +9,15 @@ namespace {
 
 Error device_not_found() { return make_error(Errc::not_found, "no such device"); }
 
+// A challenge is a single-use secret keyed by device and nonce: redeeming it for another
+// device finds nothing.
+std::string challenge_key(std::string_view device_id, std::string_view nonce) {
+  std::string key(device_id);
+  key += ':';
+  key += nonce;
+  return key;
+}
+
 }  // namespace
 
 Result<std::string> check_kind(std::string_view kind) {
@@ -35,24 +44,37 @@ void DeviceService::register_device(const std::string& user_id, NewDevice device
                                std::nullopt,  now_millis()};
   store_.write<storage::DeviceRecord>(
       [record = std::move(record)](storage::Writes& w) -> Result<storage::DeviceRecord> {
-        if (record.primary) w.clear_primary_devices(record.user_id);
-        w.insert_device(record);
+        auto& devices = w.devices();
+        if (record.primary) {
+          if (auto ok = devices.clear_primary_devices(record.user_id); !ok) return ok.take_error();
+        }
+        if (auto ok = devices.insert_device(record); !ok) return ok.take_error();
         return record;
       },
       std::move(done));
 }
 
-std::vector<storage::DeviceRecord> DeviceService::list(const std::string& user_id) {
-  return store_.reads().devices_of_user(user_id);
+Result<std::vector<storage::DeviceRecord>> DeviceService::list(const std::string& user_id) {
+  return store_.reads().devices().devices_of_user(user_id);
 }
 
 Result<storage::DeviceRecord> DeviceService::owned_device(const std::string& user_id,
                                                           const std::string& device_id) {
   if (!looks_like_id(device_id)) return device_not_found();
-  auto device = store_.reads().device_by_id(device_id);
+  auto found = store_.reads().devices().device_by_id(device_id);
+  if (!found) return found.take_error();
+  auto& device = *found;
   // Somebody else's device answers exactly like a missing one: ids leak nothing.
   if (!device || device->user_id != user_id) return device_not_found();
   return std::move(*device);
+}
+
+Result<void> DeviceService::check_own_device(const std::string& user_id,
+                                             const std::string& device_id) {
+  auto device = owned_device(user_id, device_id);
+  if (device) return {};
+  if (device.error().code != Errc::not_found) return device.take_error();
+  return make_error(Errc::forbidden, "device_id must name one of your devices", "device_id");
 }
 
 void DeviceService::remove(const std::string& user_id, const std::string& device_id,
@@ -60,7 +82,9 @@ void DeviceService::remove(const std::string& user_id, const std::string& device
   if (!looks_like_id(device_id)) return done(device_not_found());
   store_.write<bool>(
       [user_id, device_id](storage::Writes& w) -> Result<bool> {
-        if (!w.delete_device(device_id, user_id)) return device_not_found();
+        auto deleted = w.devices().delete_device(device_id, user_id);
+        if (!deleted) return deleted.take_error();
+        if (!*deleted) return device_not_found();
         return true;
       },
       std::move(done));
@@ -75,8 +99,13 @@ void DeviceService::issue_challenge(const std::string& user_id, const std::strin
   store_.write<Challenge>(
       [device_id, challenge](storage::Writes& w) -> Result<Challenge> {
         // The device may have been deleted since the read above.
-        if (!w.device_by_id(device_id)) return device_not_found();
-        w.insert_challenge({device_id, challenge.nonce, challenge.expires_at});
+        auto device = w.devices().device_by_id(device_id);
+        if (!device) return device.take_error();
+        if (!*device) return device_not_found();
+        auto ok = w.secrets().put_secret({std::string(kChallengePurpose),
+                                          challenge_key(device_id, challenge.nonce), device_id,
+                                          challenge.expires_at});
+        if (!ok) return ok.take_error();
         return challenge;
       },
       std::move(done));
@@ -98,10 +127,14 @@ void DeviceService::verify(const std::string& user_id, const std::string& device
   enum class Outcome { verified, bad_signature, bad_challenge };
   store_.write<Outcome>(
       [device_id, nonce, signature_ok](storage::Writes& w) -> Result<Outcome> {
-        auto challenge = w.take_challenge(device_id, nonce);
-        if (!challenge || challenge->expires_at <= now_millis()) return Outcome::bad_challenge;
+        auto challenge =
+            w.secrets().take_secret(kChallengePurpose, challenge_key(device_id, nonce), now_millis());
+        if (!challenge) return challenge.take_error();
+        if (!*challenge) return Outcome::bad_challenge;
         if (!signature_ok) return Outcome::bad_signature;
-        w.mark_device_verified(device_id, now_millis());
+        if (auto ok = w.devices().mark_device_verified(device_id, now_millis()); !ok) {
+          return ok.take_error();
+        }
         return Outcome::verified;
       },
       [this, device_id, done = std::move(done)](Result<Outcome> outcome) {
@@ -119,9 +152,10 @@ void DeviceService::verify(const std::string& user_id, const std::string& device
           case Outcome::verified:
             break;
         }
-        auto device = store_.reads().device_by_id(device_id);
-        if (!device) return done(device_not_found());
-        done(std::move(*device));
+        auto device = store_.reads().devices().device_by_id(device_id);
+        if (!device) return done(device.take_error());
+        if (!*device) return done(device_not_found());
+        done(std::move(**device));
       });
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // devices/device_service: a user's terminals (phones, PCs, car screens, kiosks), their Ed25519
-// keys, and proof of key possession by challenge. Depends on core, storage's interface, proof.
+// keys, and proof of key possession by challenge. Owns devices (device_repository.hpp) and the
+// "device_challenge" single-use secrets. Depends on core, storage's unit-of-work interface and
+// proof; every storage fault comes back as storage_unavailable.
 #include <string>
 #include <vector>
 
@@ -23,6 +25,8 @@ struct Challenge {
 };
 
 inline constexpr int kChallengeTtlSeconds = 120;
+// The single-use secret purpose of challenges (key "<device id>:<nonce>").
+inline constexpr std::string_view kChallengePurpose = "device_challenge";
 
 // Returns kind iff it is one of the known kinds; else invalid_field on "kind".
 Result<std::string> check_kind(std::string_view kind);
@@ -34,7 +38,10 @@ class DeviceService {
   // Errors: invalid_field (name, kind, public_key). A primary device clears the others' flag.
   void register_device(const std::string& user_id, NewDevice device,
                        Callback<storage::DeviceRecord> done);
-  std::vector<storage::DeviceRecord> list(const std::string& user_id);
+  Result<std::vector<storage::DeviceRecord>> list(const std::string& user_id);
+  // Ok iff `device_id` is one of the user's devices (a stream may then serve it). Error:
+  // forbidden otherwise (unknown ids alike, so ids leak nothing), storage_unavailable.
+  Result<void> check_own_device(const std::string& user_id, const std::string& device_id);
   // Error: not_found, also when the device belongs to somebody else.
   void remove(const std::string& user_id, const std::string& device_id, Callback<bool> done);
   void issue_challenge(const std::string& user_id, const std::string& device_id,

@@ -68,8 +68,8 @@ class DeviceServiceTest : public ::testing::Test {
     std::promise<void> done;
     store_->write<bool>(
         [](storage::Writes& w) -> Result<bool> {
-          (void)w.insert_user({"usr_a", "a", "a", "h", 1});
-          (void)w.insert_user({"usr_b", "b", "b", "h", 1});
+          (void)w.identity().insert_user({"usr_a", "a", "a", "h", 1});
+          (void)w.identity().insert_user({"usr_b", "b", "b", "h", 1});
           return true;
         },
         [&](Result<bool>) { done.set_value(); });
@@ -105,9 +105,10 @@ TEST_F(DeviceServiceTest, OnlyOnePrimaryDevicePerUser) {
   add("usr_a", k1, true);
   add("usr_a", k2, true);
   auto devices = service_->list("usr_a");
-  ASSERT_EQ(devices.size(), 2u);
-  EXPECT_FALSE(devices[0].primary);
-  EXPECT_TRUE(devices[1].primary);
+  ASSERT_TRUE(devices.ok());
+  ASSERT_EQ(devices->size(), 2u);
+  EXPECT_FALSE((*devices)[0].primary);
+  EXPECT_TRUE((*devices)[1].primary);
 }
 
 TEST_F(DeviceServiceTest, ChallengeVerifyIsSingleUseAndOwnerOnly) {
@@ -147,9 +148,9 @@ TEST_F(DeviceServiceTest, StrangersCannotDeleteDevices) {
   auto device = add("usr_a", kp, false);
   auto r = wait<bool>([&](auto cb) { service_->remove("usr_b", device.id, cb); });
   EXPECT_EQ(r.error().code, Errc::not_found);
-  EXPECT_EQ(service_->list("usr_a").size(), 1u);
+  EXPECT_EQ(service_->list("usr_a")->size(), 1u);
   EXPECT_TRUE(wait<bool>([&](auto cb) { service_->remove("usr_a", device.id, cb); }).ok());
-  EXPECT_TRUE(service_->list("usr_a").empty());
+  EXPECT_TRUE(service_->list("usr_a")->empty());
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 // feed/event_stream: what the transport pumps to a WebSocket or SSE client: frames ready to
-// send, a wake-up when more arrive, and a reason when the stream must end.
+// send, a wake-up when more arrive, and a reason when the stream must end. Depends on frame.
 #include <cstdint>
 #include <functional>
 #include <string>

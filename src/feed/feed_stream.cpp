@@ -3,12 +3,14 @@
 namespace paddock::feed {
 
 FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string user_id,
-                       std::int64_t cursor, FeedStreamOptions options)
+                       std::int64_t cursor, FeedStreamOptions options,
+                       std::optional<std::string> device_id)
     : hub_(hub),
       sharing_(sharing),
       user_id_(std::move(user_id)),
+      device_id_(std::move(device_id)),
       options_(options),
-      subscriber_(std::make_shared<Subscriber>(user_id_, options.queue_capacity)),
+      subscriber_(std::make_shared<Subscriber>(user_id_, options.queue_capacity, device_id_)),
       position_(cursor) {
   hub_.subscribe(subscriber_);
 }
@@ -23,7 +25,7 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
   if (!end_reason_.empty()) return false;
   if (catching_up_) {
     int limit = std::min<int>(options_.backlog_page, static_cast<int>(max));
-    auto page = sharing_.feed(user_id_, position_, limit);
+    auto page = sharing_.feed(user_id_, position_, limit, device_id_);
     if (!page) {
       end_reason_ = "feed unavailable; reconnect with cursor " + std::to_string(position_);
       return false;

@@ -1,8 +1,10 @@
 #pragma once
 // feed/feed_stream: one client's feed from a cursor: first what it missed (paged from the
 // database), then live frames from the hub, with no gap and no duplicate. It subscribes before
-// reading the backlog and drops live frames the backlog already covered.
+// reading the backlog and drops live frames the backlog already covered. Depends on the hub
+// and sharing's feed page.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "feed/event_stream.hpp"
@@ -18,9 +20,11 @@ struct FeedStreamOptions {
 
 class FeedStream final : public EventStream {
  public:
-  // Subscribes at once; `cursor` was validated by the caller.
+  // Subscribes at once; `cursor` was validated by the caller. With `device_id` (checked by the
+  // caller to be the user's) the stream serves that device: it also gets the events that
+  // target it. Without, it gets only the user's events that target no device.
   FeedStream(Hub& hub, sharing::SharingService& sharing, std::string user_id, std::int64_t cursor,
-             FeedStreamOptions options);
+             FeedStreamOptions options, std::optional<std::string> device_id = std::nullopt);
   ~FeedStream() override;
 
   bool next(std::vector<FramePtr>& out, std::size_t max) override;
@@ -32,6 +36,7 @@ class FeedStream final : public EventStream {
   Hub& hub_;
   sharing::SharingService& sharing_;
   std::string user_id_;
+  std::optional<std::string> device_id_;
   FeedStreamOptions options_;
   std::shared_ptr<Subscriber> subscriber_;
   std::int64_t position_;  // every event with seq <= position_ has been handled

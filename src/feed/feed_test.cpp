@@ -6,6 +6,7 @@
 #include <future>
 
 #include "core/encoding.hpp"
+#include "events/kinds.hpp"
 #include "feed/feed_stream.hpp"
 #include "feed/hub.hpp"
 #include "sharing/sharing_service.hpp"
@@ -38,7 +39,7 @@ class FeedTest : public ::testing::Test {
     ASSERT_TRUE(store.ok());
     store_ = std::move(store.value());
     hub_ = std::make_unique<Hub>(*store_);
-    hub_->load();
+    ASSERT_TRUE(hub_->load().ok());
     sharing_ = std::make_unique<sharing::SharingService>(*store_, *hub_);
   }
   template <class T, class F>
@@ -55,7 +56,7 @@ class FeedTest : public ::testing::Test {
       store_->write<bool>(
           [](storage::Writes& w) -> Result<bool> {
             for (const char* id : {"usr_owner", "usr_fan", "usr_other"}) {
-              (void)w.insert_user({id, id + 4, id + 4, "h", 1});
+              (void)w.identity().insert_user({id, id + 4, id + 4, "h", 1});
             }
             return true;
           },
@@ -104,7 +105,7 @@ TEST_F(FeedTest, LiveDeliveryHonoursTypesAndVisibility) {
   follow("usr_fan", sharing::bit(sharing::MessageType::status) |
                         sharing::bit(sharing::MessageType::trip) |
                         sharing::bit(sharing::MessageType::maintenance));
-  FeedStream stream(*hub_, *sharing_, "usr_fan", sharing_->feed_head(), {});
+  FeedStream stream(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), {});
   std::vector<FramePtr> frames;
   ASSERT_TRUE(stream.next(frames, 100));  // catch-up: nothing yet
   EXPECT_TRUE(frames.empty());
@@ -124,7 +125,7 @@ TEST_F(FeedTest, ResumeGivesExactlyWhatWasMissedThenLive) {
   auto vehicle = add_vehicle();
   follow("usr_fan", sharing::kAllTypes);
   auto first = post(vehicle, "status", "one");
-  std::int64_t cursor = sharing_->feed_head();
+  std::int64_t cursor = *sharing_->feed_head();
   auto edited = post(vehicle, "status", "two");
   auto gone = post(vehicle, "status", "three");
   wait<storage::MessageRecord>([&](auto cb) {
@@ -152,7 +153,7 @@ TEST_F(FeedTest, ARemovedFollowerGetsNothingMore) {
   add_users();
   auto vehicle = add_vehicle();
   auto f = follow("usr_fan", sharing::kAllTypes);
-  FeedStream stream(*hub_, *sharing_, "usr_fan", sharing_->feed_head(), {});
+  FeedStream stream(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), {});
   std::vector<FramePtr> frames;
   stream.next(frames, 100);
   wait<bool>([&](auto cb) { sharing_->remove_follower("usr_owner", vehicle, f.id, cb); });
@@ -168,8 +169,8 @@ TEST_F(FeedTest, PendingFollowerSeesPublicOnlyUntilApproved) {
   add_users();
   auto vehicle = add_vehicle(/*approval=*/true);
   auto f = follow("usr_fan", sharing::kAllTypes);
-  EXPECT_EQ(f.status, "pending");
-  FeedStream stream(*hub_, *sharing_, "usr_fan", sharing_->feed_head(), {});
+  EXPECT_EQ(f.status, storage::FollowStatus::pending);
+  FeedStream stream(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), {});
   std::vector<FramePtr> frames;
   stream.next(frames, 100);
   post(vehicle, "trip", "followers only");
@@ -190,7 +191,7 @@ TEST_F(FeedTest, ASlowConsumerIsCutAndToldWhereToResume) {
   add_users();
   auto vehicle = add_vehicle();
   follow("usr_fan", sharing::kAllTypes);
-  FeedStream stream(*hub_, *sharing_, "usr_fan", sharing_->feed_head(), {4, 500});
+  FeedStream stream(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), {4, 500});
   std::vector<FramePtr> frames;
   stream.next(frames, 100);
   for (int i = 0; i < 6; ++i) post(vehicle, "status", "burst");
@@ -203,7 +204,7 @@ TEST_F(FeedTest, CursorsSurviveARestart) {
   auto vehicle = add_vehicle();
   follow("usr_fan", sharing::kAllTypes);
   post(vehicle, "status", "before");
-  std::int64_t cursor = sharing_->feed_head();
+  std::int64_t cursor = *sharing_->feed_head();
   post(vehicle, "status", "after");
   open();
   auto page = sharing_->feed("usr_fan", cursor, 10);
@@ -211,6 +212,73 @@ TEST_F(FeedTest, CursorsSurviveARestart) {
   ASSERT_EQ(page->events.size(), 1u);
   EXPECT_NE(page->events[0].payload.find("after"), std::string::npos);
   EXPECT_FALSE(sharing_->feed("usr_fan", cursor + 100, 10).ok()) << "a cursor from the future";
+}
+
+// Events beyond vehicles: a module (this test stands in for one) appends an event for one of a
+// user's devices; it reaches that device's streams, live and on resume, and no other stream.
+TEST_F(FeedTest, ADeviceTargetedEventReachesOnlyThatDevicesStreams) {
+  static constexpr events::EventKind kProbe{"device.probe", "device"};
+  events::register_kinds(std::span(&kProbe, 1));
+  add_users();
+  std::int64_t start = *sharing_->feed_head();
+  FeedStream phone(*hub_, *sharing_, "usr_fan", start, {}, "dev_phone");
+  FeedStream laptop(*hub_, *sharing_, "usr_fan", start, {}, "dev_laptop");
+  FeedStream any(*hub_, *sharing_, "usr_fan", start, {});
+  std::vector<FramePtr> frames;
+  for (auto* s : {&phone, &laptop, &any}) ASSERT_TRUE(s->next(frames, 100));
+  ASSERT_TRUE(frames.empty());
+
+  auto append = [&](std::optional<std::string> device, const char* text) {
+    storage::EventRecord e;
+    e.target_user = "usr_fan";
+    e.target_device = std::move(device);
+    e.type = std::string(kProbe.name);
+    e.payload = std::string("{\"text\":\"") + text + "\"}";
+    e.created_at = now_millis();
+    wait<bool>([&](auto cb) {
+      // What a module does: append in a write job, publish on commit.
+      events::LiveEvents& live = *hub_;
+      store_->write<std::vector<storage::EventRecord>>(
+          [e](storage::Writes& w) -> Result<std::vector<storage::EventRecord>> {
+            auto event = e;
+            PADDOCK_ASSIGN(seq, w.events().append_event(event));
+            event.seq = seq;
+            return std::vector<storage::EventRecord>{std::move(event)};
+          },
+          [cb](Result<std::vector<storage::EventRecord>> r) {
+            cb(r ? Result<bool>(true) : r.take_error());
+          },
+          [&live](std::vector<storage::EventRecord>& committed) {
+            live.publish(std::move(committed));
+          });
+    });
+  };
+  append("dev_phone", "for the phone");
+  append(std::nullopt, "for the user");
+
+  ASSERT_TRUE(phone.next(frames, 100));
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_NE(frames[0]->json.find("for the phone"), std::string::npos);
+  EXPECT_NE(frames[0]->json.find("\"vehicle_id\":null,\"device\":"), std::string::npos)
+      << frames[0]->json;
+  frames.clear();
+  for (auto* s : {&laptop, &any}) {
+    ASSERT_TRUE(s->next(frames, 100));
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_NE(frames[0]->json.find("for the user"), std::string::npos);
+    frames.clear();
+  }
+  // The paged feed and a resumed stream follow the same rule.
+  auto phone_page = sharing_->feed("usr_fan", start, 10, "dev_phone");
+  ASSERT_TRUE(phone_page.ok());
+  EXPECT_EQ(phone_page->events.size(), 2u);
+  auto laptop_page = sharing_->feed("usr_fan", start, 10, "dev_laptop");
+  EXPECT_EQ(laptop_page->events.size(), 1u);
+  auto plain_page = sharing_->feed("usr_fan", start, 10);
+  EXPECT_EQ(plain_page->events.size(), 1u);
+  FeedStream resumed(*hub_, *sharing_, "usr_fan", start, {}, "dev_phone");
+  ASSERT_TRUE(resumed.next(frames, 100));
+  EXPECT_EQ(frames.size(), 2u);
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 #pragma once
 // feed/frame: one feed event serialized once, in the two wire forms the streams send, and
-// shared by every connection that receives it.
+// shared by every connection that receives it. Depends on storage records and events/kinds
+// (the payload key of each kind).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "storage/records.hpp"
@@ -11,7 +13,8 @@ namespace paddock::feed {
 
 struct Frame {
   std::int64_t seq = 0;
-  std::string vehicle_id;
+  std::string vehicle_id;                   // empty when the event concerns no vehicle
+  std::optional<std::string> target_device;  // set: only that device's streams receive it
   std::string json;  // {"cursor","type","vehicle_id","message"|"follow"}: a WebSocket text frame
   std::string sse;   // "id: <cursor>\ndata: <json>\n\n"
 };

@@ -4,6 +4,8 @@
 #include <future>
 #include <mutex>
 
+#include "sharing/access.hpp"
+
 namespace paddock::feed {
 
 using sharing::Role;
@@ -12,15 +14,16 @@ using sharing::VisibilityPolicy;
 
 Hub::Hub(storage::Store& store) : store_(store) {}
 
-void Hub::load() {
-  auto& reads = store_.reads();
-  auto visibilities = reads.all_vehicle_visibilities();
-  auto follows = reads.all_live_follows();
+Result<void> Hub::load() {
+  auto& reads = store_.reads().sharing();
+  PADDOCK_ASSIGN(visibilities, reads.all_vehicle_visibilities());
+  PADDOCK_ASSIGN(follows, reads.all_live_follows());
   std::unique_lock lock(mutex_);
   for (const auto& [vehicle_id, text] : visibilities) {
     policies_[vehicle_id] = VisibilityPolicy::decode(text);
   }
   for (const auto& f : follows) set_follow(f);
+  return {};
 }
 
 TypeSet Hub::admitted(const Entry& entry, const VisibilityPolicy& policy) {
@@ -32,13 +35,19 @@ void Hub::set_follow(const storage::FollowRecord& f) {
   Entry e;
   e.types = f.types;
   e.muted = f.muted;
-  if (f.status == "active") e.role = f.approved ? Role::approved_follower : Role::follower;
+  e.role = sharing::role_of_follow(f);
   follows_[f.vehicle_id][f.follower_id] = e;
 }
 
 void Hub::apply(sharing::FeedUpdate update) {
   auto shared = std::make_shared<sharing::FeedUpdate>(std::move(update));
   fanout_.post([this, shared] { apply_now(*shared); });
+}
+
+void Hub::publish(std::vector<storage::EventRecord> events) {
+  sharing::FeedUpdate update;
+  update.events = std::move(events);
+  apply(std::move(update));
 }
 
 void Hub::drain() {
@@ -57,7 +66,7 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
       if (it != follows_.end()) it->second.erase(f.follower_id);
     }
     for (const auto& f : update.follows_set) {
-      if (f.status == "blocked") continue;
+      if (f.status == storage::FollowStatus::blocked) continue;
       set_follow(f);
     }
     for (const auto& vehicle_id : update.vehicles_gone) {
@@ -73,9 +82,10 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
       deliver(*event.target_user, frame);
       continue;
     }
-    auto followers = follows_.find(event.vehicle_id);
-    auto policy = policies_.find(event.vehicle_id);
-    if (followers == follows_.end() || policy == policies_.end() || !event.message_type) continue;
+    if (!event.vehicle_id || !event.message_type) continue;
+    auto followers = follows_.find(*event.vehicle_id);
+    auto policy = policies_.find(*event.vehicle_id);
+    if (followers == follows_.end() || policy == policies_.end()) continue;
     const TypeSet type_bit = 1u << static_cast<unsigned>(*event.message_type);
     // Walk whichever side is smaller: a popular vehicle with few followers online costs only
     // its connected followers, a busy server with a small vehicle only its followers.
@@ -99,7 +109,12 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
 void Hub::deliver(const std::string& user_id, const FramePtr& frame) {
   auto it = subscribers_.find(user_id);
   if (it == subscribers_.end()) return;
-  for (const auto& s : it->second) s->push(frame);
+  for (const auto& s : it->second) {
+    // A device's event is for that device's streams alone; a stream that names no device
+    // gets the user's events that name none.
+    if (frame->target_device && frame->target_device != s->device_id()) continue;
+    s->push(frame);
+  }
 }
 
 void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {

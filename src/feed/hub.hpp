@@ -4,6 +4,8 @@
 // committed event, serialized once, to the queues of the connections entitled to it. Updates
 // are handed to the hub's own fan-out thread, so neither the storage writer nor the request
 // that posted waits for delivery; one thread keeps them in commit order.
+// Personal events go to the target user's connections; one that targets a device goes only to
+// the connections that serve that device.
 // Depends on sharing's LiveFeed interface and visibility rules, storage's interface (to load
 // its index at start), and feed's frames and subscribers. Knows nothing of sockets.
 #include <memory>
@@ -13,22 +15,26 @@
 #include <vector>
 
 #include "core/work_pool.hpp"
+#include "events/live_events.hpp"
 #include "feed/subscriber.hpp"
 #include "sharing/live_feed.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::feed {
 
-class Hub final : public sharing::LiveFeed {
+class Hub final : public sharing::LiveFeed, public events::LiveEvents {
  public:
   explicit Hub(storage::Store& store);
 
   // Builds the follow index from the database. Call once before serving; afterwards the hub
-  // learns everything from FeedUpdates and never reads the store again.
-  void load();
+  // learns everything from FeedUpdates and never reads the store again. Error:
+  // storage_unavailable.
+  Result<void> load();
 
   // Queues the update for the fan-out thread and returns.
   void apply(sharing::FeedUpdate update) override;
+  // Queues other modules' events behind everything applied before (one order for all).
+  void publish(std::vector<storage::EventRecord> events) override;
   // Blocks until every update queued so far has been applied and delivered.
   void drain();
 
@@ -45,7 +51,7 @@ class Hub final : public sharing::LiveFeed {
   // Types `entry` may receive on a vehicle with `policy`.
   static sharing::TypeSet admitted(const Entry& entry, const sharing::VisibilityPolicy& policy);
   void set_follow(const storage::FollowRecord& follow);
-  void deliver(const std::string& user_id, const FramePtr& frame);
+  void deliver(const std::string& user_id, const FramePtr& frame);  // honours target_device
   void apply_now(const sharing::FeedUpdate& update);  // on the fan-out thread
 
   storage::Store& store_;

@@ -6,8 +6,10 @@ namespace {
 constexpr std::size_t kInitialRing = 8;
 }  // namespace
 
-Subscriber::Subscriber(std::string user_id, std::size_t capacity)
+Subscriber::Subscriber(std::string user_id, std::size_t capacity,
+                       std::optional<std::string> device_id)
     : user_id_(std::move(user_id)),
+      device_id_(std::move(device_id)),
       ring_(std::min<std::size_t>(kInitialRing, std::max<std::size_t>(capacity, 1))),
       capacity_(std::max<std::size_t>(capacity, 1)) {}
 

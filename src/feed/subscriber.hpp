@@ -1,9 +1,10 @@
 #pragma once
-// feed/subscriber: one live connection's bounded queue of frames. The hub pushes from the
-// writer thread; the connection drains from its own thread. Past its capacity the subscriber
+// feed/subscriber: one live connection's bounded queue of frames. The hub pushes from its
+// fan-out thread; the connection drains from its own thread. Past its capacity the subscriber
 // is marked overflowed (a slow consumer) and receives nothing more: it must resume by cursor.
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,13 @@ namespace paddock::feed {
 
 class Subscriber {
  public:
-  Subscriber(std::string user_id, std::size_t capacity);
+  // `device_id` set: the connection serves that device of the user, and also receives events
+  // targeted at it. Unset: it receives only the user's events that target no device.
+  Subscriber(std::string user_id, std::size_t capacity,
+             std::optional<std::string> device_id = std::nullopt);
 
   const std::string& user_id() const { return user_id_; }
+  const std::optional<std::string>& device_id() const { return device_id_; }
 
   // Queues a frame; wakes the connection when the queue was empty or on overflow.
   void push(const FramePtr& frame);
@@ -27,6 +32,7 @@ class Subscriber {
 
  private:
   const std::string user_id_;
+  const std::optional<std::string> device_id_;
   mutable std::mutex mutex_;
   // A ring that starts small and doubles up to capacity_: an idle connection costs a few
   // hundred bytes, and a busy one stops allocating once its ring has grown to its working size.

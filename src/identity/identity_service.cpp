@@ -4,6 +4,7 @@
 
 #include "core/ids.hpp"
 #include "core/text.hpp"
+#include "core/thread_post.hpp"
 #include "identity/tokens.hpp"
 
 namespace paddock::identity {
@@ -56,6 +57,8 @@ IdentityService::IdentityService(storage::Store& store, PasswordHasher& hasher,
     : store_(store), hasher_(hasher), limiter_(limiter), options_(options) {}
 
 void IdentityService::sign_up(SignUp request, Callback<storage::UserRecord> done) {
+  // The write is submitted from the hashing pool; the answer belongs to this thread.
+  done = bind_to_current_thread(std::move(done));
   auto username = normalize_username(request.username);
   if (!username) return done(username.take_error());
   if (auto ok = check_password(request.password); !ok) return done(ok.take_error());
@@ -72,7 +75,7 @@ void IdentityService::sign_up(SignUp request, Callback<storage::UserRecord> done
                  user.created_at = now_millis();
                  store_.write<storage::UserRecord>(
                      [user](storage::Writes& w) -> Result<storage::UserRecord> {
-                       if (auto ok = w.insert_user(user); !ok) return ok.take_error();
+                       if (auto ok = w.identity().insert_user(user); !ok) return ok.take_error();
                        return user;
                      },
                      std::move(done));
@@ -81,6 +84,7 @@ void IdentityService::sign_up(SignUp request, Callback<storage::UserRecord> done
 
 void IdentityService::log_in(std::string username, std::string password,
                              std::string client_address, Callback<IssuedSession> done) {
+  done = bind_to_current_thread(std::move(done));
   std::string key = ascii_lower(username);
   if (int wait = limiter_.retry_after(key, client_address, now_millis()); wait > 0) {
     Error e = make_error(Errc::too_many_attempts,
@@ -89,7 +93,11 @@ void IdentityService::log_in(std::string username, std::string password,
     return done(std::move(e));
   }
   std::optional<storage::UserRecord> user;
-  if (key.size() <= 64) user = store_.reads().user_by_username(key);
+  if (key.size() <= 64) {
+    auto found = store_.reads().identity().user_by_username(key);
+    if (!found) return done(found.take_error());
+    user = std::move(*found);
+  }
   std::optional<std::string> stored;
   if (user) stored = user->password_hash;
   hasher_.verify(
@@ -107,7 +115,7 @@ void IdentityService::log_in(std::string username, std::string password,
                                        now + options_.session_ttl_seconds * 1000LL};
         store_.write<IssuedSession>(
             [session, token = token.token](storage::Writes& w) -> Result<IssuedSession> {
-              w.insert_session(session);
+              if (auto ok = w.identity().insert_session(session); !ok) return ok.take_error();
               return IssuedSession{token, session.user_id, session.expires_at};
             },
             std::move(done));
@@ -123,7 +131,9 @@ Result<AuthContext> IdentityService::authenticate(std::string_view authorization
     return make_error(Errc::unauthorized, "the bearer token is malformed");
   }
   std::string hash = hash_token(token);
-  auto session = store_.reads().session_by_token_hash(hash);
+  auto found = store_.reads().identity().session_by_token_hash(hash);
+  if (!found) return found.take_error();
+  auto& session = *found;
   if (!session) return make_error(Errc::unauthorized, "the token is unknown or logged out");
   if (session->expires_at <= now_millis()) {
     return make_error(Errc::unauthorized, "the token has expired; log in again");
@@ -134,13 +144,15 @@ Result<AuthContext> IdentityService::authenticate(std::string_view authorization
 void IdentityService::log_out(const AuthContext& who, Callback<bool> done) {
   store_.write<bool>(
       [hash = who.token_hash](storage::Writes& w) -> Result<bool> {
-        return w.delete_session(hash);
+        return w.identity().delete_session(hash);
       },
       std::move(done));
 }
 
 Result<storage::UserRecord> IdentityService::user(const AuthContext& who) {
-  auto user = store_.reads().user_by_id(who.user_id);
+  auto found = store_.reads().identity().user_by_id(who.user_id);
+  if (!found) return found.take_error();
+  auto& user = *found;
   if (!user) return make_error(Errc::unauthorized, "the account no longer exists");
   return std::move(*user);
 }

@@ -1,6 +1,8 @@
 #pragma once
-// identity/identity_service: sign-up, login, logout and bearer-token authentication.
-// Depends on core, storage's interface, and this module's hashing, tokens and limiter.
+// identity/identity_service: sign-up, login, logout and bearer-token authentication. Owns
+// users and sessions (identity_repository.hpp). Depends on core, storage's unit-of-work
+// interface, and this module's hashing, tokens and limiter; every storage fault comes back as
+// storage_unavailable.
 // Never sees HTTP: callers pass plain values and get Results.
 #include <optional>
 #include <string>
@@ -50,7 +52,8 @@ class IdentityService {
   void log_in(std::string username, std::string password, std::string client_address,
               Callback<IssuedSession> done);
 
-  // Checks an Authorization header value. Error: unauthorized, with a detail saying why.
+  // Checks an Authorization header value. Error: unauthorized, with a detail saying why;
+  // storage_unavailable when the session cannot be read.
   Result<AuthContext> authenticate(std::string_view authorization_header);
 
   void log_out(const AuthContext& who, Callback<bool> done);

@@ -1,7 +1,7 @@
 #pragma once
 // identity/login_limiter: counts failed logins per username and per client address in a sliding
 // window and says how long to wait once either passes its limit. In memory and per node: a
-// multi-node deployment limits per node (noted in docs/ARCHITECTURE.md).
+// multi-node deployment limits per node (noted in docs/ARCHITECTURE.md). Depends on core only.
 #include <deque>
 #include <mutex>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // identity/passwords: Argon2id password hashing (libsodium crypto_pwhash_str) on a WorkPool, so
-// that a 50-100 ms hash never blocks an I/O thread.
+// that a 50-100 ms hash never blocks an I/O thread. Depends on core and libsodium.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,6 +1,7 @@
 #pragma once
 // identity/tokens: opaque bearer tokens. A token is "pdk_" + 256 random bits (base64url); the
 // database keeps only its BLAKE2b-256 hash, so a leaked database yields no usable token.
+// Depends on core and libsodium.
 #include <string>
 #include <string_view>
 

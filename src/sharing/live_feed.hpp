@@ -2,6 +2,7 @@
 // sharing/live_feed: what the sharing service tells the live delivery side after each commit,
 // in commit order: the feed events it appended and the follow/vehicle changes that decide who
 // receives what. Implemented by feed::Hub; an interface so the domain never sees sockets.
+// Depends on storage records and this module's visibility rules.
 #include <string>
 #include <utility>
 #include <vector>

@@ -1,8 +1,13 @@
 #pragma once
 // sharing/sharing_service: vehicle sharing accounts (CN109873749A): vehicles registered by VIN
 // and/or plate, their authorized users, the typed message library, follow requests with a
-// prompt and a confirmation, follower management, and the per-user feed. Depends on core,
-// storage's interface, and this module's rules; tells a LiveFeed about every committed change.
+// prompt and a confirmation, follower management, and the per-user feed. One facade; each job
+// lives in a file of its own (vehicles.cpp, messages.cpp, follows.cpp, feed.cpp).
+// Owns vehicles, members, messages and follows (sharing_repository.hpp), the
+// "follow_confirmation" single-use secrets and the event kinds in event_kinds.hpp.
+// Depends on core, identity's tokens, storage's unit-of-work interface, the event log
+// (events/), and this module's rules; tells a LiveFeed about every committed change, in commit
+// order. Every storage fault comes back as storage_unavailable.
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +76,8 @@ struct FeedPage {
 inline constexpr std::size_t kMaxMessageChars = 4000;
 inline constexpr std::size_t kMaxAttributesBytes = 16 * 1024;
 inline constexpr int kConfirmationTtlSeconds = 300;
+// The single-use secret purpose of follow confirmations (key: the token's hash).
+inline constexpr std::string_view kConfirmationPurpose = "follow_confirmation";
 
 class SharingService {
  public:
@@ -80,7 +87,7 @@ class SharingService {
   void create_vehicle(const std::string& user_id, VehicleInput input,
                       Callback<storage::VehicleRecord> done);
   Result<VehicleDetails> vehicle(const std::string& user_id, const std::string& vehicle_id);
-  std::vector<storage::VehicleRecord> vehicles_of(const std::string& user_id);
+  Result<std::vector<storage::VehicleRecord>> vehicles_of(const std::string& user_id);
   void update_vehicle(const std::string& user_id, const std::string& vehicle_id,
                       VehicleInput patch, Callback<storage::VehicleRecord> done);
   void delete_vehicle(const std::string& user_id, const std::string& vehicle_id,
@@ -120,22 +127,22 @@ class SharingService {
                          Callback<storage::FollowRecord> done);
   void remove_follower(const std::string& user_id, const std::string& vehicle_id,
                        const std::string& follow_id, Callback<bool> done);
-  std::vector<storage::FollowRecord> follows_of(const std::string& user_id);
+  Result<std::vector<storage::FollowRecord>> follows_of(const std::string& user_id);
   void update_follow(const std::string& user_id, const std::string& follow_id,
                      std::optional<TypeSet> types, std::optional<bool> muted,
                      Callback<storage::FollowRecord> done);
   void unfollow(const std::string& user_id, const std::string& follow_id, Callback<bool> done);
 
-  // The caller's feed after `cursor`, oldest first. Error: invalid_cursor (from the future).
-  Result<FeedPage> feed(const std::string& user_id, std::int64_t cursor, int limit);
-  std::int64_t feed_head();
+  // The caller's feed after `cursor`, oldest first: the vehicle events their follows admit
+  // and their personal events. Personal events that target a device are included iff
+  // `device_id` names it (the caller checked that it is theirs); events for their other
+  // devices never are. Error: invalid_cursor (from the future).
+  Result<FeedPage> feed(const std::string& user_id, std::int64_t cursor, int limit,
+                        std::optional<std::string> device_id = std::nullopt);
+  Result<std::int64_t> feed_head();
 
-  // Nickname of a vehicle (for follow views); empty when gone.
+  // Nickname of a vehicle (for follow views); empty when gone or unreadable.
   std::string nickname_of(const std::string& vehicle_id);
-
-  // The role-based visible type set of `user_id` on `vehicle`.
-  static Role role_of(storage::Reads& reads, const storage::VehicleRecord& vehicle,
-                      const std::string& user_id);
 
  private:
   template <class T>
@@ -143,8 +150,8 @@ class SharingService {
     T value;
     FeedUpdate update;
   };
-  // Runs `job` in the writer; after its commit, applies its FeedUpdate to the live feed and
-  // then completes with its value.
+  // Runs `job` in the writer; after its commit, applies its FeedUpdate to the live feed (on the
+  // writer, in commit order) and then completes with its value on the caller's thread.
   template <class T>
   void commit(std::function<Result<Outcome<T>>(storage::Writes&)> job, Callback<T> done);
 

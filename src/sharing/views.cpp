@@ -38,7 +38,7 @@ boost::json::object follow_view(const storage::FollowRecord& f, const std::strin
           {"vehicle_id", f.vehicle_id},
           {"nickname", nickname},
           {"follower_id", f.follower_id},
-          {"status", f.status},
+          {"status", storage::follow_status_name(f.status)},
           {"approved", f.approved},
           {"muted", f.muted},
           {"types", std::move(types)},

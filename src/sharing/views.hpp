@@ -1,6 +1,7 @@
 #pragma once
 // sharing/views: the JSON shapes of messages and follows, shared by API responses and feed
-// events so that a message looks the same wherever a client meets it.
+// events so that a message looks the same wherever a client meets it. Depends on core,
+// storage records, this module's visibility names and Boost.JSON.
 #include <boost/json/object.hpp>
 
 #include <string>

@@ -14,6 +14,18 @@ constexpr std::string_view kAudienceCodes = "ufap";
 
 std::string_view type_name(MessageType t) { return kTypeNames[static_cast<std::size_t>(t)]; }
 
+const std::string& type_names_text() {
+  static const std::string text = [] {
+    std::string out;
+    for (std::size_t i = 0; i < kTypeNames.size(); ++i) {
+      if (i) out += i + 1 == kTypeNames.size() ? " or " : ", ";
+      out += kTypeNames[i];
+    }
+    return out;
+  }();
+  return text;
+}
+
 std::optional<MessageType> parse_type(std::string_view name) {
   for (std::size_t i = 0; i < kTypeNames.size(); ++i) {
     if (kTypeNames[i] == name) return static_cast<MessageType>(i);
@@ -79,8 +91,7 @@ Result<TypeSet> parse_type_list(const std::vector<std::string>& names, std::stri
     auto t = parse_type(name);
     if (!t) {
       return make_error(Errc::invalid_field,
-                        "unknown message type '" + name +
-                            "'; use status, trip, maintenance, alert, sale or social",
+                        "unknown message type '" + name + "'; use " + type_names_text(),
                         std::string(field));
     }
     set |= bit(*t);

@@ -18,6 +18,9 @@ inline constexpr TypeSet kAllTypes = (1u << kMessageTypeCount) - 1;
 
 inline TypeSet bit(MessageType t) { return 1u << static_cast<unsigned>(t); }
 std::string_view type_name(MessageType t);
+// "status, trip, maintenance, alert, sale or social": the names for error details, from the
+// one table of names.
+const std::string& type_names_text();
 std::optional<MessageType> parse_type(std::string_view name);
 
 // Who may see a type. Ordered from widest to narrowest audience.
@@ -25,7 +28,7 @@ enum class Audience { everyone, followers, approved, members };
 std::string_view audience_name(Audience a);  // "public", "followers", "approved", "private"
 std::optional<Audience> parse_audience(std::string_view name);
 
-// What the viewer is to the vehicle.
+// What the viewer is to the vehicle (sharing/access.hpp role_of decides it).
 enum class Role {
   stranger,           // no relation (also a pending follower)
   follower,           // active follower

@@ -1,7 +1,11 @@
 #pragma once
-// storage/records: the rows the domain keeps, as plain values. No SQL, no behaviour.
+// storage/records: the rows the domain keeps, as plain values shared by the modules' repository
+// interfaces and their backends. No SQL, no behaviour beyond naming a FollowStatus. Depends on
+// core only.
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/clock.hpp"
 
@@ -31,12 +35,6 @@ struct DeviceRecord {
   bool primary = false;
   std::optional<UnixMillis> verified_at;
   UnixMillis created_at = 0;
-};
-
-struct ChallengeRecord {
-  std::string device_id;
-  std::string nonce;
-  UnixMillis expires_at = 0;
 };
 
 }  // namespace paddock::storage
@@ -75,32 +73,43 @@ struct MessageRecord {
   std::optional<UnixMillis> updated_at;
 };
 
+// A follow's state. The database and the JSON keep the names ("pending", ...); code uses the
+// enum. `removed` is never stored: it is what a follower is told when a follow ends.
+enum class FollowStatus { pending, active, blocked, removed };
+
+inline std::string_view follow_status_name(FollowStatus s) {
+  constexpr std::string_view kNames[] = {"pending", "active", "blocked", "removed"};
+  return kNames[static_cast<int>(s)];
+}
+
+// Unknown text reads as blocked: a damaged row must not grant access.
+inline FollowStatus parse_follow_status(std::string_view name) {
+  if (name == "pending") return FollowStatus::pending;
+  if (name == "active") return FollowStatus::active;
+  if (name == "removed") return FollowStatus::removed;
+  return FollowStatus::blocked;
+}
+
 struct FollowRecord {
   std::string id;
   std::string vehicle_id;
   std::string follower_id;
-  std::string status;  // pending | active | blocked
+  FollowStatus status = FollowStatus::pending;
   unsigned types = 0;  // bit set of sharing::MessageType the follower selected
   bool approved = false;
   bool muted = false;
   UnixMillis created_at = 0;
 };
 
-struct ConfirmationRecord {
-  std::string token_hash;
-  std::string user_id;
-  std::string vehicle_id;
-  unsigned types = 0;
-  UnixMillis expires_at = 0;
-};
-
-// One entry of the feed log. Vehicle events (target_user empty) reach that vehicle's
-// followers; personal events reach target_user only.
+// One entry of the feed log (events/event_log.hpp). Vehicle events (no target_user) reach that
+// vehicle's followers; personal events reach target_user only, and, when target_device is
+// set, only that device's streams. A personal event may concern no vehicle at all.
 struct EventRecord {
   std::int64_t seq = 0;  // global, increasing; the feed cursor
-  std::string vehicle_id;
+  std::optional<std::string> vehicle_id;
   std::optional<std::string> target_user;
-  std::string type;                  // message.created, follow.approved, ...
+  std::optional<std::string> target_device;
+  std::string type;                  // a registered kind (events/kinds.hpp): message.created, ...
   std::optional<int> message_type;   // for message events
   std::optional<std::string> message_id;
   std::string payload;               // JSON of the message or follow

@@ -11,6 +11,7 @@
 #include "api/app.hpp"
 #include "api/problem.hpp"
 #include "core/log.hpp"
+#include "core/thread_post.hpp"
 #include "metrics/metrics.hpp"
 #include "transport/address_quota.hpp"
 #include "transport/pch.hpp"
@@ -619,11 +620,22 @@ void HttpServer::run() {
   });
   asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
 
+  // Storage completions come back to the I/O thread that submitted the write (core/thread_post).
+  auto post_hook = [](asio::io_context& context) {
+    return ThreadPost{&context, [](void* target, std::function<void()> task) {
+                        asio::post(*static_cast<asio::io_context*>(target), std::move(task));
+                      }};
+  };
   std::vector<std::thread> workers;
   for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
-    workers.emplace_back([&impl, i] { impl.contexts[i]->run(); });
+    workers.emplace_back([&impl, i, post_hook] {
+      install_thread_post(post_hook(*impl.contexts[i]));
+      impl.contexts[i]->run();
+    });
   }
+  install_thread_post(post_hook(impl.io));
   impl.io.run();
+  install_thread_post({});
   for (auto& t : workers) t.join();
 }
 

@@ -16,7 +16,8 @@ namespace {
 
 bool SqliteError::is_constraint() const { return (code & 0xff) == SQLITE_CONSTRAINT; }
 
-Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+Statement::Statement(Connection& owner, std::string_view sql) : owner_(owner), db_(owner.raw()) {
+  sqlite3* db = db_;
   int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   if (rc != SQLITE_OK) fail(db, rc, "prepare");
@@ -25,6 +26,7 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
 bool Statement::step() {
+  owner_.maybe_inject_fault();
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -63,7 +65,9 @@ void Statement::bind_one(int i, std::nullopt_t) {
   if (rc != SQLITE_OK) fail(db_, rc, "bind");
 }
 
-Connection::Connection(const std::string& path, bool create) {
+Connection::Connection(const std::string& path, bool create,
+                       std::shared_ptr<FaultInjection> faults, bool writer)
+    : writer_(writer) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -79,6 +83,7 @@ Connection::Connection(const std::string& path, bool create) {
   exec("PRAGMA journal_mode = WAL");
   exec("PRAGMA synchronous = FULL");
   exec("PRAGMA foreign_keys = ON");
+  faults_ = std::move(faults);  // armed only once open: injected faults hit statements
 }
 
 Connection::~Connection() {
@@ -86,7 +91,19 @@ Connection::~Connection() {
   sqlite3_close_v2(db_);
 }
 
+void Connection::maybe_inject_fault() {
+  if (!faults_) return;
+  auto& counter = writer_ ? faults_->fail_writes : faults_->fail_reads;
+  int left = counter.load();
+  while (left > 0) {
+    if (counter.compare_exchange_weak(left, left - 1)) {
+      throw SqliteError(SQLITE_IOERR, "injected fault: disk I/O error");
+    }
+  }
+}
+
 void Connection::exec(const char* sql) {
+  maybe_inject_fault();
   char* message = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
@@ -98,7 +115,7 @@ void Connection::exec(const char* sql) {
 
 Statement& Connection::cached(const char* sql) {
   auto& slot = cache_[sql];
-  if (!slot) slot = std::make_unique<Statement>(db_, sql);
+  if (!slot) slot = std::make_unique<Statement>(*this, sql);
   return *slot;
 }
 

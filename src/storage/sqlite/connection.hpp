@@ -1,7 +1,9 @@
 #pragma once
 // storage/sqlite/connection: RAII over sqlite3 handles and prepared statements, with a cache so
 // that hot queries are compiled once per connection. Internal to the storage module; errors are
-// thrown as SqliteError here and turned into values at the Store boundary.
+// thrown as SqliteError here and turned into values by the repositories (rows.hpp `guarded`),
+// so none crosses the Store boundary.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,9 +23,18 @@ struct SqliteError : std::runtime_error {
   bool is_constraint() const;
 };
 
+// Test hook: makes the next N statement steps (or execs) on the store's connections fail as an
+// I/O error would, without touching the file. Shared by every connection of one store.
+struct FaultInjection {
+  std::atomic<int> fail_reads{0};   // on reader connections
+  std::atomic<int> fail_writes{0};  // on the writer's connection
+};
+
+class Connection;
+
 class Statement {
  public:
-  Statement(sqlite3* db, std::string_view sql);
+  Statement(Connection& owner, std::string_view sql);
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -66,6 +77,7 @@ class Statement {
     else bind_one(i, std::nullopt);
   }
 
+  Connection& owner_;
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
@@ -73,7 +85,9 @@ class Statement {
 class Connection {
  public:
   // Opens (creating iff `create`) the database file and applies the connection pragmas.
-  Connection(const std::string& path, bool create);
+  // `faults` (tests only) may inject failures; `writer` says which of its counters apply.
+  Connection(const std::string& path, bool create,
+             std::shared_ptr<FaultInjection> faults = nullptr, bool writer = false);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -84,7 +98,27 @@ class Connection {
   sqlite3* raw() { return db_; }
   int changes() const;
 
+  // Throws the injected fault, if one is due.
+  void maybe_inject_fault();
+  // Remembers that a statement failed (a storage fault, not a domain outcome); the writer asks
+  // after each job, so that a full disk counts as a failing write even if the commit succeeds.
+  void note_fault(const std::string& what) {
+    faulted_ = true;
+    last_fault_ = what;
+  }
+  // Returns and clears the fault flag; `what` receives the last fault's text.
+  bool take_fault(std::string& what) {
+    bool was = faulted_;
+    faulted_ = false;
+    if (was) what = std::move(last_fault_);
+    return was;
+  }
+
  private:
+  std::shared_ptr<FaultInjection> faults_;
+  bool writer_ = false;
+  bool faulted_ = false;
+  std::string last_fault_;
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, std::unique_ptr<Statement>> cache_;
 };

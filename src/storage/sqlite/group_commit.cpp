@@ -2,10 +2,11 @@
 
 #include "core/log.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
-#include "storage/sqlite/queries.hpp"
+#include "storage/sqlite/repositories.hpp"
 
 namespace paddock::storage::sqlite {
 
@@ -58,30 +59,60 @@ void GroupCommitWriter::loop() {
     if (Clock::now() >= next_purge) {
       next_purge = Clock::now() + std::chrono::seconds(options_.purge_interval_seconds);
       batch.push_back(WriteJob{[](Writes& w) {
-                                 w.purge_expired(now_millis());
-                                 return true;
+                                 UnixMillis now = now_millis();
+                                 // An already expired secret, purged in the same commit: the
+                                 // purge always writes, so it also proves the disk takes writes.
+                                 return w.secrets().put_secret({"storage_probe", "writer", "", 0})
+                                            .ok() &&
+                                        w.identity().purge_expired_sessions(now).ok() &&
+                                        w.secrets().purge_expired_secrets(now).ok();
                                },
                                [](bool) {}});
     }
     if (!batch.empty()) run_batch(batch);
     batch.clear();
+    if (health().failing) {
+      next_purge = std::min(next_purge,
+                            Clock::now() + std::chrono::milliseconds(options_.failing_probe_ms));
+    }
   }
 }
 
+WriteHealth GroupCommitWriter::health() const {
+  std::lock_guard lock(health_mutex_);
+  return health_;
+}
+
+void GroupCommitWriter::record_health(bool ok, const std::string& error) {
+  std::lock_guard lock(health_mutex_);
+  if (ok) {
+    health_ = WriteHealth{};
+    return;
+  }
+  if (!health_.failing) health_.failing_since = now_millis();
+  health_.failing = true;
+  ++health_.consecutive_failures;
+  health_.last_error = error;
+}
+
 void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
-  Queries queries(*db_);
+  Context context(db_.get());
   std::vector<char> job_failed(batch.size(), 0);
   bool committed = false;
+  std::string fault;
+  std::string fault_text;
+  db_->take_fault(fault_text);  // only faults of this batch count
   try {
     db_->exec("BEGIN IMMEDIATE");
     for (std::size_t i = 0; i < batch.size(); ++i) {
       db_->cached("SAVEPOINT job").bind().run();
-      bool keep = false;
-      try {
-        keep = batch[i].run(queries);
-      } catch (const SqliteError& e) {
-        log::event(log::Level::error, "storage: write job failed", {{"error", e.what()}});
+      bool keep = batch[i].run(context);
+      // A statement that failed is a storage fault whatever the job made of it: the job's
+      // changes are rolled back and its completion says storage_unavailable.
+      if (db_->take_fault(fault_text)) {
         job_failed[i] = 1;
+        keep = false;
+        fault = fault_text;
       }
       if (!keep) db_->cached("ROLLBACK TO job").bind().run();
       db_->cached("RELEASE job").bind().run();
@@ -89,6 +120,7 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
     db_->exec("COMMIT");
     committed = true;
   } catch (const SqliteError& e) {
+    fault = e.what();
     log::event(log::Level::error, "storage: group commit failed",
                {{"jobs", std::to_string(batch.size())}, {"error", e.what()}});
     try {
@@ -98,6 +130,7 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
     }
   }
   if (metrics_) metrics_->commit(batch.size(), committed);
+  record_health(committed && fault.empty(), fault);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].finish(committed && !job_failed[i]);
   }

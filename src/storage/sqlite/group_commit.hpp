@@ -2,10 +2,12 @@
 // storage/sqlite/group_commit: the single writer thread. It drains every queued WriteJob into one
 // transaction (one savepoint per job), commits once, and only then calls each job's finish.
 // Many concurrent requests thus share one fsync, which is what makes durable writes cheap.
+// It also keeps the store's write health. Internal to storage/sqlite.
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "metrics/metrics.hpp"
@@ -17,6 +19,9 @@ namespace paddock::storage::sqlite {
 struct GroupCommitOptions {
   std::size_t max_batch = 1024;        // jobs per transaction at most
   int purge_interval_seconds = 300;    // how often expired sessions/challenges are removed
+  // While writes are failing, the purge (which always writes) runs this often as a probe, so
+  // that a node whose disk recovered turns ready again without waiting for traffic.
+  int failing_probe_ms = 5000;
 };
 
 class GroupCommitWriter {
@@ -26,12 +31,14 @@ class GroupCommitWriter {
   ~GroupCommitWriter();  // drains the queue, then stops
 
   void submit(WriteJob job);
+  WriteHealth health() const;
   // Finishes every queued job and joins the thread. Jobs submitted afterwards fail at once.
   void stop();
 
  private:
   void loop();
   void run_batch(std::deque<WriteJob>& batch);
+  void record_health(bool ok, const std::string& error);
 
   std::unique_ptr<Connection> db_;
   GroupCommitOptions options_;
@@ -39,6 +46,8 @@ class GroupCommitWriter {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<WriteJob> queue_;
+  mutable std::mutex health_mutex_;
+  WriteHealth health_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -116,6 +116,54 @@ CREATE INDEX events_by_vehicle ON events(vehicle_id, seq) WHERE target_user IS N
 CREATE INDEX events_by_user ON events(target_user, seq) WHERE target_user IS NOT NULL;
 CREATE INDEX events_by_message ON events(message_id) WHERE message_id IS NOT NULL;
 )sql"},
+    // Single-use secrets: one table for every purpose (device challenges and follow
+    // confirmations move in, with their payloads). The feed log: events may belong to a user
+    // alone (vehicle_id nullable) and to one of their devices (target_device). SQLite cannot
+    // drop NOT NULL, so events is rebuilt; its AUTOINCREMENT high-water mark is carried over so
+    // that no seq (cursor) is ever issued twice.
+    Migration{3, R"sql(
+CREATE TABLE single_use_secrets (
+  purpose    TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (purpose, key)
+);
+CREATE INDEX single_use_secrets_by_expiry ON single_use_secrets(expires_at);
+INSERT INTO single_use_secrets (purpose, key, payload, expires_at)
+  SELECT 'device_challenge', device_id || ':' || nonce, device_id, expires_at
+  FROM device_challenges;
+INSERT INTO single_use_secrets (purpose, key, payload, expires_at)
+  SELECT 'follow_confirmation', token_hash,
+         json_object('user_id', user_id, 'vehicle_id', vehicle_id, 'types', types), expires_at
+  FROM follow_confirmations;
+DROP TABLE device_challenges;
+DROP TABLE follow_confirmations;
+
+CREATE TABLE events_v3 (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  vehicle_id    TEXT,
+  target_user   TEXT,
+  target_device TEXT,
+  type          TEXT NOT NULL,
+  message_type  INTEGER,
+  message_id    TEXT,
+  payload       TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+INSERT INTO events_v3 (seq, vehicle_id, target_user, type, message_type, message_id, payload,
+                       created_at)
+  SELECT seq, vehicle_id, target_user, type, message_type, message_id, payload, created_at
+  FROM events;
+DELETE FROM sqlite_sequence WHERE name = 'events_v3';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'events_v3', seq FROM sqlite_sequence
+  WHERE name = 'events';
+DROP TABLE events;
+ALTER TABLE events_v3 RENAME TO events;
+CREATE INDEX events_by_vehicle ON events(vehicle_id, seq) WHERE target_user IS NULL;
+CREATE INDEX events_by_user ON events(target_user, seq) WHERE target_user IS NOT NULL;
+CREATE INDEX events_by_message ON events(message_id) WHERE message_id IS NOT NULL;
+)sql"},
 };
 
 }  // namespace
@@ -130,7 +178,7 @@ int current_schema_version(Connection& db) {
   return version;
 }
 
-int migrate(Connection& db) {
+int migrate(Connection& db, int up_to) {
   db.exec("BEGIN IMMEDIATE");
   try {
     int version = current_schema_version(db);
@@ -140,7 +188,7 @@ int migrate(Connection& db) {
                                std::to_string(latest_schema_version()) + ")");
     }
     for (const auto& m : kMigrations) {
-      if (m.version <= version) continue;
+      if (m.version <= version || m.version > up_to) continue;
       db.exec(m.sql);
       db.exec(("PRAGMA user_version = " + std::to_string(m.version)).c_str());
       version = m.version;

@@ -7,9 +7,10 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/log.hpp"
 #include "storage/sqlite/group_commit.hpp"
 #include "storage/sqlite/migrations.hpp"
-#include "storage/sqlite/queries.hpp"
+#include "storage/sqlite/repositories.hpp"
 
 namespace paddock::storage::sqlite {
 namespace {
@@ -22,7 +23,7 @@ Error unavailable(const std::string& detail) {
 // thread never picks up a connection left behind by a destroyed store.
 struct ThreadReader {
   std::unique_ptr<Connection> db;
-  std::unique_ptr<Queries> queries;
+  std::unique_ptr<Context> context;
 };
 std::atomic<std::uint64_t> next_store_serial{1};
 thread_local std::unordered_map<std::uint64_t, ThreadReader> thread_readers;
@@ -31,29 +32,43 @@ class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const SqliteStoreOptions& options)
       : path_(options.path),
-        writer_(std::make_unique<Connection>(options.path, true),
-                GroupCommitOptions{options.max_batch, 300}, options.metrics) {}
+        faults_(options.faults),
+        writer_(std::make_unique<Connection>(options.path, true, options.faults, true),
+                GroupCommitOptions{options.max_batch, 300, options.failing_probe_ms}, options.metrics) {}
 
   ~SqliteStore() override { writer_.stop(); }
 
+  // Never throws: a connection that cannot be opened leaves the context detached (every call
+  // answers storage_unavailable) and is retried on the next call.
   Reads& reads() override {
     auto& reader = thread_readers[serial_];
-    if (!reader.queries) {
-      reader.db = std::make_unique<Connection>(path_, false);
-      reader.db->exec("PRAGMA query_only = ON");
-      reader.queries = std::make_unique<Queries>(*reader.db);
+    if (!reader.context) reader.context = std::make_unique<Context>();
+    if (!reader.context->attached()) {
+      try {
+        auto db = std::make_unique<Connection>(path_, false, faults_, false);
+        db->exec("PRAGMA query_only = ON");
+        reader.db = std::move(db);
+        reader.context->attach(reader.db.get());
+      } catch (const SqliteError& e) {
+        log::event(log::Level::error, "storage: cannot open a read connection",
+                   {{"error", e.what()}});
+      }
     }
-    return *reader.queries;
+    return *reader.context;
   }
 
   void submit(WriteJob job) override { writer_.submit(std::move(job)); }
 
   int expected_schema_version() const override { return latest_schema_version(); }
 
+  WriteHealth write_health() const override { return writer_.health(); }
+
   Result<int> schema_version() override {
+    reads();  // opens this thread's connection on first use
+    auto& reader = thread_readers[serial_];
+    if (!reader.db) return unavailable("the database is unreachable");
     try {
-      reads();  // opens this thread's connection on first use
-      return current_schema_version(*thread_readers[serial_].db);
+      return current_schema_version(*reader.db);
     } catch (const SqliteError& e) {
       return unavailable(e.what());
     }
@@ -62,6 +77,7 @@ class SqliteStore final : public Store {
  private:
   const std::uint64_t serial_ = next_store_serial.fetch_add(1);
   std::string path_;
+  std::shared_ptr<FaultInjection> faults_;
   GroupCommitWriter writer_;
 };
 

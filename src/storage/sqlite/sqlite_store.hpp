@@ -1,11 +1,14 @@
 #pragma once
 // storage/sqlite/sqlite_store: the embedded-database Store. One file under the data directory,
-// WAL mode, a group-commit writer thread and one read connection per reading thread.
+// WAL mode, a group-commit writer thread and one read connection per reading thread. The only
+// public face of storage/sqlite (main and tests open it here); depends on storage's interface,
+// metrics and SQLite.
 #include <memory>
 #include <string>
 
 #include "core/result.hpp"
 #include "metrics/metrics.hpp"
+#include "storage/sqlite/connection.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::storage::sqlite {
@@ -14,6 +17,8 @@ struct SqliteStoreOptions {
   std::string path;                         // database file
   std::size_t max_batch = 1024;
   metrics::StorageMetrics* metrics = nullptr;
+  std::shared_ptr<FaultInjection> faults;   // tests only: injected storage faults
+  int failing_probe_ms = 5000;  // while writes fail, how often the writer probes for recovery
 };
 
 // Opens (creating if needed) and migrates the database. Errors carry storage_unavailable.

@@ -1,12 +1,22 @@
+// What only the SQLite backend has: durability across reopen, group commit, backup, the
+// schema's migrations from earlier versions, and injected storage faults. The repository
+// contracts themselves are in storage/conformance, run by sqlite_conformance_test.cpp.
 #include "storage/sqlite/sqlite_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <thread>
 
+#include "core/encoding.hpp"
+#include "core/thread_post.hpp"
+#include "devices/device_service.hpp"
+#include "identity/tokens.hpp"
+#include "sharing/sharing_service.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/migrations.hpp"
 
@@ -21,15 +31,15 @@ class SqliteStoreTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    open();
   }
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
+  std::string path() const { return (dir_ / "paddock.db").string(); }
   void open() {
     store_.reset();
-    auto store = open_store({(dir_ / "paddock.db").string(), 1024, &metrics_});
+    auto store = open_store({path(), 1024, &metrics_, faults_});
     ASSERT_TRUE(store.ok()) << store.error().detail;
     store_ = std::move(store.value());
   }
@@ -40,69 +50,40 @@ class SqliteStoreTest : public ::testing::Test {
     store_->write<T>(std::move(fn), [&done](Result<T> r) { done.set_value(std::move(r)); });
     return future.get();
   }
+  template <class T, class F>
+  Result<T> wait(F start) {
+    std::promise<Result<T>> p;
+    start([&](Result<T> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
   static UserRecord user(const std::string& name) {
     return UserRecord{"usr_" + name, name, name, "hash", 1};
   }
 
   std::filesystem::path dir_;
   metrics::StorageMetrics metrics_;
+  std::shared_ptr<FaultInjection> faults_ = std::make_shared<FaultInjection>();
   std::unique_ptr<Store> store_;
 };
 
 TEST_F(SqliteStoreTest, CommittedWritesAreVisibleToReadersAndSurviveReopen) {
+  open();
   auto r = write_and_wait<bool>([](Writes& w) -> Result<bool> {
-    if (auto ok = w.insert_user(user("ada")); !ok) return ok.take_error();
+    PADDOCK_TRY(w.identity().insert_user(user("ada")));
     return true;
   });
   ASSERT_TRUE(r.ok());
-  auto found = store_->reads().user_by_username("ada");
-  ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->id, "usr_ada");
+  EXPECT_EQ((*store_->reads().identity().user_by_username("ada"))->id, "usr_ada");
   open();
-  EXPECT_TRUE(store_->reads().user_by_id("usr_ada").has_value());
+  EXPECT_TRUE(store_->reads().identity().user_by_id("usr_ada")->has_value());
   EXPECT_EQ(*store_->schema_version(), latest_schema_version());
 }
 
-TEST_F(SqliteStoreTest, DuplicateUsernameIsADomainError) {
-  auto insert = [](Writes& w) -> Result<bool> {
-    if (auto ok = w.insert_user(user("bob")); !ok) return ok.take_error();
-    return true;
-  };
-  ASSERT_TRUE(write_and_wait<bool>(insert).ok());
-  auto second = write_and_wait<bool>(insert);
-  ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error().code, Errc::username_taken);
-}
-
-TEST_F(SqliteStoreTest, AFailedJobRollsBackOnlyItsOwnWrites) {
-  std::promise<void> both;
-  std::atomic<int> remaining{2};
-  auto finish = [&](auto) {
-    if (--remaining == 0) both.set_value();
-  };
-  // Both jobs land in one batch when submitted back to back; the second inserts a device and
-  // then fails, so its device must vanish while the first job's user stays.
-  store_->write<bool>(
-      [](Writes& w) -> Result<bool> {
-        if (auto ok = w.insert_user(user("cy")); !ok) return ok.take_error();
-        return true;
-      },
-      finish);
-  store_->write<bool>(
-      [](Writes& w) -> Result<bool> {
-        w.insert_device({"dev_x", "usr_cy", "n", "phone", "k", false, std::nullopt, 1});
-        return make_error(Errc::invalid_field, "changed my mind");
-      },
-      finish);
-  both.get_future().wait();
-  EXPECT_TRUE(store_->reads().user_by_id("usr_cy").has_value());
-  EXPECT_FALSE(store_->reads().device_by_id("dev_x").has_value());
-}
-
 TEST_F(SqliteStoreTest, ConcurrentWritesShareCommits) {
+  open();
   constexpr int kWriters = 4, kPerWriter = 250;
   ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
-                (void)w.insert_user(user("dee"));
+                PADDOCK_TRY(w.identity().insert_user(user("dee")));
                 return true;
               }).ok());
   std::atomic<int> done{0};
@@ -114,7 +95,8 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareCommits) {
         std::string id = "dev_" + std::to_string(t) + "_" + std::to_string(i);
         store_->write<bool>(
             [id](Writes& w) -> Result<bool> {
-              w.insert_device({id, "usr_dee", "n", "phone", "k", false, std::nullopt, 1});
+              PADDOCK_TRY(w.devices().insert_device(
+                  {id, "usr_dee", "n", "phone", "k", false, std::nullopt, 1}));
               return true;
             },
             [&](Result<bool> r) {
@@ -126,7 +108,7 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareCommits) {
   }
   for (auto& t : threads) t.join();
   all.get_future().wait();
-  EXPECT_EQ(store_->reads().devices_of_user("usr_dee").size(),
+  EXPECT_EQ(store_->reads().devices().devices_of_user("usr_dee")->size(),
             static_cast<std::size_t>(kWriters * kPerWriter));
   metrics::TextWriter text;
   metrics_.render(text);
@@ -139,48 +121,199 @@ TEST_F(SqliteStoreTest, ConcurrentWritesShareCommits) {
   EXPECT_LT(commits, kWriters * kPerWriter);
 }
 
-TEST_F(SqliteStoreTest, TakeChallengeIsSingleUse) {
-  ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
-                (void)w.insert_user(user("eve"));
-                w.insert_device({"dev_e", "usr_eve", "n", "phone", "k", true, std::nullopt, 1});
-                w.insert_challenge({"dev_e", "nonce1", now_millis() + 60'000});
-                return true;
-              }).ok());
-  auto first = write_and_wait<bool>([](Writes& w) -> Result<bool> {
-    return w.take_challenge("dev_e", "nonce1").has_value();
-  });
-  auto second = write_and_wait<bool>([](Writes& w) -> Result<bool> {
-    return w.take_challenge("dev_e", "nonce1").has_value();
-  });
-  EXPECT_TRUE(*first);
-  EXPECT_FALSE(*second);
-}
-
-TEST_F(SqliteStoreTest, PurgeRemovesOnlyExpiredSessions) {
-  ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
-                (void)w.insert_user(user("fay"));
-                UnixMillis now = now_millis();
-                w.insert_session({"old", "usr_fay", 1, now - 10});
-                w.insert_session({"new", "usr_fay", 1, now + 60'000});
-                return w.purge_expired(now) == 1;
-              }).value());
-  EXPECT_FALSE(store_->reads().session_by_token_hash("old").has_value());
-  EXPECT_TRUE(store_->reads().session_by_token_hash("new").has_value());
-}
-
 TEST_F(SqliteStoreTest, BackupWhileOpenIsAConsistentCopy) {
+  open();
   ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
-                (void)w.insert_user(user("gus"));
+                PADDOCK_TRY(w.identity().insert_user(user("gus")));
                 return true;
               }).ok());
   auto copy = (dir_ / "copy.db").string();
-  auto ok = backup_database((dir_ / "paddock.db").string(), copy);
+  auto ok = backup_database(path(), copy);
   ASSERT_TRUE(ok.ok()) << ok.error().detail;
   Connection db(copy, false);
   auto& s = db.cached("SELECT count(*) FROM users WHERE username = 'gus'").bind();
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.integer(0), 1);
   s.reset();
+}
+
+// The writer only writes: a completion goes back to the submitting thread's ThreadPost hook
+// and runs there, not on the writer.
+TEST_F(SqliteStoreTest, CompletionsRunOnTheSubmittingThread) {
+  open();
+  std::mutex mutex;
+  std::deque<std::function<void()>> posted;
+  std::condition_variable arrived;
+  struct Target {
+    std::mutex* mutex;
+    std::deque<std::function<void()>>* posted;
+    std::condition_variable* arrived;
+  } target{&mutex, &posted, &arrived};
+  install_thread_post({&target, [](void* t, std::function<void()> task) {
+                         auto* q = static_cast<Target*>(t);
+                         std::lock_guard lock(*q->mutex);
+                         q->posted->push_back(std::move(task));
+                         q->arrived->notify_one();
+                       }});
+  std::thread::id ran_on;
+  std::thread::id on_commit_ran_on;
+  store_->write<bool>(
+      [](Writes& w) -> Result<bool> {
+        PADDOCK_TRY(w.identity().insert_user(user("hal")));
+        return true;
+      },
+      [&](Result<bool> r) {
+        EXPECT_TRUE(r.ok());
+        ran_on = std::this_thread::get_id();
+      },
+      [&](bool&) { on_commit_ran_on = std::this_thread::get_id(); });
+  install_thread_post({});
+  std::function<void()> task;
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(arrived.wait_for(lock, std::chrono::seconds(10), [&] { return !posted.empty(); }));
+    task = std::move(posted.front());
+  }
+  EXPECT_EQ(ran_on, std::thread::id()) << "the completion must wait for this thread";
+  EXPECT_NE(on_commit_ran_on, std::thread::id()) << "on_commit runs on the writer at commit";
+  EXPECT_NE(on_commit_ran_on, std::this_thread::get_id());
+  task();
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+TEST_F(SqliteStoreTest, AReadFaultIsStorageUnavailableAndTheNextReadWorks) {
+  open();
+  ASSERT_TRUE(init_crypto());
+  devices::DeviceService devices(*store_);
+  ASSERT_TRUE(devices.list("usr_x").ok());  // opens this thread's read connection
+  faults_->fail_reads = 1;
+  auto failed = devices.list("usr_x");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, Errc::storage_unavailable);
+  auto again = devices.list("usr_x");
+  EXPECT_TRUE(again.ok());
+}
+
+TEST_F(SqliteStoreTest, AWriteFaultFailsTheJobAndMarksWritesFailingUntilACleanCommit) {
+  open();
+  ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
+                PADDOCK_TRY(w.identity().insert_user(user("ivy")));
+                return true;
+              }).ok());
+  EXPECT_FALSE(store_->write_health().failing);
+  ASSERT_TRUE(init_crypto());
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+  crypto_sign_keypair(pk, sk);
+  const std::string key = base64url_encode({pk, sizeof pk});
+  devices::DeviceService devices(*store_);
+  // The next statement on the writer fails as a full disk would.
+  faults_->fail_writes = 1;
+  auto failed = wait<DeviceRecord>([&](auto cb) {
+    devices.register_device("usr_ivy", {"phone", "phone", key, false}, cb);
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, Errc::storage_unavailable);
+  auto health = store_->write_health();
+  EXPECT_TRUE(health.failing);
+  EXPECT_EQ(health.consecutive_failures, 1u);
+  EXPECT_GT(health.failing_since, 0);
+  EXPECT_NE(health.last_error.find("injected"), std::string::npos) << health.last_error;
+  EXPECT_TRUE(store_->reads().devices().devices_of_user("usr_ivy")->empty());
+
+  auto ok = wait<DeviceRecord>([&](auto cb) {
+    devices.register_device("usr_ivy", {"phone", "phone", key, false}, cb);
+  });
+  ASSERT_TRUE(ok.ok()) << ok.error().detail;
+  EXPECT_FALSE(store_->write_health().failing);
+}
+
+// A node that is not ready gets no traffic, so no request would ever clear the flag: while
+// writes fail the writer probes by itself, and a recovered disk makes the node ready again.
+TEST_F(SqliteStoreTest, WhileWritesFailTheWriterProbesAndRecoversWithoutTraffic) {
+  store_.reset();
+  auto store = open_store({path(), 1024, &metrics_, faults_, /*failing_probe_ms=*/20});
+  ASSERT_TRUE(store.ok()) << store.error().detail;
+  store_ = std::move(store.value());
+  ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
+                PADDOCK_TRY(w.identity().insert_user(user("jon")));
+                return true;
+              }).ok());
+  faults_->fail_writes = 1;
+  auto failed = write_and_wait<bool>([](Writes& w) -> Result<bool> {
+    PADDOCK_TRY(w.identity().insert_user(user("kit")));
+    return true;
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_TRUE(store_->write_health().failing);
+  // No more writes from here on; the probe must clear the flag (bounded wait).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (store_->write_health().failing && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(store_->write_health().failing);
+}
+
+class NoLiveFeed final : public sharing::LiveFeed {
+ public:
+  void apply(sharing::FeedUpdate) override {}
+};
+
+// A database written by the previous schema (version 2), opened by this build, keeps its data:
+// challenges and confirmations still redeem, events keep their cursors, and a new event gets a
+// seq above every seq issued before (even deleted ones).
+TEST_F(SqliteStoreTest, AVersion2DatabaseMigratesWithItsData) {
+  ASSERT_TRUE(init_crypto());
+  auto token = identity::issue_token();
+  UnixMillis later = now_millis() + 60'000;
+  {
+    Connection db(path(), true);
+    ASSERT_EQ(migrate(db, 2), 2);
+    std::string sql =
+        "INSERT INTO users VALUES ('usr_o','o','o','h',1), ('usr_f','f','f','h',1);"
+        "INSERT INTO devices VALUES ('dev_1','usr_o','n','phone','k',1,NULL,1);"
+        "INSERT INTO device_challenges VALUES ('dev_1','nonce1'," +
+        std::to_string(later) +
+        ");"
+        "INSERT INTO vehicles VALUES ('veh_1','usr_o','VIN00000000000001',NULL,NULL,NULL,'car',"
+        "'uffpuu',0,1,1);"
+        "INSERT INTO follow_confirmations VALUES ('" +
+        token.hash + "','usr_f','veh_1',3," + std::to_string(later) +
+        ");"
+        "INSERT INTO events (vehicle_id, target_user, type, message_type, message_id, payload, "
+        "created_at) VALUES ('veh_1',NULL,'message.created',0,'msg_1','{}',1),"
+        "('veh_1',NULL,'message.created',0,'msg_2','{}',1);"
+        "DELETE FROM events WHERE seq = 2;";
+    db.exec(sql.c_str());
+  }
+  open();
+  EXPECT_EQ(*store_->schema_version(), latest_schema_version());
+  EXPECT_TRUE(store_->reads().devices().device_by_id("dev_1")->has_value());
+
+  auto challenge = write_and_wait<bool>([](Writes& w) -> Result<bool> {
+    PADDOCK_ASSIGN(
+        taken, w.secrets().take_secret(devices::kChallengePurpose, "dev_1:nonce1", now_millis()));
+    return taken.has_value();
+  });
+  EXPECT_TRUE(*challenge);
+
+  NoLiveFeed live;
+  sharing::SharingService sharing(*store_, live);
+  auto followed =
+      wait<FollowRecord>([&](auto cb) { sharing.confirm_follow("usr_f", token.token, cb); });
+  ASSERT_TRUE(followed.ok()) << followed.error().detail;
+  EXPECT_EQ(followed->vehicle_id, "veh_1");
+  EXPECT_EQ(followed->types, 3u);
+
+  auto events = store_->reads().events().vehicle_events_after("veh_1", 0, 0x3f, 10);
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].seq, 1);
+  EXPECT_EQ((*events)[0].vehicle_id, "veh_1");
+  EXPECT_EQ(*store_->reads().events().last_event_seq(), 2);
+  auto next = write_and_wait<std::int64_t>([](Writes& w) {
+    return w.events().append_event(EventRecord{0, "veh_1", std::nullopt, std::nullopt,
+                                               "message.created", 0, "msg_3", "{}", 1});
+  });
+  EXPECT_EQ(*next, 3);
 }
 
 TEST(Migrations, RefuseADatabaseFromTheFuture) {

@@ -1,0 +1,125 @@
+// SharingService, the message library.
+#include <boost/json/serialize.hpp>
+
+#include "core/ids.hpp"
+#include "core/text.hpp"
+#include "sharing/access.hpp"
+#include "sharing/event_kinds.hpp"
+#include "sharing/views.hpp"
+
+namespace paddock::sharing {
+namespace {
+
+using storage::MessageRecord;
+
+Error text_too_long() {
+  return make_error(Errc::invalid_field,
+                    "text must be at most " + std::to_string(kMaxMessageChars) + " characters",
+                    "text");
+}
+
+}  // namespace
+
+void SharingService::post_message(const std::string& user_id, const std::string& vehicle_id,
+                                  NewMessage message, Callback<MessageRecord> done) {
+  auto type = parse_type(message.type);
+  if (!type) {
+    return done(
+        make_error(Errc::invalid_field, "type must be one of " + type_names_text(), "type"));
+  }
+  if (utf8_length(message.text) > kMaxMessageChars) return done(text_too_long());
+  MessageRecord m;
+  m.id = new_id("msg");
+  m.vehicle_id = vehicle_id;
+  m.type = static_cast<int>(*type);
+  m.text = std::move(message.text);
+  m.attributes = std::move(message.attributes);
+  m.author_id = user_id;
+  commit<MessageRecord>(
+      [user_id, m = std::move(m)](storage::Writes& w) mutable -> Result<Outcome<MessageRecord>> {
+        auto v = vehicle_for_member(w, user_id, m.vehicle_id);
+        if (!v) return v.take_error();
+        PADDOCK_ASSIGN(seq, w.sharing().next_message_seq(m.vehicle_id));
+        m.seq = seq;
+        m.created_at = now_millis();
+        PADDOCK_TRY(w.sharing().insert_message(m));
+        Outcome<MessageRecord> out{m, {}};
+        PADDOCK_TRY(
+            emit(w, out.update,
+                 message_event(kMessageCreated.name, m, boost::json::serialize(message_view(m)))));
+        return out;
+      },
+      std::move(done));
+}
+
+void SharingService::edit_message(const std::string& user_id, const std::string& vehicle_id,
+                                  const std::string& message_id, MessageEdit edit,
+                                  Callback<MessageRecord> done) {
+  if (edit.text && utf8_length(*edit.text) > kMaxMessageChars) return done(text_too_long());
+  commit<MessageRecord>(
+      [user_id, vehicle_id, message_id,
+       edit = std::move(edit)](storage::Writes& w) -> Result<Outcome<MessageRecord>> {
+        auto v = vehicle_for_member(w, user_id, vehicle_id);
+        if (!v) return v.take_error();
+        std::optional<MessageRecord> m;
+        if (looks_like_id(message_id)) {
+          PADDOCK_ASSIGN(found, w.sharing().message_by_id(message_id));
+          m = std::move(found);
+        }
+        if (!m || m->vehicle_id != vehicle_id)
+          return make_error(Errc::not_found, "no such message");
+        if (edit.text) m->text = *edit.text;
+        if (edit.attributes) m->attributes = *edit.attributes;
+        m->updated_at = now_millis();
+        PADDOCK_TRY(w.sharing().update_message(*m));
+        Outcome<MessageRecord> out{*m, {}};
+        PADDOCK_TRY(emit(
+            w, out.update,
+            message_event(kMessageUpdated.name, *m, boost::json::serialize(message_view(*m)))));
+        return out;
+      },
+      std::move(done));
+}
+
+void SharingService::delete_message(const std::string& user_id, const std::string& vehicle_id,
+                                    const std::string& message_id, Callback<bool> done) {
+  commit<bool>(
+      [user_id, vehicle_id, message_id](storage::Writes& w) -> Result<Outcome<bool>> {
+        auto v = vehicle_for_member(w, user_id, vehicle_id);
+        if (!v) return v.take_error();
+        std::optional<MessageRecord> m;
+        if (looks_like_id(message_id)) {
+          PADDOCK_ASSIGN(found, w.sharing().message_by_id(message_id));
+          m = std::move(found);
+        }
+        if (!m || m->vehicle_id != vehicle_id)
+          return make_error(Errc::not_found, "no such message");
+        PADDOCK_TRY(w.sharing().delete_message(message_id));
+        // The message's text must not outlive it in the feed log: earlier events go, and the
+        // deletion itself carries only the id.
+        PADDOCK_TRY(w.events().delete_message_events(message_id));
+        Outcome<bool> out{true, {}};
+        auto deleted = message_event(kMessageDeleted.name, *m,
+                                     boost::json::serialize(deleted_message_view(*m)));
+        deleted.message_id.reset();
+        PADDOCK_TRY(emit(w, out.update, std::move(deleted)));
+        return out;
+      },
+      std::move(done));
+}
+
+Result<std::vector<MessageRecord>> SharingService::messages(const std::string& user_id,
+                                                            const std::string& vehicle_id,
+                                                            std::int64_t after, int limit,
+                                                            TypeSet requested) {
+  auto& r = store_.reads();
+  if (!looks_like_id(vehicle_id)) return vehicle_not_found();
+  PADDOCK_ASSIGN(v, r.sharing().vehicle_by_id(vehicle_id));
+  if (!v) return vehicle_not_found();
+  PADDOCK_ASSIGN(role, role_of(r, *v, user_id));
+  TypeSet visible = VisibilityPolicy::decode(v->visibility).visible_to(role) & requested;
+  if (visible == 0) return std::vector<MessageRecord>{};
+  return r.sharing().messages_page(vehicle_id, after, visible, limit);
+}
+
+}  // namespace paddock::sharing

@@ -1,0 +1,132 @@
+#pragma once
+// storage/sqlite/repositories: the SQLite implementation of every module's repository, one
+// class per module (each in a .cpp of its own), and the Context that hands them out on one
+// connection as a storage::Writes (and so Reads). Internal to storage/sqlite.
+#include "storage/sqlite/rows.hpp"
+#include "storage/store.hpp"
+
+namespace paddock::storage::sqlite {
+
+class SqliteIdentity final : public identity::IdentityWrites {
+ public:
+  explicit SqliteIdentity(Link& link) : link_(link) {}
+  Result<std::optional<UserRecord>> user_by_id(std::string_view id) override;
+  Result<std::optional<UserRecord>> user_by_username(std::string_view username) override;
+  Result<std::optional<SessionRecord>> session_by_token_hash(std::string_view token_hash) override;
+  Result<void> insert_user(const UserRecord& user) override;
+  Result<void> insert_session(const SessionRecord& session) override;
+  Result<bool> delete_session(std::string_view token_hash) override;
+  Result<std::size_t> purge_expired_sessions(UnixMillis now) override;
+
+ private:
+  Link& link_;
+};
+
+class SqliteDevices final : public devices::DeviceWrites {
+ public:
+  explicit SqliteDevices(Link& link) : link_(link) {}
+  Result<std::vector<DeviceRecord>> devices_of_user(std::string_view user_id) override;
+  Result<std::optional<DeviceRecord>> device_by_id(std::string_view id) override;
+  Result<void> insert_device(const DeviceRecord& device) override;
+  Result<void> clear_primary_devices(std::string_view user_id) override;
+  Result<bool> delete_device(std::string_view device_id, std::string_view user_id) override;
+  Result<void> mark_device_verified(std::string_view device_id, UnixMillis at) override;
+
+ private:
+  Link& link_;
+};
+
+class SqliteSharing final : public sharing::SharingWrites {
+ public:
+  explicit SqliteSharing(Link& link) : link_(link) {}
+  Result<std::optional<VehicleRecord>> vehicle_by_id(std::string_view id) override;
+  Result<std::optional<VehicleRecord>> vehicle_by_vin(std::string_view vin) override;
+  Result<std::optional<VehicleRecord>> vehicle_by_plate_key(std::string_view plate_key) override;
+  Result<std::vector<VehicleRecord>> vehicles_of_member(std::string_view user_id) override;
+  Result<std::vector<MemberRecord>> members_of(std::string_view vehicle_id) override;
+  Result<bool> is_member(std::string_view vehicle_id, std::string_view user_id) override;
+  Result<std::optional<MessageRecord>> message_by_id(std::string_view id) override;
+  Result<std::vector<MessageRecord>> messages_page(std::string_view vehicle_id, std::int64_t after,
+                                                   unsigned types, int limit) override;
+  Result<std::optional<FollowRecord>> follow_by_id(std::string_view id) override;
+  Result<std::optional<FollowRecord>> follow_of(std::string_view vehicle_id,
+                                                std::string_view follower_id) override;
+  Result<std::vector<FollowRecord>> follows_of_user(std::string_view follower_id) override;
+  Result<std::vector<FollowRecord>> followers_of(std::string_view vehicle_id) override;
+  Result<std::vector<FollowRecord>> all_live_follows() override;
+  Result<std::vector<std::pair<std::string, std::string>>> all_vehicle_visibilities() override;
+  Result<int> count_active_followers(std::string_view vehicle_id) override;
+
+  Result<void> insert_vehicle(const VehicleRecord& vehicle) override;
+  Result<void> update_vehicle(const VehicleRecord& vehicle) override;
+  Result<void> delete_vehicle(std::string_view vehicle_id) override;
+  Result<void> put_member(const MemberRecord& member) override;
+  Result<bool> delete_member(std::string_view vehicle_id, std::string_view user_id) override;
+  Result<std::int64_t> next_message_seq(std::string_view vehicle_id) override;
+  Result<void> insert_message(const MessageRecord& message) override;
+  Result<void> update_message(const MessageRecord& message) override;
+  Result<void> delete_message(std::string_view message_id) override;
+  Result<void> insert_follow(const FollowRecord& follow) override;
+  Result<void> update_follow(const FollowRecord& follow) override;
+  Result<void> delete_follow(std::string_view follow_id) override;
+
+ private:
+  Link& link_;
+};
+
+class SqliteEventLog final : public events::EventLogWrites {
+ public:
+  explicit SqliteEventLog(Link& link) : link_(link) {}
+  Result<std::vector<EventRecord>> vehicle_events_after(std::string_view vehicle_id,
+                                                        std::int64_t after, unsigned types,
+                                                        int limit) override;
+  Result<std::vector<EventRecord>> personal_events_after(std::string_view user_id,
+                                                         std::optional<std::string_view> device_id,
+                                                         std::int64_t after, int limit) override;
+  Result<std::int64_t> last_event_seq() override;
+  Result<std::int64_t> append_event(const EventRecord& event) override;
+  Result<void> delete_message_events(std::string_view message_id) override;
+  Result<void> delete_vehicle_events(std::string_view vehicle_id) override;
+
+ private:
+  Link& link_;
+};
+
+class SqliteSecrets final : public SecretWrites {
+ public:
+  explicit SqliteSecrets(Link& link) : link_(link) {}
+  Result<void> put_secret(const SecretRecord& secret) override;
+  Result<std::optional<SecretRecord>> take_secret(std::string_view purpose, std::string_view key,
+                                                  UnixMillis now) override;
+  Result<std::size_t> purge_expired_secrets(UnixMillis now) override;
+
+ private:
+  Link& link_;
+};
+
+// Every repository on one connection. On a read-only connection only the Reads side is used.
+class Context final : public Writes {
+ public:
+  explicit Context(Connection* db = nullptr) { link_.db = db; }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  void attach(Connection* db) { link_.db = db; }
+  bool attached() const { return link_.db != nullptr; }
+
+  identity::IdentityWrites& identity() override { return identity_; }
+  devices::DeviceWrites& devices() override { return devices_; }
+  sharing::SharingWrites& sharing() override { return sharing_; }
+  events::EventLogWrites& events() override { return events_; }
+  SecretWrites& secrets() override { return secrets_; }
+
+ private:
+  Link link_;
+  SqliteIdentity identity_{link_};
+  SqliteDevices devices_{link_};
+  SqliteSharing sharing_{link_};
+  SqliteEventLog events_{link_};
+  SqliteSecrets secrets_{link_};
+};
+
+}  // namespace paddock::storage::sqlite
