@@ -74,6 +74,31 @@ NameFault check_name_characters(std::string_view text) {
   return visible ? NameFault::none : NameFault::invisible;
 }
 
+Result<std::string> check_name(std::string_view text, std::string_view field,
+                               std::size_t max_chars) {
+  std::string name(field);
+  std::size_t length = utf8_length(text);
+  if (length < 1 || length > max_chars) {
+    return make_error(Errc::invalid_field,
+                      name + " must be 1 to " + std::to_string(max_chars) + " characters", name);
+  }
+  switch (check_name_characters(text)) {
+    case NameFault::none: return std::string(text);
+    case NameFault::control_character:
+      return make_error(Errc::invalid_field, name + " must not contain control characters", name);
+    case NameFault::bidi_control:
+      return make_error(Errc::invalid_field,
+                        name + " must not contain bidirectional embedding, override or isolate "
+                               "characters",
+                        name);
+    case NameFault::invisible: break;
+  }
+  return make_error(Errc::invalid_field,
+                    name + " must contain a visible character (not only spaces, zero-width or "
+                           "format characters)",
+                    name);
+}
+
 std::string ascii_lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

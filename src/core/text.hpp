@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/result.hpp"
+
 namespace paddock {
 
 // Number of Unicode code points in valid UTF-8 `text` (continuation bytes are not counted).
@@ -26,5 +28,10 @@ enum class NameFault {
 
 // Checks valid UTF-8 `text` (as Boost.JSON hands it over). Returns the first fault found.
 NameFault check_name_characters(std::string_view text);
+
+// A name a person chose (display name, device or vehicle nickname): 1 to `max_chars` characters
+// with no fault above. Returns it, or invalid_field naming `field` and saying what is wrong.
+Result<std::string> check_name(std::string_view text, std::string_view field,
+                               std::size_t max_chars = 64);
 
 }  // namespace paddock

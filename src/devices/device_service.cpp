@@ -30,11 +30,7 @@ Result<std::string> check_kind(std::string_view kind) {
 
 void DeviceService::register_device(const std::string& user_id, NewDevice device,
                                     Callback<storage::DeviceRecord> done) {
-  std::size_t name_length = utf8_length(device.name);
-  if (name_length < 1 || name_length > 64 || has_control_characters(device.name)) {
-    return done(make_error(Errc::invalid_field,
-                           "name must be 1 to 64 characters without control characters", "name"));
-  }
+  if (auto name = check_name(device.name, "name"); !name) return done(name.take_error());
   auto kind = check_kind(device.kind);
   if (!kind) return done(kind.take_error());
   if (auto key = parse_public_key(device.public_key); !key) return done(key.take_error());

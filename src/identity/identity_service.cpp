@@ -40,16 +40,7 @@ Result<void> check_password(std::string_view password) {
 }
 
 Result<std::string> normalize_display_name(std::string_view name) {
-  std::size_t length = utf8_length(name);
-  if (length < 1 || length > 64) {
-    return make_error(Errc::invalid_field, "display_name must be 1 to 64 characters",
-                      "display_name");
-  }
-  if (has_control_characters(name)) {
-    return make_error(Errc::invalid_field, "display_name must not contain control characters",
-                      "display_name");
-  }
-  return std::string(name);
+  return check_name(name, "display_name");
 }
 
 IdentityService::IdentityService(storage::Store& store, PasswordHasher& hasher,

@@ -13,12 +13,7 @@ using storage::MemberRecord;
 using storage::VehicleRecord;
 
 Result<std::string> check_nickname(std::string_view nickname) {
-  std::size_t length = utf8_length(nickname);
-  if (length < 1 || length > 64 || has_control_characters(nickname)) {
-    return make_error(Errc::invalid_field,
-                      "nickname must be 1 to 64 characters without control characters", "nickname");
-  }
-  return std::string(nickname);
+  return check_name(nickname, "nickname");
 }
 
 struct CheckedIdentification {
