@@ -127,8 +127,8 @@ Result<sharing::VehicleInput> vehicle_input(const boost::json::object& body) {
       auto audience = text ? sharing::parse_audience(*text) : std::nullopt;
       if (!type || !audience) {
         return make_error(Errc::invalid_field,
-                          "visibility maps status, trip, maintenance, alert, sale, social to "
-                          "public, followers, approved or private",
+                          "visibility maps " + sharing::type_names_text() +
+                              " to public, followers, approved or private",
                           "visibility." + std::string(key));
       }
       in.visibility.emplace_back(*type, *audience);
@@ -335,9 +335,12 @@ void App::list_messages(Request& request, Responder respond) {
                                          static_cast<int>(*limit), types);
   if (!page) return respond.problem(page.error());
   boost::json::array out;
-  for (const auto& m : *page) out.push_back(sharing::message_view(m));
+  for (const auto& m : page->messages) {
+    out.push_back(page->reader_is_member ? sharing::message_view(m)
+                                         : sharing::public_message_view(m, page->owner_id));
+  }
   boost::json::object result{{"messages", std::move(out)}};
-  result["next_after"] = page->empty() ? *after : page->back().seq;
+  result["next_after"] = page->messages.empty() ? *after : page->messages.back().seq;
   respond(json_response(200, result));
 }
 

@@ -46,7 +46,8 @@ void SharingService::post_message(const std::string& user_id, const std::string&
         Outcome<MessageRecord> out{m, {}};
         PADDOCK_TRY(
             emit(w, out.update,
-                 message_event(kMessageCreated.name, m, boost::json::serialize(message_view(m)))));
+                 message_event(kMessageCreated.name, m,
+                               boost::json::serialize(public_message_view(m, v->owner_id)))));
         return out;
       },
       std::move(done));
@@ -75,7 +76,8 @@ void SharingService::edit_message(const std::string& user_id, const std::string&
         Outcome<MessageRecord> out{*m, {}};
         PADDOCK_TRY(emit(
             w, out.update,
-            message_event(kMessageUpdated.name, *m, boost::json::serialize(message_view(*m)))));
+            message_event(kMessageUpdated.name, *m,
+                          boost::json::serialize(public_message_view(*m, v->owner_id)))));
         return out;
       },
       std::move(done));
@@ -108,18 +110,26 @@ void SharingService::delete_message(const std::string& user_id, const std::strin
       std::move(done));
 }
 
-Result<std::vector<MessageRecord>> SharingService::messages(const std::string& user_id,
-                                                            const std::string& vehicle_id,
-                                                            std::int64_t after, int limit,
-                                                            TypeSet requested) {
+Result<MessagePage> SharingService::messages(const std::string& user_id,
+                                             const std::string& vehicle_id, std::int64_t after,
+                                             int limit, TypeSet requested) {
   auto& r = store_.reads();
   if (!looks_like_id(vehicle_id)) return vehicle_not_found();
   PADDOCK_ASSIGN(v, r.sharing().vehicle_by_id(vehicle_id));
   if (!v) return vehicle_not_found();
   PADDOCK_ASSIGN(role, role_of(r, *v, user_id));
+  if (role == Role::stranger) {
+    // Blocking ends everything the owner shares with that person: the vehicle answers them
+    // exactly as an unknown one would, its public messages included.
+    PADDOCK_ASSIGN(follow, r.sharing().follow_of(vehicle_id, user_id));
+    if (follow && follow->status == storage::FollowStatus::blocked) return vehicle_not_found();
+  }
+  MessagePage page{{}, role == Role::member, v->owner_id};
   TypeSet visible = VisibilityPolicy::decode(v->visibility).visible_to(role) & requested;
-  if (visible == 0) return std::vector<MessageRecord>{};
-  return r.sharing().messages_page(vehicle_id, after, visible, limit);
+  if (visible == 0) return page;
+  PADDOCK_ASSIGN(messages, r.sharing().messages_page(vehicle_id, after, visible, limit));
+  page.messages = std::move(messages);
+  return page;
 }
 
 }  // namespace paddock::sharing

@@ -66,6 +66,12 @@ struct FollowPrompt {
   UnixMillis expires_at = 0;
 };
 
+struct MessagePage {
+  std::vector<storage::MessageRecord> messages;
+  bool reader_is_member = false;  // members see author ids; others see the author's role
+  std::string owner_id;
+};
+
 enum class Moderation { approve, reject, block };
 
 struct FeedPage {
@@ -110,10 +116,10 @@ class SharingService {
                     Callback<storage::MessageRecord> done);
   void delete_message(const std::string& user_id, const std::string& vehicle_id,
                       const std::string& message_id, Callback<bool> done);
-  Result<std::vector<storage::MessageRecord>> messages(const std::string& user_id,
-                                                       const std::string& vehicle_id,
-                                                       std::int64_t after, int limit,
-                                                       TypeSet requested);
+  // A page of the library as the caller's role may read it. Error: not_found (also for a
+  // user the owner blocked).
+  Result<MessagePage> messages(const std::string& user_id, const std::string& vehicle_id,
+                               std::int64_t after, int limit, TypeSet requested);
 
   // Following. A blocked user's requests answer not_found, exactly like an unknown vehicle.
   void request_follow(const std::string& user_id, Identification id, std::optional<TypeSet> types,

@@ -24,6 +24,14 @@ boost::json::object message_view(const storage::MessageRecord& m) {
   return o;
 }
 
+boost::json::object public_message_view(const storage::MessageRecord& m,
+                                        std::string_view owner_id) {
+  boost::json::object o = message_view(m);
+  o.erase("author_id");
+  o["author_role"] = m.author_id == owner_id ? "owner" : "authorized_user";
+  return o;
+}
+
 boost::json::object deleted_message_view(const storage::MessageRecord& m) {
   return {{"id", m.id},
           {"vehicle_id", m.vehicle_id},

@@ -65,11 +65,26 @@ def check(resp, status, what=""):
     return resp.body
 
 
+# Vehicle id -> its owner's user id, for public_view.
+OWNERS = {}
+
+
 def create_vehicle(server, owner, **body):
     """POST /v1/vehicles; a fresh plate unless vin/plate given. Returns Vehicle(full)."""
     if "vin" not in body and "plate" not in body:
         body["plate"] = {"number": random_plate_number(), "region": "CN"}
-    return check(server.post("/v1/vehicles", body, token=owner.token), 201, "create vehicle")
+    vehicle = check(server.post("/v1/vehicles", body, token=owner.token), 201, "create vehicle")
+    OWNERS[vehicle["id"]] = vehicle["owner_id"]
+    return vehicle
+
+
+def public_view(message):
+    """A message as followers, strangers and the feed see it: the author's role on the vehicle
+    instead of their user id (only members see author_id)."""
+    view = dict(message)
+    author = view.pop("author_id")
+    view["author_role"] = "owner" if author == OWNERS[message["vehicle_id"]] else "authorized_user"
+    return view
 
 
 def post_message(server, user, vehicle_id, type_, text=None, attributes=None):

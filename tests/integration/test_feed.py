@@ -13,7 +13,8 @@ import harness  # noqa: E402
 import wsclient  # noqa: E402
 from sharing_helpers import (CURSOR_RE, EVENT_TYPES, create_vehicle, delete_message,  # noqa: E402
                              feed_all, feed_page, follow, follow_request, list_messages,
-                             open_sse, open_ws, patch_message, post_message, summary)
+                             open_sse, open_ws, patch_message, post_message, public_view,
+                             summary)
 
 SILENCE = 0.6  # seconds a stream must stay quiet when nothing is expected
 # Per-connection queue (4096 events) + socket buffers (about 4 MB of ~20 KB frames) + margin.
@@ -47,7 +48,8 @@ class FeedAssertions(harness.PaddockTestCase):
                 summary(events), [(t, o["id"]) for t, o in expected]))
             self.assertEqual(ev.get("vehicle_id"), obj["vehicle_id"], ctx)
             if etype in ("message.created", "message.updated"):
-                self.assertEqual(ev.get("message"), obj, ctx)
+                # The feed carries the public view: followers never learn a member's user id.
+                self.assertEqual(ev.get("message"), public_view(obj), ctx)
             elif etype == "message.deleted":
                 self.assertEqual(ev.get("message"), {k: obj[k] for k in
                                                      ("id", "vehicle_id", "seq", "type")}, ctx)
@@ -146,7 +148,7 @@ class FeedTest(FeedAssertions):
         self.assertNotIn("owner_id", view.body)
         # An active follower reads public + followers types (never private).
         self.assertEqual(list_messages(s, fan, vid),
-                         [early["status"], early["trip"], early["sale"]])
+                         [public_view(early[t]) for t in ("status", "trip", "sale")])
 
         # Live over the WebSocket: only selected and visible types.
         ws, ready = self.ws(fan)
@@ -519,7 +521,7 @@ class FeedTest(FeedAssertions):
         self.assertEqual(view.body["role"], "pending_follower")
         self.assertEqual(set(view.body["visible_types"]), {"status", "sale", "social"})
         # Pending: public types only.
-        self.assertEqual(list_messages(s, fan, vid), [st])
+        self.assertEqual(list_messages(s, fan, vid), [public_view(st)])
 
         ws, _ = self.ws(fan)
         sse = self.sse(fan)
