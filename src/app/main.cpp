@@ -108,8 +108,11 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   api::App app({**store, identity, devices, sharing, hub, metrics});
 
   server = std::make_unique<transport::HttpServer>(
-      transport::ServerOptions{cfg.listen, cfg.threads, cfg.limits, 10, cfg.trusted_proxies}, app,
-      metrics.http);
+      transport::ServerOptions{.listen = cfg.listen,
+                               .threads = cfg.threads,
+                               .limits = cfg.limits,
+                               .trusted_proxies = cfg.trusted_proxies},
+      app, metrics.http);
   auto bound = server->bind();
   if (!bound) return fail(bound.error().detail);
   // The one line on stdout: tests and scripts read the port from it.
