@@ -18,6 +18,17 @@ Error text_too_long() {
                     "text");
 }
 
+// The message `message_id` of `vehicle_id`, read inside a write job. Error: not_found.
+Result<MessageRecord> message_of(storage::Writes& w, const std::string& vehicle_id,
+                                 const std::string& message_id) {
+  if (!looks_like_id(message_id)) return make_error(Errc::not_found, "no such message");
+  PADDOCK_ASSIGN(found, w.sharing().message_by_id(message_id));
+  if (!found || found->vehicle_id != vehicle_id) {
+    return make_error(Errc::not_found, "no such message");
+  }
+  return std::move(*found);
+}
+
 }  // namespace
 
 void SharingService::post_message(const std::string& user_id, const std::string& vehicle_id,
@@ -62,13 +73,8 @@ void SharingService::edit_message(const std::string& user_id, const std::string&
        edit = std::move(edit)](storage::Writes& w) -> Result<Outcome<MessageRecord>> {
         auto v = vehicle_for_member(w, user_id, vehicle_id);
         if (!v) return v.take_error();
-        std::optional<MessageRecord> m;
-        if (looks_like_id(message_id)) {
-          PADDOCK_ASSIGN(found, w.sharing().message_by_id(message_id));
-          m = std::move(found);
-        }
-        if (!m || m->vehicle_id != vehicle_id)
-          return make_error(Errc::not_found, "no such message");
+        auto m = message_of(w, vehicle_id, message_id);
+        if (!m) return m.take_error();
         if (edit.text) m->text = *edit.text;
         if (edit.attributes) m->attributes = *edit.attributes;
         m->updated_at = now_millis();
@@ -89,13 +95,8 @@ void SharingService::delete_message(const std::string& user_id, const std::strin
       [user_id, vehicle_id, message_id](storage::Writes& w) -> Result<Outcome<bool>> {
         auto v = vehicle_for_member(w, user_id, vehicle_id);
         if (!v) return v.take_error();
-        std::optional<MessageRecord> m;
-        if (looks_like_id(message_id)) {
-          PADDOCK_ASSIGN(found, w.sharing().message_by_id(message_id));
-          m = std::move(found);
-        }
-        if (!m || m->vehicle_id != vehicle_id)
-          return make_error(Errc::not_found, "no such message");
+        auto m = message_of(w, vehicle_id, message_id);
+        if (!m) return m.take_error();
         PADDOCK_TRY(w.sharing().delete_message(message_id));
         // The message's text must not outlive it in the feed log: earlier events go, and the
         // deletion itself carries only the id.
