@@ -3,7 +3,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <set>
 #include <utility>
 
@@ -14,6 +13,9 @@
 #include "api/query.hpp"
 #include "api/router.hpp"
 #include "api/utf8.hpp"
+#include "devices/errors.hpp"
+#include "identity/errors.hpp"
+#include "sharing/errors.hpp"
 
 namespace paddock::api {
 namespace {
@@ -236,7 +238,7 @@ TEST(JsonInput, RefusesNumbersOutOfRangeAndKeepsLargeIntegers) {
 }
 
 TEST(Problem, IsAnRfc9457DocumentWithCodeAndRequestId) {
-  Error e = make_error(Errc::too_many_attempts, "wait", "password");
+  Error e = make_error(identity::kTooManyAttempts, "wait", "password");
   e.retry_after_seconds = 7;
   Response r = problem_response(e, "req_1");
   EXPECT_EQ(r.status, 429);
@@ -258,27 +260,50 @@ TEST(Problem, IsAnRfc9457DocumentWithCodeAndRequestId) {
   EXPECT_TRUE(challenge);
 }
 
-TEST(Problem, EveryCoreCodeKeepsItsStatus) {
-  // The statuses clients saw when core still owned them; a change here breaks the contract.
-  struct Row { ErrorCode code; int status; };
-  const std::vector<Row> rows = {
-      {Errc::invalid_json, 400}, {Errc::invalid_field, 422}, {Errc::password_too_short, 422},
-      {Errc::unsupported_media_type, 415}, {Errc::malformed_request, 400},
-      {Errc::payload_too_large, 413}, {Errc::header_too_large, 431},
-      {Errc::request_timeout, 408}, {Errc::unauthorized, 401}, {Errc::invalid_credentials, 401},
-      {Errc::too_many_attempts, 429}, {Errc::not_found, 404}, {Errc::method_not_allowed, 405},
-      {Errc::username_taken, 409}, {Errc::challenge_invalid, 422},
-      {Errc::signature_invalid, 422}, {Errc::forbidden, 403}, {Errc::identification_taken, 409},
-      {Errc::already_following, 409}, {Errc::cannot_follow_own_vehicle, 409},
-      {Errc::confirmation_invalid, 422}, {Errc::invalid_cursor, 400},
-      {Errc::upgrade_required, 426}, {Errc::too_many_connections, 503}, {Errc::not_ready, 503},
-      {Errc::storage_unavailable, 503}, {Errc::internal, 500},
+TEST(Problem, EveryCodeKeepsItsStatusAndTitle) {
+  // The statuses and titles clients saw when core still owned every code; a change here breaks
+  // the contract. Module codes (identity::, devices::, sharing::) render by their kind.
+  struct Row {
+    ErrorCode code;
+    int status;
+    std::string_view title;
   };
-  EXPECT_EQ(rows.size(), core_error_codes().size());
+  const std::vector<Row> rows = {
+      {Errc::invalid_json, 400, "Request body is not valid JSON"},
+      {Errc::invalid_field, 422, "A field is missing or invalid"},
+      {identity::kPasswordTooShort, 422, "Password is too short"},
+      {Errc::unsupported_media_type, 415, "Unsupported media type"},
+      {Errc::malformed_request, 400, "Malformed HTTP request"},
+      {Errc::payload_too_large, 413, "Request body too large"},
+      {Errc::header_too_large, 431, "Request header fields too large"},
+      {Errc::request_timeout, 408, "Request took too long to arrive"},
+      {Errc::unauthorized, 401, "Authentication required"},
+      {identity::kInvalidCredentials, 401, "Wrong username or password"},
+      {identity::kTooManyAttempts, 429, "Too many failed attempts"},
+      {Errc::not_found, 404, "Not found"},
+      {Errc::method_not_allowed, 405, "Method not allowed"},
+      {identity::kUsernameTaken, 409, "Username is already taken"},
+      {devices::kChallengeInvalid, 422, "Challenge is unknown, used or expired"},
+      {devices::kSignatureInvalid, 422, "Signature does not verify"},
+      {Errc::forbidden, 403, "Not allowed for your role"},
+      {sharing::kIdentificationTaken, 409, "This VIN or plate is already registered"},
+      {sharing::kAlreadyFollowing, 409, "You already follow this vehicle"},
+      {sharing::kCannotFollowOwnVehicle, 409, "You own or share this vehicle"},
+      {sharing::kConfirmationInvalid, 422, "Confirmation token is unknown, used or expired"},
+      {sharing::kInvalidCursor, 400, "Cursor is not valid"},
+      {Errc::upgrade_required, 426, "This route speaks WebSocket"},
+      {Errc::too_many_connections, 503, "Server is at its connection limit"},
+      {Errc::not_ready, 503, "Server is not ready"},
+      {Errc::storage_unavailable, 503, "Storage is unavailable"},
+      {Errc::internal, 500, "Internal server error"},
+  };
+  std::size_t core_rows = 0;
   for (const auto& row : rows) {
     EXPECT_EQ(http_problem_type(row.code).status, row.status) << row.code;
-    EXPECT_FALSE(http_problem_type(row.code).title.empty()) << row.code;
+    EXPECT_EQ(http_problem_type(row.code).title, row.title) << row.code;
+    for (const auto& core : core_error_codes()) core_rows += core == row.code;
   }
+  EXPECT_EQ(core_rows, core_error_codes().size()) << "a core code has no row here";
 }
 
 TEST(Problem, ACodeDeclaredOutsideCoreRendersByItsKind) {

@@ -8,6 +8,7 @@
 #include "devices/device_service.hpp"
 #include "feed/feed_session.hpp"
 #include "feed/feed_stream.hpp"
+#include "sharing/errors.hpp"
 #include "sharing/sharing_service.hpp"
 
 namespace paddock::api {
@@ -20,7 +21,7 @@ Result<std::int64_t> stream_cursor(sharing::SharingService& sharing, std::string
   auto cursor = sharing::parse_cursor(text);
   if (!cursor) return cursor;
   if (*cursor > *head) {
-    return make_error(Errc::invalid_cursor, "the cursor is ahead of this server's feed",
+    return make_error(sharing::kInvalidCursor, "the cursor is ahead of this server's feed",
                       "cursor");
   }
   return cursor;

@@ -2,6 +2,7 @@
 
 #include "core/ids.hpp"
 #include "core/text.hpp"
+#include "devices/errors.hpp"
 #include "devices/proof.hpp"
 
 namespace paddock::devices {
@@ -137,11 +138,11 @@ void DeviceService::verify(const std::string& user_id, const std::string& device
         if (!outcome) return done(outcome.take_error());
         switch (outcome.value()) {
           case Outcome::bad_challenge:
-            return done(make_error(Errc::challenge_invalid,
+            return done(make_error(kChallengeInvalid,
                                    "the nonce is unknown, already used or expired; request a new "
                                    "challenge"));
           case Outcome::bad_signature:
-            return done(make_error(Errc::signature_invalid,
+            return done(make_error(kSignatureInvalid,
                                    "the signature does not verify with the device's public key; "
                                    "request a new challenge",
                                    "signature"));

@@ -6,6 +6,7 @@
 
 #include "core/encoding.hpp"
 #include "devices/device_service.hpp"
+#include "devices/errors.hpp"
 #include "devices/proof.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -126,7 +127,7 @@ TEST_F(DeviceServiceTest, ChallengeVerifyIsSingleUseAndOwnerOnly) {
   EXPECT_TRUE(verified->verified_at.has_value());
   auto replay = wait<storage::DeviceRecord>(
       [&](auto cb) { service_->verify("usr_a", device.id, challenge->nonce, sig, cb); });
-  EXPECT_EQ(replay.error().code, Errc::challenge_invalid);
+  EXPECT_EQ(replay.error().code, kChallengeInvalid);
 }
 
 TEST_F(DeviceServiceTest, AWrongSignatureBurnsTheNonce) {
@@ -136,11 +137,11 @@ TEST_F(DeviceServiceTest, AWrongSignatureBurnsTheNonce) {
   auto forged = wait<storage::DeviceRecord>([&](auto cb) {
     service_->verify("usr_a", device.id, challenge->nonce, thief.sign(challenge->signing_input), cb);
   });
-  EXPECT_EQ(forged.error().code, Errc::signature_invalid);
+  EXPECT_EQ(forged.error().code, kSignatureInvalid);
   auto retry = wait<storage::DeviceRecord>([&](auto cb) {
     service_->verify("usr_a", device.id, challenge->nonce, kp.sign(challenge->signing_input), cb);
   });
-  EXPECT_EQ(retry.error().code, Errc::challenge_invalid);
+  EXPECT_EQ(retry.error().code, kChallengeInvalid);
 }
 
 TEST_F(DeviceServiceTest, StrangersCannotDeleteDevices) {

@@ -5,6 +5,7 @@
 #include "core/ids.hpp"
 #include "core/text.hpp"
 #include "core/thread_post.hpp"
+#include "identity/errors.hpp"
 #include "identity/tokens.hpp"
 
 namespace paddock::identity {
@@ -26,7 +27,7 @@ Result<std::string> normalize_username(std::string_view username) {
 
 Result<void> check_password(std::string_view password) {
   if (utf8_length(password) < kMinPasswordLength) {
-    return make_error(Errc::password_too_short,
+    return make_error(kPasswordTooShort,
                       "password must be at least " + std::to_string(kMinPasswordLength) +
                           " characters",
                       "password");
@@ -78,7 +79,7 @@ void IdentityService::log_in(std::string username, std::string password,
   done = bind_to_current_thread(std::move(done));
   std::string key = ascii_lower(username);
   if (int wait = limiter_.retry_after(key, client_address, now_millis()); wait > 0) {
-    Error e = make_error(Errc::too_many_attempts,
+    Error e = make_error(kTooManyAttempts,
                          "too many failed logins; try again in " + std::to_string(wait) + " s");
     e.retry_after_seconds = wait;
     return done(std::move(e));
@@ -97,7 +98,7 @@ void IdentityService::log_in(std::string username, std::string password,
        done = std::move(done)](Result<bool> verified) mutable {
         if (!verified || !verified.value() || !user) {
           limiter_.record_failure(key, client_address, now_millis());
-          return done(make_error(Errc::invalid_credentials, "wrong username or password"));
+          return done(make_error(kInvalidCredentials, "wrong username or password"));
         }
         limiter_.record_success(key);
         IssuedToken token = issue_token();

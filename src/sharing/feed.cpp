@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "sharing/access.hpp"
+#include "sharing/errors.hpp"
 #include "sharing/event_kinds.hpp"
 
 namespace paddock::sharing {
@@ -15,7 +16,7 @@ Result<std::int64_t> parse_cursor(std::string_view text) {
   std::int64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size() || value < 0 || text.size() > 19) {
-    return make_error(Errc::invalid_cursor,
+    return make_error(kInvalidCursor,
                       "the cursor is not one this server issued; use the cursor of the last "
                       "event you received",
                       "cursor");
@@ -38,7 +39,7 @@ Result<FeedPage> SharingService::feed(const std::string& user_id, std::int64_t c
   // next page (or the live stream) rather than risk a gap.
   PADDOCK_ASSIGN(head, r.events().last_event_seq());
   if (cursor > head) {
-    return make_error(Errc::invalid_cursor, "the cursor is ahead of this server's feed", "cursor");
+    return make_error(kInvalidCursor, "the cursor is ahead of this server's feed", "cursor");
   }
   FeedPage page;
   PADDOCK_ASSIGN(follows, r.sharing().follows_of_user(user_id));

@@ -7,6 +7,7 @@
 #include "core/ids.hpp"
 #include "identity/tokens.hpp"
 #include "sharing/access.hpp"
+#include "sharing/errors.hpp"
 #include "sharing/event_kinds.hpp"
 #include "sharing/identification.hpp"
 
@@ -86,7 +87,7 @@ void SharingService::request_follow(const std::string& user_id, Identification i
   auto member = r.sharing().is_member(v->id, user_id);
   if (!member) return done(member.take_error());
   if (v->owner_id == user_id || *member) {
-    return done(make_error(Errc::cannot_follow_own_vehicle,
+    return done(make_error(kCannotFollowOwnVehicle,
                            "you own or share this vehicle; you already see all of it"));
   }
   auto existing = r.sharing().follow_of(v->id, user_id);
@@ -94,7 +95,7 @@ void SharingService::request_follow(const std::string& user_id, Identification i
   if (*existing && (*existing)->status == FollowStatus::blocked) return done(not_registered());
   if (*existing) {
     return done(
-        make_error(Errc::already_following, "you already follow this vehicle; see /v1/follows"));
+        make_error(kAlreadyFollowing, "you already follow this vehicle; see /v1/follows"));
   }
   auto follower_count = r.sharing().count_active_followers(v->id);
   if (!follower_count) return done(follower_count.take_error());
@@ -122,7 +123,7 @@ void SharingService::request_follow(const std::string& user_id, Identification i
 
 void SharingService::confirm_follow(const std::string& user_id, const std::string& token,
                                     Callback<FollowRecord> done) {
-  Error invalid = make_error(Errc::confirmation_invalid,
+  Error invalid = make_error(kConfirmationInvalid,
                              "the confirmation token is unknown, used or expired; send the follow "
                              "request again",
                              "confirmation_token");
@@ -138,12 +139,12 @@ void SharingService::confirm_follow(const std::string& user_id, const std::strin
         if (!v) return invalid;
         PADDOCK_ASSIGN(member, w.sharing().is_member(v->id, user_id));
         if (v->owner_id == user_id || member) {
-          return make_error(Errc::cannot_follow_own_vehicle, "you own or share this vehicle");
+          return make_error(kCannotFollowOwnVehicle, "you own or share this vehicle");
         }
         PADDOCK_ASSIGN(existing, w.sharing().follow_of(v->id, user_id));
         if (existing) {
           if (existing->status == FollowStatus::blocked) return invalid;
-          return make_error(Errc::already_following, "you already follow this vehicle");
+          return make_error(kAlreadyFollowing, "you already follow this vehicle");
         }
         FollowRecord f{
             new_id("fol"), v->id,

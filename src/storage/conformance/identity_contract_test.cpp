@@ -1,4 +1,5 @@
 // Conformance: identity's users and sessions (identity/identity_repository.hpp).
+#include "identity/errors.hpp"
 #include "storage/conformance/conformance.hpp"
 
 namespace paddock::storage::conformance {
@@ -28,7 +29,7 @@ TEST_P(StoreContract, ATakenUsernameIsADomainErrorThatRollsBackOnlyThatJob) {
     return true;
   });
   ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error().code, Errc::username_taken);
+  EXPECT_EQ(second.error().code, identity::kUsernameTaken);
   EXPECT_FALSE(reads().identity().user_by_id("usr_other")->has_value());
 }
 

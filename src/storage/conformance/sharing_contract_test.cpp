@@ -1,5 +1,6 @@
 // Conformance: sharing's vehicles, members, messages and follows
 // (sharing/sharing_repository.hpp).
+#include "sharing/errors.hpp"
 #include "storage/conformance/conformance.hpp"
 
 namespace paddock::storage::conformance {
@@ -22,7 +23,7 @@ TEST_P(StoreContract, VehiclesAreFoundByIdVinAndPlateAndIdentificationIsUnique) 
     return true;
   });
   ASSERT_FALSE(dup.ok());
-  EXPECT_EQ(dup.error().code, Errc::identification_taken);
+  EXPECT_EQ(dup.error().code, sharing::kIdentificationTaken);
 }
 
 TEST_P(StoreContract, MembersSeeTheVehicleAmongTheirsAndUpdatesKeepIdentification) {

@@ -1,4 +1,5 @@
 // SQLite: identity's users and sessions.
+#include "identity/errors.hpp"
 #include "storage/sqlite/repositories.hpp"
 
 namespace paddock::storage::sqlite {
@@ -46,7 +47,7 @@ Result<void> SqliteIdentity::insert_user(const UserRecord& u) {
                   "ON CONFLICT (username) DO NOTHING")
             .bind(u.id, u.username, u.display_name, u.password_hash, u.created_at));
     if (db.changes() == 0) {
-      return make_error(Errc::username_taken, "the username '" + u.username + "' is taken",
+      return make_error(identity::kUsernameTaken, "the username '" + u.username + "' is taken",
                         "username");
     }
     return {};

@@ -1,4 +1,5 @@
 // SQLite: sharing's vehicles, authorized users, messages and follows.
+#include "sharing/errors.hpp"
 #include "storage/sqlite/repositories.hpp"
 
 namespace paddock::storage::sqlite {
@@ -180,7 +181,7 @@ Result<void> SqliteSharing::insert_vehicle(const VehicleRecord& v) {
          vehicle_where(db, "SELECT " VEHICLE_COLUMNS " FROM vehicles WHERE plate_key = ?",
                        *v.plate_key));
     if (taken) {
-      return make_error(Errc::identification_taken,
+      return make_error(sharing::kIdentificationTaken,
                         "this VIN or plate already belongs to a sharing account");
     }
     run(db.cached("INSERT INTO vehicles (" VEHICLE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")
