@@ -9,7 +9,6 @@ import { WebSocket, WebSocketServer } from 'ws';
 
 const port = Number(process.argv[2] ?? 0);
 const vehicleId = 'veh_01JDQ3Z6V7W8X9Y0Z1A2B3C4D5';
-const authorId = 'usr_01JDQ3Z6V7W8X9Y0Z1A2B3C4D6';
 let seq = 0;
 
 function broadcast(body) {
@@ -21,7 +20,7 @@ function broadcast(body) {
     type: body.type,
     text: body.text,
     attributes: body.attributes ?? {},
-    author_id: authorId,
+    author_role: 'owner',  // what Paddock's feed frame carries
     created_at: new Date().toISOString(),
     updated_at: null,
   };

@@ -17,7 +17,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from sharing_helpers import (create_vehicle, feed_all, follow, open_ws,  # noqa: E402
-                             post_message)
+                             post_message, public_view)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "ws_peer.mjs")
@@ -155,7 +155,7 @@ class WsInteropTest(harness.PaddockTestCase):
 
     def assertCreated(self, frames, messages):
         self.assertEqual([f["type"] for f in frames], ["message.created"] * len(messages), frames)
-        self.assertEqual([f["message"] for f in frames], messages)
+        self.assertEqual([f["message"] for f in frames], [public_view(m) for m in messages])
         cursors = [int(f["cursor"]) for f in frames]
         self.assertEqual(cursors, sorted(set(cursors)))
 
