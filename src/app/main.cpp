@@ -121,8 +121,11 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   log::event(log::Level::info, "serving",
              {{"address", *bound}, {"data_dir", cfg.data_dir}, {"pid", std::to_string(::getpid())}});
   server->run();
-  // Drain the writer while the services its completions call into are still alive.
+  // Drain the writer while the services its completions call into are still alive, then free
+  // the connections that outlived the grace period (their handlers unsubscribe from the hub)
+  // before the hub and the services go.
   store->reset();
+  server.reset();
   log::event(log::Level::info, "stopped");
   return 0;
 }

@@ -157,6 +157,14 @@ struct HttpServer::Impl {
   ServerOptions options;
   api::App& app;
   metrics::HttpMetrics& metrics;
+  // Declared before the contexts so that they outlive them: a connection still open when the
+  // grace period ends is freed with its context, and gives back its quota slot then.
+  std::atomic<bool> stopping{false};
+  std::atomic<int> open_connections{0};
+  std::mutex connections_mutex;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
+  std::uint64_t next_connection_id = 0;  // guarded by connections_mutex
+  AddressQuota address_quota{options.limits.max_connections_per_address};
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::size_t next_context = 0;  // round robin for new connections (accept loop only)
@@ -164,12 +172,6 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer grace_timer;
-  std::atomic<bool> stopping{false};
-  std::atomic<int> open_connections{0};
-  std::mutex connections_mutex;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
-  std::uint64_t next_connection_id = 0;  // guarded by connections_mutex
-  AddressQuota address_quota{options.limits.max_connections_per_address};
 
   awaitable<void> accept_loop();
   // `slot` is the peer's count in its quota, or empty when the peer is a trusted proxy
@@ -493,6 +495,12 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
                                 beast::buffers_to_string(buffer.data()));
       } else {
         detail::start_event_source(std::move(stream.socket()), std::move(start));
+      }
+      // A shutdown that began while this upgrade was being handled found no stream to close.
+      if (stopping) {
+        asio::post(self->executor, [self] {
+          if (self->on_shutdown) self->on_shutdown();
+        });
       }
       co_return;
     }
