@@ -23,7 +23,8 @@ void FeedSession::on_open(session::Session& session) {
 
 void FeedSession::start(session::Session& session) {
   authenticate_ = nullptr;
-  std::string cursor = std::to_string(stream_->position());
+  start_cursor_ = stream_->position();
+  std::string cursor = std::to_string(start_cursor_);
   if (session.protocol() == session::Protocol::websocket) {
     session.send(session::MessageKind::text,
                  session::SharedBytes::copy("{\"type\":\"ready\",\"cursor\":\"" + cursor + "\"}"),
@@ -71,9 +72,9 @@ void FeedSession::on_writable(session::Session& session, std::size_t budget) {
 }
 
 std::string FeedSession::slow_consumer_reason(std::int64_t last_mark) {
-  std::int64_t cursor = last_mark != session::kNoMark ? last_mark
-                        : stream_                     ? stream_->position()
-                                                      : 0;
+  // With no marked message delivered in full, the client has nothing past where it started
+  // (the stream's position would skip the frames the transport is dropping).
+  std::int64_t cursor = last_mark != session::kNoMark ? last_mark : start_cursor_;
   return "slow consumer; reconnect with cursor " + std::to_string(cursor);
 }
 

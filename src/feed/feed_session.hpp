@@ -40,6 +40,7 @@ class FeedSession final : public session::Handler {
 
   std::shared_ptr<EventStream> stream_;
   Authenticate authenticate_;
+  std::int64_t start_cursor_ = 0;  // where the stream started, sent in the greeting
 };
 
 }  // namespace paddock::feed

@@ -39,12 +39,17 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
     end_reason_ = "slow consumer; reconnect with cursor " + std::to_string(position_);
     return false;
   }
-  scratch_.clear();
-  subscriber_->drain(scratch_, max);
-  for (auto& frame : scratch_) {
-    if (frame->seq <= position_) continue;  // already sent from the backlog
-    position_ = frame->seq;
-    out.push_back(std::move(frame));
+  // Frames the backlog already covered are skipped. Keep draining until something is left to
+  // send or the queue is empty: a push into a non-empty queue wakes nobody, so returning
+  // nothing while frames wait would stall the stream.
+  while (out.empty()) {
+    scratch_.clear();
+    if (subscriber_->drain(scratch_, max) == 0) break;
+    for (auto& frame : scratch_) {
+      if (frame->seq <= position_) continue;  // already sent from the backlog
+      position_ = frame->seq;
+      out.push_back(std::move(frame));
+    }
   }
   return true;
 }

@@ -149,6 +149,25 @@ TEST_F(FeedTest, ResumeGivesExactlyWhatWasMissedThenLive) {
   (void)first;
 }
 
+TEST_F(FeedTest, LiveFramesTheBacklogCoveredDoNotHideTheNextOne) {
+  // A stream subscribes before it reads its backlog, so after catching up its queue holds
+  // duplicates. One call must get past all of them: the transport asks again only after it
+  // wrote something, and a push into a non-empty queue wakes nobody.
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  FeedStream stream(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), {});
+  for (int i = 0; i < 10; ++i) post(vehicle, "status", "backlog");
+  std::vector<FramePtr> frames;
+  for (int call = 0; call < 3; ++call) ASSERT_TRUE(stream.next(frames, 4));
+  ASSERT_EQ(frames.size(), 10u);  // all ten from the database, in pages of at most four
+  frames.clear();
+  post(vehicle, "status", "after the duplicates");
+  ASSERT_TRUE(stream.next(frames, 4));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_NE(frames[0]->json.find("after the duplicates"), std::string::npos);
+}
+
 TEST_F(FeedTest, ARemovedFollowerGetsNothingMore) {
   add_users();
   auto vehicle = add_vehicle();
