@@ -13,7 +13,8 @@ namespace paddock::sharing {
 // A message as its vehicle's members see it: with author_id.
 boost::json::object message_view(const storage::MessageRecord& m);
 // A message as followers and strangers (and the shared feed frame) see it: author_role
-// ("owner" if the author owns the vehicle now, else "authorized_user") instead of author_id,
+// ("owner" if the author owns the vehicle when this is rendered, else "authorized_user")
+// instead of author_id,
 // so that reading a public message never reveals a member's user id.
 boost::json::object public_message_view(const storage::MessageRecord& m,
                                         std::string_view owner_id);
