@@ -1,14 +1,30 @@
-# Compiles a one-line file that includes HEADER with a domain module's include path (the poison
-# directories first) and passes iff the compiler refuses it with the layering message.
-file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/layering_probe.cpp "#include <${HEADER}>\n")
-execute_process(
-  COMMAND ${CXX} -std=c++20 -fsyntax-only -I${POISON}/net -I${POISON}/sql
-          ${CMAKE_CURRENT_BINARY_DIR}/layering_probe.cpp
-  RESULT_VARIABLE result ERROR_VARIABLE errors OUTPUT_QUIET)
+# Compiles a one-line file that includes HEADER with a module's own include path (INCLUDES,
+# '|'-separated, as the build passes it: the poison directories first where the module may not
+# use a library). EXPECT=refused passes iff the compiler stops with the layering message;
+# EXPECT=allowed passes iff it compiles.
+string(REPLACE "|" ";" dirs "${INCLUDES}")
+set(flags "")
+foreach(dir ${dirs})
+  list(APPEND flags "-I${dir}")
+endforeach()
+string(MAKE_C_IDENTIFIER "${HEADER}_${INCLUDES}" stem)
+string(SHA1 stem "${stem}")
+set(source ${CMAKE_CURRENT_BINARY_DIR}/layering_probe_${stem}.cpp)
+file(WRITE ${source} "#include <${HEADER}>\n")
+execute_process(COMMAND ${CXX} -std=c++20 -fsyntax-only ${flags} ${source}
+                RESULT_VARIABLE result ERROR_VARIABLE errors OUTPUT_QUIET)
+file(REMOVE ${source})
+if(EXPECT STREQUAL "allowed")
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "<${HEADER}> should compile with this include path:\n${errors}")
+  endif()
+  message(STATUS "<${HEADER}> allowed")
+  return()
+endif()
 if(result EQUAL 0)
-  message(FATAL_ERROR "<${HEADER}> compiled with a domain module's include path")
+  message(FATAL_ERROR "<${HEADER}> compiled with this module's include path: ${INCLUDES}")
 endif()
 if(NOT errors MATCHES "layering: this module may not include")
   message(FATAL_ERROR "<${HEADER}> failed for another reason:\n${errors}")
 endif()
-message(STATUS "<${HEADER}> refused: ${HEADER}")
+message(STATUS "<${HEADER}> refused")
