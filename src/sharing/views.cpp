@@ -7,7 +7,11 @@
 
 namespace paddock::sharing {
 
-boost::json::object message_view(const storage::MessageRecord& m) {
+namespace {
+
+// `author` is the author's field: {"author_id", id} for members, {"author_role", role} else.
+boost::json::object message_object(const storage::MessageRecord& m, std::string_view author_key,
+                                   std::string_view author_value) {
   boost::system::error_code ec;
   boost::json::value attributes = boost::json::parse(m.attributes, ec);
   if (ec || !attributes.is_object()) attributes = boost::json::object();
@@ -17,19 +21,22 @@ boost::json::object message_view(const storage::MessageRecord& m) {
                         {"type", type_name(static_cast<MessageType>(m.type))},
                         {"text", m.text},
                         {"attributes", std::move(attributes)},
-                        {"author_id", m.author_id},
+                        {author_key, author_value},
                         {"created_at", format_rfc3339(m.created_at)}};
   o["updated_at"] = m.updated_at ? boost::json::value(format_rfc3339(*m.updated_at))
                                  : boost::json::value(nullptr);
   return o;
 }
 
+}  // namespace
+
+boost::json::object message_view(const storage::MessageRecord& m) {
+  return message_object(m, "author_id", m.author_id);
+}
+
 boost::json::object public_message_view(const storage::MessageRecord& m,
                                         std::string_view owner_id) {
-  boost::json::object o = message_view(m);
-  o.erase("author_id");
-  o["author_role"] = m.author_id == owner_id ? "owner" : "authorized_user";
-  return o;
+  return message_object(m, "author_role", m.author_id == owner_id ? "owner" : "authorized_user");
 }
 
 boost::json::object deleted_message_view(const storage::MessageRecord& m) {
