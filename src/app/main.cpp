@@ -121,9 +121,12 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   log::event(log::Level::info, "serving",
              {{"address", *bound}, {"data_dir", cfg.data_dir}, {"pid", std::to_string(::getpid())}});
   server->run();
-  // Drain the writer while the services its completions call into are still alive, then free
-  // the connections that outlived the grace period (their handlers unsubscribe from the hub)
-  // before the hub and the services go.
+  // Order matters from here. Password hashes still queued are dropped (their requests' clients
+  // are gone with the I/O threads; a long queue must not outlast the grace period), the ones
+  // running finish and submit their writes. Then the writer drains while the services its
+  // completions call into are alive; then the connections that outlived the grace period are
+  // freed (their handlers unsubscribe from the hub) before the hub and the services go.
+  hashing_pool.stop(/*discard_queued=*/true);
   store->reset();
   server.reset();
   log::event(log::Level::info, "stopped");

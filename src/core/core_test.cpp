@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -10,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "core/work_pool.hpp"
 
 namespace paddock {
 namespace {
@@ -88,6 +91,45 @@ TEST(Result, HoldsValueOrError) {
   EXPECT_EQ(bad.error().code, Errc::not_found);
   Result<void> fine;
   EXPECT_TRUE(fine.ok());
+}
+
+}  // namespace
+}  // namespace paddock
+
+namespace paddock {
+namespace {
+
+TEST(WorkPool, StopCanDropQueuedTasksAndLaterPostsDoNotRun) {
+  WorkPool pool(1);
+  std::promise<void> started, release;
+  auto released = release.get_future().share();
+  std::atomic<int> ran{0};
+  pool.post([&] {
+    started.set_value();
+    released.wait();
+  });
+  started.get_future().wait();
+  for (int i = 0; i < 5; ++i) pool.post([&] { ++ran; });
+  std::thread stopper([&] { pool.stop(/*discard_queued=*/true); });
+  // The queue is emptied at once; the running task still finishes.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (pool.queued() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(pool.queued(), 0u);
+  release.set_value();
+  stopper.join();
+  pool.post([&] { ++ran; });
+  EXPECT_EQ(ran.load(), 0);
+}
+
+TEST(WorkPool, TheDestructorFinishesQueuedTasks) {
+  std::atomic<int> ran{0};
+  {
+    WorkPool pool(1);
+    for (int i = 0; i < 5; ++i) pool.post([&] { ++ran; });
+  }
+  EXPECT_EQ(ran.load(), 5);
 }
 
 }  // namespace

@@ -20,18 +20,34 @@ WorkPool::WorkPool(std::size_t threads) {
   }
 }
 
-WorkPool::~WorkPool() {
+WorkPool::~WorkPool() { stop(); }
+
+void WorkPool::stop(bool discard_queued) {
+  std::deque<std::function<void()>> dropped;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    if (discard_queued) dropped.swap(tasks_);
   }
   wake_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  std::lock_guard lock(mutex_);
+  joined_ = true;
+  tasks_.clear();  // posted while the threads were exiting; never to run
+  // `dropped` goes here, outside the lock: destroying a task may destroy what it captured.
+}
+
+std::size_t WorkPool::queued() const {
+  std::lock_guard lock(mutex_);
+  return tasks_.size();
 }
 
 void WorkPool::post(std::function<void()> task) {
   {
     std::lock_guard lock(mutex_);
+    if (joined_) return;  // nothing would ever run it
     tasks_.push_back(std::move(task));
   }
   wake_.notify_one();

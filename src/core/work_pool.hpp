@@ -1,7 +1,7 @@
 #pragma once
 // core/work_pool: a few threads for work that must not run on the I/O threads (Argon2id,
 // feed fan-out). With one thread, tasks run in submission order; the destructor finishes queued
-// tasks.
+// tasks, stop(true) drops them.
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -18,13 +18,21 @@ class WorkPool {
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;
 
+  // Queues `task`. After stop() the task is destroyed without running.
   void post(std::function<void()> task);
+  // Joins the threads; tasks already running finish. Queued tasks run first unless
+  // `discard_queued`, in which case they are destroyed unrun (at shutdown: a queue of password
+  // hashes must not hold the process past its grace period). Idempotent.
+  void stop(bool discard_queued = false);
+  // Tasks waiting for a thread.
+  std::size_t queued() const;
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> tasks_;
   bool stopping_ = false;
+  bool joined_ = false;
   std::vector<std::thread> threads_;
 };
 

@@ -97,6 +97,8 @@ class Connection {
   Statement& cached(const char* sql);
   sqlite3* raw() { return db_; }
   int changes() const;
+  // Rows changed by every statement so far on this connection (sqlite3_total_changes64).
+  std::int64_t total_changes() const;
 
   // Throws the injected fault, if one is due.
   void maybe_inject_fault();

@@ -99,6 +99,7 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
   Context context(db_.get());
   std::vector<char> job_failed(batch.size(), 0);
   bool committed = false;
+  std::int64_t kept_changes = 0;  // rows the kept jobs changed: what the commit must write
   std::string fault;
   std::string fault_text;
   db_->take_fault(fault_text);  // only faults of this batch count
@@ -106,6 +107,7 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
     db_->exec("BEGIN IMMEDIATE");
     for (std::size_t i = 0; i < batch.size(); ++i) {
       db_->cached("SAVEPOINT job").bind().run();
+      std::int64_t changes_before = db_->total_changes();
       bool keep = batch[i].run(context);
       // A statement that failed is a storage fault whatever the job made of it: the job's
       // changes are rolled back and its completion says storage_unavailable.
@@ -114,6 +116,7 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
         keep = false;
         fault = fault_text;
       }
+      if (keep) kept_changes += db_->total_changes() - changes_before;
       if (!keep) db_->cached("ROLLBACK TO job").bind().run();
       db_->cached("RELEASE job").bind().run();
     }
@@ -130,7 +133,13 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
     }
   }
   if (metrics_) metrics_->commit(batch.size(), committed);
-  record_health(committed && fault.empty(), fault);
+  // Only a commit that wrote proves the disk takes writes: one whose jobs all rolled back (a
+  // 404 or 409) or changed nothing writes no page, and succeeds even on a full disk.
+  if (!committed || !fault.empty()) {
+    record_health(false, fault);
+  } else if (kept_changes > 0) {
+    record_health(true, {});
+  }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].finish(committed && !job_failed[i]);
   }

@@ -220,6 +220,19 @@ TEST_F(SqliteStoreTest, AWriteFaultFailsTheJobAndMarksWritesFailingUntilACleanCo
   EXPECT_NE(health.last_error.find("injected"), std::string::npos) << health.last_error;
   EXPECT_TRUE(store_->reads().devices().devices_of_user("usr_ivy")->empty());
 
+  // A batch that writes nothing (its job refused with a domain error) commits even on a full
+  // disk, so it proves nothing: the flag stays until a commit really writes.
+  auto refused = write_and_wait<bool>([](Writes& w) -> Result<bool> {
+    PADDOCK_TRY(w.identity().insert_user(user("zed")));
+    return make_error(Errc::forbidden, "refused after writing");
+  });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::forbidden);
+  EXPECT_TRUE(store_->write_health().failing);
+  auto nothing = write_and_wait<bool>([](Writes&) -> Result<bool> { return true; });
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_TRUE(store_->write_health().failing);
+
   auto ok = wait<DeviceRecord>([&](auto cb) {
     devices.register_device("usr_ivy", {"phone", "phone", key, false}, cb);
   });
