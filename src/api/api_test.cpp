@@ -222,6 +222,10 @@ TEST(JsonInput, RefusesNumbersOutOfRangeAndKeepsLargeIntegers) {
       {"negative", R"({"a":{"n":-1e400}})", "a.n"},
       {"in an array", R"({"attributes":{"list":[0,1,1e999]}})", "attributes.list[2]"},
       {"integer digits past double", "{\"n\":1" + std::string(400, '0') + "}", "n"},
+      {"integer just past uint64", R"({"n":18446744073709551616})", "n"},
+      {"integer just below int64", R"({"a":[1,-9223372036854775809]})", "a[1]"},
+      {"after strings with quotes and brackets",
+       R"({"s":"a \"[{,\" b","o":{"k,":[{"x":123456789012345678901234}]}})", "o.k,[0].x"},
   };
   for (const auto& row : rows) {
     auto r = parse_json_object(json_request(row.body));
@@ -235,6 +239,8 @@ TEST(JsonInput, RefusesNumbersOutOfRangeAndKeepsLargeIntegers) {
   EXPECT_EQ(boost::json::serialize(*big),
             R"({"a":9007199254740993,"b":18446744073709551615,"c":-9223372036854775808})");
   EXPECT_TRUE(parse_json_object(json_request(R"({"small":1e-400,"x":1.5e300})")).ok());
+  // A number written with an exponent is a double by the client's own choice: kept.
+  EXPECT_TRUE(parse_json_object(json_request(R"({"x":1.8e19,"y":-2E20})")).ok());
 }
 
 TEST(Problem, IsAnRfc9457DocumentWithCodeAndRequestId) {

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 
 #include <cmath>
+#include <string_view>
+#include <vector>
 
 #include "core/text.hpp"
 
@@ -32,6 +34,83 @@ bool find_unrepresentable_number(const boost::json::value& value, std::string& p
   return false;
 }
 
+// Whether an integer literal's digits exceed `limit` (both without sign or leading zeros).
+bool digits_exceed(std::string_view digits, std::string_view limit) {
+  if (digits.size() != limit.size()) return digits.size() > limit.size();
+  return digits > limit;
+}
+
+// Finds an integer literal (no fraction, no exponent) outside [-2^63, 2^64): the parser can
+// only keep it as an inexact double, which would change the number the client sent. Runs on
+// text the parser accepted, so it only has to tokenize. Appends the literal's path to `path`.
+bool find_inexact_integer(std::string_view json, std::string& path) {
+  struct Frame {
+    bool object;
+    std::string key;
+    std::size_t index = 0;
+  };
+  std::vector<Frame> stack;
+  bool expecting_key = false;
+  auto name_path = [&] {
+    for (const auto& frame : stack) {
+      if (frame.object) {
+        if (!path.empty()) path += '.';
+        path += frame.key;
+      } else {
+        path += '[' + std::to_string(frame.index) + ']';
+      }
+    }
+  };
+  for (std::size_t i = 0; i < json.size();) {
+    char c = json[i];
+    if (c == '"') {
+      std::size_t end = i + 1;
+      while (end < json.size() && json[end] != '"') end += json[end] == '\\' ? 2 : 1;
+      if (expecting_key && !stack.empty()) {
+        stack.back().key.assign(json.substr(i + 1, end - i - 1));
+        expecting_key = false;
+      }
+      i = end + 1;
+    } else if (c == '{' || c == '[') {
+      stack.push_back({c == '{', {}, 0});
+      expecting_key = c == '{';
+      ++i;
+    } else if (c == '}' || c == ']') {
+      if (!stack.empty()) stack.pop_back();
+      ++i;
+    } else if (c == ',') {
+      if (!stack.empty()) {
+        if (stack.back().object) {
+          expecting_key = true;
+        } else {
+          ++stack.back().index;
+        }
+      }
+      ++i;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      std::size_t end = i + 1;
+      bool integer = true;
+      while (end < json.size() && std::string_view("0123456789.eE+-").find(json[end]) !=
+                                      std::string_view::npos) {
+        if (json[end] == '.' || json[end] == 'e' || json[end] == 'E') integer = false;
+        ++end;
+      }
+      std::string_view token = json.substr(i, end - i);
+      bool negative = token.front() == '-';
+      if (negative) token.remove_prefix(1);
+      if (integer && digits_exceed(token, negative ? "9223372036854775808"
+                                                   : "18446744073709551615")) {
+        name_path();
+        return true;
+      }
+      i = end;
+    } else {
+      ++i;  // white space, ':', true, false, null
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<boost::json::object> parse_json_object(const Request& request) {
@@ -50,9 +129,10 @@ Result<boost::json::object> parse_json_object(const Request& request) {
     return make_error(Errc::invalid_json, "the body is not valid JSON: " + ec.message());
   }
   if (!value.is_object()) return make_error(Errc::invalid_json, "the body must be a JSON object");
-  // Integers within int64/uint64 are kept exactly; other numbers become doubles, and one out
-  // of the double range is refused rather than stored as a non-JSON infinity.
-  if (std::string path; find_unrepresentable_number(value, path)) {
+  // Integers within int64/uint64 are kept exactly; an integer past them would silently become
+  // an inexact double, and a number past the double range a non-JSON infinity: both refused.
+  if (std::string path; find_unrepresentable_number(value, path) ||
+                        find_inexact_integer(request.body, path)) {
     return make_error(Errc::invalid_field, path + " is a number out of range", path);
   }
   return std::move(value.as_object());

@@ -16,9 +16,9 @@ inline constexpr std::size_t kMaxJsonDepth = 32;
 
 // Requires Content-Type application/json (415 otherwise) and a JSON object body with valid
 // UTF-8 (400 invalid_json otherwise). Numbers: integers in [-2^63, 2^64) stay exact integers;
-// any other number (a fraction, an exponent, an integer past 2^64) becomes the nearest double,
-// as RFC 8259 section 6 allows; one past the double range (1e400) is 422 invalid_field naming
-// its path, e.g. "attributes.n" or "list[2]".
+// a number with a fraction or an exponent becomes the nearest double, as RFC 8259 section 6
+// allows. An integer outside that range (it could only be kept inexactly) and a number past the
+// double range (1e400) are 422 invalid_field naming the path, e.g. "attributes.n" or "list[2]".
 Result<boost::json::object> parse_json_object(const Request& request);
 
 // A string field. Error invalid_field when missing, not a string, or longer than max_bytes.

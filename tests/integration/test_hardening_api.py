@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from sharing_helpers import create_vehicle, post_message  # noqa: E402
+from sharing_helpers import create_vehicle, follow, post_message  # noqa: E402
 
 
 def raw_request(server, method, path, body=None, token=None):
@@ -60,6 +60,13 @@ class HardeningApiTest(harness.PaddockTestCase):
              "attributes.a.b[1]"),
             (b'{"type":"status","text":"x","attributes":{"n":1' + b"0" * 400 + b'}}',
              "attributes.n"),
+            # Integers past 64 bits could only be kept as inexact doubles.
+            (b'{"type":"status","text":"x","attributes":{"n":18446744073709551616}}',
+             "attributes.n"),
+            (b'{"type":"status","text":"x","attributes":{"l":[-9223372036854775809]}}',
+             "attributes.l[0]"),
+            (b'{"type":"status","text":"x","attributes":{"n":123456789012345678901234}}',
+             "attributes.n"),
         ]
         for raw, field in cases:
             with self.subTest(field=field, body=raw[:80]):
@@ -104,6 +111,20 @@ class HardeningApiTest(harness.PaddockTestCase):
         self.assertEqual(status, 200, data)
         self.assertIn(b'"attributes":' + attributes, data)
         self.assertIn(message_id.encode(), data)
+        # A follower's feed carries the same bytes (status messages are public by default).
+        fan = harness.new_user(self.server, "big")
+        follow(self.server, fan, self.vehicle)
+        cursor = 0
+        for _ in range(50):  # bounded paging
+            status, _, data = raw_request(self.server, "GET",
+                                          b"/v1/feed?limit=500&cursor=%d" % cursor, None,
+                                          fan.token)
+            self.assertEqual(status, 200, data)
+            if message_id.encode() in data or not json.loads(data)["events"]:
+                break
+            cursor = int(json.loads(data)["next_cursor"])
+        self.assertIn(message_id.encode(), data)
+        self.assertIn(b'"attributes":' + attributes, data)
 
     # -- item 5: problem documents are UTF-8 ---------------------------------------------------
     def test_problem_documents_are_utf8_whatever_the_input(self):
