@@ -15,9 +15,17 @@ struct Reader {
   Error fault(std::string_view table, std::string_view key, const std::string& problem) const {
     std::string where(source);
     where += ": ";
-    if (!table.empty()) where += "[" + std::string(table) + "] ";
-    if (!key.empty()) where += std::string(key) + ": ";
-    return make_error(Errc::invalid_field, where + problem, "key_policy");
+    if (!table.empty()) {
+      where += '[';
+      where += table;
+      where += "] ";
+    }
+    if (!key.empty()) {
+      where += key;
+      where += ": ";
+    }
+    where += problem;
+    return make_error(Errc::invalid_field, std::move(where), "key_policy");
   }
 
   template <class T>
