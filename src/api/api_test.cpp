@@ -156,7 +156,7 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
     EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 36u);
+  EXPECT_EQ(seen.size(), 39u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

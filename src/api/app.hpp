@@ -16,6 +16,10 @@
 
 namespace paddock::devices { class DeviceService; }
 namespace paddock::sharing { class SharingService; }
+namespace paddock::keys {
+class ContactService;
+struct KeyPolicy;
+}  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
 namespace paddock::metrics { struct Registry; }
 
@@ -28,6 +32,9 @@ struct Services {
   sharing::SharingService& sharing;
   feed::Hub& hub;
   metrics::Registry& metrics;
+  keys::ContactService& contacts;
+  // Loaded and validated at start; the key-share routes will read it.
+  const keys::KeyPolicy& key_policy;
 };
 
 class App;
@@ -47,6 +54,7 @@ std::span<const RouteDef> identity_routes();
 std::span<const RouteDef> device_routes();
 std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
+std::span<const RouteDef> keys_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -99,6 +107,9 @@ class App {
   void get_feed(Request&, Responder);
   void open_websocket_stream(Request&, Responder);
   void open_event_source(Request&, Responder);
+  void put_contact(Request&, Responder);
+  void list_contacts(Request&, Responder);
+  void delete_contact(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

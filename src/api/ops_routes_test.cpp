@@ -10,6 +10,8 @@
 #include "devices/device_service.hpp"
 #include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
+#include "keys/contact_service.hpp"
+#include "keys/policy.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -34,11 +36,13 @@ class ReadyzTest : public ::testing::Test {
     identity_ = std::make_unique<identity::IdentityService>(*store_, hasher_, limiter_,
                                                             identity::IdentityOptions{});
     devices_ = std::make_unique<devices::DeviceService>(*store_);
-    app_ =
-        std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_, metrics_});
+    contacts_ = std::make_unique<keys::ContactService>(*store_);
+    app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
+                                          metrics_, *contacts_, key_policy_});
   }
   void TearDown() override {
     app_.reset();
+    contacts_.reset();
     devices_.reset();
     identity_.reset();
     sharing_.reset();
@@ -72,6 +76,8 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<sharing::SharingService> sharing_;
   std::unique_ptr<identity::IdentityService> identity_;
   std::unique_ptr<devices::DeviceService> devices_;
+  std::unique_ptr<keys::ContactService> contacts_;
+  keys::KeyPolicy key_policy_;
   std::unique_ptr<App> app_;
 };
 

@@ -16,6 +16,8 @@
 #include "devices/device_service.hpp"
 #include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
+#include "keys/contact_service.hpp"
+#include "keys/policy_file.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -83,6 +85,13 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   log::configure(cfg.log_format == "json" ? log::Format::json : log::Format::text, level);
   if (!init_crypto()) return fail("libsodium could not be initialized");
 
+  // A policy the server cannot read or understand stops it before it serves anything.
+  auto key_policy = cfg.key_policy.empty() ? keys::default_key_policy()
+                                           : keys::load_key_policy(cfg.key_policy);
+  if (!key_policy) return fail("key policy: " + key_policy.error().detail);
+  log::event(log::Level::info, "key policy loaded",
+             {{"file", cfg.key_policy.empty() ? std::string("built-in") : cfg.key_policy}});
+
   keep_new_files_private();
   if (auto ready = prepare_data_dir(cfg.data_dir); !ready) return fail(ready.error().detail);
 
@@ -105,7 +114,8 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   feed::Hub hub(**store);
   if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
   sharing::SharingService sharing(**store, hub);
-  api::App app({**store, identity, devices, sharing, hub, metrics});
+  keys::ContactService contacts(**store);
+  api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,
@@ -160,6 +170,8 @@ int main(int argc, char** argv) {
        "seconds a new connection may stay silent before it is closed");
   flag(serve_cmd, "--trusted-proxies", "TRUSTED_PROXIES",
        "comma-separated addresses/CIDR blocks that must send a PROXY protocol header");
+  flag(serve_cmd, "--key-policy", "KEY_POLICY",
+       "key policy TOML file (docs/key-policy.md); default: the built-in policy");
 
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
   flag(migrate_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");

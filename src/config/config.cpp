@@ -87,6 +87,7 @@ const std::vector<Setting>& settings() {
       {"FIRST_BYTE_TIMEOUT_SECONDS", "limits.first_byte_timeout_seconds",
        limit(&Limits::first_byte_timeout_seconds)},
       {"TRUSTED_PROXIES", "trusted_proxies", assign_trusted_proxies},
+      {"KEY_POLICY", "key_policy", text(&Config::key_policy)},
       {"SESSION_TTL_SECONDS", "auth.session_ttl_seconds", auth(&Auth::session_ttl_seconds)},
       {"LOGIN_MAX_FAILURES_PER_USER", "auth.login_max_failures_per_user",
        auth(&Auth::login_max_failures_per_user)},

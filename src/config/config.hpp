@@ -61,6 +61,8 @@ struct Config {
   // Peers allowed to (and then required to) begin each connection with a PROXY protocol header
   // naming the real client. Empty: no peer is trusted and every connection is plain HTTP.
   std::vector<AddressRange> trusted_proxies;
+  // The key policy file (docs/key-policy.md); empty: the built-in config/key-policy.toml.
+  std::string key_policy;
 };
 
 // Settings given on the command line, keyed like the environment variables without the prefix

@@ -1,7 +1,7 @@
 #pragma once
 // storage/store: the unit-of-work machinery the domain modules are written against. Each
 // module owns the repository interface of what it keeps (identity/, devices/, sharing/,
-// events/); a Reads or Writes hands out all of them on one connection, so one write job can
+// events/, keys/); a Reads or Writes hands out all of them on one connection, so one write job can
 // span modules in one transaction. Single-use secrets (storage/secrets.hpp) and write health
 // are generic and live here. The domain never sees SQL; a backend (SQLite now, PostgreSQL
 // later) implements everything, and storage/conformance runs the same contracts against each.
@@ -24,6 +24,7 @@
 #include "devices/device_repository.hpp"
 #include "events/event_log.hpp"
 #include "identity/identity_repository.hpp"
+#include "keys/contacts_repository.hpp"
 #include "sharing/sharing_repository.hpp"
 #include "storage/records.hpp"
 #include "storage/secrets.hpp"
@@ -37,6 +38,7 @@ class Reads {
   virtual devices::DeviceReads& devices() = 0;
   virtual sharing::SharingReads& sharing() = 0;
   virtual events::EventLogReads& events() = 0;
+  virtual keys::ContactReads& contacts() = 0;
 };
 
 // Available only inside a write job. Reads through it see the batch's uncommitted writes.
@@ -46,6 +48,7 @@ class Writes : public Reads {
   devices::DeviceWrites& devices() override = 0;
   sharing::SharingWrites& sharing() override = 0;
   events::EventLogWrites& events() override = 0;
+  keys::ContactWrites& contacts() override = 0;
   virtual SecretWrites& secrets() = 0;
 };
 

@@ -164,6 +164,17 @@ CREATE INDEX events_by_vehicle ON events(vehicle_id, seq) WHERE target_user IS N
 CREATE INDEX events_by_user ON events(target_user, seq) WHERE target_user IS NOT NULL;
 CREATE INDEX events_by_message ON events(message_id) WHERE message_id IS NOT NULL;
 )sql"},
+    // Keys: a user's contacts and the relationship they give each (one-directional).
+    Migration{4, R"sql(
+CREATE TABLE contacts (
+  owner_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  contact_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  relationship TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  PRIMARY KEY (owner_id, contact_id)
+);
+)sql"},
 };
 
 }  // namespace

@@ -92,6 +92,19 @@ class SqliteEventLog final : public events::EventLogWrites {
   Link& link_;
 };
 
+class SqliteContacts final : public keys::ContactWrites {
+ public:
+  explicit SqliteContacts(Link& link) : link_(link) {}
+  Result<std::vector<keys::ContactRecord>> contacts_of(std::string_view owner_id) override;
+  Result<std::optional<keys::ContactRecord>> contact_of(std::string_view owner_id,
+                                                        std::string_view contact_id) override;
+  Result<void> put_contact(const keys::ContactRecord& contact) override;
+  Result<bool> delete_contact(std::string_view owner_id, std::string_view contact_id) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteSecrets final : public SecretWrites {
  public:
   explicit SqliteSecrets(Link& link) : link_(link) {}
@@ -118,6 +131,7 @@ class Context final : public Writes {
   devices::DeviceWrites& devices() override { return devices_; }
   sharing::SharingWrites& sharing() override { return sharing_; }
   events::EventLogWrites& events() override { return events_; }
+  keys::ContactWrites& contacts() override { return contacts_; }
   SecretWrites& secrets() override { return secrets_; }
 
  private:
@@ -126,6 +140,7 @@ class Context final : public Writes {
   SqliteDevices devices_{link_};
   SqliteSharing sharing_{link_};
   SqliteEventLog events_{link_};
+  SqliteContacts contacts_{link_};
   SqliteSecrets secrets_{link_};
 };
 
