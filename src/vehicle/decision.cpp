@@ -78,7 +78,7 @@ ListUpdate Car::install_revocations(std::span<const std::uint8_t> bytes) {
   }
   state_.has_revocations = true;
   state_.revocation_version = list->list.version;
-  state_.revoked = std::set<Bytes>(list->list.revoked.begin(), list->list.revoked.end());
+  state_.revoked = std::set<Bytes, BytesLess>(list->list.revoked.begin(), list->list.revoked.end());
   return ListUpdate::installed;
 }
 

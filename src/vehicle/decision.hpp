@@ -49,14 +49,26 @@ struct CounterWindow {
   bool accept(std::uint64_t counter);
 };
 
+// Orders ids without std::vector's operator<=>, whose memcmp GCC 12 misreports
+// (-Wstringop-overread).
+struct BytesLess {
+  bool operator()(const Bytes& a, const Bytes& b) const {
+    const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return a[i] < b[i];
+    }
+    return a.size() < b.size();
+  }
+};
+
 struct CarState {
   std::int64_t highest_time = 0;
   std::uint64_t revocation_version = 0;
   bool has_revocations = false;
-  std::set<Bytes> revoked;
-  std::map<Bytes, std::int64_t> challenges;  // challenge -> issued at
-  std::map<Bytes, CounterWindow> counters;   // cti -> window
-  std::map<Bytes, std::uint64_t> uses;       // cti -> allowed uses so far
+  std::set<Bytes, BytesLess> revoked;
+  std::map<Bytes, std::int64_t, BytesLess> challenges;  // challenge -> issued at
+  std::map<Bytes, CounterWindow, BytesLess> counters;   // cti -> window
+  std::map<Bytes, std::uint64_t, BytesLess> uses;       // cti -> allowed uses so far
 };
 
 struct Position {
