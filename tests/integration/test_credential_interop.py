@@ -3,7 +3,8 @@
 An implementation Paddock did not write (Debian's python3-cbor2 and python3-nacl) builds
 credentials, proofs and revocation lists from docs/credentials.md alone, and the real
 ``paddock-vehicle verify`` allows or denies them; the other way round, a proof made by the C++
-codec (``paddock-vehicle prove``) decodes and verifies in Python as the document says.
+codec (``paddock-vehicle prove``), and a credential and a revocation list made by it (the test-only
+``paddock_test_issuer``), decode and verify in Python as the document says.
 
 Runs alone: ``python3 -m unittest -v tests/integration/test_credential_interop.py``. The CLI is
 PADDOCK_VEHICLE_BIN, else ``paddock-vehicle`` beside PADDOCK_BIN, else build/release.
@@ -28,6 +29,8 @@ import harness  # noqa: E402
 VEHICLE_BIN = os.path.abspath(
     os.environ.get("PADDOCK_VEHICLE_BIN")
     or os.path.join(os.path.dirname(harness.PADDOCK_BIN), "paddock-vehicle"))
+# Test-only tool that issues with the C++ codec (tests/tools/test_issuer.cpp).
+ISSUER_BIN = os.path.join(os.path.dirname(VEHICLE_BIN), "paddock_test_issuer")
 NOW = 1_800_000_000
 VEHICLE = "veh_interop"
 KID = "issuer-2026-01"
@@ -205,6 +208,47 @@ class CredentialInterop(unittest.TestCase):
 
         self.assert_decision(self.verify(credential, proof, "open_trunk", "--state", state),
                              0, "allow", "allowed")
+
+    def test_cpp_credential_and_list_decode_in_python(self):
+        seed = bytes(self.issuer)
+        common = ["--issuer-seed", b64u(seed), "--kid", KID, "--vehicle", VEHICLE]
+        code, out, err = self.run_issuer(
+            *common, "--device-public", b64u(bytes(self.device.verify_key)), "--cti", b64u(self.cti),
+            "--vin", "WVWZZZ1JZXW000001", "--actions", "unlock,drive", "--exp", str(NOW + 3600),
+            "--nbf", str(NOW - 60), "--iat", str(NOW - 60), "--sub", "usr_family",
+            "--max-speed", "90", "--max-uses", "5", "--geofence", "48.1375,11.575,500")
+        self.assertEqual(code, 0, err)
+        credential = unb64u(out)
+
+        tag = cbor2.loads(credential)
+        self.assertEqual(tag.tag, 18)
+        protected, unprotected, payload, signature = tag.value
+        self.assertEqual(cbor2.loads(protected), {1: -8, 4: KID.encode()})
+        self.assertEqual(unprotected, {})
+        self.issuer.verify_key.verify(sig_structure(protected, payload), signature)
+        self.assertEqual(cbor2.loads(payload), {
+            1: "paddock", 2: "usr_family", 4: NOW + 3600, 5: NOW - 60, 6: NOW - 60, 7: self.cti,
+            8: {1: {1: 1, -1: 6, -2: bytes(self.device.verify_key)}},
+            -65537: VEHICLE, -65538: "WVWZZZ1JZXW000001", -65539: ["unlock", "drive"],
+            -65540: 90, -65541: {1: 48.1375, 2: 11.575, 3: 500}, -65542: 5})
+        self.assert_decision(self.verify(credential, self.proof("drive"), "drive",
+                                         "--position", "48.1376,11.575", "--speed", "0"),
+                             0, "allow", "allowed")
+
+        code, out, err = self.run_issuer(*common, "--what", "revocations", "--version", "9",
+                                         "--revoked", b64u(self.cti), "--iat", str(NOW))
+        self.assertEqual(code, 0, err)
+        tag = cbor2.loads(unb64u(out))
+        protected, unprotected, payload, signature = tag.value
+        self.assertEqual(cbor2.loads(protected), {1: -8, 3: LIST_CONTENT_TYPE, 4: KID.encode()})
+        self.issuer.verify_key.verify(sig_structure(protected, payload), signature)
+        self.assertEqual(cbor2.loads(payload), {1: 9, 2: VEHICLE, 3: [self.cti], 4: NOW})
+
+    def run_issuer(self, *args):
+        if not os.path.exists(ISSUER_BIN):
+            self.fail(f"{ISSUER_BIN} is missing: run make build")
+        result = subprocess.run([ISSUER_BIN, *args], capture_output=True, timeout=30)
+        return result.returncode, result.stdout.decode(), result.stderr.decode()
 
     def test_revocation_list_from_python(self):
         state = os.path.join(self.tmp, "car")
