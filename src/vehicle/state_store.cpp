@@ -106,7 +106,9 @@ bool save_state(const std::filesystem::path& dir, const CarState& state, std::st
   const std::string text = out.str();
 
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  if (std::filesystem::create_directories(dir, ec)) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);  // ours alone
+  }
   const auto final_path = dir / kStateFileName;
   const auto temp_path = dir / (std::string(kStateFileName) + ".tmp");
   const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -1,7 +1,7 @@
 #pragma once
 // vehicle/state_store: the car's CarState in a directory (file "car-state", a line-based text
 // format documented in docs/credentials.md), written atomically (temp file, fsync, rename) with
-// mode 0600.
+// mode 0600 (a directory it creates is 0700).
 #include <filesystem>
 #include <optional>
 #include <string>

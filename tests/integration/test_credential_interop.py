@@ -166,6 +166,7 @@ class CredentialInterop(unittest.TestCase):
         self.assert_decision(self.verify(credential, proof, "open_trunk", "--state", state),
                              1, "deny", "replayed_proof")
         self.assertEqual(os.stat(os.path.join(state, "car-state")).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(state).st_mode & 0o777, 0o700)
 
         code, out, _ = self.run_cli("challenge", "--state", state, "--now", str(NOW))
         self.assertEqual(code, 0)
