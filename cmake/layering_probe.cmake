@@ -7,8 +7,9 @@ set(flags "")
 foreach(dir ${dirs})
   list(APPEND flags "-I${dir}")
 endforeach()
-# The module is part of the name: two modules with the same include path probe in parallel.
-string(MAKE_C_IDENTIFIER "${MODULE}_${HEADER}_${INCLUDES}" stem)
+# PROBE (the test's name) keeps probes with the same header and include path from sharing a
+# file when ctest runs them in parallel.
+string(MAKE_C_IDENTIFIER "${PROBE}_${HEADER}_${INCLUDES}" stem)
 string(SHA1 stem "${stem}")
 set(source ${CMAKE_CURRENT_BINARY_DIR}/layering_probe_${stem}.cpp)
 file(WRITE ${source} "#include <${HEADER}>\n")

@@ -6,11 +6,11 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsodium-dev libsqlite3-dev libpq-dev
+  libsodium-dev libsqlite3-dev libpq-dev libcbor-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-cryptography python3-yaml sqlite3 curl
+  python3 python3-cryptography python3-yaml python3-cbor2 python3-nacl sqlite3 curl
 )
 # Node.js runs the independent protocol peers (npm's ws) in the integration tests; use the
 # machine's own node when it has one, Debian's otherwise.

@@ -1,6 +1,7 @@
 // Fuzz target for the parsers Paddock owns and that read untrusted input: plates, VINs,
 // regions, cursors, bearer tokens, base64url, JSON request bodies, PROXY protocol headers and
-// WebSocket client frames (framing, reassembly, close payloads, handshake keys). Built
+// WebSocket client frames (framing, reassembly, close payloads, handshake keys), and the digital
+// key documents a car reads (credentials, proofs, revocation lists: vehicle/credential). Built
 // two ways: with clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus
 // driver in corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any
 // compiler. Each parser must return a value or an error for every input: never crash, hang or
@@ -18,6 +19,8 @@
 #include "sharing/sharing_service.hpp"
 #include "transport/proxy_protocol.hpp"
 #include "transport/websocket_frames.hpp"
+#include "vehicle/credential.hpp"
+#include "vehicle/decision.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace paddock;
@@ -86,6 +89,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       assembler.clear();
     }
   }
+  // Digital keys: the corpus holds a credential, a proof and a revocation list signed by the
+  // all-0x01 seed below (kid "k1"), so mutations reach the claim parsers and the signature check.
+  {
+    namespace v = vehicle;
+    v::init_sodium();
+    static const v::PublicKey issuer = [] {
+      const v::Bytes seed(32, 1);
+      return v::public_key_of(*v::secret_key_from(seed));
+    }();
+    const std::vector<v::IssuerKey> keys = {{{'k', '1'}, issuer}};
+    std::span<const std::uint8_t> bytes(data, size);
+    if (auto credential = v::parse_credential(bytes)) {
+      const auto& c = credential->claims;
+      if (c.credential_id.size() < v::kMinCtiBytes || c.credential_id.size() > v::kMaxCtiBytes ||
+          c.vehicle_id.empty() || c.rights.actions == 0) {
+        __builtin_trap();
+      }
+      if (v::check_issuer(credential->sign1, {}) != v::Trust::unknown_issuer_key) __builtin_trap();
+    }
+    if (auto proof = v::parse_proof(bytes)) {
+      if (proof->claims.challenge.has_value() == proof->claims.counter.has_value()) __builtin_trap();
+    }
+    (void)v::parse_revocations(bytes);
+    // The car as a whole: the input as credential, proof and revocation list at once.
+    v::Car car(keys, "veh_fuzz");
+    (void)car.install_revocations(bytes);
+    const v::Decision decision = car.decide({bytes, bytes, v::Action::unlock, 1'800'000'000, {}, {}});
+    if (decision.allowed()) __builtin_trap();  // a credential is never its own proof
+  }
+
   if (ws::check_handshake("13", text) == ws::HandshakeFault::none &&
       ws::accept_key(text).size() != 28) {
     __builtin_trap();
