@@ -136,8 +136,12 @@ TEST(KeyPolicy, NeverWiderThanAnyLayer) {
       const Rights& rel = shipped().relationship(r);
       EXPECT_EQ(d.effective.actions, tmpl.actions & rel.actions);
       for (auto* layer : {&tmpl, &rel}) {
-        if (layer->max_uses) EXPECT_LE(*d.effective.max_uses, *layer->max_uses);
-        if (layer->max_speed_kmh) EXPECT_LE(*d.effective.max_speed_kmh, *layer->max_speed_kmh);
+        if (layer->max_uses) {
+          EXPECT_LE(*d.effective.max_uses, *layer->max_uses);
+        }
+        if (layer->max_speed_kmh) {
+          EXPECT_LE(*d.effective.max_speed_kmh, *layer->max_speed_kmh);
+        }
         if (layer->max_duration_minutes) {
           EXPECT_LE(*d.effective.max_duration_minutes, *layer->max_duration_minutes);
         }
