@@ -29,6 +29,7 @@ constexpr auto kStallLimit = std::chrono::seconds(10);    // a write without pro
 constexpr auto kWriteTimeout = std::chrono::seconds(30);  // ...and the close must be out by then
 constexpr auto kCloseWait = std::chrono::seconds(3);      // for the peer's answer to our close
 constexpr auto kShutdownCloseWait = std::chrono::seconds(4);  // within the server's grace period
+constexpr std::uint32_t kMaxPingsPerSecond = 64;       // more from a client: close 1008
 constexpr auto kPingInterval = std::chrono::seconds(30);
 constexpr auto kPeerSilenceLimit = std::chrono::seconds(75);
 constexpr auto kHeartbeat = std::chrono::seconds(15);  // SSE comment after this much quiet
@@ -554,7 +555,7 @@ class WebSocketSession final : public StreamSession {
   // Reading stops while the peer lets our writes pile up: its pings then wait in its own
   // socket buffer, not in our memory.
   bool read_paused() const override {
-    return queued_bytes_ > kReadPauseBytes || (writing_ && control_.has_value());
+    return flooded_ || queued_bytes_ > kReadPauseBytes || (writing_ && control_.has_value());
   }
 
   // Waits (briefly) for the peer's close or EOF, reading and discarding meanwhile: closing a
@@ -628,6 +629,17 @@ class WebSocketSession final : public StreamSession {
     switch (frame.opcode) {
       case ws::Opcode::ping: {
         if (closing_) return;
+        // A peer that pings faster than anyone needs to is flooding: close it rather than spend
+        // a thread reading its pings (memory stays bounded either way).
+        auto now = Clock::now();
+        if (now - ping_window_start_ >= std::chrono::seconds(1)) {
+          ping_window_start_ = now;
+          pings_in_window_ = 0;
+        }
+        if (++pings_in_window_ > kMaxPingsPerSecond) {
+          flooded_ = true;  // and read nothing more from it: its bytes wait in its own buffers
+          return fail(ws::kClosePolicy, "too many pings");
+        }
         // Only the latest ping is answered (RFC 6455 §5.5.3): one pending pong at most.
         Item pong = raw_item(ws::server_frame(ws::Opcode::pong, frame.payload));
         control_ = std::move(pong);
@@ -683,6 +695,9 @@ class WebSocketSession final : public StreamSession {
   bool refuse_subprotocol_;
   bool peer_closed_ = false;
   bool failed_ = false;
+  bool flooded_ = false;
+  Clock::time_point ping_window_start_{};
+  std::uint32_t pings_in_window_ = 0;
 };
 
 // --- Server-Sent Events ---
