@@ -4,6 +4,10 @@
 // link secrets, key verification codes, publisher nonces). A secret is keyed by
 // (purpose, key); its payload is opaque text the owning module encodes. Generic machinery:
 // depends on core only.
+//
+// A secret is not tied to the row it is about (a device, a vehicle): it outlives that row until
+// it expires or is purged. A module that redeems one must re-read its subject in the same job
+// and refuse when it is gone, as device verification does.
 #include <optional>
 #include <string>
 #include <string_view>

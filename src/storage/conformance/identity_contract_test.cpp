@@ -5,7 +5,7 @@
 namespace paddock::storage::conformance {
 namespace {
 
-TEST_P(StoreContract, UsersAreFoundByIdAndLowerCasedUsername) {
+TEST_P(StoreContract, UsersAreFoundByIdAndByTheirStoredUsername) {
   must_write([](Writes& w) { return w.identity().insert_user(user("ada")); });
   auto by_name = reads().identity().user_by_username("ada");
   ASSERT_TRUE(by_name.ok());
