@@ -30,7 +30,7 @@ test: build node_modules/.package-lock.json
 
 bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target paddock_fanout_client paddock_microbench
-	$(BUILD_DIR)/paddock_microbench --benchmark_filter=GroupCommit
+	$(BUILD_DIR)/paddock_microbench --benchmark_filter='GroupCommit|Vehicle'
 	bench/http_bench.sh
 	bench/fanout_bench.sh
 
