@@ -61,7 +61,8 @@ struct WriteJob {
 };
 
 // Whether commits are succeeding. A failing batch (a commit that failed, or a job whose
-// statements hit a storage fault, e.g. a full disk) sets it; the next clean commit clears it.
+// statements hit a storage fault, e.g. a full disk) sets it; the next commit that changes rows
+// clears it (one that writes nothing succeeds even on a full disk).
 struct WriteHealth {
   bool failing = false;
   UnixMillis failing_since = 0;  // first failure of the current run of failures
