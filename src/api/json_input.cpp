@@ -14,20 +14,26 @@ namespace {
 // Finds a number the parser could only represent as +-infinity (1e400): such a value is not
 // JSON once stored, and would be lost. Appends its path ("attributes.n", "list[2]") to `path`.
 // Recursion is bounded by kMaxJsonDepth, which the parser enforced.
-bool find_unrepresentable_number(const boost::json::value& value, std::string& path) {
-  if (value.is_double()) return !std::isfinite(value.get_double());
+// `saw_double` is set when any number is a double (only then can an integer literal have been
+// too large to keep exactly).
+bool find_unrepresentable_number(const boost::json::value& value, std::string& path,
+                                 bool& saw_double) {
+  if (value.is_double()) {
+    saw_double = true;
+    return !std::isfinite(value.get_double());
+  }
   std::size_t mark = path.size();
   if (const auto* object = value.if_object()) {
     for (const auto& [key, member] : *object) {
       if (!path.empty()) path += '.';
       path.append(key.data(), key.size());
-      if (find_unrepresentable_number(member, path)) return true;
+      if (find_unrepresentable_number(member, path, saw_double)) return true;
       path.resize(mark);
     }
   } else if (const auto* array = value.if_array()) {
     for (std::size_t i = 0; i < array->size(); ++i) {
       path += '[' + std::to_string(i) + ']';
-      if (find_unrepresentable_number((*array)[i], path)) return true;
+      if (find_unrepresentable_number((*array)[i], path, saw_double)) return true;
       path.resize(mark);
     }
   }
@@ -131,8 +137,10 @@ Result<boost::json::object> parse_json_object(const Request& request) {
   if (!value.is_object()) return make_error(Errc::invalid_json, "the body must be a JSON object");
   // Integers within int64/uint64 are kept exactly; an integer past them would silently become
   // an inexact double, and a number past the double range a non-JSON infinity: both refused.
-  if (std::string path; find_unrepresentable_number(value, path) ||
-                        find_inexact_integer(request.body, path)) {
+  // The text is scanned again only when the tree holds a double: most bodies have none.
+  bool saw_double = false;
+  if (std::string path; find_unrepresentable_number(value, path, saw_double) ||
+                        (saw_double && find_inexact_integer(request.body, path))) {
     return make_error(Errc::invalid_field, path + " is a number out of range", path);
   }
   return std::move(value.as_object());

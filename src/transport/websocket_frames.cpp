@@ -1,5 +1,7 @@
 #include "transport/websocket_frames.hpp"
 
+#include "api/utf8.hpp"
+
 #include <boost/uuid/detail/sha1.hpp>
 
 namespace paddock::transport::ws {
@@ -152,40 +154,6 @@ std::string select_subprotocol(std::string_view offered, const std::vector<std::
   return {};
 }
 
-bool valid_utf8(std::string_view text) {
-  const auto* s = reinterpret_cast<const std::uint8_t*>(text.data());
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  while (i < n) {
-    std::uint8_t c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra;
-    std::uint8_t lo = 0x80, hi = 0xBF;  // the allowed range of the second byte (RFC 3629 §4)
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      if (c == 0xE0) lo = 0xA0;  // no overlongs
-      if (c == 0xED) hi = 0x9F;  // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;  // nothing past U+10FFFF
-    } else {
-      return false;
-    }
-    if (i + extra >= n) return false;  // truncated sequence
-    if (s[i + 1] < lo || s[i + 1] > hi) return false;
-    for (std::size_t k = 2; k <= extra; ++k) {
-      if ((s[i + k] & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 bool valid_close_code(std::uint16_t code) {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
@@ -199,7 +167,7 @@ std::uint16_t check_close(std::string_view payload, std::uint16_t& code) {
   std::uint16_t sent = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
                                                   static_cast<std::uint8_t>(payload[1]));
   if (!valid_close_code(sent)) return kCloseProtocolError;
-  if (!valid_utf8(payload.substr(2))) return kCloseInvalidData;
+  if (!api::is_valid_utf8(payload.substr(2))) return kCloseInvalidData;
   code = sent;
   return 0;
 }
@@ -222,7 +190,7 @@ std::uint16_t MessageAssembler::add(ClientFrame& frame, bool& complete) {
   }
   if (!frame.fin) return 0;
   in_progress_ = false;
-  if (opcode_ == Opcode::text && !valid_utf8(message_)) return kCloseInvalidData;
+  if (opcode_ == Opcode::text && !api::is_valid_utf8(message_)) return kCloseInvalidData;
   complete = true;
   return 0;
 }

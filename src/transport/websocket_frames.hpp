@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "session/session.hpp"
 #include <vector>
 
 namespace paddock::transport::ws {
@@ -21,12 +23,12 @@ enum class Opcode : std::uint8_t {
   pong = 0xA,
 };
 
-// Close codes we send (RFC 6455 §7.4.1).
-inline constexpr std::uint16_t kCloseNormal = 1000;
-inline constexpr std::uint16_t kCloseGoingAway = 1001;
-inline constexpr std::uint16_t kCloseProtocolError = 1002;
+// Close codes we send (RFC 6455 §7.4.1); those a handler uses too are session's.
+inline constexpr std::uint16_t kCloseNormal = session::kCloseNormal;
+inline constexpr std::uint16_t kCloseGoingAway = session::kCloseGoingAway;
+inline constexpr std::uint16_t kCloseProtocolError = session::kCloseProtocolError;
 inline constexpr std::uint16_t kCloseInvalidData = 1007;  // e.g. a text message not UTF-8
-inline constexpr std::uint16_t kClosePolicy = 1008;
+inline constexpr std::uint16_t kClosePolicy = session::kClosePolicy;
 inline constexpr std::uint16_t kCloseTooBig = 1009;
 
 inline constexpr std::size_t kMaxHeader = 10;
@@ -74,7 +76,7 @@ std::string select_subprotocol(std::string_view offered, const std::vector<std::
 
 // True iff `text` is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or values past
 // U+10FFFF), as §8.1 requires of a text message.
-bool valid_utf8(std::string_view text);
+
 
 // True iff a peer may send `code` in a close frame (§7.4.1/§7.4.2): 1000-1003, 1007-1011 and
 // 3000-4999. 1004-1006, 1015 and the rest are reserved or never sent on the wire.

@@ -1,3 +1,4 @@
+#include "api/utf8.hpp"
 #include "transport/websocket_frames.hpp"
 
 #include <gtest/gtest.h>
@@ -135,7 +136,7 @@ TEST(WebSocketMessages, ValidatesUtf8) {
       {"past U+10FFFF", "\xF4\x90\x80\x80", false},
       {"0xFF", "a\xFF", false},
   };
-  for (const auto& row : rows) EXPECT_EQ(valid_utf8(row.text), row.valid) << row.name;
+  for (const auto& row : rows) EXPECT_EQ(api::is_valid_utf8(row.text), row.valid) << row.name;
 }
 
 TEST(WebSocketMessages, ChecksClosePayloads) {

@@ -13,6 +13,7 @@
 
 #include "api/http_types.hpp"
 #include "api/json_input.hpp"
+#include "api/utf8.hpp"
 #include "core/encoding.hpp"
 #include "identity/tokens.hpp"
 #include "sharing/identification.hpp"
@@ -83,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (assembler.add(frame, complete) != 0) break;
     if (complete) {
       if (assembler.message().size() > 1024) __builtin_trap();
-      if (assembler.opcode() == ws::Opcode::text && !ws::valid_utf8(assembler.message())) {
+      if (assembler.opcode() == ws::Opcode::text && !api::is_valid_utf8(assembler.message())) {
         __builtin_trap();
       }
       assembler.clear();
