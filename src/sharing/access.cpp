@@ -16,12 +16,14 @@ Role role_of_follow(const storage::FollowRecord& follow) {
 }
 
 Result<Role> role_of(storage::Reads& reads, const storage::VehicleRecord& vehicle,
-                     const std::string& user_id) {
+                     const std::string& user_id, std::optional<storage::FollowRecord>* follow) {
   if (vehicle.owner_id == user_id) return Role::member;
   PADDOCK_ASSIGN(member, reads.sharing().is_member(vehicle.id, user_id));
   if (member) return Role::member;
-  PADDOCK_ASSIGN(follow, reads.sharing().follow_of(vehicle.id, user_id));
-  return follow ? role_of_follow(*follow) : Role::stranger;
+  PADDOCK_ASSIGN(found, reads.sharing().follow_of(vehicle.id, user_id));
+  Role role = found ? role_of_follow(*found) : Role::stranger;
+  if (follow) *follow = std::move(found);
+  return role;
 }
 
 Result<storage::VehicleRecord> vehicle_for_member(storage::Reads& reads, const std::string& user_id,

@@ -4,6 +4,7 @@
 // the commit step that hands a job's FeedUpdate to the live feed. The parts of the service use
 // all of it; the hub uses role_of_follow, so that one function decides what a follow grants.
 // Depends on storage's unit-of-work interface and this module's rules.
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
@@ -21,8 +22,11 @@ inline Error vehicle_not_found() { return make_error(Errc::not_found, "no such v
 Role role_of_follow(const storage::FollowRecord& follow);
 
 // What `user_id` is to `vehicle`: member (owner or authorized user), else by their follow.
+// `follow`, when given, receives the follow it read (none for members), so that a caller who
+// also needs it (is this user blocked?) does not read it twice.
 Result<Role> role_of(storage::Reads& reads, const storage::VehicleRecord& vehicle,
-                     const std::string& user_id);
+                     const std::string& user_id,
+                     std::optional<storage::FollowRecord>* follow = nullptr);
 
 // Looks a vehicle up for someone who must be its owner or authorized user. Followers learn
 // forbidden; everybody else not_found.

@@ -118,13 +118,11 @@ Result<MessagePage> SharingService::messages(const std::string& user_id,
   if (!looks_like_id(vehicle_id)) return vehicle_not_found();
   PADDOCK_ASSIGN(v, r.sharing().vehicle_by_id(vehicle_id));
   if (!v) return vehicle_not_found();
-  PADDOCK_ASSIGN(role, role_of(r, *v, user_id));
-  if (role == Role::stranger) {
-    // Blocking ends everything the owner shares with that person: the vehicle answers them
-    // exactly as an unknown one would, its public messages included.
-    PADDOCK_ASSIGN(follow, r.sharing().follow_of(vehicle_id, user_id));
-    if (follow && follow->status == storage::FollowStatus::blocked) return vehicle_not_found();
-  }
+  std::optional<storage::FollowRecord> follow;
+  PADDOCK_ASSIGN(role, role_of(r, *v, user_id, &follow));
+  // Blocking ends everything the owner shares with that person: the vehicle answers them
+  // exactly as an unknown one would, its public messages included.
+  if (follow && follow->status == storage::FollowStatus::blocked) return vehicle_not_found();
   MessagePage page{{}, role == Role::member, v->owner_id};
   TypeSet visible = VisibilityPolicy::decode(v->visibility).visible_to(role) & requested;
   if (visible == 0) return page;
