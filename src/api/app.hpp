@@ -18,6 +18,7 @@ namespace paddock::devices { class DeviceService; }
 namespace paddock::sharing { class SharingService; }
 namespace paddock::keys {
 class ContactService;
+class IssuerKeyring;
 struct KeyPolicy;
 }  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
@@ -35,6 +36,8 @@ struct Services {
   keys::ContactService& contacts;
   // Loaded and validated at start; the key-share routes will read it.
   const keys::KeyPolicy& key_policy;
+  // The credential-issuer keys (loaded or created at start).
+  const keys::IssuerKeyring& issuer_keys;
 };
 
 class App;
@@ -110,6 +113,7 @@ class App {
   void put_contact(Request&, Responder);
   void list_contacts(Request&, Responder);
   void delete_contact(Request&, Responder);
+  void list_issuer_keys(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

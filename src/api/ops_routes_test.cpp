@@ -11,6 +11,7 @@
 #include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
+#include "keys/issuer_keys.hpp"
 #include "keys/policy.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
@@ -37,8 +38,11 @@ class ReadyzTest : public ::testing::Test {
                                                             identity::IdentityOptions{});
     devices_ = std::make_unique<devices::DeviceService>(*store_);
     contacts_ = std::make_unique<keys::ContactService>(*store_);
+    auto issuer_keys = keys::IssuerKeyring::open(dir_ / "issuer-keys.toml", now_millis());
+    ASSERT_TRUE(issuer_keys.ok()) << issuer_keys.error().detail;
+    issuer_keys_.emplace(std::move(issuer_keys.value()));
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
-                                          metrics_, *contacts_, key_policy_});
+                                          metrics_, *contacts_, key_policy_, *issuer_keys_});
   }
   void TearDown() override {
     app_.reset();
@@ -89,6 +93,7 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<devices::DeviceService> devices_;
   std::unique_ptr<keys::ContactService> contacts_;
   keys::KeyPolicy key_policy_;
+  std::optional<keys::IssuerKeyring> issuer_keys_;
   std::unique_ptr<App> app_;
 };
 
