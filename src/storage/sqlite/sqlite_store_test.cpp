@@ -194,6 +194,27 @@ TEST_F(SqliteStoreTest, AReadFaultIsStorageUnavailableAndTheNextReadWorks) {
   EXPECT_TRUE(again.ok());
 }
 
+TEST_F(SqliteStoreTest, AReadConnectionThatCannotOpenAnswersUnavailableAndIsRetriedLater) {
+  open();
+  // The file is moved away before this (new) thread opens its read connection, then put back.
+  std::string away = path() + ".away";
+  std::filesystem::rename(path(), away);
+  std::thread([&] {
+    auto first = store_->reads().identity().user_by_username("nobody");
+    ASSERT_FALSE(first.ok());
+    EXPECT_EQ(first.error().code, Errc::storage_unavailable);
+    std::filesystem::rename(away, path());
+    // Within the retry interval the thread does not try again...
+    auto soon = store_->reads().identity().user_by_username("nobody");
+    EXPECT_FALSE(soon.ok());
+    // ...and after it, it does, and reads work.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    auto later = store_->reads().identity().user_by_username("nobody");
+    ASSERT_TRUE(later.ok()) << later.error().detail;
+    EXPECT_FALSE(later->has_value());
+  }).join();
+}
+
 TEST_F(SqliteStoreTest, AWriteFaultFailsTheJobAndMarksWritesFailingUntilACleanCommit) {
   open();
   ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
