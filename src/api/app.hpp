@@ -21,6 +21,10 @@ class ContactService;
 struct KeyPolicy;
 }  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
+namespace paddock::links {
+class LinkService;
+class WatchHub;
+}  // namespace paddock::links
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -35,6 +39,8 @@ struct Services {
   keys::ContactService& contacts;
   // Loaded and validated at start; the key-share routes will read it.
   const keys::KeyPolicy& key_policy;
+  links::LinkService& links;
+  links::WatchHub& link_watch;
 };
 
 class App;
@@ -55,6 +61,7 @@ std::span<const RouteDef> device_routes();
 std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
+std::span<const RouteDef> link_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -110,6 +117,17 @@ class App {
   void put_contact(Request&, Responder);
   void list_contacts(Request&, Responder);
   void delete_contact(Request&, Responder);
+  void create_link(Request&, Responder);
+  void list_links(Request&, Responder);
+  void delete_link(Request&, Responder);
+  void refresh_link(Request&, Responder);
+  void watch_link(Request&, Responder);
+  void link_qr_svg(Request&, Responder);
+  void link_qr_png(Request&, Responder);
+  void link_qr_text(Request&, Responder);
+  void claim_link(Request&, Responder);
+  void approve_link(Request&, Responder);
+  void deny_link(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

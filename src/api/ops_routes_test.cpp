@@ -12,6 +12,7 @@
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
 #include "keys/policy.hpp"
+#include "links/link_service.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -37,11 +38,15 @@ class ReadyzTest : public ::testing::Test {
                                                             identity::IdentityOptions{});
     devices_ = std::make_unique<devices::DeviceService>(*store_);
     contacts_ = std::make_unique<keys::ContactService>(*store_);
+    links_ = std::make_unique<links::LinkService>(*store_, *hub_, link_watch_,
+                                                  links::ContextSources{}, links::LinkOptions{});
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
-                                          metrics_, *contacts_, key_policy_});
+                                          metrics_, *contacts_, key_policy_, *links_,
+                                          link_watch_});
   }
   void TearDown() override {
     app_.reset();
+    links_.reset();
     contacts_.reset();
     devices_.reset();
     identity_.reset();
@@ -89,6 +94,8 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<devices::DeviceService> devices_;
   std::unique_ptr<keys::ContactService> contacts_;
   keys::KeyPolicy key_policy_;
+  links::WatchHub link_watch_;
+  std::unique_ptr<links::LinkService> links_;
   std::unique_ptr<App> app_;
 };
 
