@@ -160,7 +160,7 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
     EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 50u);
+  EXPECT_EQ(seen.size(), 51u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -128,6 +128,7 @@ class App {
   void claim_link(Request&, Responder);
   void approve_link(Request&, Responder);
   void deny_link(Request&, Responder);
+  void push_to_device(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

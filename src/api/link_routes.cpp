@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "api/app.hpp"
 #include "api/json_input.hpp"
@@ -313,6 +314,44 @@ void App::link_qr_text(Request& request, Responder respond) {
   serve_qr(services_.links, request, std::move(respond), QrFormat::text);
 }
 
+void App::push_to_device(Request& request, Responder respond) {
+  auto body = parse_json_object(request);
+  if (!body) return respond.problem(body.error());
+  links::Push push;
+  push.from_device_id = request.params[0];
+  auto to = required_string(*body, "to_device_id", kMaxIdBytes);
+  if (!to) return respond.problem(to.error());
+  push.to_device_id = std::move(*to);
+  auto kind = required_string(*body, "kind", kMaxKindBytes);
+  if (!kind) return respond.problem(kind.error());
+  push.kind = std::move(*kind);
+  const auto* payload = body->if_contains("payload");
+  if (!payload || !payload->is_object()) {
+    return respond.problem(make_error(Errc::invalid_field, "payload must be a JSON object",
+                                      "payload"));
+  }
+  push.payload_json = boost::json::serialize(*payload);
+  if (const auto* ttl = body->if_contains("ttl_seconds"); ttl && !ttl->is_null()) {
+    if (!ttl->is_int64() || ttl->get_int64() < 1 || ttl->get_int64() > links::kMaxPushTtlSeconds) {
+      return respond.problem(make_error(Errc::invalid_field,
+                                        "ttl_seconds must be an integer from 1 to 604800",
+                                        "ttl_seconds"));
+    }
+    push.ttl_seconds = static_cast<int>(ttl->get_int64());
+  }
+  std::string to_device = push.to_device_id;
+  std::string push_kind = push.kind;
+  services_.links.push(request.principal.user_id, std::move(push),
+                       [respond, to_device, push_kind](Result<links::PushReceipt> r) {
+                         if (!r) return respond.problem(r.error());
+                         respond(json_response(
+                             202, boost::json::object{{"to_device_id", to_device},
+                                                      {"kind", push_kind},
+                                                      {"cursor", std::to_string(r->cursor)},
+                                                      {"expires_at", format_rfc3339(r->expires_at)}}));
+                       });
+}
+
 std::span<const RouteDef> link_routes() {
   static constexpr RouteDef kRoutes[] = {
       // `none`: a sign_in link is asked for by a screen nobody is signed in to; the handler
@@ -329,6 +368,7 @@ std::span<const RouteDef> link_routes() {
       {Method::post, "/v1/links/{id}/claim", AuthScheme::user, &App::claim_link},
       {Method::post, "/v1/links/{id}/approve", AuthScheme::user, &App::approve_link},
       {Method::post, "/v1/links/{id}/deny", AuthScheme::user, &App::deny_link},
+      {Method::post, "/v1/devices/{id}/push", AuthScheme::user, &App::push_to_device},
   };
   return kRoutes;
 }

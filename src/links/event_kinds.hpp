@@ -10,6 +10,9 @@ namespace paddock::links {
 // To the claiming device: what a share or handoff link handed over.
 inline constexpr events::EventKind kLinkContext{"link.context", "link"};
 
-inline constexpr std::array kLinkEventKinds = {kLinkContext};
+// To a user's device: something another of their terminals pushed to it, until its ttl.
+inline constexpr events::EventKind kTerminalPush{"terminal.push", "push"};
+
+inline constexpr std::array kLinkEventKinds = {kLinkContext, kTerminalPush};
 
 }  // namespace paddock::links

@@ -58,6 +58,22 @@ struct IssuedLink {
   std::string watch_token;  // ditto
 };
 
+struct Push {
+  std::string from_device_id;
+  std::string to_device_id;
+  std::string kind;          // the app's own name for what it pushes, e.g. "open_url"
+  std::string payload_json;  // a JSON object's text, at most kMaxPushPayloadBytes
+  int ttl_seconds = 3600;
+};
+
+inline constexpr std::size_t kMaxPushPayloadBytes = 16 * 1024;
+inline constexpr int kMaxPushTtlSeconds = 7 * 24 * 3600;
+
+struct PushReceipt {
+  std::int64_t cursor = 0;  // the event's place in the feed log
+  UnixMillis expires_at = 0;
+};
+
 struct Claim {
   LinkRecord link;
   std::optional<std::string> context_json;  // share / handoff: what was handed over
@@ -94,6 +110,10 @@ class LinkService {
   // By its creator or claimant: the link is revoked, a screen signed in through it loses its
   // session and device. Error: not_found.
   void revoke(const std::string& user_id, const std::string& link_id, Callback<LinkRecord> done);
+  // Between two of the user's own devices: a terminal.push event on the target device's
+  // streams now, or from the log on its next connect (resuming from its cursor) until the ttl
+  // passes. Errors: not_found (from device), forbidden (to_device_id), invalid_field.
+  void push(const std::string& user_id, Push push, Callback<PushReceipt> done);
   // The URL in the QR code: {public_base_url}/l/{id}?s={secret}.
   static std::string link_url(std::string_view base_url, std::string_view id,
                               std::string_view secret);

@@ -345,6 +345,96 @@ class LinkFlowTest(LinkTestBase):
         self.assertEqual(event["link"]["context"]["vehicle_id"], self.vehicle["id"])
 
 
+class TerminalPushTest(LinkTestBase):
+    """POST /v1/devices/{id}/push: between one user's terminals, now or on the next connect
+    (resuming from its cursor) until the ttl passes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cls.start_class_server()
+
+    def setUp(self):
+        s = self.server
+        self.me = Phone(s, "me")
+        self.pc, _ = harness.register_device(s, self.me.user.token, name="desk", kind="pc")
+
+    def push(self, to, ttl=60, payload=None, frm=None, token=None, kind="open_url"):
+        body = {"to_device_id": to["id"], "kind": kind,
+                "payload": payload if payload is not None else {"url": "https://example.com/x"},
+                "ttl_seconds": ttl}
+        return self.server.post("/v1/devices/%s/push" % (frm or self.me.device)["id"], body,
+                                token=token or self.me.user.token)
+
+    def head(self, device):
+        page = check(self.server.get("/v1/feed?limit=1&device_id=" + device["id"],
+                                     token=self.me.user.token), 200, "feed head")
+        return page["next_cursor"]
+
+    def test_a_push_arrives_at_once_on_the_target_device_only(self):
+        s = self.server
+        with device_stream(s, self.me.user, self.pc) as pc, \
+                wsclient.EventSource.connect(s.port, "/v1/events", token=self.me.user.token) as plain:
+            receipt = check(self.push(self.pc), 202, "push")
+            event = next_json(pc)
+            self.assertEqual(event["type"], "terminal.push")
+            self.assertEqual(event["cursor"], receipt["cursor"])
+            push = event["push"]
+            self.assertEqual((push["from_device_id"], push["kind"], push["payload"]),
+                             (self.me.device["id"], "open_url", {"url": "https://example.com/x"}))
+            self.assertEqual(push["expires_at"], receipt["expires_at"])
+            with self.assertRaises(Exception):  # a stream serving no device does not get it
+                plain.next_event(0.5)
+
+    def test_an_offline_device_gets_it_on_its_next_connect_until_the_ttl_passes(self):
+        s = self.server
+        cursor = self.head(self.pc)
+        check(self.push(self.pc, ttl=1, payload={"n": 1}), 202, "short push")
+        check(self.push(self.pc, ttl=600, payload={"n": 2}), 202, "long push")
+        time.sleep(1.3)
+        with wsclient.EventSource.connect(
+                s.port, "/v1/events?device_id=%s&cursor=%s" % (self.pc["id"], cursor),
+                token=self.me.user.token) as pc:
+            event = next_json(pc)
+            self.assertEqual((event["type"], event["push"]["payload"]), ("terminal.push", {"n": 2}))
+            with self.assertRaises(Exception):
+                pc.next_event(0.5)
+        page = check(s.get("/v1/feed?device_id=%s&cursor=%s" % (self.pc["id"], cursor),
+                           token=self.me.user.token), 200)
+        self.assertEqual([e["push"]["payload"] for e in page["events"]], [{"n": 2}])
+
+    def test_push_is_only_between_the_callers_own_devices(self):
+        s = self.server
+        other = Phone(s, "oth")
+        self.assertProblem(self.push(other.device), 403, "forbidden", "to_device_id")
+        self.assertProblem(self.push(self.pc, frm=other.device), 404, "not_found")
+        self.assertProblem(self.push(self.pc, token=other.user.token), 404, "not_found")
+        self.assertProblem(self.push(self.pc, token="pdk_" + "C" * 43), 401, "unauthorized")
+        self.assertProblem(s.post("/v1/devices/%s/push" % self.me.device["id"],
+                                  {"to_device_id": self.pc["id"], "kind": "k", "payload": {}}),
+                           401, "unauthorized")
+        # A screen whose sign-in link was revoked gets nothing more.
+        link, _ = self.sign_in_link(s)
+        check(self.claim(s, self.me, link), 200, "claim")
+        screen = check(s.post("/v1/links/%s/approve" % link["id"],
+                              {"device_id": self.me.device["id"]}, token=self.me.user.token),
+                       200, "approve")["device_id"]
+        check(self.push({"id": screen}), 202, "push to the signed-in screen")
+        self.assertEqual(s.delete("/v1/links/" + link["id"], token=self.me.user.token).status, 204)
+        self.assertProblem(self.push({"id": screen}), 403, "forbidden", "to_device_id")
+
+    def test_bad_pushes_are_refused(self):
+        for name, kw, field in (("ttl 0", {"ttl": 0}, "ttl_seconds"),
+                                ("ttl a week and a second", {"ttl": 604801}, "ttl_seconds"),
+                                ("ttl text", {"ttl": "60"}, "ttl_seconds"),
+                                ("payload not an object", {"payload": [1]}, "payload"),
+                                ("payload too big", {"payload": {"x": "y" * 17000}}, "payload"),
+                                ("kind with spaces", {"kind": "open url"}, "kind"),
+                                ("kind empty", {"kind": ""}, "kind")):
+            with self.subTest(name):
+                self.assertProblem(self.push(self.pc, **kw), 422, "invalid_field", field)
+        self.assertProblem(self.push(self.me.device), 422, "invalid_field", "to_device_id")
+
+
 class LinkAuthorizationTest(LinkTestBase):
 
     @classmethod

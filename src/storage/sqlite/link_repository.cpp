@@ -11,35 +11,30 @@ namespace {
   "claimant_user, claimant_device, claim_address, claimed_at, signed_in_device, "         \
   "session_hash, created_at, updated_at"
 
-std::optional<std::string> opt_text(const Statement& s, int col) {
-  if (s.is_null(col)) return std::nullopt;
-  return s.text(col);
-}
-
 links::LinkRecord read_link(const Statement& s) {
   links::LinkRecord l;
   l.id = s.text(0);
   l.purpose = s.text(1);
   l.state = s.text(2);
-  l.creator_user = opt_text(s, 3);
-  l.creator_device = opt_text(s, 4);
-  l.context_kind = opt_text(s, 5);
-  l.context_id = opt_text(s, 6);
+  l.creator_user = optional_text(s, 3);
+  l.creator_device = optional_text(s, 4);
+  l.context_kind = optional_text(s, 5);
+  l.context_id = optional_text(s, 6);
   l.terminal_name = s.text(7);
   l.terminal_kind = s.text(8);
-  l.terminal_public_key = opt_text(s, 9);
+  l.terminal_public_key = optional_text(s, 9);
   l.creator_address = s.text(10);
   l.secret_hash = s.text(11);
-  l.previous_secret_hash = opt_text(s, 12);
+  l.previous_secret_hash = optional_text(s, 12);
   l.secret_expires_at = s.integer(13);
   l.watch_token_hash = s.text(14);
   l.failed_attempts = static_cast<int>(s.integer(15));
-  l.claimant_user = opt_text(s, 16);
-  l.claimant_device = opt_text(s, 17);
-  l.claim_address = opt_text(s, 18);
+  l.claimant_user = optional_text(s, 16);
+  l.claimant_device = optional_text(s, 17);
+  l.claim_address = optional_text(s, 18);
   if (!s.is_null(19)) l.claimed_at = s.integer(19);
-  l.signed_in_device = opt_text(s, 20);
-  l.session_hash = opt_text(s, 21);
+  l.signed_in_device = optional_text(s, 20);
+  l.session_hash = optional_text(s, 21);
   l.created_at = s.integer(22);
   l.updated_at = s.integer(23);
   return l;

@@ -206,6 +206,8 @@ CREATE TABLE links (
 );
 CREATE INDEX links_by_creator ON links(creator_user, created_at) WHERE creator_user IS NOT NULL;
 CREATE INDEX links_by_claimant ON links(claimant_user, created_at) WHERE claimant_user IS NOT NULL;
+-- A personal event may expire (a push between terminals): past it, the log no longer serves it.
+ALTER TABLE events ADD COLUMN expires_at INTEGER;
 )sql"},
 };
 
