@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libsqlite3-dev libpq-dev libcbor-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libqrencode-dev libpng-dev zbar-tools
+  libqrencode-dev libpng-dev zbar-tools chromium
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cryptography python3-yaml python3-cbor2 python3-nacl sqlite3 curl
 )

@@ -156,11 +156,11 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
                 // links: a screen nobody signed in to asks; the rest take the watch token
                 (r.path == "/v1/links" && r.method == Method::post) ||
                 r.path == "/v1/links/{id}/refresh" || r.path == "/v1/links/{id}/events" ||
-                r.path.starts_with("/v1/links/{id}/qr.");
+                r.path.starts_with("/v1/links/{id}/qr.") || r.path.starts_with("/screen/");
     EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 51u);
+  EXPECT_EQ(seen.size(), 54u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

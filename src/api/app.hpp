@@ -62,6 +62,7 @@ std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
 std::span<const RouteDef> link_routes();
+std::span<const RouteDef> screen_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -129,6 +130,9 @@ class App {
   void approve_link(Request&, Responder);
   void deny_link(Request&, Responder);
   void push_to_device(Request&, Responder);
+  void screen_sign_in(Request&, Responder);
+  void screen_vehicle(Request&, Responder);
+  void screen_asset(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.
