@@ -42,7 +42,8 @@ boost::json::object qr_urls(const std::string& base, const std::string& id,
                             const std::string& secret) {
   std::string prefix = base + "/v1/links/" + id + "/qr.";
   std::string query = "?s=" + secret;
-  return {{"svg", prefix + "svg" + query}, {"png", prefix + "png" + query},
+  return {{"svg", prefix + "svg" + query},
+          {"png", prefix + "png" + query},
           {"text", prefix + "txt" + query}};
 }
 
@@ -126,10 +127,10 @@ void App::create_link(Request& request, Responder respond) {
     const auto* object = ctx->if_object();
     if (!object || object->size() != 1 || !object->begin()->value().is_string() ||
         object->begin()->value().get_string().size() > kMaxIdBytes) {
-      return respond.problem(make_error(
-          Errc::invalid_field, "context must be one member naming what is shared, e.g. "
-                               "{\"vehicle_id\":\"veh_...\"}",
-          "context"));
+      return respond.problem(make_error(Errc::invalid_field,
+                                        "context must be one member naming what is shared, e.g. "
+                                        "{\"vehicle_id\":\"veh_...\"}",
+                                        "context"));
     }
     link.context_kind = std::string(object->begin()->key());
     link.context_id = std::string(object->begin()->value().get_string());
@@ -139,9 +140,8 @@ void App::create_link(Request& request, Responder respond) {
   link.device_id = std::move(*device);
   const auto* terminal = body->if_contains("terminal");
   if (!terminal || !terminal->is_object()) {
-    return respond.problem(make_error(Errc::invalid_field,
-                                      "terminal must be {\"name\",\"kind\",\"public_key\"?}",
-                                      "terminal"));
+    return respond.problem(make_error(
+        Errc::invalid_field, "terminal must be {\"name\",\"kind\",\"public_key\"?}", "terminal"));
   }
   auto prefixed = [](Error e) {
     e.field = "terminal." + e.field;
@@ -208,8 +208,8 @@ void App::claim_link(Request& request, Responder respond) {
         if (l.purpose == "sign_in") {
           // What is asking, for the phone to show before anyone approves (RFC 8628 §5.4).
           o["asking"] = boost::json::object{
-              {"terminal", boost::json::object{{"name", l.terminal_name},
-                                               {"kind", l.terminal_kind}}},
+              {"terminal",
+               boost::json::object{{"name", l.terminal_name}, {"kind", l.terminal_kind}}},
               {"address", l.creator_address},
               {"requested_at", format_rfc3339(l.created_at)}};
         }
@@ -232,8 +232,7 @@ void App::deny_link(Request& request, Responder respond) {
   if (!body) return respond.problem(body.error());
   auto device = required_string(*body, "device_id", kMaxIdBytes);
   if (!device) return respond.problem(device.error());
-  services_.links.deny(request.principal.user_id, request.params[0], *device,
-                       reply_state(respond));
+  services_.links.deny(request.principal.user_id, request.params[0], *device, reply_state(respond));
 }
 
 void App::watch_link(Request& request, Responder respond) {
@@ -270,14 +269,14 @@ void serve_qr(links::LinkService& links, Request& request, Responder respond, Qr
     return respond.problem(make_error(links::kLinkState, "the link was already claimed or closed"));
   }
   if (!links::secret_matches(**secret, link->secret_hash)) {
-    return respond.problem(make_error(links::kLinkSecretSuperseded,
-                                      "not the link's current secret; refresh", "s"));
+    return respond.problem(
+        make_error(links::kLinkSecretSuperseded, "not the link's current secret; refresh", "s"));
   }
   if (link->secret_expires_at <= now_millis()) {
     return respond.problem(make_error(links::kLinkSecretExpired, "the secret expired; refresh"));
   }
-  auto code = links::encode_qr(
-      links::LinkService::link_url(base_url(links, request), link->id, **secret));
+  auto code =
+      links::encode_qr(links::LinkService::link_url(base_url(links, request), link->id, **secret));
   if (!code) return respond.problem(code.error());
   Response r;
   r.status = 200;
@@ -327,29 +326,29 @@ void App::push_to_device(Request& request, Responder respond) {
   push.kind = std::move(*kind);
   const auto* payload = body->if_contains("payload");
   if (!payload || !payload->is_object()) {
-    return respond.problem(make_error(Errc::invalid_field, "payload must be a JSON object",
-                                      "payload"));
+    return respond.problem(
+        make_error(Errc::invalid_field, "payload must be a JSON object", "payload"));
   }
   push.payload_json = boost::json::serialize(*payload);
   if (const auto* ttl = body->if_contains("ttl_seconds"); ttl && !ttl->is_null()) {
     if (!ttl->is_int64() || ttl->get_int64() < 1 || ttl->get_int64() > links::kMaxPushTtlSeconds) {
-      return respond.problem(make_error(Errc::invalid_field,
-                                        "ttl_seconds must be an integer from 1 to 604800",
-                                        "ttl_seconds"));
+      return respond.problem(make_error(
+          Errc::invalid_field, "ttl_seconds must be an integer from 1 to 604800", "ttl_seconds"));
     }
     push.ttl_seconds = static_cast<int>(ttl->get_int64());
   }
   std::string to_device = push.to_device_id;
   std::string push_kind = push.kind;
-  services_.links.push(request.principal.user_id, std::move(push),
-                       [respond, to_device, push_kind](Result<links::PushReceipt> r) {
-                         if (!r) return respond.problem(r.error());
-                         respond(json_response(
-                             202, boost::json::object{{"to_device_id", to_device},
-                                                      {"kind", push_kind},
-                                                      {"cursor", std::to_string(r->cursor)},
-                                                      {"expires_at", format_rfc3339(r->expires_at)}}));
-                       });
+  services_.links.push(
+      request.principal.user_id, std::move(push),
+      [respond, to_device, push_kind](Result<links::PushReceipt> r) {
+        if (!r) return respond.problem(r.error());
+        respond(
+            json_response(202, boost::json::object{{"to_device_id", to_device},
+                                                   {"kind", push_kind},
+                                                   {"cursor", std::to_string(r->cursor)},
+                                                   {"expires_at", format_rfc3339(r->expires_at)}}));
+      });
 }
 
 std::span<const RouteDef> link_routes() {

@@ -25,7 +25,7 @@ struct LinkRecord {
   std::string terminal_kind;
   std::optional<std::string> terminal_public_key;  // base64url Ed25519 (sign_in)
   std::string creator_address;  // where the first terminal asked from (shown to the approver)
-  std::string secret_hash;  // hex BLAKE2b-256 of the current secret
+  std::string secret_hash;      // hex BLAKE2b-256 of the current secret
   std::optional<std::string> previous_secret_hash;  // the one a refresh replaced
   UnixMillis secret_expires_at = 0;
   std::string watch_token_hash;

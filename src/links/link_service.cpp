@@ -34,7 +34,16 @@ std::string notice(std::string_view type, const LinkRecord& link, boost::json::o
 }
 
 // What a wrong claim was, decided inside the write job so that counting it is atomic with it.
-enum class ClaimOutcome { claimed, wrong, wrong_locked, expired, used, superseded, closed, missing };
+enum class ClaimOutcome {
+  claimed,
+  wrong,
+  wrong_locked,
+  expired,
+  used,
+  superseded,
+  closed,
+  missing
+};
 
 }  // namespace
 
@@ -66,8 +75,8 @@ LinkService::LinkService(storage::Store& store, events::LiveEvents& live, WatchH
       // adds the per-address window across links (its per-key limit is the same count).
       claim_limiter_({options.max_wrong_secrets + 1, options.failed_claims_per_address,
                       options.window_seconds}),
-      creation_limiter_({options.links_per_address, options.links_per_address,
-                         options.window_seconds}) {
+      creation_limiter_(
+          {options.links_per_address, options.links_per_address, options.window_seconds}) {
   events::register_kinds(kLinkEventKinds);
 }
 
@@ -81,13 +90,13 @@ ContextSource* LinkService::context_source(std::string_view kind) {
 void LinkService::create(std::optional<std::string> creator_user, NewLink request,
                          Callback<IssuedLink> done) {
   if (!is_purpose(request.purpose)) {
-    return done(make_error(Errc::invalid_field, "purpose must be share, sign_in or handoff",
-                           "purpose"));
+    return done(
+        make_error(Errc::invalid_field, "purpose must be share, sign_in or handoff", "purpose"));
   }
   bool sign_in = request.purpose == "sign_in";
   if (!sign_in && !creator_user) {
-    return done(make_error(Errc::unauthorized,
-                           "a share or handoff link needs a signed-in first terminal"));
+    return done(
+        make_error(Errc::unauthorized, "a share or handoff link needs a signed-in first terminal"));
   }
   if (auto name = check_name(request.terminal.name, "terminal.name"); !name) {
     return done(name.take_error());
@@ -132,8 +141,8 @@ void LinkService::create(std::optional<std::string> creator_user, NewLink reques
   }
   if (request.device_id) {
     if (!creator_user) {
-      return done(make_error(Errc::invalid_field, "device_id needs a signed-in terminal",
-                             "device_id"));
+      return done(
+          make_error(Errc::invalid_field, "device_id needs a signed-in terminal", "device_id"));
     }
     devices::DeviceService devices(store_);
     if (auto ok = devices.check_own_device(*creator_user, *request.device_id); !ok) {
@@ -274,8 +283,8 @@ void LinkService::claim(const std::string& user_id, const std::string& link_id, 
         } else {
           // A guess: counted for good, and the fifth one locks the link.
           ++l.failed_attempts;
-          *outcome = l.failed_attempts >= max_wrong ? ClaimOutcome::wrong_locked
-                                                     : ClaimOutcome::wrong;
+          *outcome =
+              l.failed_attempts >= max_wrong ? ClaimOutcome::wrong_locked : ClaimOutcome::wrong;
           if (*outcome == ClaimOutcome::wrong_locked) l.state = "dead";
         }
         if (*outcome == ClaimOutcome::claimed || *outcome == ClaimOutcome::wrong ||
@@ -288,7 +297,8 @@ void LinkService::claim(const std::string& user_id, const std::string& link_id, 
       [this, user_id, link_id, address, outcome, done](Result<LinkRecord> l) mutable {
         if (!l) return done(l.take_error());
         switch (*outcome) {
-          case ClaimOutcome::claimed: return finish_claim(std::move(*l), user_id, std::move(done));
+          case ClaimOutcome::claimed:
+            return finish_claim(std::move(*l), user_id, std::move(done));
           case ClaimOutcome::wrong:
           case ClaimOutcome::wrong_locked:
             claim_limiter_.record_failure(link_id, address, now_millis());
@@ -307,7 +317,8 @@ void LinkService::claim(const std::string& user_id, const std::string& link_id, 
                                    "the code was refreshed; scan the new one", "secret"));
           case ClaimOutcome::closed:
             return done(make_error(kLinkClosed, "this link is closed"));
-          case ClaimOutcome::missing: break;
+          case ClaimOutcome::missing:
+            break;
         }
         done(link_not_found());
       },
@@ -329,35 +340,36 @@ void LinkService::finish_claim(LinkRecord link, std::string user_id, Callback<Cl
   auto* source = context_source(*link.context_kind);
   if (!source) return done(make_error(kUnknownContext, "this server no longer serves it"));
   std::string id = *link.context_id;
-  source->resolve(user_id, id, [this, link = std::move(link),
-                                done = std::move(done)](Result<std::string> context) mutable {
-    if (!context) return done(context.take_error());
-    // The context also goes to the claiming device's stream, where the phone's app listens.
-    storage::EventRecord e;
-    e.target_user = link.claimant_user;
-    e.target_device = link.claimant_device;
-    e.type = std::string(kLinkContext.name);
-    e.payload = R"({"link_id":")" + link.id + R"(","purpose":")" + link.purpose +
-                R"(","context":)" + *context + "}";
-    e.created_at = now_millis();
-    struct Delivered {
-      Claim claim;
-      storage::EventRecord event;
-    };
-    store_.write<Delivered>(
-        [delivered = Delivered{Claim{std::move(link), std::move(*context)}, std::move(e)}](
-            storage::Writes& w) mutable -> Result<Delivered> {
-          auto seq = w.events().append_event(delivered.event);
-          if (!seq) return seq.take_error();
-          delivered.event.seq = *seq;
-          return std::move(delivered);
-        },
-        [done = std::move(done)](Result<Delivered> d) {
-          if (!d) return done(d.take_error());
-          done(std::move(d->claim));
-        },
-        [this](Delivered& d) { live_.publish({d.event}); });
-  });
+  source->resolve(
+      user_id, id,
+      [this, link = std::move(link), done = std::move(done)](Result<std::string> context) mutable {
+        if (!context) return done(context.take_error());
+        // The context also goes to the claiming device's stream, where the phone's app listens.
+        storage::EventRecord e;
+        e.target_user = link.claimant_user;
+        e.target_device = link.claimant_device;
+        e.type = std::string(kLinkContext.name);
+        e.payload = R"({"link_id":")" + link.id + R"(","purpose":")" + link.purpose +
+                    R"(","context":)" + *context + "}";
+        e.created_at = now_millis();
+        struct Delivered {
+          Claim claim;
+          storage::EventRecord event;
+        };
+        store_.write<Delivered>(
+            [delivered = Delivered{Claim{std::move(link), std::move(*context)}, std::move(e)}](
+                storage::Writes& w) mutable -> Result<Delivered> {
+              auto seq = w.events().append_event(delivered.event);
+              if (!seq) return seq.take_error();
+              delivered.event.seq = *seq;
+              return std::move(delivered);
+            },
+            [done = std::move(done)](Result<Delivered> d) {
+              if (!d) return done(d.take_error());
+              done(std::move(d->claim));
+            },
+            [this](Delivered& d) { live_.publish({d.event}); });
+      });
 }
 
 void LinkService::end_sign_in(const std::string& user_id, const std::string& link_id,
@@ -389,9 +401,9 @@ void LinkService::end_sign_in(const std::string& user_id, const std::string& lin
           PADDOCK_TRY(w.links().update_link(l));
           return l;
         }
-        storage::DeviceRecord device{new_id("dev"), user_id,          l.terminal_name,
-                                     l.terminal_kind, *l.terminal_public_key, false,
-                                     std::nullopt,  at};
+        storage::DeviceRecord device{
+            new_id("dev"),          user_id, l.terminal_name, l.terminal_kind,
+            *l.terminal_public_key, false,   std::nullopt,    at};
         PADDOCK_TRY(w.devices().insert_device(device));
         PADDOCK_TRY(w.identity().insert_session({token_hash, user_id, at, expires}));
         l.state = "approved";
@@ -439,8 +451,7 @@ void LinkService::push(const std::string& user_id, Push push, Callback<PushRecei
     return done(std::move(e));
   }
   if (push.to_device_id == push.from_device_id) {
-    return done(make_error(Errc::invalid_field, "push to another of your devices",
-                           "to_device_id"));
+    return done(make_error(Errc::invalid_field, "push to another of your devices", "to_device_id"));
   }
   if (push.ttl_seconds < 1 || push.ttl_seconds > kMaxPushTtlSeconds) {
     return done(make_error(Errc::invalid_field, "ttl_seconds must be 1 to 604800", "ttl_seconds"));
@@ -454,8 +465,8 @@ void LinkService::push(const std::string& user_id, Push push, Callback<PushRecei
     return done(make_error(Errc::invalid_field, "kind must be 1 to 64 of a-z 0-9 _ . -", "kind"));
   }
   if (push.payload_json.size() > kMaxPushPayloadBytes) {
-    return done(make_error(Errc::invalid_field, "payload must be at most 16 KiB of JSON",
-                           "payload"));
+    return done(
+        make_error(Errc::invalid_field, "payload must be at most 16 KiB of JSON", "payload"));
   }
   UnixMillis now = now_millis();
   storage::EventRecord e;
@@ -464,10 +475,10 @@ void LinkService::push(const std::string& user_id, Push push, Callback<PushRecei
   e.type = std::string(kTerminalPush.name);
   e.created_at = now;
   e.expires_at = now + push.ttl_seconds * 1000LL;
-  e.payload = boost::json::serialize(boost::json::object{
-      {"from_device_id", push.from_device_id},
-      {"kind", push.kind},
-      {"expires_at", format_rfc3339(*e.expires_at)}});
+  e.payload =
+      boost::json::serialize(boost::json::object{{"from_device_id", push.from_device_id},
+                                                 {"kind", push.kind},
+                                                 {"expires_at", format_rfc3339(*e.expires_at)}});
   // The payload is JSON text already checked by the caller; splice it in unparsed.
   e.payload.pop_back();
   e.payload += ",\"payload\":" + push.payload_json + "}";

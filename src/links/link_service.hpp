@@ -28,9 +28,9 @@ namespace paddock::links {
 
 struct LinkOptions {
   int secret_ttl_seconds = 60;
-  int max_wrong_secrets = 5;            // per link, for good
-  int failed_claims_per_address = 20;   // per window
-  int links_per_address = 60;           // unauthenticated creations per window
+  int max_wrong_secrets = 5;           // per link, for good
+  int failed_claims_per_address = 20;  // per window
+  int links_per_address = 60;          // unauthenticated creations per window
   int window_seconds = 900;
   int screen_session_ttl_seconds = 7 * 24 * 3600;
   // Where phones reach this server ({base}/l/{id}?s=...); empty: http://{Host of the request}.

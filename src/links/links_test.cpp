@@ -40,7 +40,9 @@ TEST(LinkQr, PngIsAGreyscaleImageOfTheWholeCodeAndQuietZone) {
   ASSERT_GT(png->size(), 33u);
   EXPECT_EQ(png->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   auto be32 = [&](std::size_t at) {
-    auto b = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>((*png)[i])); };
+    auto b = [&](std::size_t i) {
+      return static_cast<unsigned>(static_cast<unsigned char>((*png)[i]));
+    };
     return b(at) << 24 | b(at + 1) << 16 | b(at + 2) << 8 | b(at + 3);
   };
   unsigned side = static_cast<unsigned>((code->width + 2 * kQrQuietZone) * 4);

@@ -35,8 +35,8 @@ std::string render_svg(const QrCode& code, int module_px) {
     for (int x = 0; x < code.width; ++x) {
       if (!code.at(x, y)) continue;
       s += 'M' + std::to_string((x + kQrQuietZone) * module_px) + ' ' +
-           std::to_string((y + kQrQuietZone) * module_px) + 'h' + std::to_string(module_px) +
-           'v' + std::to_string(module_px) + 'h' + std::to_string(-module_px) + 'z';
+           std::to_string((y + kQrQuietZone) * module_px) + 'h' + std::to_string(module_px) + 'v' +
+           std::to_string(module_px) + 'h' + std::to_string(-module_px) + 'z';
     }
   }
   s += "\"/></svg>\n";
@@ -96,10 +96,14 @@ std::string render_text(const QrCode& code) {
     for (int x = 0; x < side; ++x) {
       bool top = dark(x, y);
       bool bottom = y + 1 < side && dark(x, y + 1);
-      if (top && bottom) s += "\u2588";
-      else if (top) s += "\u2580";
-      else if (bottom) s += "\u2584";
-      else s += ' ';
+      if (top && bottom)
+        s += "\u2588";
+      else if (top)
+        s += "\u2580";
+      else if (bottom)
+        s += "\u2584";
+      else
+        s += ' ';
     }
     s += '\n';
   }

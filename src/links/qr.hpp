@@ -12,12 +12,12 @@
 namespace paddock::links {
 
 struct QrCode {
-  int width = 0;                     // modules per side
-  std::vector<std::uint8_t> dark;    // width * width, row-major, 1 = dark module
+  int width = 0;                   // modules per side
+  std::vector<std::uint8_t> dark;  // width * width, row-major, 1 = dark module
   bool at(int x, int y) const { return dark[static_cast<std::size_t>(y) * width + x] != 0; }
 };
 
-inline constexpr int kQrQuietZone = 4;       // modules of light border (ISO/IEC 18004)
+inline constexpr int kQrQuietZone = 4;           // modules of light border (ISO/IEC 18004)
 inline constexpr std::size_t kQrMaxText = 1024;  // a link URL is ~100 bytes
 
 // Error correction level M (15 %), byte mode. Error: invalid_field when `text` is empty or

@@ -1,7 +1,7 @@
 // Unit tests: the embedded screen files are the ones in web/, with their content types.
-#include <gtest/gtest.h>
-
 #include "web/assets.hpp"
+
+#include <gtest/gtest.h>
 
 namespace paddock::web {
 namespace {

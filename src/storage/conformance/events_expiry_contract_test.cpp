@@ -18,18 +18,13 @@ EventRecord push_to(const std::string& device, std::optional<UnixMillis> expires
 TEST_P(StoreContract, AnExpiredPersonalEventIsLeftOutOfThePageWithoutAGap) {
   seed();
   UnixMillis now = now_millis();
-  must_write([now](Writes& w) -> Result<void> {
-    PADDOCK_TRY(w.events().append_event(push_to("dev_1", now + 600'000)).ok()
-                    ? Result<void>{}
-                    : Result<void>{make_error(Errc::internal, "append")});
-    PADDOCK_TRY(w.events().append_event(push_to("dev_1", now - 1)).ok()
-                    ? Result<void>{}
-                    : Result<void>{make_error(Errc::internal, "append")});
-    PADDOCK_TRY(w.events().append_event(push_to("dev_1", std::nullopt)).ok()
-                    ? Result<void>{}
-                    : Result<void>{make_error(Errc::internal, "append")});
-    return {};
-  });
+  for (std::optional<UnixMillis> expires :
+       {std::optional<UnixMillis>(now + 600'000), std::optional<UnixMillis>(now - 1),
+        std::optional<UnixMillis>()}) {
+    auto seq = write<std::int64_t>(
+        [expires](Writes& w) { return w.events().append_event(push_to("dev_1", expires)); });
+    ASSERT_TRUE(seq.ok());
+  }
   auto page = reads().events().personal_events_after("usr_a", std::string_view("dev_1"), 0, 2);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->size(), 2u) << "the expired one is skipped in the query, not after the limit";

@@ -59,9 +59,8 @@ TEST_P(StoreContract, UpdatingALinkReplacesItsStateAndAnUnknownOneIsReported) {
   EXPECT_EQ(r.failed_attempts, 3);
   EXPECT_EQ(r.previous_secret_hash, "cc");
   EXPECT_EQ(r.session_hash, "dd");
-  auto missing = write<bool>([](Writes& w) {
-    return w.links().update_link(link("lnk_none", std::nullopt, 1));
-  });
+  auto missing = write<bool>(
+      [](Writes& w) { return w.links().update_link(link("lnk_none", std::nullopt, 1)); });
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(*missing);
 }

@@ -4,11 +4,11 @@
 namespace paddock::storage::sqlite {
 namespace {
 
-#define LINK_COLUMNS                                                                        \
-  "id, purpose, state, creator_user, creator_device, context_kind, context_id, "          \
-  "terminal_name, terminal_kind, terminal_public_key, creator_address, secret_hash, "     \
-  "previous_secret_hash, secret_expires_at, watch_token_hash, failed_attempts, "          \
-  "claimant_user, claimant_device, claim_address, claimed_at, signed_in_device, "         \
+#define LINK_COLUMNS                                                                  \
+  "id, purpose, state, creator_user, creator_device, context_kind, context_id, "      \
+  "terminal_name, terminal_kind, terminal_public_key, creator_address, secret_hash, " \
+  "previous_secret_hash, secret_expires_at, watch_token_hash, failed_attempts, "      \
+  "claimant_user, claimant_device, claim_address, claimed_at, signed_in_device, "     \
   "session_hash, created_at, updated_at"
 
 links::LinkRecord read_link(const Statement& s) {
