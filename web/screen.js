@@ -79,6 +79,20 @@ class ShownLink {
   }
 }
 
+// The device record the approval made holds this screen's public key; answering its challenge
+// with the private key (which never leaves this page) marks it verified.
+async function proveKey(token, deviceId, privateKey) {
+  const base = `/v1/devices/${encodeURIComponent(deviceId)}`;
+  const challenge = await api("POST", `${base}/challenge`, { token, body: {} });
+  if (challenge.status !== 201) return false;
+  const signature = await crypto.subtle.sign({ name: "Ed25519" }, privateKey,
+    new TextEncoder().encode(challenge.body.signing_input));
+  const verified = await api("POST", `${base}/verify`, {
+    token, body: { nonce: challenge.body.nonce, signature: b64url(signature) },
+  });
+  return verified.status === 200;
+}
+
 async function signInScreen() {
   const params = new URLSearchParams(location.search);
   const name = params.get("name") || "Screen";
@@ -106,6 +120,7 @@ async function signInScreen() {
       } else if (n.type === "link.approved") {
         $("link").hidden = true;
         sessionStorage.setItem("paddock.session", n.session.token);
+        await proveKey(n.session.token, n.device_id, keys.privateKey);
         const me = await api("GET", "/v1/me", { token: n.session.token });
         const who = me.status === 200 ? me.body.display_name : n.session.user_id;
         $("title").textContent = `Signed in as ${who}`;

@@ -169,7 +169,9 @@ class ScreenPageTest(harness.PaddockTestCase):
         self.assertFalse(checks["qr_visible"], "a signed-in screen shows no code")
         self.assert_accessible(checks)
         devices = check(s.get("/v1/devices", token=driver.user.token), 200)["devices"]
-        self.assertIn(("Cockpit", "car_screen"), [(d["name"], d["kind"]) for d in devices])
+        # The screen proved it holds the key bound into the link: its device is verified.
+        self.assertIn(("Cockpit", "car_screen", True),
+                      [(d["name"], d["kind"], d["verified"]) for d in devices])
 
     def test_screen_files_are_served_with_a_strict_policy(self):
         s = self.server
