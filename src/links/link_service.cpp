@@ -242,7 +242,11 @@ void LinkService::claim(const std::string& user_id, const std::string& link_id, 
   if (auto ok = devices.check_own_device(user_id, device_id); !ok) return done(ok.take_error());
   auto read = store_.reads().links().link_by_id(link_id);
   if (!read) return done(read.take_error());
-  if (!*read) return done(link_not_found());
+  if (!*read) {
+    // A guessed id counts against the address like a guessed secret.
+    claim_limiter_.record_failure(address, address, now);
+    return done(link_not_found());
+  }
   const LinkRecord& seen = **read;
   // A handoff is between one user's own terminals: to anybody else it does not exist.
   if (seen.purpose == "handoff" && seen.creator_user != user_id) return done(link_not_found());

@@ -601,12 +601,16 @@ class LinkExpiryAndBruteForceTest(LinkTestBase):
         self.assertProblem(self.claim(s, guesser, link), 409, "link_closed")
         listed = check(s.get("/v1/links", token=owner.user.token), 200)["links"]
         self.assertEqual(listed[0]["state"], "dead")
-        # 20 failed claims from one address within the window: the next is rate limited,
-        # whatever link it names.
-        for _ in range(3):
+        # 20 failed claims from one address within the window (wrong secrets, guessed link
+        # ids): the next is rate limited, whatever link it names.
+        for _ in range(2):
             other = self.share_link(s, owner.user, vehicle)
             for _ in range(5):
-                self.claim(s, guesser, other, secret="wrong")
+                self.assertProblem(self.claim(s, guesser, other, secret="wrong"), 403,
+                                   "link_secret_invalid", "secret")
+        for i in range(5):
+            self.assertProblem(self.claim(s, guesser, {"id": "lnk_guess%d" % i, "secret": "x"}),
+                               404, "not_found")
         last = self.share_link(s, owner.user, vehicle)
         r = self.claim(s, guesser, last)
         self.assertProblem(r, 429, "too_many_claims")

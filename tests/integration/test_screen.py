@@ -20,13 +20,27 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from sharing_helpers import check, create_vehicle, post_message  # noqa: E402
 from test_links import Phone, decode_png  # noqa: E402
-from test_ws_interop import ensure_node_modules  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "screen_peer.mjs")
 NODE = shutil.which("node")
+NPM = shutil.which("npm")
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = os.path.join(os.path.dirname(harness.PADDOCK_BIN), "test-artifacts", "screen")
+
+
+def ensure_playwright():
+    """`npm ci` (the committed lock file) when node_modules lacks playwright-core."""
+    marker = os.path.join(harness.REPO_ROOT, "node_modules", "playwright-core", "package.json")
+    if os.path.exists(marker):
+        return
+    if NPM is None:
+        raise AssertionError("node_modules/playwright-core is missing and npm is not on PATH")
+    proc = subprocess.run([NPM, "ci", "--no-audit", "--no-fund"], cwd=harness.REPO_ROOT,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=300)
+    if proc.returncode != 0 or not os.path.exists(marker):
+        raise AssertionError("npm ci failed (%d):\n%s" % (proc.returncode, proc.stdout))
 
 
 class BrowserPeer:
@@ -79,9 +93,7 @@ class ScreenPageTest(harness.PaddockTestCase):
         if NODE is None or not os.path.exists(CHROMIUM):
             raise AssertionError("node and /usr/bin/chromium are required "
                                  "(scripts/install-deps.sh installs them)")
-        ensure_node_modules()
-        if not os.path.exists(os.path.join(harness.REPO_ROOT, "node_modules", "playwright-core")):
-            raise AssertionError("node_modules/playwright-core is missing; run npm ci")
+        ensure_playwright()
         os.makedirs(ARTIFACTS, exist_ok=True)
         cls.server = cls.start_class_server()
 
