@@ -113,6 +113,8 @@ class ScreenPageTest(harness.PaddockTestCase):
             acted = time.monotonic()
             status = peer.next()
             seen = time.monotonic() - acted
+            sys.stderr.write("%s: the page showed %r %.0f ms after the phone acted\n"
+                             % (name, status.get("text"), seen * 1000))
             self.assertEqual(status["event"], "status")
             checks = peer.next()
             self.assertEqual(peer.next()["event"], "done")
