@@ -9,7 +9,7 @@ packages=(
   libsodium-dev libsqlite3-dev libpq-dev libcbor-dev
   postgresql
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libqrencode-dev libpng-dev
+  libqrencode-dev libpng-dev zbar-tools chromium
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cryptography python3-yaml python3-cbor2 python3-nacl sqlite3 curl
 )

@@ -22,6 +22,10 @@ class IssuerKeyring;
 struct KeyPolicy;
 }  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
+namespace paddock::links {
+class LinkService;
+class WatchHub;
+}  // namespace paddock::links
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -38,6 +42,8 @@ struct Services {
   const keys::KeyPolicy& key_policy;
   // The credential-issuer keys (loaded or created at start).
   const keys::IssuerKeyring& issuer_keys;
+  links::LinkService& links;
+  links::WatchHub& link_watch;
 };
 
 class App;
@@ -58,6 +64,8 @@ std::span<const RouteDef> device_routes();
 std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
+std::span<const RouteDef> link_routes();
+std::span<const RouteDef> screen_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -114,6 +122,21 @@ class App {
   void list_contacts(Request&, Responder);
   void delete_contact(Request&, Responder);
   void list_issuer_keys(Request&, Responder);
+  void create_link(Request&, Responder);
+  void list_links(Request&, Responder);
+  void delete_link(Request&, Responder);
+  void refresh_link(Request&, Responder);
+  void watch_link(Request&, Responder);
+  void link_qr_svg(Request&, Responder);
+  void link_qr_png(Request&, Responder);
+  void link_qr_text(Request&, Responder);
+  void claim_link(Request&, Responder);
+  void approve_link(Request&, Responder);
+  void deny_link(Request&, Responder);
+  void push_to_device(Request&, Responder);
+  void screen_sign_in(Request&, Responder);
+  void screen_vehicle(Request&, Responder);
+  void screen_asset(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

@@ -13,6 +13,7 @@
 #include "keys/contact_service.hpp"
 #include "keys/issuer_keys.hpp"
 #include "keys/policy.hpp"
+#include "links/link_service.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -41,11 +42,15 @@ class ReadyzTest : public ::testing::Test {
     auto issuer_keys = keys::IssuerKeyring::open(dir_ / "issuer-keys.toml", now_millis());
     ASSERT_TRUE(issuer_keys.ok()) << issuer_keys.error().detail;
     issuer_keys_.emplace(std::move(issuer_keys.value()));
+    links_ = std::make_unique<links::LinkService>(*store_, *hub_, link_watch_,
+                                                  links::ContextSources{}, links::LinkOptions{});
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
-                                          metrics_, *contacts_, key_policy_, *issuer_keys_});
+                                          metrics_, *contacts_, key_policy_, *issuer_keys_,
+                                          *links_, link_watch_});
   }
   void TearDown() override {
     app_.reset();
+    links_.reset();
     contacts_.reset();
     devices_.reset();
     identity_.reset();
@@ -94,6 +99,8 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<keys::ContactService> contacts_;
   keys::KeyPolicy key_policy_;
   std::optional<keys::IssuerKeyring> issuer_keys_;
+  links::WatchHub link_watch_;
+  std::unique_ptr<links::LinkService> links_;
   std::unique_ptr<App> app_;
 };
 

@@ -15,6 +15,8 @@
 #include "core/log.hpp"
 #include "devices/device_service.hpp"
 #include "feed/hub.hpp"
+#include "links/link_service.hpp"
+#include "links/vehicle_context.hpp"
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
 #include "keys/issuer_keys.hpp"
@@ -124,8 +126,16 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
   sharing::SharingService sharing(**store, hub);
   keys::ContactService contacts(**store);
-  api::App app(
-      {**store, identity, devices, sharing, hub, metrics, contacts, *key_policy, *issuer_keys});
+  links::WatchHub link_watch;
+  // Context kinds a share/handoff link can carry; key_share_id joins here as one more source.
+  links::ContextSources link_contexts{std::make_shared<links::VehicleContext>(**store, sharing)};
+  links::LinkOptions link_options;
+  link_options.public_base_url = cfg.public_base_url;
+  link_options.secret_ttl_seconds = cfg.link_secret_ttl_seconds;
+  links::LinkService link_service(**store, hub, link_watch, std::move(link_contexts),
+                                  link_options);
+  api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
+                *issuer_keys, link_service, link_watch});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,

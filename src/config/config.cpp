@@ -88,6 +88,9 @@ const std::vector<Setting>& settings() {
        limit(&Limits::first_byte_timeout_seconds)},
       {"TRUSTED_PROXIES", "trusted_proxies", assign_trusted_proxies},
       {"KEY_POLICY", "key_policy", text(&Config::key_policy)},
+      {"PUBLIC_BASE_URL", "public_base_url", text(&Config::public_base_url)},
+      {"LINK_SECRET_TTL_SECONDS", "link_secret_ttl_seconds",
+       number(&Config::link_secret_ttl_seconds)},
       {"SESSION_TTL_SECONDS", "auth.session_ttl_seconds", auth(&Auth::session_ttl_seconds)},
       {"LOGIN_MAX_FAILURES_PER_USER", "auth.login_max_failures_per_user",
        auth(&Auth::login_max_failures_per_user)},
@@ -207,6 +210,9 @@ Result<void> validate(const Config& c) {
     return bad("auth.password_hash", "interactive, moderate or min");
   }
   if (c.listen.rfind(':') == std::string::npos) return bad("listen", "HOST:PORT");
+  if (c.link_secret_ttl_seconds < 1 || c.link_secret_ttl_seconds > 3600) {
+    return bad("link_secret_ttl_seconds", "1 to 3600");
+  }
   return {};
 }
 

@@ -63,6 +63,11 @@ struct Config {
   std::vector<AddressRange> trusted_proxies;
   // The key policy file (docs/key-policy.md); empty: the built-in config/key-policy.toml.
   std::string key_policy;
+  // The URL phones use to reach this server, put into link QR codes (links/); empty: the
+  // Host the asking terminal used.
+  std::string public_base_url;
+  // How long a link's secret (its QR code) stays valid; RFC 8628 §5.2 advises short.
+  int link_secret_ttl_seconds = 60;
 };
 
 // Settings given on the command line, keyed like the environment variables without the prefix

@@ -36,7 +36,8 @@ class EventLogReads {
                                                                 std::int64_t after, unsigned types,
                                                                 int limit) = 0;
   // Events addressed to the user with seq > after, by seq, at most `limit`: those that target
-  // no device, plus, iff `device_id` is given, those that target that device.
+  // no device, plus, iff `device_id` is given, those that target that device. Events whose
+  // expires_at has passed when this reads are left out (in the query, so a page never skips).
   virtual Result<std::vector<EventRecord>> personal_events_after(
       std::string_view user_id, std::optional<std::string_view> device_id, std::int64_t after,
       int limit) = 0;

@@ -84,6 +84,22 @@ void SharingService::request_follow(const std::string& user_id, Identification i
   if (!found) return done(found.take_error());
   auto& v = *found;
   if (!v) return done(not_registered());
+  prompt_follow(user_id, *v, types, std::move(done));
+}
+
+void SharingService::request_follow_of_vehicle(const std::string& user_id,
+                                               const std::string& vehicle_id,
+                                               Callback<FollowPrompt> done) {
+  auto found = store_.reads().sharing().vehicle_by_id(vehicle_id);
+  if (!found) return done(found.take_error());
+  if (!*found) return done(not_registered());
+  prompt_follow(user_id, **found, std::nullopt, std::move(done));
+}
+
+void SharingService::prompt_follow(const std::string& user_id, const VehicleRecord& vehicle,
+                                   std::optional<TypeSet> types, Callback<FollowPrompt> done) {
+  auto& r = store_.reads();
+  const VehicleRecord* v = &vehicle;
   auto member = r.sharing().is_member(v->id, user_id);
   if (!member) return done(member.take_error());
   if (v->owner_id == user_id || *member) {

@@ -124,6 +124,9 @@ class SharingService {
   // Following. A blocked user's requests answer not_found, exactly like an unknown vehicle.
   void request_follow(const std::string& user_id, Identification id, std::optional<TypeSet> types,
                       Callback<FollowPrompt> done);
+  // The same prompt for a vehicle named by id (a vehicle page shared by QR code, links/).
+  void request_follow_of_vehicle(const std::string& user_id, const std::string& vehicle_id,
+                                 Callback<FollowPrompt> done);
   void confirm_follow(const std::string& user_id, const std::string& token,
                       Callback<storage::FollowRecord> done);
   Result<std::vector<storage::FollowRecord>> followers(const std::string& user_id,
@@ -151,6 +154,9 @@ class SharingService {
   std::string nickname_of(const std::string& vehicle_id);
 
  private:
+  // The prompt once the vehicle is found (request_follow and request_follow_of_vehicle).
+  void prompt_follow(const std::string& user_id, const storage::VehicleRecord& vehicle,
+                     std::optional<TypeSet> types, Callback<FollowPrompt> done);
   template <class T>
   struct Outcome {
     T value;

@@ -114,6 +114,9 @@ struct EventRecord {
   std::optional<std::string> message_id;
   std::string payload;               // JSON of the message or follow
   UnixMillis created_at = 0;
+  // Personal events only: not delivered from the log once this has passed (a push between
+  // terminals with a ttl). Absent: kept for good.
+  std::optional<UnixMillis> expires_at;
 };
 
 }  // namespace paddock::storage

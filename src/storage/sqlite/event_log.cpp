@@ -7,13 +7,14 @@ namespace {
 
 #define EVENT_COLUMNS                                                                      \
   "seq, vehicle_id, target_user, target_device, type, message_type, message_id, payload, " \
-  "created_at"
+  "created_at, expires_at"
 
 EventRecord read_event(const Statement& s) {
   EventRecord e{s.integer(0),        optional_text(s, 1), optional_text(s, 2),
                 optional_text(s, 3), s.text(4),           std::nullopt,
                 optional_text(s, 6), s.text(7),           s.integer(8)};
   if (!s.is_null(5)) e.message_type = static_cast<int>(s.integer(5));
+  if (!s.is_null(9)) e.expires_at = s.integer(9);
   return e;
 }
 
@@ -36,18 +37,20 @@ Result<std::vector<EventRecord>> SqliteEventLog::personal_events_after(
     std::string_view user_id, std::optional<std::string_view> device_id, std::int64_t after,
     int limit) {
   return guarded(link_, "personal_events_after", [&](Connection& db) {
+    std::int64_t now = now_millis();
     if (!device_id) {
       return all<EventRecord>(
           db.cached("SELECT " EVENT_COLUMNS " FROM events WHERE target_user = ? AND "
-                    "target_device IS NULL AND seq > ? ORDER BY seq LIMIT ?")
-              .bind(user_id, after, limit),
+                    "target_device IS NULL AND seq > ? AND "
+                    "(expires_at IS NULL OR expires_at > ?) ORDER BY seq LIMIT ?")
+              .bind(user_id, after, now, limit),
           read_event);
     }
     return all<EventRecord>(
         db.cached("SELECT " EVENT_COLUMNS " FROM events WHERE target_user = ? AND "
-                  "(target_device IS NULL OR target_device = ?) AND seq > ? "
-                  "ORDER BY seq LIMIT ?")
-            .bind(user_id, *device_id, after, limit),
+                  "(target_device IS NULL OR target_device = ?) AND seq > ? AND "
+                  "(expires_at IS NULL OR expires_at > ?) ORDER BY seq LIMIT ?")
+            .bind(user_id, *device_id, after, now, limit),
         read_event);
   });
 }
@@ -67,10 +70,11 @@ Result<std::int64_t> SqliteEventLog::append_event(const EventRecord& e) {
     if (e.message_type) message_type = *e.message_type;
     auto& s = db.cached(
                     "INSERT INTO events (vehicle_id, target_user, target_device, type, "
-                    "message_type, message_id, payload, created_at) "
-                    "VALUES (?,?,?,?,?,?,?,?) RETURNING seq")
+                    "message_type, message_id, payload, created_at, expires_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?) RETURNING seq")
                   .bind(e.vehicle_id, e.target_user, e.target_device, e.type, message_type,
-                        e.message_id, e.payload, e.created_at);
+                        e.message_id, e.payload, e.created_at,
+                        e.expires_at ? std::optional<std::int64_t>(*e.expires_at) : std::nullopt);
     ResetOnExit guard{s};
     if (!s.step()) return make_error(Errc::storage_unavailable, "append_event returned no seq");
     std::int64_t seq = s.integer(0);

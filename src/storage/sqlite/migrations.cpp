@@ -175,6 +175,40 @@ CREATE TABLE contacts (
   PRIMARY KEY (owner_id, contact_id)
 );
 )sql"},
+    // Links: QR-code link sessions between two terminals (issue 9). Secrets and watch tokens
+    // are kept only as hashes.
+    Migration{7, R"sql(
+CREATE TABLE links (
+  id                   TEXT PRIMARY KEY,
+  purpose              TEXT NOT NULL,
+  state                TEXT NOT NULL,
+  creator_user         TEXT REFERENCES users(id) ON DELETE CASCADE,
+  creator_device       TEXT,
+  context_kind         TEXT,
+  context_id           TEXT,
+  terminal_name        TEXT NOT NULL,
+  terminal_kind        TEXT NOT NULL,
+  terminal_public_key  TEXT,
+  creator_address      TEXT NOT NULL,
+  secret_hash          TEXT NOT NULL,
+  previous_secret_hash TEXT,
+  secret_expires_at    INTEGER NOT NULL,
+  watch_token_hash     TEXT NOT NULL,
+  failed_attempts      INTEGER NOT NULL DEFAULT 0,
+  claimant_user        TEXT REFERENCES users(id) ON DELETE CASCADE,
+  claimant_device      TEXT,
+  claim_address        TEXT,
+  claimed_at           INTEGER,
+  signed_in_device     TEXT,
+  session_hash         TEXT,
+  created_at           INTEGER NOT NULL,
+  updated_at           INTEGER NOT NULL
+);
+CREATE INDEX links_by_creator ON links(creator_user, created_at) WHERE creator_user IS NOT NULL;
+CREATE INDEX links_by_claimant ON links(claimant_user, created_at) WHERE claimant_user IS NOT NULL;
+-- A personal event may expire (a push between terminals): past it, the log no longer serves it.
+ALTER TABLE events ADD COLUMN expires_at INTEGER;
+)sql"},
 };
 
 }  // namespace

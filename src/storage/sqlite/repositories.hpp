@@ -105,6 +105,19 @@ class SqliteContacts final : public keys::ContactWrites {
   Link& link_;
 };
 
+class SqliteLinks final : public links::LinkWrites {
+ public:
+  explicit SqliteLinks(Link& link) : link_(link) {}
+  Result<std::optional<links::LinkRecord>> link_by_id(std::string_view id) override;
+  Result<std::vector<links::LinkRecord>> links_of_user(std::string_view user_id,
+                                                       int limit) override;
+  Result<void> insert_link(const links::LinkRecord& link) override;
+  Result<bool> update_link(const links::LinkRecord& link) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteSecrets final : public SecretWrites {
  public:
   explicit SqliteSecrets(Link& link) : link_(link) {}
@@ -132,6 +145,7 @@ class Context final : public Writes {
   sharing::SharingWrites& sharing() override { return sharing_; }
   events::EventLogWrites& events() override { return events_; }
   keys::ContactWrites& contacts() override { return contacts_; }
+  links::LinkWrites& links() override { return links_; }
   SecretWrites& secrets() override { return secrets_; }
 
  private:
@@ -141,6 +155,7 @@ class Context final : public Writes {
   SqliteSharing sharing_{link_};
   SqliteEventLog events_{link_};
   SqliteContacts contacts_{link_};
+  SqliteLinks links_{link_};
   SqliteSecrets secrets_{link_};
 };
 
