@@ -18,6 +18,7 @@ namespace paddock::devices { class DeviceService; }
 namespace paddock::sharing { class SharingService; }
 namespace paddock::keys {
 class ContactService;
+class KeyShareService;
 struct KeyPolicy;
 }  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
@@ -35,6 +36,7 @@ struct Services {
   keys::ContactService& contacts;
   // Loaded and validated at start; the key-share routes will read it.
   const keys::KeyPolicy& key_policy;
+  keys::KeyShareService& key_shares;
 };
 
 class App;
@@ -55,6 +57,7 @@ std::span<const RouteDef> device_routes();
 std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
+std::span<const RouteDef> key_share_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -110,6 +113,15 @@ class App {
   void put_contact(Request&, Responder);
   void list_contacts(Request&, Responder);
   void delete_contact(Request&, Responder);
+  void create_key_share(Request&, Responder);
+  void list_vehicle_keys(Request&, Responder);
+  void list_key_audit(Request&, Responder);
+  void get_key_share(Request&, Responder);
+  void create_key_share_challenge(Request&, Responder);
+  void accept_key_share(Request&, Responder);
+  void decline_key_share(Request&, Responder);
+  void return_key_share(Request&, Responder);
+  void revoke_key_share(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.
