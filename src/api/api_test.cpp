@@ -152,11 +152,12 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
     EXPECT_NE(r.handler, nullptr) << r.path;
     bool open = r.path == "/healthz" || r.path == "/readyz" || r.path == "/metrics" ||
                 r.path == "/v1/stream" || r.path == "/v1/sessions" ||
+                r.path == "/v1/issuer-keys" ||
                 (r.path == "/v1/users" && r.method == Method::post);
     EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 39u);
+  EXPECT_EQ(seen.size(), 49u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -18,6 +18,7 @@ namespace paddock::devices { class DeviceService; }
 namespace paddock::sharing { class SharingService; }
 namespace paddock::keys {
 class ContactService;
+class IssuerKeyring;
 class KeyShareService;
 struct KeyPolicy;
 }  // namespace paddock::keys
@@ -36,6 +37,8 @@ struct Services {
   keys::ContactService& contacts;
   // Loaded and validated at start; the key-share routes will read it.
   const keys::KeyPolicy& key_policy;
+  // The credential-issuer keys (loaded or created at start).
+  const keys::IssuerKeyring& issuer_keys;
   keys::KeyShareService& key_shares;
 };
 
@@ -113,6 +116,7 @@ class App {
   void put_contact(Request&, Responder);
   void list_contacts(Request&, Responder);
   void delete_contact(Request&, Responder);
+  void list_issuer_keys(Request&, Responder);
   void create_key_share(Request&, Responder);
   void list_vehicle_keys(Request&, Responder);
   void list_key_audit(Request&, Responder);

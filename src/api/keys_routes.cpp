@@ -1,11 +1,13 @@
-// Keys routes: a user's contacts and their relationships (the key policy's input). The
-// key-share routes will join this area.
+// Keys routes: a user's contacts and their relationships (the key policy's input), and the
+// issuer keys a car trusts. The key-share routes will join this area.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include "api/app.hpp"
 #include "api/json_input.hpp"
+#include "core/encoding.hpp"
 #include "keys/contact_service.hpp"
+#include "keys/issuer_keys.hpp"
 
 namespace paddock::api {
 namespace {
@@ -54,11 +56,33 @@ void App::delete_contact(Request& request, Responder respond) {
   });
 }
 
+// Public keys are public: anyone (a car's maker, a verifier) may fetch them. Each entry is a
+// JWK (RFC 8037 OKP) plus when it was made and retired.
+void App::list_issuer_keys(Request&, Responder respond) {
+  boost::json::array keys;
+  for (const auto& k : services_.issuer_keys.published(now_millis())) {
+    boost::json::object jwk{{"kid", k.kid},
+                            {"kty", "OKP"},
+                            {"alg", "EdDSA"},
+                            {"crv", "Ed25519"},
+                            {"use", "sig"},
+                            {"x", base64url_encode(k.public_key)},
+                            {"created_at", format_rfc3339(k.created_at)}};
+    if (k.retired_at) jwk["retired_at"] = format_rfc3339(*k.retired_at);
+    keys.push_back(std::move(jwk));
+  }
+  Response response = json_response(200, boost::json::object{{"keys", std::move(keys)}});
+  // Rotation takes effect at restart; a few minutes of caching costs a verifier nothing.
+  response.headers.emplace_back("Cache-Control", "public, max-age=300");
+  respond(std::move(response));
+}
+
 std::span<const RouteDef> keys_routes() {
   static constexpr RouteDef kRoutes[] = {
       {Method::put, "/v1/contacts/{userId}", AuthScheme::user, &App::put_contact},
       {Method::get, "/v1/contacts", AuthScheme::user, &App::list_contacts},
       {Method::del, "/v1/contacts/{userId}", AuthScheme::user, &App::delete_contact},
+      {Method::get, "/v1/issuer-keys", AuthScheme::none, &App::list_issuer_keys},
   };
   return kRoutes;
 }

@@ -11,6 +11,8 @@
 #include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
+#include "keys/issuer_keys.hpp"
+#include "keys/key_share_service.hpp"
 #include "keys/policy.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
@@ -37,11 +39,18 @@ class ReadyzTest : public ::testing::Test {
                                                             identity::IdentityOptions{});
     devices_ = std::make_unique<devices::DeviceService>(*store_);
     contacts_ = std::make_unique<keys::ContactService>(*store_);
+    auto issuer_keys = keys::IssuerKeyring::open(dir_ / "issuer-keys.toml", now_millis());
+    ASSERT_TRUE(issuer_keys.ok()) << issuer_keys.error().detail;
+    issuer_keys_.emplace(std::move(issuer_keys.value()));
+    key_shares_ =
+        std::make_unique<keys::KeyShareService>(*store_, key_policy_, *issuer_keys_, *hub_);
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
-                                          metrics_, *contacts_, key_policy_});
+                                          metrics_, *contacts_, key_policy_, *issuer_keys_,
+                                          *key_shares_});
   }
   void TearDown() override {
     app_.reset();
+    key_shares_.reset();
     contacts_.reset();
     devices_.reset();
     identity_.reset();
@@ -89,6 +98,8 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<devices::DeviceService> devices_;
   std::unique_ptr<keys::ContactService> contacts_;
   keys::KeyPolicy key_policy_;
+  std::optional<keys::IssuerKeyring> issuer_keys_;
+  std::unique_ptr<keys::KeyShareService> key_shares_;
   std::unique_ptr<App> app_;
 };
 

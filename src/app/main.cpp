@@ -17,6 +17,8 @@
 #include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
+#include "keys/issuer_keys.hpp"
+#include "keys/key_share_service.hpp"
 #include "keys/policy_file.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
@@ -28,6 +30,11 @@ namespace {
 
 std::string database_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "paddock.db").string();
+}
+
+// The credential-issuer keys live beside the database and are backed up with it.
+std::filesystem::path issuer_keys_path(const std::string& data_dir) {
+  return std::filesystem::path(data_dir) / "issuer-keys.toml";
 }
 
 int fail(const std::string& message) {
@@ -94,6 +101,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
 
   keep_new_files_private();
   if (auto ready = prepare_data_dir(cfg.data_dir); !ready) return fail(ready.error().detail);
+  auto issuer_keys = keys::IssuerKeyring::open(issuer_keys_path(cfg.data_dir), now_millis());
+  if (!issuer_keys) return fail(issuer_keys.error().detail);
+  log::event(log::Level::info, "issuer keys loaded", {{"signing_kid", issuer_keys->signing_kid()}});
 
   metrics::Registry metrics(api::route_templates());
   // Declared before the store so that it is destroyed after it: the store's last completions
@@ -115,7 +125,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
   sharing::SharingService sharing(**store, hub);
   keys::ContactService contacts(**store);
-  api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy});
+  keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, hub);
+  api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
+                *issuer_keys, key_shares});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,
@@ -183,6 +195,17 @@ int main(int argc, char** argv) {
   flag(backup_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
   backup_cmd->add_option("--config", config_file, "TOML configuration file");
 
+  auto* issuer_cmd = cli.add_subcommand(
+      "issuer-keys", "Show or rotate the credential-issuer keys (rotation applies at restart)");
+  issuer_cmd->require_subcommand(1);
+  auto* issuer_list_cmd = issuer_cmd->add_subcommand("list", "Print the published keys");
+  auto* issuer_rotate_cmd =
+      issuer_cmd->add_subcommand("rotate", "Add a signing key; the old one stays published");
+  for (auto* cmd : {issuer_list_cmd, issuer_rotate_cmd}) {
+    flag(cmd, "--data-dir", "DATA_DIR", "directory holding issuer-keys.toml");
+    cmd->add_option("--config", config_file, "TOML configuration file");
+  }
+
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   auto* routes_cmd = cli.add_subcommand("routes", "Print every HTTP route, one per line");
 
@@ -211,6 +234,33 @@ int main(int argc, char** argv) {
     auto version = storage::sqlite::migrate_database(db);
     if (!version) return fail(version.error().detail);
     std::printf("schema version %d\n", *version);
+    return 0;
+  }
+  if (issuer_cmd->parsed()) {
+    if (!init_crypto()) return fail("libsodium could not be initialized");
+    if (auto ready = prepare_data_dir(loaded->data_dir); !ready) return fail(ready.error().detail);
+    auto file = issuer_keys_path(loaded->data_dir);
+    if (issuer_rotate_cmd->parsed()) {
+      // A first rotation on a fresh directory creates the first key, then rotates it.
+      if (auto ring = keys::IssuerKeyring::open(file, now_millis()); !ring) {
+        return fail(ring.error().detail);
+      }
+      auto kid = keys::IssuerKeyring::rotate(file, now_millis());
+      if (!kid) return fail(kid.error().detail);
+      std::printf("signing key %s (restart the server to sign with it)\n", kid->c_str());
+      return 0;
+    }
+    if (!std::filesystem::exists(file)) {
+      return fail("no issuer keys in " + loaded->data_dir + " yet; the server creates them at start");
+    }
+    auto ring = keys::IssuerKeyring::open(file, now_millis());
+    if (!ring) return fail(ring.error().detail);
+    for (const auto& k : ring->published(now_millis())) {
+      std::string line = k.kid + " " + base64url_encode(k.public_key) + " created " +
+                         format_rfc3339(k.created_at);
+      if (k.retired_at) line += " retired " + format_rfc3339(*k.retired_at);
+      std::printf("%s\n", line.c_str());
+    }
     return 0;
   }
   if (backup_cmd->parsed()) {

@@ -30,7 +30,8 @@ struct PublishedIssuerKey {
 class IssuerKeyring {
  public:
   // Loads `file`, creating it with one fresh key when absent (mode 0600; refuses a file that
-  // others may read). Errors: invalid_config with the reason (unreadable, damaged, too open).
+  // others may read). Error: invalid_field (field "issuer_keys") with the reason (unreadable,
+  // damaged, too open).
   static Result<IssuerKeyring> open(const std::filesystem::path& file, UnixMillis now);
   // Adds a new signing key and retires the current one, rewriting the file atomically.
   // Returns the new key's kid.
@@ -45,7 +46,12 @@ class IssuerKeyring {
   // their publication window. Newest first.
   std::vector<PublishedIssuerKey> published(UnixMillis now) const;
 
+ IssuerKeyring(IssuerKeyring&&) = default;
+  IssuerKeyring& operator=(IssuerKeyring&&) = default;
+  ~IssuerKeyring();
+
  private:
+  IssuerKeyring() = default;
   struct Entry {
     PublishedIssuerKey key;
     vehicle::SecretKey secret{};

@@ -24,6 +24,18 @@ TEST_P(StoreContract, VehiclesAreFoundByIdVinAndPlateAndIdentificationIsUnique) 
   });
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.error().code, sharing::kIdentificationTaken);
+  auto dup_plate = write<bool>([](Writes& w) -> Result<bool> {
+    auto v = vehicle("veh_4", "usr_c", std::nullopt, 40);
+    v.plate_number = "AB123";
+    v.plate_region = "DE";
+    v.plate_key = "DE:AB123";
+    PADDOCK_TRY(w.sharing().insert_vehicle(v));
+    return true;
+  });
+  ASSERT_FALSE(dup_plate.ok());
+  EXPECT_EQ(dup_plate.error().code, sharing::kIdentificationTaken);
+  EXPECT_FALSE(reads().sharing().vehicle_by_id("veh_3")->has_value());
+  EXPECT_FALSE(reads().sharing().vehicle_by_id("veh_4")->has_value());
 }
 
 TEST_P(StoreContract, MembersSeeTheVehicleAmongTheirsAndUpdatesKeepIdentification) {

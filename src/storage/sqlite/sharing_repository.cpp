@@ -174,19 +174,16 @@ Result<int> SqliteSharing::count_active_followers(std::string_view vehicle_id) {
 
 Result<void> SqliteSharing::insert_vehicle(const VehicleRecord& v) {
   return guarded(link_, "insert_vehicle", [&](Connection& db) -> Result<void> {
-    bool taken =
-        (v.vin &&
-         vehicle_where(db, "SELECT " VEHICLE_COLUMNS " FROM vehicles WHERE vin = ?", *v.vin)) ||
-        (v.plate_key &&
-         vehicle_where(db, "SELECT " VEHICLE_COLUMNS " FROM vehicles WHERE plate_key = ?",
-                       *v.plate_key));
-    if (taken) {
+    // The database's unique indexes on vin and plate_key decide, not a lookup first: two
+    // writers (or two nodes) registering the same car cannot both succeed.
+    run(db.cached("INSERT INTO vehicles (" VEHICLE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+                  "ON CONFLICT DO NOTHING")
+            .bind(v.id, v.owner_id, v.vin, v.plate_number, v.plate_region, v.plate_key, v.nickname,
+                  v.visibility, v.requires_approval, v.last_message_seq, v.created_at));
+    if (db.changes() == 0) {
       return make_error(sharing::kIdentificationTaken,
                         "this VIN or plate already belongs to a sharing account");
     }
-    run(db.cached("INSERT INTO vehicles (" VEHICLE_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")
-            .bind(v.id, v.owner_id, v.vin, v.plate_number, v.plate_region, v.plate_key, v.nickname,
-                  v.visibility, v.requires_approval, v.last_message_seq, v.created_at));
     return {};
   });
 }
