@@ -2,7 +2,6 @@
 // acceptance (the credential), decline, return, revoke, the vehicle's keys and key audit log.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-
 #include <cmath>
 
 #include "api/app.hpp"
@@ -152,14 +151,13 @@ void App::create_key_share(Request& request, Responder respond) {
   if (!body) return respond.problem(body.error());
   auto parsed = share_request(*body);
   if (!parsed) return respond.problem(parsed.error());
-  services_.key_shares.share(
-      who.user_id, request.params[0], std::move(*parsed),
-      [respond](Result<keys::ShareCreated> created) {
-        if (!created) return respond.problem(created.error());
-        json::object o = keys::share_object(created->share, false);
-        if (created->code) o["code"] = *created->code;
-        respond(json_response(201, o));
-      });
+  services_.key_shares.share(who.user_id, request.params[0], std::move(*parsed),
+                             [respond](Result<keys::ShareCreated> created) {
+                               if (!created) return respond.problem(created.error());
+                               json::object o = keys::share_object(created->share, false);
+                               if (created->code) o["code"] = *created->code;
+                               respond(json_response(201, o));
+                             });
 }
 
 void App::get_key_share(Request& request, Responder respond) {
@@ -177,8 +175,7 @@ void App::create_key_share_challenge(Request& request, Responder respond) {
   auto device = required_string(*body, "device_id", kMaxIdBytes);
   if (!device) return respond.problem(device.error());
   services_.key_shares.challenge(
-      who.user_id, request.params[0], *device,
-      [respond](Result<keys::AcceptChallenge> c) {
+      who.user_id, request.params[0], *device, [respond](Result<keys::AcceptChallenge> c) {
         if (!c) return respond.problem(c.error());
         respond(json_response(201, json::object{{"nonce", c->nonce},
                                                 {"signing_input", c->signing_input},
@@ -196,8 +193,8 @@ void App::accept_key_share(Request& request, Responder respond) {
   if (!signature) return respond.problem(signature.error());
   auto code = optional_string(*body, "code", kMaxCodeBytes);
   if (!code) return respond.problem(code.error());
-  services_.key_shares.accept(who.user_id, request.params[0], *device, *signature,
-                              std::move(*code), reply_share(respond, true));
+  services_.key_shares.accept(who.user_id, request.params[0], *device, *signature, std::move(*code),
+                              reply_share(respond, true));
 }
 
 void App::decline_key_share(Request& request, Responder respond) {
@@ -233,9 +230,9 @@ void App::list_key_audit(Request& request, Responder respond) {
   if (!page) return respond.problem(page.error());
   json::array lines;
   for (const auto& a : page->records) lines.push_back(audit_line(a));
-  respond(json_response(200, json::object{{"audit", std::move(lines)},
-                                          {"next", page->next ? json::value(*page->next)
-                                                              : json::value(nullptr)}}));
+  respond(json_response(
+      200, json::object{{"audit", std::move(lines)},
+                        {"next", page->next ? json::value(*page->next) : json::value(nullptr)}}));
 }
 
 std::span<const RouteDef> key_share_routes() {

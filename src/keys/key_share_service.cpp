@@ -27,8 +27,8 @@ Error invalid(std::string detail, std::string field) {
   return make_error(Errc::invalid_field, std::move(detail), std::move(field));
 }
 Error state_conflict(const KeyShareRecord& s, std::string_view step) {
-  return make_error(kShareStateConflict, "a key share that is " + s.status + " cannot be " +
-                                             std::string(step));
+  return make_error(kShareStateConflict,
+                    "a key share that is " + s.status + " cannot be " + std::string(step));
 }
 
 std::string challenge_key(std::string_view share_id, std::string_view device_id) {
@@ -43,8 +43,9 @@ std::string challenge_key(std::string_view share_id, std::string_view device_id)
 std::string code_hash(std::string_view share_id, std::string_view code) {
   std::array<unsigned char, 32> out{};
   std::array<unsigned char, 32> key{};
-  crypto_generichash(key.data(), key.size(), reinterpret_cast<const unsigned char*>(share_id.data()),
-                     share_id.size(), nullptr, 0);
+  crypto_generichash(key.data(), key.size(),
+                     reinterpret_cast<const unsigned char*>(share_id.data()), share_id.size(),
+                     nullptr, 0);
   crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(code.data()),
                      code.size(), key.data(), key.size());
   return hex_encode(out);
@@ -69,8 +70,8 @@ bool needs_code(const std::vector<std::string>& verification) {
 // Who a user is to a vehicle when sharing a key on it.
 struct Authority {
   storage::VehicleRecord vehicle;
-  Rights rights;                            // what they may pass on
-  UnixMillis window_from = 0;               // and within which window
+  Rights rights;               // what they may pass on
+  UnixMillis window_from = 0;  // and within which window
   UnixMillis window_to = INT64_MAX;
   std::optional<std::string> via_share_id;  // their own key, when they reshare
 };
@@ -128,8 +129,8 @@ Result<Authority> authority_of(storage::Reads& r, const std::string& user_id,
     return vehicle_not_found();
   }
   PADDOCK_ASSIGN(rights, decode_rights(key->rights));
-  return Authority{std::move(*v), std::move(rights), key->not_before,
-                   *key->credential_expires_at, key->id};
+  return Authority{std::move(*v), std::move(rights), key->not_before, *key->credential_expires_at,
+                   key->id};
 }
 
 // The request's values that need no database, checked in field order.
@@ -148,9 +149,11 @@ Result<CheckedRequest> check_request(const ShareRequest& req) {
     for (const auto& name : *req.rights) {
       auto a = parse_action(name);
       if (!a) {
-        return invalid("rights must name actions among unlock, lock, open_trunk, start, drive, "
-                       "reshare; not " + name,
-                       "rights");
+        return invalid(
+            "rights must name actions among unlock, lock, open_trunk, start, drive, "
+            "reshare; not " +
+                name,
+            "rights");
       }
       set.add(*a);
     }
@@ -218,13 +221,15 @@ Result<void> tell_owner_and_sharer(storage::Writes& w, std::vector<storage::Even
                                    const std::string& owner_id, UnixMillis now) {
   PADDOCK_TRY(emit(w, out, key_event(kind, view, owner_id, std::nullopt, false, now)));
   if (view.record.sharer_id != owner_id) {
-    PADDOCK_TRY(emit(w, out, key_event(kind, view, view.record.sharer_id, std::nullopt, false, now)));
+    PADDOCK_TRY(
+        emit(w, out, key_event(kind, view, view.record.sharer_id, std::nullopt, false, now)));
   }
   return {};
 }
 
-Result<std::int64_t> record_audit(storage::Writes& w, const KeyShareRecord& s, std::string_view action,
-                           const std::string& actor_id, std::string detail, UnixMillis now) {
+Result<std::int64_t> record_audit(storage::Writes& w, const KeyShareRecord& s,
+                                  std::string_view action, const std::string& actor_id,
+                                  std::string detail, UnixMillis now) {
   return w.key_shares().append_audit({0, s.vehicle_id, s.id, s.credential_id, "user", actor_id,
                                       std::string(action), std::move(detail), now});
 }
@@ -292,8 +297,8 @@ void KeyShareService::share(const std::string& user_id, const std::string& vehic
 
   commit<ShareCreated>(
       [this, user_id, vehicle_id, request = std::move(request), checked = std::move(*checked),
-       username = std::move(*username), id, now](
-          storage::Writes& w) mutable -> Result<Committed<ShareCreated>> {
+       username = std::move(*username), id,
+       now](storage::Writes& w) mutable -> Result<Committed<ShareCreated>> {
         PADDOCK_ASSIGN(who, authority_of(w, user_id, vehicle_id, now));
         PADDOCK_ASSIGN(recipient, w.identity().user_by_username(username));
         if (!recipient) return make_error(Errc::not_found, "no such user", "recipient");
@@ -339,8 +344,8 @@ void KeyShareService::share(const std::string& user_id, const std::string& vehic
 
         PADDOCK_ASSIGN(contact, w.contacts().contact_of(user_id, recipient->id));
         Relationship relationship = Relationship::none;
-        if (contact) relationship = parse_relationship(contact->relationship).value_or(
-                         Relationship::none);
+        if (contact)
+          relationship = parse_relationship(contact->relationship).value_or(Relationship::none);
         KeyDecision decision =
             decide(policy_, checked.task, relationship, who.rights, policy_request);
         if (!credential_rights(decision.effective).actions) {
@@ -356,8 +361,8 @@ void KeyShareService::share(const std::string& user_id, const std::string& vehic
           longest = std::min(longest, *decision.effective.max_duration_minutes * kMinuteMs);
         }
         UnixMillis not_after = request.not_after.value_or(not_before + longest);
-        not_after = std::min({not_after, not_before + longest, now + kMaxLifetimeMs,
-                              who.window_to});
+        not_after =
+            std::min({not_after, not_before + longest, now + kMaxLifetimeMs, who.window_to});
         if (not_after < not_before + kMinuteMs) {
           return invalid("the window is shorter than a minute once capped by the sharer's own key",
                          "not_after");
@@ -388,14 +393,15 @@ void KeyShareService::share(const std::string& user_id, const std::string& vehic
         s.updated_at = now;
         PADDOCK_TRY(w.key_shares().insert_share(s));
         PADDOCK_TRY(record_audit(w, s, "shared", user_id,
-                          std::string(name_of(checked.task)) + " for " + recipient->username, now));
+                                 std::string(name_of(checked.task)) + " for " + recipient->username,
+                                 now));
 
         ShareView view{s, decision.effective, decision.refused, decision.verification_required};
         Committed<ShareCreated> out{{view, std::move(code)}, {}};
         PADDOCK_TRY(emit(w, out.events,
                          key_event(kKeyOffered, view, recipient->id, std::nullopt, false, now)));
-        PADDOCK_TRY(tell_owner_and_sharer(w, out.events, kKeyOffered, view, who.vehicle.owner_id,
-                                          now));
+        PADDOCK_TRY(
+            tell_owner_and_sharer(w, out.events, kKeyOffered, view, who.vehicle.owner_id, now));
         return out;
       },
       std::move(done));
@@ -411,9 +417,9 @@ void KeyShareService::challenge(const std::string& user_id, const std::string& s
         PADDOCK_ASSIGN(s, share_for_recipient(w, user_id, share_id));
         if (s.status != kShareOffered) return state_conflict(s, "accepted");
         PADDOCK_TRY(accepting_device(w, s, device_id));
-        PADDOCK_TRY(w.secrets().put_secret({std::string(kAcceptChallengePurpose),
-                                            challenge_key(share_id, device_id), c.nonce,
-                                            c.expires_at}));
+        PADDOCK_TRY(
+            w.secrets().put_secret({std::string(kAcceptChallengePurpose),
+                                    challenge_key(share_id, device_id), c.nonce, c.expires_at}));
         return Committed<AcceptChallenge>{c, {}};
       },
       std::move(done));
@@ -470,12 +476,13 @@ void KeyShareService::accept(const std::string& user_id, const std::string& shar
           }
           PADDOCK_ASSIGN(changed, w.key_shares().update_share(s, kShareOffered));
           if (!changed) return state_conflict(s, "accepted");
-          PADDOCK_TRY(record_audit(w, s, result == Result_::voided ? "failed" : "verification_failed",
-                            user_id, signature_ok ? "wrong code" : "wrong signature", now));
+          PADDOCK_TRY(record_audit(w, s,
+                                   result == Result_::voided ? "failed" : "verification_failed",
+                                   user_id, signature_ok ? "wrong code" : "wrong signature", now));
           view.record = s;
           if (result == Result_::voided) {
-            PADDOCK_TRY(tell_owner_and_sharer(w, out.events, kKeyFailed, view, owner->owner_id,
-                                              now));
+            PADDOCK_TRY(
+                tell_owner_and_sharer(w, out.events, kKeyFailed, view, owner->owner_id, now));
           }
           out.value = {result, std::move(view)};
           return out;
@@ -496,9 +503,9 @@ void KeyShareService::accept(const std::string& user_id, const std::string& shar
         claims.rights = credential_rights(view.rights);
         auto signed_bytes = keyring_.sign_credential(claims);
         if (!signed_bytes) {
-          return make_error(kIssuanceFailed, "the issuer refused the claims: " +
-                                                 std::string(vehicle::to_string(
-                                                     signed_bytes.error)));
+          return make_error(kIssuanceFailed,
+                            "the issuer refused the claims: " +
+                                std::string(vehicle::to_string(signed_bytes.error)));
         }
         s.status = std::string(kShareIssued);
         s.device_id = device_id;
@@ -513,12 +520,11 @@ void KeyShareService::accept(const std::string& user_id, const std::string& shar
         PADDOCK_TRY(record_audit(w, s, "verified", user_id, "device " + device_id, now));
         PADDOCK_TRY(record_audit(w, s, "issued", user_id, "kid " + *s.kid, now));
         view.record = s;
-        PADDOCK_TRY(tell_owner_and_sharer(w, out.events, kKeyVerified, view, owner->owner_id,
-                                          now));
+        PADDOCK_TRY(tell_owner_and_sharer(w, out.events, kKeyVerified, view, owner->owner_id, now));
         PADDOCK_TRY(tell_owner_and_sharer(w, out.events, kKeyIssued, view, owner->owner_id, now));
         // The credential itself goes to the holder's device only.
-        PADDOCK_TRY(emit(w, out.events,
-                         key_event(kKeyIssued, view, s.recipient_id, device_id, true, now)));
+        PADDOCK_TRY(
+            emit(w, out.events, key_event(kKeyIssued, view, s.recipient_id, device_id, true, now)));
         out.value = {Result_::issued, std::move(view)};
         return out;
       },
@@ -537,14 +543,14 @@ void KeyShareService::accept(const std::string& user_id, const std::string& shar
           case Result_::bad_signature:
             return done(make_error(kAcceptSignatureInvalid,
                                    "the signature does not verify with the device's key; request "
-                                   "a new challenge" + remaining,
+                                   "a new challenge" +
+                                       remaining,
                                    "signature"));
           case Result_::bad_code:
             return done(make_error(kAcceptCodeInvalid,
                                    "the one-time code is missing or wrong" + remaining, "code"));
           case Result_::voided:
-            return done(make_error(kShareVoid,
-                                   "too many failed attempts; the key share is void"));
+            return done(make_error(kShareVoid, "too many failed attempts; the key share is void"));
         }
       }));
 }
@@ -553,8 +559,8 @@ namespace {
 enum class Step { decline, give_back, revoke };
 }
 
-void KeyShareService::transition(const std::string& user_id, const std::string& share_id,
-                                 int kind, Callback<ShareView> done) {
+void KeyShareService::transition(const std::string& user_id, const std::string& share_id, int kind,
+                                 Callback<ShareView> done) {
   if (!looks_like_id(share_id)) return done(share_not_found());
   Step step = static_cast<Step>(kind);
   UnixMillis now = now_millis();

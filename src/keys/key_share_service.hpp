@@ -81,14 +81,13 @@ class KeyShareService {
   // the code, when required) and issues the credential. Consumes the challenge whatever the
   // outcome. Errors: not_found, key_share_state, invalid_field, challenge_invalid,
   // signature_invalid, code_invalid, key_share_failed (the attempt that voided it, and after).
-  void accept(const std::string& user_id, const std::string& share_id,
-              const std::string& device_id, const std::string& signature,
-              std::optional<std::string> code, Callback<ShareView> done);
+  void accept(const std::string& user_id, const std::string& share_id, const std::string& device_id,
+              const std::string& signature, std::optional<std::string> code,
+              Callback<ShareView> done);
   // The recipient turns down an offered share. Errors: not_found, key_share_state.
   void decline(const std::string& user_id, const std::string& share_id, Callback<ShareView> done);
   // The holder hands an issued key back (its credential joins the revocation list).
-  void give_back(const std::string& user_id, const std::string& share_id,
-                 Callback<ShareView> done);
+  void give_back(const std::string& user_id, const std::string& share_id, Callback<ShareView> done);
   // The owner or the sharer revokes an offered or issued share. Errors: not_found (anyone
   // else), key_share_state (already over).
   void revoke(const std::string& user_id, const std::string& share_id, Callback<ShareView> done);

@@ -1,19 +1,19 @@
 // The key-share service over a real store, a real issuer keyring and the real feed hub: who may
 // share, what a share is bound to, verification before issuance, the credential's claims, the
 // conditional transitions and the revocation version.
+#include "keys/key_share_service.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <future>
-
-#include <unistd.h>
 
 #include "core/encoding.hpp"
 #include "devices/proof.hpp"
 #include "feed/hub.hpp"
 #include "keys/errors.hpp"
-#include "keys/key_share_service.hpp"
 #include "keys/policy_file.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -73,12 +73,11 @@ class KeyShareServiceTest : public ::testing::Test {
       v.created_at = 1;
       PADDOCK_TRY(w.sharing().insert_vehicle(v));
       PADDOCK_TRY(w.sharing().put_member({"veh_1", "usr_member", 1}));
-      PADDOCK_TRY(w.sharing().insert_follow({"fol_1", "veh_1", "usr_fan",
-                                             storage::FollowStatus::active, 0x3f, false, false,
-                                             1}));
+      PADDOCK_TRY(w.sharing().insert_follow(
+          {"fol_1", "veh_1", "usr_fan", storage::FollowStatus::active, 0x3f, false, false, 1}));
       auto device = [](const DeviceKey& d, const char* user, bool primary) {
-        return storage::DeviceRecord{d.id, user, "n", "phone", base64url_encode(d.pk), primary,
-                                     UnixMillis{5}, 1};
+        return storage::DeviceRecord{d.id,    user,          "n", "phone", base64url_encode(d.pk),
+                                     primary, UnixMillis{5}, 1};
       };
       PADDOCK_TRY(w.devices().insert_device(device(phone_, "usr_courier", true)));
       PADDOCK_TRY(w.devices().insert_device(device(tablet_, "usr_courier", false)));
@@ -179,15 +178,26 @@ TEST_F(KeyShareServiceTest, RequestRefusalsNameTheirField) {
       {"unknown right", [](ShareRequest& r) { r.rights = std::vector<std::string>{"fly"}; },
        "rights"},
       {"no rights", [](ShareRequest& r) { r.rights = std::vector<std::string>{}; }, "rights"},
-      {"latitude", [](ShareRequest& r) { r.place = Geofence{90.5, 0, 10}; }, "place.lat"},
-      {"longitude", [](ShareRequest& r) { r.place = Geofence{0, 180.5, 10}; }, "place.lon"},
-      {"radius", [](ShareRequest& r) { r.place = Geofence{0, 0, 0}; }, "place.radius_m"},
+      {"latitude",
+       [](ShareRequest& r) {
+         r.place = Geofence{90.5, 0, 10};
+       },
+       "place.lat"},
+      {"longitude",
+       [](ShareRequest& r) {
+         r.place = Geofence{0, 180.5, 10};
+       },
+       "place.lon"},
+      {"radius",
+       [](ShareRequest& r) {
+         r.place = Geofence{0, 0, 0};
+       },
+       "place.radius_m"},
       {"max uses", [](ShareRequest& r) { r.max_uses = 0; }, "max_uses"},
       {"speed", [](ShareRequest& r) { r.max_speed_kmh = 0; }, "max_speed_kmh"},
       {"note", [](ShareRequest& r) { r.note.assign(kMaxNoteBytes + 1, 'x'); }, "note"},
       {"oneself", [](ShareRequest& r) { r.recipient_username = "owner"; }, "recipient"},
-      {"device of another user", [](ShareRequest& r) { r.device_id = "dev_other"; },
-       "device_id"},
+      {"device of another user", [](ShareRequest& r) { r.device_id = "dev_other"; }, "device_id"},
       {"window backwards",
        [](ShareRequest& r) {
          r.not_before = now_millis() + 3'600'000;
@@ -219,10 +229,8 @@ TEST_F(KeyShareServiceTest, OnlyTheOwnerOrAResharingHolderMayShare) {
     ErrorCode code;
   };
   const Row rows[] = {
-      {"usr_fan", "veh_1", Errc::forbidden},
-      {"usr_member", "veh_1", Errc::forbidden},
-      {"usr_stranger", "veh_1", Errc::not_found},
-      {"usr_owner", "veh_nosuch", Errc::not_found},
+      {"usr_fan", "veh_1", Errc::forbidden},      {"usr_member", "veh_1", Errc::forbidden},
+      {"usr_stranger", "veh_1", Errc::not_found}, {"usr_owner", "veh_nosuch", Errc::not_found},
       {"usr_owner", "../veh_1", Errc::not_found},
   };
   for (const auto& row : rows) {
@@ -368,8 +376,8 @@ TEST_F(KeyShareServiceTest, FiveFailedAttemptsVoidTheShareAndNothingIsIssued) {
   const ErrorCode expected[] = {kAcceptSignatureInvalid, kAcceptCodeInvalid, kAcceptCodeInvalid,
                                 kAcceptCodeInvalid, kShareVoid};
   for (int i = 0; i < 5; ++i) {
-    auto r = i == 0 ? accept(id, phone_, shared->code, &other_)    // wrong key
-                    : accept(id, phone_, std::string("x"));         // wrong code
+    auto r = i == 0 ? accept(id, phone_, shared->code, &other_)  // wrong key
+                    : accept(id, phone_, std::string("x"));      // wrong code
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, expected[i]) << i;
   }

@@ -123,8 +123,8 @@ TEST_P(StoreContract, TheAuditLogPagesByIncreasingSeqPerVehicle) {
       PADDOCK_TRY(w.key_shares().append_audit(audit("veh_1", action, 100)));
       PADDOCK_TRY(w.key_shares().append_audit(audit("veh_2", action, 100)));
     }
-    keys::KeyAuditRecord used{0, "veh_1", std::nullopt, "cti-1", "head_unit", "hu_1",
-                              "denied", "outside_geofence", 200};
+    keys::KeyAuditRecord used{0,      "veh_1",  std::nullopt,       "cti-1", "head_unit",
+                              "hu_1", "denied", "outside_geofence", 200};
     PADDOCK_TRY(w.key_shares().append_audit(used));
     return {};
   });

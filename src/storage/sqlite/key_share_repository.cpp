@@ -4,9 +4,9 @@
 namespace paddock::storage::sqlite {
 namespace {
 
-#define SHARE_COLUMNS                                                                         \
-  "id, vehicle_id, sharer_id, recipient_id, device_id, task, status, rights, refused, "      \
-  "verification, code_hash, failed_attempts, not_before, not_after, max_uses, note, "        \
+#define SHARE_COLUMNS                                                                            \
+  "id, vehicle_id, sharer_id, recipient_id, device_id, task, status, rights, refused, "          \
+  "verification, code_hash, failed_attempts, not_before, not_after, max_uses, note, "            \
   "via_share_id, credential, credential_id, kid, credential_expires_at, issued_at, created_at, " \
   "updated_at"
 
@@ -53,8 +53,8 @@ keys::KeyShareRecord read_share(const Statement& s) {
 }
 
 keys::KeyAuditRecord read_audit(const Statement& s) {
-  return {s.integer(0),        s.text(1), optional_text(s, 2), optional_text(s, 3), s.text(4),
-          s.text(5),           s.text(6), s.text(7),           s.integer(8)};
+  return {s.integer(0), s.text(1), optional_text(s, 2), optional_text(s, 3), s.text(4),
+          s.text(5),    s.text(6), s.text(7),           s.integer(8)};
 }
 
 }  // namespace
@@ -100,8 +100,7 @@ Result<std::optional<keys::KeyShareRecord>> SqliteKeyShares::share_by_credential
 }
 
 Result<std::vector<keys::KeyAuditRecord>> SqliteKeyShares::audit_of(std::string_view vehicle_id,
-                                                                    std::int64_t after,
-                                                                    int limit) {
+                                                                    std::int64_t after, int limit) {
   return guarded(link_, "audit_of", [&](Connection& db) {
     return all<keys::KeyAuditRecord>(
         db.cached("SELECT " AUDIT_COLUMNS " FROM key_audit WHERE vehicle_id = ? AND seq > ? "
@@ -136,10 +135,10 @@ Result<void> SqliteKeyShares::insert_share(const keys::KeyShareRecord& r) {
     run(db.cached("INSERT INTO key_shares (" SHARE_COLUMNS ") VALUES "
                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(r.id, r.vehicle_id, r.sharer_id, r.recipient_id, r.device_id, r.task, r.status,
-                  r.rights, r.refused, r.verification, r.code_hash, r.failed_attempts,
-                  r.not_before, r.not_after, optional_int64(r.max_uses), r.note, r.via_share_id,
-                  r.credential, r.credential_id, r.kid, r.credential_expires_at, r.issued_at,
-                  r.created_at, r.updated_at));
+                  r.rights, r.refused, r.verification, r.code_hash, r.failed_attempts, r.not_before,
+                  r.not_after, optional_int64(r.max_uses), r.note, r.via_share_id, r.credential,
+                  r.credential_id, r.kid, r.credential_expires_at, r.issued_at, r.created_at,
+                  r.updated_at));
   });
 }
 
@@ -152,18 +151,19 @@ Result<bool> SqliteKeyShares::update_share(const keys::KeyShareRecord& r,
                   "credential_id = ?, kid = ?, credential_expires_at = ?, issued_at = ?, "
                   "updated_at = ? WHERE id = ? AND status = ?")
             .bind(r.device_id, r.status, r.rights, r.refused, r.verification, r.code_hash,
-                  r.failed_attempts, r.not_before, r.not_after, optional_int64(r.max_uses),
-                  r.note, r.via_share_id, r.credential, r.credential_id, r.kid,
-                  r.credential_expires_at, r.issued_at, r.updated_at, r.id, expected_status));
+                  r.failed_attempts, r.not_before, r.not_after, optional_int64(r.max_uses), r.note,
+                  r.via_share_id, r.credential, r.credential_id, r.kid, r.credential_expires_at,
+                  r.issued_at, r.updated_at, r.id, expected_status));
     return db.changes() > 0;
   });
 }
 
 Result<std::int64_t> SqliteKeyShares::append_audit(const keys::KeyAuditRecord& r) {
   return guarded(link_, "append_audit", [&](Connection& db) -> Result<std::int64_t> {
-    auto& s = db.cached("INSERT INTO key_audit (vehicle_id, share_id, credential_id, actor_kind, "
-                        "actor_id, action, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                        "RETURNING seq")
+    auto& s = db.cached(
+                    "INSERT INTO key_audit (vehicle_id, share_id, credential_id, actor_kind, "
+                    "actor_id, action, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "RETURNING seq")
                   .bind(r.vehicle_id, r.share_id, r.credential_id, r.actor_kind, r.actor_id,
                         r.action, r.detail, r.at);
     ResetOnExit guard{s};
@@ -175,11 +175,11 @@ Result<std::int64_t> SqliteKeyShares::append_audit(const keys::KeyAuditRecord& r
 }
 
 Result<std::uint64_t> SqliteKeyShares::bump_revocation_version(std::string_view vehicle_id) {
-  return guarded(link_, "bump_revocation_version",
-                 [&](Connection& db) -> Result<std::uint64_t> {
-    auto& s = db.cached("INSERT INTO key_revocation_versions (vehicle_id, version) VALUES (?, 1) "
-                        "ON CONFLICT (vehicle_id) DO UPDATE SET version = version + 1 "
-                        "RETURNING version")
+  return guarded(link_, "bump_revocation_version", [&](Connection& db) -> Result<std::uint64_t> {
+    auto& s = db.cached(
+                    "INSERT INTO key_revocation_versions (vehicle_id, version) VALUES (?, 1) "
+                    "ON CONFLICT (vehicle_id) DO UPDATE SET version = version + 1 "
+                    "RETURNING version")
                   .bind(vehicle_id);
     ResetOnExit guard{s};
     if (!s.step()) {
