@@ -2,6 +2,7 @@
 // acceptance (the credential), decline, return, revoke, the vehicle's keys and key audit log.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+
 #include <cmath>
 
 #include "api/app.hpp"
