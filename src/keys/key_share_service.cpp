@@ -81,20 +81,20 @@ Result<std::optional<KeyShareRecord>> reshare_key(storage::Reads& r, const std::
                                                   const std::string& user_id, UnixMillis now,
                                                   bool& holds_any) {
   PADDOCK_ASSIGN(held, r.key_shares().shares_received(vehicle_id, user_id));
-  holds_any = false;
+  // Anyone ever offered a key on the vehicle knows it exists (forbidden, not not_found).
+  holds_any = !held.empty();
   for (auto& s : held) {
     if (s.status != kShareIssued || !s.credential_expires_at || *s.credential_expires_at <= now) {
       continue;
     }
-    holds_any = true;
     auto rights = decode_rights(s.rights);
     if (rights && rights->actions.has(Action::reshare)) return std::optional(std::move(s));
   }
   return std::optional<KeyShareRecord>();
 }
 
-// Followers (not blocked), authorized users and key holders know the vehicle exists and learn
-// forbidden; everybody else not_found, as sharing answers.
+// Followers (not blocked), authorized users and anyone offered a key on the vehicle know it
+// exists and learn forbidden; everybody else not_found, as sharing answers.
 Result<void> refuse_non_owner(storage::Reads& r, const storage::VehicleRecord& v,
                               const std::string& user_id, bool holds_key) {
   PADDOCK_ASSIGN(member, r.sharing().is_member(v.id, user_id));
@@ -451,6 +451,14 @@ void KeyShareService::accept(const std::string& user_id, const std::string& shar
         }
         if (s.status != kShareOffered) return state_conflict(s, "accepted");
         if (s.not_after <= now) return make_error(kShareStateConflict, "the key share has expired");
+        if (s.via_share_id) {
+          PADDOCK_ASSIGN(parent, w.key_shares().share_by_id(*s.via_share_id));
+          if (!parent || parent->status != kShareIssued || !parent->credential_expires_at ||
+              *parent->credential_expires_at <= now) {
+            return make_error(kShareStateConflict,
+                              "the key this share was cut from is no longer valid");
+          }
+        }
         PADDOCK_ASSIGN(device, accepting_device(w, s, device_id));
         PADDOCK_ASSIGN(view, view_of(s));
         PADDOCK_ASSIGN(owner, w.sharing().vehicle_by_id(s.vehicle_id));
@@ -557,7 +565,47 @@ void KeyShareService::accept(const std::string& user_id, const std::string& shar
 
 namespace {
 enum class Step { decline, give_back, revoke };
+
+// Keys shared on from a key that ends (revoked or returned) end with it, and so do the keys
+// shared on from those: no key outlives the one it was cut from. Breadth first over the
+// vehicle's shares; a share is visited once, so the walk ends.
+Result<void> revoke_reshared(storage::Writes& w, std::vector<storage::EventRecord>& events,
+                             const KeyShareRecord& ended, const std::string& owner_id,
+                             std::string_view why, UnixMillis now) {
+  PADDOCK_ASSIGN(all, w.key_shares().shares_of_vehicle(ended.vehicle_id));
+  std::vector<std::string> frontier{ended.id};
+  bool any_issued = false;
+  std::vector<KeyShareRecord> revoked;
+  for (std::size_t i = 0; i < frontier.size(); ++i) {
+    for (auto& child : all) {
+      if (child.via_share_id != frontier[i]) continue;
+      if (child.status != kShareOffered && child.status != kShareIssued) continue;
+      std::string expected = child.status;
+      any_issued = any_issued || expected == kShareIssued;
+      child.status = std::string(kShareRevoked);
+      child.updated_at = now;
+      PADDOCK_ASSIGN(changed, w.key_shares().update_share(child, expected));
+      if (!changed) continue;
+      frontier.push_back(child.id);
+      revoked.push_back(child);
+    }
+  }
+  std::string detail = "the key it was shared from was " + std::string(why);
+  if (any_issued) {
+    PADDOCK_ASSIGN(version, w.key_shares().bump_revocation_version(ended.vehicle_id));
+    detail += "; revocation list version " + std::to_string(version);
+  }
+  for (const auto& child : revoked) {
+    PADDOCK_TRY(w.key_shares().append_audit({0, child.vehicle_id, child.id, child.credential_id,
+                                             "server", "", "revoked", detail, now}));
+    PADDOCK_ASSIGN(view, view_of(child));
+    PADDOCK_TRY(tell_owner_and_sharer(w, events, kKeyRevoked, view, owner_id, now));
+    PADDOCK_TRY(emit(w, events,
+                     key_event(kKeyRevoked, view, child.recipient_id, std::nullopt, false, now)));
+  }
+  return {};
 }
+}  // namespace
 
 void KeyShareService::transition(const std::string& user_id, const std::string& share_id, int kind,
                                  Callback<ShareView> done) {
@@ -617,6 +665,9 @@ void KeyShareService::transition(const std::string& user_id, const std::string& 
         if (step == Step::revoke) {
           PADDOCK_TRY(emit(w, out.events,
                            key_event(*kind, view, s.recipient_id, std::nullopt, false, now)));
+        }
+        if (step != Step::decline) {
+          PADDOCK_TRY(revoke_reshared(w, out.events, s, owner_id, action, now));
         }
         return out;
       },

@@ -449,3 +449,55 @@ TEST_F(KeyShareServiceTest, TheOwnerAloneListsKeysAndReadsTheAudit) {
 
 }  // namespace
 }  // namespace paddock::keys
+
+namespace paddock::keys {
+namespace {
+
+TEST_F(KeyShareServiceTest, KeysCutFromARevokedKeyEndWithIt) {
+  policy_.relationships[static_cast<std::size_t>(Relationship::family)].actions.add(
+      Action::reshare);
+  must([](storage::Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.contacts().put_contact({"usr_owner", "usr_courier", "family", 1, 1}));
+    return w.contacts().put_contact({"usr_courier", "usr_stranger", "family", 1, 1});
+  });
+  ShareRequest r = request("custom", "courier");
+  r.rights = std::vector<std::string>{"unlock", "lock", "reshare"};
+  auto parent = share("usr_owner", std::move(r));
+  ASSERT_TRUE(parent.ok()) << parent.error().detail;
+  ASSERT_TRUE(accept(parent->share.record.id, phone_).ok());
+
+  ShareRequest onward = request("custom", "stranger");
+  onward.rights = std::vector<std::string>{"unlock", "drive"};
+  auto child = share("usr_courier", std::move(onward));
+  ASSERT_TRUE(child.ok()) << child.error().detail;
+  EXPECT_EQ(child->share.record.via_share_id, parent->share.record.id);
+  EXPECT_EQ(action_names(child->share.rights.actions), (std::vector<std::string>{"unlock"}));
+  EXPECT_LE(child->share.record.not_after, parent->share.record.not_after);
+  const std::string child_id = child->share.record.id;
+  auto c = challenge("usr_stranger", child_id, other_);
+  ASSERT_TRUE(c.ok());
+  auto issued = wait<ShareView>([&](Callback<ShareView> cb) {
+    service_->accept("usr_stranger", child_id, other_.id, other_.sign(c->signing_input),
+                     std::nullopt, std::move(cb));
+  });
+  ASSERT_TRUE(issued.ok()) << issued.error().detail;
+
+  ASSERT_TRUE(wait<ShareView>([&](Callback<ShareView> cb) {
+                service_->revoke("usr_owner", parent->share.record.id, std::move(cb));
+              }).ok());
+  bool with = false;
+  EXPECT_EQ(service_->get("usr_owner", child_id, with)->record.status, kShareRevoked);
+  auto list = store_->reads().key_shares().revocations_of("veh_1", now_millis());
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->credential_ids.size(), 2u);
+  EXPECT_EQ(list->version, 2u);
+  auto stranger = types(events_of("usr_stranger"));
+  EXPECT_EQ(std::count(stranger.begin(), stranger.end(), "key.revoked"), 1);
+  // The former holder may share no more.
+  auto again = share("usr_courier", request("custom", "stranger"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::forbidden);
+}
+
+}  // namespace
+}  // namespace paddock::keys

@@ -537,10 +537,37 @@ class ResharingTest(KeySharesBase):
         self.assertEqual([k["id"] for k in keys], [shared["id"], onward["id"]])
         self.assertEqual(check(self.post(sister, onward["id"], "revoke"), 200)["status"],
                          "revoked")
-        # Without reshare the friend could not pass anything on even if she held a key.
+        # Without a live key the friend cannot pass anything on (she was offered one, so she
+        # knows the vehicle: forbidden); someone never offered one learns nothing.
         self.assertProblem(s.post("/v1/vehicles/%s/key-shares" % vid,
                                   {"task": "custom", "recipient": {"username": owner.username}},
-                                  token=friend.token), 404, "not_found")
+                                  token=friend.token), 403, "forbidden")
+        outsider = harness.new_user(s, "out")
+        self.assertProblem(s.post("/v1/vehicles/%s/key-shares" % vid,
+                                  {"task": "custom", "recipient": {"username": friend.username}},
+                                  token=outsider.token), 404, "not_found")
+
+        # Keys cut from the sister's end with it: an issued one and an offered one.
+        friend_phone = Device(s, friend, primary=True)
+        cousin = harness.new_user(s, "cou")
+        issued = self.share(sister, vid, friend, task="custom", rights=["unlock"])
+        r = self.accept(friend, issued["id"], friend_phone)
+        self.assertEqual(r.status, 200, r.body)
+        offered = self.share(sister, vid, cousin, task="custom", rights=["lock"])
+        self.assertEqual(check(self.post(owner, shared["id"], "revoke"), 200)["status"], "revoked")
+        for sid in (issued["id"], offered["id"]):
+            got = check(s.get("/v1/key-shares/" + sid, token=owner.token), 200)
+            self.assertEqual(got["status"], "revoked", sid)
+        self.assertIn("key.revoked", [t for t, _ in self.key_events(friend, issued["id"])])
+        audit = check(s.get("/v1/vehicles/%s/key-audit" % vid, token=owner.token), 200)["audit"]
+        by_server = [a for a in audit if a["actor"]["kind"] == "server"]
+        self.assertEqual(sorted(a["share_id"] for a in by_server),
+                         sorted([issued["id"], offered["id"]]))
+        self.assertIn("revocation list version", by_server[0]["detail"])
+        # And the sister can no longer share.
+        self.assertProblem(s.post("/v1/vehicles/%s/key-shares" % vid,
+                                  {"task": "custom", "recipient": {"username": friend.username}},
+                                  token=sister.token), 403, "forbidden")
 
 
 if __name__ == "__main__":
