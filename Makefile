@@ -34,6 +34,7 @@ bench: build
 	$(BUILD_DIR)/paddock_microbench --benchmark_filter='GroupCommit|Vehicle'
 	bench/http_bench.sh
 	bench/fanout_bench.sh
+	/usr/bin/python3 bench/issuance_bench.py
 
 clean:
 	rm -rf build

@@ -161,7 +161,7 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
     EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 55u);
+  EXPECT_EQ(seen.size(), 64u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

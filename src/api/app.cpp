@@ -12,8 +12,8 @@ namespace {
 
 // The areas, in the order `paddock routes` prints them. A new area is one line here.
 constexpr std::array kAreas = {&ops_routes, &identity_routes, &device_routes, &sharing_routes,
-                               &feed_routes, &keys_routes, &link_routes,
-                               &screen_routes};
+                               &feed_routes, &keys_routes, &key_share_routes,
+                               &link_routes, &screen_routes};
 
 }  // namespace
 

@@ -19,6 +19,7 @@ namespace paddock::sharing { class SharingService; }
 namespace paddock::keys {
 class ContactService;
 class IssuerKeyring;
+class KeyShareService;
 struct KeyPolicy;
 }  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
@@ -42,6 +43,7 @@ struct Services {
   const keys::KeyPolicy& key_policy;
   // The credential-issuer keys (loaded or created at start).
   const keys::IssuerKeyring& issuer_keys;
+  keys::KeyShareService& key_shares;
   links::LinkService& links;
   links::WatchHub& link_watch;
 };
@@ -66,6 +68,7 @@ std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
 std::span<const RouteDef> link_routes();
 std::span<const RouteDef> screen_routes();
+std::span<const RouteDef> key_share_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -137,6 +140,15 @@ class App {
   void screen_sign_in(Request&, Responder);
   void screen_vehicle(Request&, Responder);
   void screen_asset(Request&, Responder);
+  void create_key_share(Request&, Responder);
+  void list_vehicle_keys(Request&, Responder);
+  void list_key_audit(Request&, Responder);
+  void get_key_share(Request&, Responder);
+  void create_key_share_challenge(Request&, Responder);
+  void accept_key_share(Request&, Responder);
+  void decline_key_share(Request&, Responder);
+  void return_key_share(Request&, Responder);
+  void revoke_key_share(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

@@ -12,6 +12,7 @@
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
 #include "keys/issuer_keys.hpp"
+#include "keys/key_share_service.hpp"
 #include "keys/policy.hpp"
 #include "links/link_service.hpp"
 #include "metrics/metrics.hpp"
@@ -42,15 +43,18 @@ class ReadyzTest : public ::testing::Test {
     auto issuer_keys = keys::IssuerKeyring::open(dir_ / "issuer-keys.toml", now_millis());
     ASSERT_TRUE(issuer_keys.ok()) << issuer_keys.error().detail;
     issuer_keys_.emplace(std::move(issuer_keys.value()));
+    key_shares_ =
+        std::make_unique<keys::KeyShareService>(*store_, key_policy_, *issuer_keys_, *hub_);
     links_ = std::make_unique<links::LinkService>(*store_, *hub_, link_watch_,
                                                   links::ContextSources{}, links::LinkOptions{});
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
                                           metrics_, *contacts_, key_policy_, *issuer_keys_,
-                                          *links_, link_watch_});
+                                          *key_shares_, *links_, link_watch_});
   }
   void TearDown() override {
     app_.reset();
     links_.reset();
+    key_shares_.reset();
     contacts_.reset();
     devices_.reset();
     identity_.reset();
@@ -99,6 +103,7 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<keys::ContactService> contacts_;
   keys::KeyPolicy key_policy_;
   std::optional<keys::IssuerKeyring> issuer_keys_;
+  std::unique_ptr<keys::KeyShareService> key_shares_;
   links::WatchHub link_watch_;
   std::unique_ptr<links::LinkService> links_;
   std::unique_ptr<App> app_;
