@@ -175,6 +175,57 @@ CREATE TABLE contacts (
   PRIMARY KEY (owner_id, contact_id)
 );
 )sql"},
+    // Keys: shared keys and their credentials, each vehicle's key audit log, and its
+    // revocation-list version. The version table has no foreign key: a version never goes back,
+    // even when a vehicle's rows are deleted.
+    Migration{5, R"sql(
+CREATE TABLE key_shares (
+  id                    TEXT PRIMARY KEY,
+  vehicle_id            TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  sharer_id             TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  recipient_id          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  device_id             TEXT,
+  task                  TEXT NOT NULL,
+  status                TEXT NOT NULL,
+  rights                TEXT NOT NULL,
+  refused               TEXT NOT NULL,
+  verification          TEXT NOT NULL,
+  code_hash             TEXT,
+  failed_attempts       INTEGER NOT NULL DEFAULT 0,
+  not_before            INTEGER NOT NULL,
+  not_after             INTEGER NOT NULL,
+  max_uses              INTEGER,
+  note                  TEXT NOT NULL,
+  via_share_id          TEXT,
+  credential            TEXT,
+  credential_id         TEXT,
+  kid                   TEXT,
+  credential_expires_at INTEGER,
+  issued_at             INTEGER,
+  created_at            INTEGER NOT NULL,
+  updated_at            INTEGER NOT NULL
+);
+CREATE INDEX key_shares_by_vehicle ON key_shares(vehicle_id, created_at);
+CREATE INDEX key_shares_by_recipient ON key_shares(recipient_id, vehicle_id);
+CREATE UNIQUE INDEX key_shares_by_credential ON key_shares(vehicle_id, credential_id)
+  WHERE credential_id IS NOT NULL;
+CREATE TABLE key_audit (
+  seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+  vehicle_id    TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  share_id      TEXT,
+  credential_id TEXT,
+  actor_kind    TEXT NOT NULL,
+  actor_id      TEXT NOT NULL,
+  action        TEXT NOT NULL,
+  detail        TEXT NOT NULL,
+  at            INTEGER NOT NULL
+);
+CREATE INDEX key_audit_by_vehicle ON key_audit(vehicle_id, seq);
+CREATE TABLE key_revocation_versions (
+  vehicle_id TEXT PRIMARY KEY,
+  version    INTEGER NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

@@ -105,6 +105,29 @@ class SqliteContacts final : public keys::ContactWrites {
   Link& link_;
 };
 
+class SqliteKeyShares final : public keys::KeyShareWrites {
+ public:
+  explicit SqliteKeyShares(Link& link) : link_(link) {}
+  Result<std::optional<keys::KeyShareRecord>> share_by_id(std::string_view id) override;
+  Result<std::vector<keys::KeyShareRecord>> shares_of_vehicle(std::string_view vehicle_id) override;
+  Result<std::vector<keys::KeyShareRecord>> shares_received(std::string_view vehicle_id,
+                                                            std::string_view recipient_id) override;
+  Result<std::optional<keys::KeyShareRecord>> share_by_credential_id(
+      std::string_view vehicle_id, std::string_view credential_id) override;
+  Result<std::vector<keys::KeyAuditRecord>> audit_of(std::string_view vehicle_id,
+                                                     std::int64_t after, int limit) override;
+  Result<keys::RevocationState> revocations_of(std::string_view vehicle_id,
+                                               UnixMillis now) override;
+  Result<void> insert_share(const keys::KeyShareRecord& share) override;
+  Result<bool> update_share(const keys::KeyShareRecord& share,
+                            std::string_view expected_status) override;
+  Result<std::int64_t> append_audit(const keys::KeyAuditRecord& record) override;
+  Result<std::uint64_t> bump_revocation_version(std::string_view vehicle_id) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteSecrets final : public SecretWrites {
  public:
   explicit SqliteSecrets(Link& link) : link_(link) {}
@@ -132,6 +155,7 @@ class Context final : public Writes {
   sharing::SharingWrites& sharing() override { return sharing_; }
   events::EventLogWrites& events() override { return events_; }
   keys::ContactWrites& contacts() override { return contacts_; }
+  keys::KeyShareWrites& key_shares() override { return key_shares_; }
   SecretWrites& secrets() override { return secrets_; }
 
  private:
@@ -141,6 +165,7 @@ class Context final : public Writes {
   SqliteSharing sharing_{link_};
   SqliteEventLog events_{link_};
   SqliteContacts contacts_{link_};
+  SqliteKeyShares key_shares_{link_};
   SqliteSecrets secrets_{link_};
 };
 
