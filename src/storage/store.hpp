@@ -25,6 +25,7 @@
 #include "events/event_log.hpp"
 #include "identity/identity_repository.hpp"
 #include "keys/contacts_repository.hpp"
+#include "keys/head_unit_repository.hpp"
 #include "keys/key_share_repository.hpp"
 #include "sharing/sharing_repository.hpp"
 #include "storage/records.hpp"
@@ -41,6 +42,7 @@ class Reads {
   virtual events::EventLogReads& events() = 0;
   virtual keys::ContactReads& contacts() = 0;
   virtual keys::KeyShareReads& key_shares() = 0;
+  virtual keys::HeadUnitReads& head_units() = 0;
 };
 
 // Available only inside a write job. Reads through it see the batch's uncommitted writes.
@@ -52,6 +54,7 @@ class Writes : public Reads {
   events::EventLogWrites& events() override = 0;
   keys::ContactWrites& contacts() override = 0;
   keys::KeyShareWrites& key_shares() override = 0;
+  keys::HeadUnitWrites& head_units() override = 0;
   virtual SecretWrites& secrets() = 0;
 };
 
