@@ -154,10 +154,16 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
                 r.path == "/v1/stream" || r.path == "/v1/sessions" ||
                 r.path == "/v1/issuer-keys" ||
                 (r.path == "/v1/users" && r.method == Method::post);
-    EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
+    // A car's routes: the revocation list for the owner or the vehicle's head unit; a report
+    // carries its own signature.
+    const bool car_read = r.path == "/v1/vehicles/{id}/revocations";
+    const bool car_report = r.path == "/v1/vehicles/{id}/key-events";
+    EXPECT_EQ(r.auth, car_read               ? AuthScheme::user_or_head_unit
+                      : open || car_report ? AuthScheme::none
+                                           : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 40u);
+  EXPECT_EQ(seen.size(), 45u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -17,6 +17,7 @@
 namespace paddock::devices { class DeviceService; }
 namespace paddock::sharing { class SharingService; }
 namespace paddock::keys {
+class CarSyncService;
 class ContactService;
 class IssuerKeyring;
 struct KeyPolicy;
@@ -38,6 +39,8 @@ struct Services {
   const keys::KeyPolicy& key_policy;
   // The credential-issuer keys (loaded or created at start).
   const keys::IssuerKeyring& issuer_keys;
+  // Head units, their signed requests, the signed revocation list and the car's reports.
+  keys::CarSyncService& car_sync;
 };
 
 class App;
@@ -58,6 +61,7 @@ std::span<const RouteDef> device_routes();
 std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
+std::span<const RouteDef> car_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -114,6 +118,11 @@ class App {
   void list_contacts(Request&, Responder);
   void delete_contact(Request&, Responder);
   void list_issuer_keys(Request&, Responder);
+  void create_head_unit(Request&, Responder);
+  void list_head_units(Request&, Responder);
+  void delete_head_unit(Request&, Responder);
+  void get_revocations(Request&, Responder);
+  void create_key_events(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

@@ -17,6 +17,7 @@
 #include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
+#include "keys/car_sync_service.hpp"
 #include "keys/issuer_keys.hpp"
 #include "keys/policy_file.hpp"
 #include "metrics/metrics.hpp"
@@ -124,8 +125,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
   sharing::SharingService sharing(**store, hub);
   keys::ContactService contacts(**store);
-  api::App app(
-      {**store, identity, devices, sharing, hub, metrics, contacts, *key_policy, *issuer_keys});
+  keys::CarSyncService car_sync(**store, *issuer_keys, hub);
+  api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
+                *issuer_keys, car_sync});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,
