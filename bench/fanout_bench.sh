@@ -2,11 +2,15 @@
 # Fan-out benchmark for Paddock's live feed. See bench/README.md ("Fan-out benchmark").
 #
 # One vehicle posts to 1, 100, 1,000 and 10,000 WebSocket followers over loopback, and the same
-# client does the same against a minimal Node.js `ws` broadcast server (bench/node_broadcast).
+# client does the same against two peers with the same wire contract: a minimal Node.js `ws`
+# broadcast server (bench/node_broadcast) and uWebSockets (../shared/peers/uws_broadcast, built
+# by its build.sh when that folder is present; the summary says so when it is absent).
 # Measures, in one run:
-#   1. deliveries/s and publish-to-delivery latency p50/p99/max per follower count, both servers
-#   2. at the largest count: a saturation run (max deliveries/s) and a run at half that rate
-#   3. server memory per idle follower connection (VmRSS before/after), both servers
+#   1. deliveries/s, publish-to-delivery latency p50/p99/max, server CPU and deliveries per server
+#      CPU-second (independent of the load generator sharing the cores) per follower count
+#   2. at the largest count: a saturation run (max deliveries/s) and a run at half paddock's
+#      saturation rate (the same offered load for every server)
+#   3. server memory per idle follower connection (VmRSS before/after), every server
 #   4. durable posts/s (wrk, POST /v1/vehicles/{id}/messages) on a vehicle without followers and
 #      on the one with all the followers (none connected)
 # and prints a summary table plus the machine it ran on. Everything it starts is torn down on exit.
@@ -21,6 +25,8 @@
 #   CLIENT_THREADS=1                  threads of paddock_fanout_client
 #   DURATION=10s CONNECTIONS=64 WRK_THREADS=2 WARMUP=2s   wrk for the durable posts
 #   PADDOCK_BIN=build/release/paddock  CLIENT_BIN=build/release/paddock_fanout_client
+#   UWS_PEER_DIR=../shared/peers/uws_broadcast   the uWebSockets peer's sources (build.sh)
+#   UWS_BIN=...                       a prebuilt peer binary instead (skips the build)
 #   KEEP_WORK=1                       keep the temp dir (logs, raw client and wrk output)
 #   STRICT=1                          exit 1 when a target is missed
 # Paddock's own PADDOCK_* variables pass through (PADDOCK_LOG_LEVEL defaults to warn here).
@@ -44,6 +50,8 @@ WRK_THREADS=${WRK_THREADS:-2}
 WARMUP=${WARMUP:-2s}
 PADDOCK_BIN=${PADDOCK_BIN:-build/release/paddock}
 CLIENT_BIN=${CLIENT_BIN:-build/release/paddock_fanout_client}
+UWS_PEER_DIR=${UWS_PEER_DIR:-$REPO_ROOT/../shared/peers/uws_broadcast}
+UWS_BIN=${UWS_BIN:-}
 KEEP_WORK=${KEEP_WORK:-0}
 STRICT=${STRICT:-0}
 export PADDOCK_LOG_LEVEL=${PADDOCK_LOG_LEVEL:-warn}
@@ -54,8 +62,8 @@ export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS
 
 TARGET_DELIVERIES=1000000  # deliveries/s to the largest follower count
 TARGET_HALF_P99_MS=10      # p99 at half the saturation rate
-TARGET_POSTS=20000         # durable posts/s
-TARGET_IDLE_BYTES=8192     # server memory per idle follower
+TARGET_POSTS=30000         # durable posts/s (issue 13)
+TARGET_IDLE_BYTES=2048     # server memory per idle follower (issue 13: at most 2 KiB)
 
 log() { printf 'fanout-bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -83,7 +91,26 @@ CLK_TCK=$(getconf CLK_TCK)
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 WORK=$(mktemp -d -t paddock-fanout.XXXXXX)
-PADDOCK_PID="" NODE_PID="" CLIENT_PID="" WRK_PID="" TOP_PID=""
+PADDOCK_PID="" NODE_PID="" UWS_PID="" CLIENT_PID="" WRK_PID="" TOP_PID=""
+
+# The uWebSockets peer: a prebuilt binary, else built from its folder, else left out.
+SERVERS=(paddock node)
+UWS_NOTE=""
+if [[ -z $UWS_BIN && -x $UWS_PEER_DIR/build.sh ]]; then
+  log "building the uWebSockets peer from $UWS_PEER_DIR"
+  if UWS_BIN=$("$UWS_PEER_DIR/build.sh" "$WORK/uws_broadcast" 2>"$WORK/uws-build.err"); then
+    UWS_BIN=$(tail -1 <<<"$UWS_BIN")
+  else
+    UWS_BIN=""
+    UWS_NOTE="the uWebSockets peer did not build: $(head -3 "$WORK/uws-build.err")"
+  fi
+fi
+if [[ -n $UWS_BIN && -x $UWS_BIN ]]; then
+  SERVERS+=(uws)
+elif [[ -z $UWS_NOTE ]]; then
+  UWS_NOTE="the uWebSockets peer is absent ($UWS_PEER_DIR has no build.sh): not measured"
+fi
+[[ -z $UWS_NOTE ]] || log "$UWS_NOTE"
 
 # stop PID: SIGTERM, then SIGKILL after 12 s.
 stop() {
@@ -105,6 +132,7 @@ cleanup() {
   stop "$CLIENT_PID"
   stop "$WRK_PID"
   stop "$NODE_PID"
+  stop "$UWS_PID"
   stop "$PADDOCK_PID"
   if [[ $KEEP_WORK == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
   exit "$rc"
@@ -137,6 +165,13 @@ start_node() {
   NODE_PID=$!
   NODE_PORT=$(wait_port "$WORK/node.out" "$NODE_PID" node)
 }
+# Same wire contract as the Node server (any path subscribes; POST /publish), so the client
+# drives it with --target node. One thread per core, as paddock.
+start_uws() {
+  "$UWS_BIN" 0 "$(nproc)" >"$WORK/uws.out" 2>>"$WORK/uws.out.err" &
+  UWS_PID=$!
+  UWS_PORT=$(wait_port "$WORK/uws.out" "$UWS_PID" uws)
+}
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -166,7 +201,7 @@ finish_client() {
   return 0
 }
 
-declare -A MEM_BEFORE MEM_AFTER DPS P50 P99 PMAX MISSING CLOSED MSGRATE SRV_CORES CLI_CORES
+declare -A MEM_BEFORE MEM_AFTER DPS P50 P99 PMAX MISSING CLOSED MSGRATE SRV_CORES CLI_CORES DPCPU
 
 # measure_idle SERVER PID PORT N [client args]: server RSS before/after holding N idle followers.
 measure_idle() {
@@ -215,6 +250,9 @@ run_fanout() {
     'BEGIN { printf "%.2f", c / hz / (ns / 1e9) }')
   CLI_CORES[$k]=$(awk -v c="$(field "$out" client_cpu_s)" -v s="$(field "$out" seconds)" \
     'BEGIN { printf "%.2f", (s > 0 ? c / s : 0) }')
+  # Deliveries per server CPU-second: the deliveries of the run over the CPU the server spent.
+  DPCPU[$k]=$(awk -v d="${DPS[$k]:-0}" -v ns=$((t1 - t0)) -v c=$((c1 - c0)) -v hz="$CLK_TCK" \
+    -v s="$(field "$out" seconds)" 'BEGIN { cpu = c / hz; printf "%.0f", (cpu > 0 ? d * s / cpu : 0) }')
   log "$server $key: $(grep '"mode"' "$out")"
 }
 
@@ -232,7 +270,7 @@ QUIET_VEHICLE=$(sed -n 's/^quiet_vehicle //p' "$TOKENS")
 stop "$PADDOCK_PID"
 PADDOCK_PID=""
 
-# ---- 2./3. per follower count: idle memory, then fan-out; paddock, then node ----------------
+# ---- 2./3. per follower count: idle memory, then fan-out; paddock, then each peer ------------
 # Each server starts fresh for every count so that freed memory of earlier runs does not hide
 # the cost of the idle connections.
 HALF_RATE=""
@@ -253,17 +291,25 @@ for n in "${COUNTS[@]}"; do
   stop "$PADDOCK_PID"
   PADDOCK_PID=""
 
-  start_node
-  ((n < IDLE_MIN)) || measure_idle node "$NODE_PID" "$NODE_PORT" "$n" --target node
-  run_fanout "$n" node "$NODE_PID" "$NODE_PORT" "$n" "$MESSAGES" "$RATE" --target node
-  if ((n == MAX_N)); then
-    run_fanout sat node "$NODE_PID" "$NODE_PORT" "$n" "$SAT_MESSAGES" "$SAT_RATE" --target node \
-      --deadline 60
-    # The same offered load as paddock's half-rate run.
-    run_fanout half node "$NODE_PID" "$NODE_PORT" "$n" "$half_messages" "$HALF_RATE" --target node
-  fi
-  stop "$NODE_PID"
-  NODE_PID=""
+  for peer in "${SERVERS[@]:1}"; do
+    if [[ $peer == node ]]; then
+      start_node
+      pid=$NODE_PID port=$NODE_PORT
+    else
+      start_uws
+      pid=$UWS_PID port=$UWS_PORT
+    fi
+    ((n < IDLE_MIN)) || measure_idle "$peer" "$pid" "$port" "$n" --target node
+    run_fanout "$n" "$peer" "$pid" "$port" "$n" "$MESSAGES" "$RATE" --target node
+    if ((n == MAX_N)); then
+      run_fanout sat "$peer" "$pid" "$port" "$n" "$SAT_MESSAGES" "$SAT_RATE" --target node \
+        --deadline 60
+      # The same offered load as paddock's half-rate run.
+      run_fanout half "$peer" "$pid" "$port" "$n" "$half_messages" "$HALF_RATE" --target node
+    fi
+    stop "$pid"
+    NODE_PID="" UWS_PID=""
+  done
 done
 
 # ---- 4. durable posts/s ------------------------------------------------------------------------
@@ -313,14 +359,14 @@ check() {
   fi
 }
 fanout_row() {
-  printf '| %-12s | %-7s | %8s | %12s | %8s | %8s | %9s | %9s | %6s | %7s | %7s |\n' "$@"
+  printf '| %-12s | %-7s | %8s | %12s | %8s | %8s | %9s | %9s | %6s | %7s | %7s | %13s |\n' "$@"
 }
 row() {
   local key=$1 server=$2 label=$3 k="$1/$2"
   [[ -n ${DPS[$k]:-} ]] || return 0
   fanout_row "$label" "$server" "${MSGRATE[$k]}" "$(printf '%.0f' "${DPS[$k]}")" \
     "${P50[$k]}" "${P99[$k]}" "${PMAX[$k]}" "${MISSING[$k]}" "${CLOSED[$k]}" "${SRV_CORES[$k]}" \
-    "${CLI_CORES[$k]}"
+    "${CLI_CORES[$k]}" "${DPCPU[$k]}"
 }
 per_follower() { # bytes per follower from the VmRSS readings
   awk -v b="${MEM_BEFORE[$1/$2]}" -v a="${MEM_AFTER[$1/$2]}" -v n="$2" 'BEGIN { printf "%.0f", (a - b) * 1024 / n }'
@@ -333,6 +379,11 @@ per_follower() { # bytes per follower from the VmRSS readings
   echo "commit:   $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
   echo "paddock:  $("$PADDOCK_BIN" version 2>/dev/null || echo unknown)"
   echo "baseline: node $(node --version), ws $(node -p 'require("./bench/node_broadcast/node_modules/ws/package.json").version')"
+  if [[ -n $UWS_NOTE ]]; then
+    echo "peer:     $UWS_NOTE"
+  else
+    echo "peer:     uWebSockets ($UWS_BIN, $(nproc) threads; sources in $UWS_PEER_DIR)"
+  fi
   echo "machine:  nproc=$(nproc) cpu=\"$cpu_model\" kernel=$(uname -r) ($(uname -m))"
   echo "load:     $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1/5/15 min)"
   echo "client:   paddock_fanout_client, $CLIENT_THREADS thread(s), same machine, loopback 127.0.0.1"
@@ -340,25 +391,23 @@ per_follower() { # bytes per follower from the VmRSS readings
     "half rate ${HALF_RATE:-?}/s for ${HALF_SECONDS}s"
   echo
   echo "Fan-out (latency = publish POST sent -> frame received; msg/s = achieved publish rate;"
-  echo "cores = CPU used by the server / by the client while publishing and draining)"
+  echo "cores = CPU used by the server / by the client while publishing and draining;"
+  echo "deliv/cpu-s = deliveries per CPU-second the server spent, whoever else shares the cores)"
   fanout_row followers server "msg/s" "deliveries/s" "p50 ms" "p99 ms" "max ms" missing closed \
-    "srv cpu" "cli cpu"
-  fanout_row "" "" "" "" "" "" "" "" "" "" "" | tr ' ' '-'
+    "srv cpu" "cli cpu" "deliv/cpu-s"
+  fanout_row "" "" "" "" "" "" "" "" "" "" "" "" | tr ' ' '-'
   for n in "${COUNTS[@]}"; do
-    row "$n" paddock "$n"
-    row "$n" node "$n"
+    for server in "${SERVERS[@]}"; do row "$n" "$server" "$n"; done
   done
-  row sat paddock "$MAX_N sat"
-  row sat node "$MAX_N sat"
-  row half paddock "$MAX_N half"
-  row half node "$MAX_N half"
+  for server in "${SERVERS[@]}"; do row sat "$server" "$MAX_N sat"; done
+  for server in "${SERVERS[@]}"; do row half "$server" "$MAX_N half"; done
   echo
   echo "Idle followers (server VmRSS before -> after holding N idle WebSocket connections)"
   printf '| %-9s | %-7s | %11s | %11s | %16s |\n' followers server "before KiB" "after KiB" "bytes/follower"
   printf '| %-9s | %-7s | %11s | %11s | %16s |\n' "" "" "" "" "" | tr ' ' '-'
   for n in "${COUNTS[@]}"; do
     ((n >= IDLE_MIN)) || continue
-    for server in paddock node; do
+    for server in "${SERVERS[@]}"; do
       printf '| %-9s | %-7s | %11s | %11s | %16s |\n' "$n" "$server" "${MEM_BEFORE[$server/$n]}" \
         "${MEM_AFTER[$server/$n]}" "$(per_follower "$server" "$n")"
     done
@@ -387,13 +436,24 @@ per_follower() { # bytes per follower from the VmRSS readings
   printf 'p99 at %s msg/s to %d:          %s ms (offered %d deliveries/s; target < %d ms) %s\n' \
     "$RATE" "$MAX_N" "${P99[$MAX_N/paddock]:-?}" "$(awk -v r="$RATE" -v n="$MAX_N" 'BEGIN { printf "%d", r * n }')" \
     "$TARGET_HALF_P99_MS" "$VERDICT"
+  # Issue 13: against uWebSockets measured in this run.
+  if [[ -n ${DPCPU[$MAX_N/uws]:-} ]]; then
+    check "${DPCPU[$MAX_N/paddock]:-}" '>=' "${DPCPU[$MAX_N/uws]}"
+    printf 'deliveries per server CPU-s:    %s at %d followers (uWebSockets %s) %s\n' \
+      "${DPCPU[$MAX_N/paddock]:-?}" "$MAX_N" "${DPCPU[$MAX_N/uws]}" "$VERDICT"
+    check "${P99[half/paddock]:-}" '<=' "${P99[half/uws]:-0}"
+    printf 'p99 at half saturation:         %s ms (uWebSockets %s ms at the same load) %s\n' \
+      "${P99[half/paddock]:-?}" "${P99[half/uws]:-?}" "$VERDICT"
+  else
+    echo "deliveries per server CPU-s:    ${DPCPU[$MAX_N/paddock]:-?} (no uWebSockets run to compare)"
+  fi
   check "${POST_RPS[quiet]:-}" '>=' "$TARGET_POSTS"
   printf 'durable posts/s:                %.0f (target >= %d) %s\n' "${POST_RPS[quiet]:-0}" \
     "$TARGET_POSTS" "$VERDICT"
   if [[ -n ${MEM_AFTER[paddock/$MAX_N]:-} ]]; then
     idle_bytes=$(per_follower paddock "$MAX_N")
-    check "$idle_bytes" '<' "$TARGET_IDLE_BYTES"
-    printf 'memory per idle follower:       %s bytes at %d followers (target < %d) %s\n' \
+    check "$idle_bytes" '<=' "$TARGET_IDLE_BYTES"
+    printf 'memory per idle follower:       %s bytes at %d followers (target <= %d) %s\n' \
       "$idle_bytes" "$MAX_N" "$TARGET_IDLE_BYTES" "$VERDICT"
   else
     echo "memory per idle follower:       not measured (largest count $MAX_N < IDLE_MIN $IDLE_MIN)"

@@ -29,15 +29,4 @@ void install_thread_post(ThreadPost hook);
 // The calling thread's hook (empty when none is installed).
 ThreadPost current_thread_post();
 
-// Wraps `fn` so that, wherever it is called from, it runs through the hook of the thread that
-// wrapped it. For work that hops threads before it reaches the store (password hashing).
-template <class... Args>
-std::function<void(Args...)> bind_to_current_thread(std::function<void(Args...)> fn) {
-  ThreadPost post = current_thread_post();
-  if (!post.post) return fn;
-  return [post, fn = std::move(fn)](Args... args) {
-    post([fn, args...]() mutable { fn(std::move(args)...); });
-  };
-}
-
 }  // namespace paddock

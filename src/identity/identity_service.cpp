@@ -49,8 +49,6 @@ IdentityService::IdentityService(storage::Store& store, PasswordHasher& hasher,
     : store_(store), hasher_(hasher), limiter_(limiter), options_(options) {}
 
 void IdentityService::sign_up(SignUp request, Callback<storage::UserRecord> done) {
-  // The write is submitted from the hashing pool; the answer belongs to this thread.
-  done = bind_to_current_thread(std::move(done));
   auto username = normalize_username(request.username);
   if (!username) return done(username.take_error());
   if (auto ok = check_password(request.password); !ok) return done(ok.take_error());
@@ -76,7 +74,6 @@ void IdentityService::sign_up(SignUp request, Callback<storage::UserRecord> done
 
 void IdentityService::log_in(std::string username, std::string password,
                              std::string client_address, Callback<IssuedSession> done) {
-  done = bind_to_current_thread(std::move(done));
   std::string key = ascii_lower(username);
   if (int wait = limiter_.retry_after(key, client_address, now_millis()); wait > 0) {
     Error e = make_error(kTooManyAttempts,

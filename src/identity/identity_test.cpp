@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <thread>
 
 #include "core/encoding.hpp"
+#include "core/post_queue_for_tests.hpp"
 #include "identity/errors.hpp"
 #include "identity/identity_service.hpp"
 #include "identity/login_limiter.hpp"
@@ -108,6 +110,28 @@ TEST(PasswordHasher, HashesWithArgon2idAndVerifiesOffThread) {
   hasher.verify(std::nullopt, "anything at all",
                 [&](Result<bool> r) { unknown.set_value(r.ok() && r.value()); });
   EXPECT_FALSE(unknown.get_future().get());
+}
+
+TEST(PasswordHasher, CompletionsComeBackToTheCallingThread) {
+  ASSERT_TRUE(init_crypto());
+  WorkPool pool(1);
+  PasswordHasher hasher(HashStrength::min, pool);
+  PostQueueForTests queue;  // this thread's event loop, as an I/O thread has one
+  std::thread::id hashed_on, verified_on;
+  bool verified = false;
+  hasher.hash("correct horse battery", [&](Result<std::string> r) {
+    EXPECT_TRUE(r.ok());
+    hashed_on = std::this_thread::get_id();
+    hasher.verify(r.value(), "correct horse battery", [&](Result<bool> v) {
+      verified = v.ok() && v.value();
+      verified_on = std::this_thread::get_id();
+    });
+  });
+  ASSERT_TRUE(queue.run_one());
+  EXPECT_EQ(hashed_on, std::this_thread::get_id());
+  ASSERT_TRUE(queue.run_one());
+  EXPECT_EQ(verified_on, std::this_thread::get_id());
+  EXPECT_TRUE(verified);
 }
 
 }  // namespace

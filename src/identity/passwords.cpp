@@ -1,8 +1,11 @@
 #include "identity/passwords.hpp"
 
+#include <memory>
+
 #include <sodium.h>
 
 #include "core/encoding.hpp"
+#include "core/thread_post.hpp"
 
 namespace paddock::identity {
 
@@ -47,21 +50,24 @@ bool PasswordHasher::verify_now(std::string_view stored_hash, std::string_view p
 }
 
 void PasswordHasher::hash(std::string password, Callback<std::string> done) {
-  pool_.post([this, password = std::move(password), done = std::move(done)] {
-    done(hash_now(password));
+  pool_.post([this, password = std::move(password), done = std::move(done),
+              back = current_thread_post()]() mutable {
+    auto hashed = std::make_shared<Result<std::string>>(hash_now(password));
+    back([hashed, done = std::move(done)] { done(std::move(*hashed)); });
   });
 }
 
 void PasswordHasher::verify(std::optional<std::string> stored_hash, std::string password,
                             Callback<bool> done) {
   pool_.post([this, stored = std::move(stored_hash), password = std::move(password),
-              done = std::move(done)] {
-    if (!stored) {
+              done = std::move(done), back = current_thread_post()]() mutable {
+    bool ok = false;
+    if (stored) {
+      ok = verify_now(*stored, password);
+    } else {
       (void)verify_now(decoy_hash_, password);
-      done(false);
-      return;
     }
-    done(verify_now(*stored, password));
+    back([ok, done = std::move(done)] { done(ok); });
   });
 }
 

@@ -19,10 +19,12 @@ class PasswordHasher {
  public:
   PasswordHasher(HashStrength strength, WorkPool& pool);
 
-  // Hashes on the pool; `done` runs on a pool thread.
+  // Hashes on the pool; `done` runs on the calling thread, through its ThreadPost hook (inline
+  // on the pool thread when the caller has none), so what follows a hash (a write, a response)
+  // never runs on the hashing pool.
   void hash(std::string password, Callback<std::string> done);
-  // Verifies on the pool. With no stored hash, verifies against a decoy so that unknown and
-  // known usernames take the same time; the result is then always false.
+  // Verifies on the pool; `done` runs as hash()'s does. With no stored hash, verifies against a
+  // decoy so that unknown and known usernames take the same time; the result is then false.
   void verify(std::optional<std::string> stored_hash, std::string password, Callback<bool> done);
 
   // Synchronous forms, for the pool's tasks and for tests.

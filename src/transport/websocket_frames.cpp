@@ -3,6 +3,7 @@
 #include "api/utf8.hpp"
 
 #include <boost/uuid/detail/sha1.hpp>
+#include <sodium.h>
 
 namespace paddock::transport::ws {
 
@@ -80,30 +81,6 @@ ParseResult parse_client_frame(std::span<const std::uint8_t> data, std::size_t m
 
 namespace {
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64(const std::uint8_t* data, std::size_t size) {
-  std::string out;
-  out.reserve((size + 2) / 3 * 4);
-  for (std::size_t i = 0; i < size; i += 3) {
-    std::uint32_t v = std::uint32_t{data[i]} << 16;
-    if (i + 1 < size) v |= std::uint32_t{data[i + 1]} << 8;
-    if (i + 2 < size) v |= data[i + 2];
-    out += kBase64[(v >> 18) & 63];
-    out += kBase64[(v >> 12) & 63];
-    out += i + 1 < size ? kBase64[(v >> 6) & 63] : '=';
-    out += i + 2 < size ? kBase64[v & 63] : '=';
-  }
-  return out;
-}
-
-int base64_value(char c) {
-  for (int i = 0; i < 64; ++i) {
-    if (kBase64[i] == c) return i;
-  }
-  return -1;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -116,12 +93,17 @@ HandshakeFault check_handshake(std::string_view version, std::string_view key) {
   if (trim(version) != "13") return HandshakeFault::bad_version;
   // 16 bytes encode to 22 base64 characters and "==": the last character carries 2 bits, so
   // its low 4 bits must be zero for the encoding to be canonical.
+  // libsodium's decoder refuses non-canonical input (stray bits, wrong padding).
   key = trim(key);
-  if (key.size() != 24 || key.substr(22) != "==") return HandshakeFault::bad_key;
-  for (std::size_t i = 0; i < 22; ++i) {
-    if (base64_value(key[i]) < 0) return HandshakeFault::bad_key;
+  if (key.size() != 24) return HandshakeFault::bad_key;
+  std::uint8_t nonce[16];
+  std::size_t decoded = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(nonce, sizeof nonce, key.data(), key.size(), nullptr, &decoded, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      decoded != sizeof nonce || end != key.data() + key.size()) {
+    return HandshakeFault::bad_key;
   }
-  if ((base64_value(key[21]) & 0x0F) != 0) return HandshakeFault::bad_key;
   return HandshakeFault::none;
 }
 
@@ -138,7 +120,9 @@ std::string accept_key(std::string_view key) {
     for (int b = 0; b < 4; ++b)
       bytes[i * 4 + b] = static_cast<std::uint8_t>(digest[i] >> (24 - 8 * b));
   }
-  return base64(bytes, sizeof bytes);
+  char text[sodium_base64_ENCODED_LEN(sizeof bytes, sodium_base64_VARIANT_ORIGINAL)];
+  sodium_bin2base64(text, sizeof text, bytes, sizeof bytes, sodium_base64_VARIANT_ORIGINAL);
+  return text;
 }
 
 std::string select_subprotocol(std::string_view offered, const std::vector<std::string>& declared) {

@@ -24,7 +24,14 @@ Error unavailable(const std::string& detail) {
 struct ThreadReader {
   std::unique_ptr<Connection> db;
   std::unique_ptr<Context> context;
+  UnixMillis last_open_attempt = 0;  // while the database cannot be opened
+  UnixMillis last_open_logged = 0;
 };
+
+// While the file cannot be opened, each thread tries again at most this often (a request in
+// between answers storage_unavailable at once) and logs at most this often.
+constexpr UnixMillis kReopenIntervalMs = 1000;
+constexpr UnixMillis kReopenLogIntervalMs = 30000;
 std::atomic<std::uint64_t> next_store_serial{1};
 thread_local std::unordered_map<std::uint64_t, ThreadReader> thread_readers;
 
@@ -39,19 +46,28 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { writer_.stop(); }
 
   // Never throws: a connection that cannot be opened leaves the context detached (every call
-  // answers storage_unavailable) and is retried on the next call.
+  // answers storage_unavailable) and is retried, at most once a second per thread, so a broken
+  // database neither floods the log nor costs an open() per request.
   Reads& reads() override {
     auto& reader = thread_readers[serial_];
     if (!reader.context) reader.context = std::make_unique<Context>();
     if (!reader.context->attached()) {
-      try {
-        auto db = std::make_unique<Connection>(path_, false, faults_, false);
-        db->exec("PRAGMA query_only = ON");
-        reader.db = std::move(db);
-        reader.context->attach(reader.db.get());
-      } catch (const SqliteError& e) {
-        log::event(log::Level::error, "storage: cannot open a read connection",
-                   {{"error", e.what()}});
+      UnixMillis now = now_millis();
+      if (now - reader.last_open_attempt >= kReopenIntervalMs) {
+        reader.last_open_attempt = now;
+        try {
+          auto db = std::make_unique<Connection>(path_, false, faults_, false);
+          db->exec("PRAGMA query_only = ON");
+          reader.db = std::move(db);
+          reader.context->attach(reader.db.get());
+          reader.last_open_attempt = reader.last_open_logged = 0;
+        } catch (const SqliteError& e) {
+          if (now - reader.last_open_logged >= kReopenLogIntervalMs) {
+            reader.last_open_logged = now;
+            log::event(log::Level::error, "storage: cannot open a read connection",
+                       {{"error", e.what()}});
+          }
+        }
       }
     }
     return *reader.context;

@@ -17,6 +17,7 @@
 #include "devices/device_service.hpp"
 #include "identity/tokens.hpp"
 #include "sharing/sharing_service.hpp"
+#include "core/post_queue_for_tests.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/migrations.hpp"
 
@@ -141,43 +142,27 @@ TEST_F(SqliteStoreTest, BackupWhileOpenIsAConsistentCopy) {
 // and runs there, not on the writer.
 TEST_F(SqliteStoreTest, CompletionsRunOnTheSubmittingThread) {
   open();
-  std::mutex mutex;
-  std::deque<std::function<void()>> posted;
-  std::condition_variable arrived;
-  struct Target {
-    std::mutex* mutex;
-    std::deque<std::function<void()>>* posted;
-    std::condition_variable* arrived;
-  } target{&mutex, &posted, &arrived};
-  install_thread_post({&target, [](void* t, std::function<void()> task) {
-                         auto* q = static_cast<Target*>(t);
-                         std::lock_guard lock(*q->mutex);
-                         q->posted->push_back(std::move(task));
-                         q->arrived->notify_one();
-                       }});
   std::thread::id ran_on;
   std::thread::id on_commit_ran_on;
-  store_->write<bool>(
-      [](Writes& w) -> Result<bool> {
-        PADDOCK_TRY(w.identity().insert_user(user("hal")));
-        return true;
-      },
-      [&](Result<bool> r) {
-        EXPECT_TRUE(r.ok());
-        ran_on = std::this_thread::get_id();
-      },
-      [&](bool&) { on_commit_ran_on = std::this_thread::get_id(); });
-  install_thread_post({});
-  std::function<void()> task;
   {
-    std::unique_lock lock(mutex);
-    ASSERT_TRUE(arrived.wait_for(lock, std::chrono::seconds(10), [&] { return !posted.empty(); }));
-    task = std::move(posted.front());
+    PostQueueForTests queue;
+    store_->write<bool>(
+        [](Writes& w) -> Result<bool> {
+          PADDOCK_TRY(w.identity().insert_user(user("hal")));
+          return true;
+        },
+        [&](Result<bool> r) {
+          EXPECT_TRUE(r.ok());
+          ran_on = std::this_thread::get_id();
+        },
+        [&](bool&) { on_commit_ran_on = std::this_thread::get_id(); });
+    // Nothing runs the completion until this thread does.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(ran_on, std::thread::id()) << "the completion must wait for this thread";
+    ASSERT_TRUE(queue.run_one());
   }
-  EXPECT_EQ(ran_on, std::thread::id()) << "the completion must wait for this thread";
   EXPECT_NE(on_commit_ran_on, std::thread::id()) << "on_commit runs on the writer at commit";
   EXPECT_NE(on_commit_ran_on, std::this_thread::get_id());
-  task();
   EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
 
@@ -192,6 +177,27 @@ TEST_F(SqliteStoreTest, AReadFaultIsStorageUnavailableAndTheNextReadWorks) {
   EXPECT_EQ(failed.error().code, Errc::storage_unavailable);
   auto again = devices.list("usr_x");
   EXPECT_TRUE(again.ok());
+}
+
+TEST_F(SqliteStoreTest, AReadConnectionThatCannotOpenAnswersUnavailableAndIsRetriedLater) {
+  open();
+  // The file is moved away before this (new) thread opens its read connection, then put back.
+  std::string away = path() + ".away";
+  std::filesystem::rename(path(), away);
+  std::thread([&] {
+    auto first = store_->reads().identity().user_by_username("nobody");
+    ASSERT_FALSE(first.ok());
+    EXPECT_EQ(first.error().code, Errc::storage_unavailable);
+    std::filesystem::rename(away, path());
+    // Within the retry interval the thread does not try again...
+    auto soon = store_->reads().identity().user_by_username("nobody");
+    EXPECT_FALSE(soon.ok());
+    // ...and after it, it does, and reads work.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    auto later = store_->reads().identity().user_by_username("nobody");
+    ASSERT_TRUE(later.ok()) << later.error().detail;
+    EXPECT_FALSE(later->has_value());
+  }).join();
 }
 
 TEST_F(SqliteStoreTest, AWriteFaultFailsTheJobAndMarksWritesFailingUntilACleanCommit) {
