@@ -20,6 +20,7 @@ namespace paddock::keys {
 class CarSyncService;
 class ContactService;
 class IssuerKeyring;
+class KeyShareService;
 struct KeyPolicy;
 }  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
@@ -41,6 +42,7 @@ struct Services {
   const keys::IssuerKeyring& issuer_keys;
   // Head units, their signed requests, the signed revocation list and the car's reports.
   keys::CarSyncService& car_sync;
+  keys::KeyShareService& key_shares;
 };
 
 class App;
@@ -62,6 +64,7 @@ std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
 std::span<const RouteDef> car_routes();
+std::span<const RouteDef> key_share_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -123,6 +126,15 @@ class App {
   void delete_head_unit(Request&, Responder);
   void get_revocations(Request&, Responder);
   void create_key_events(Request&, Responder);
+  void create_key_share(Request&, Responder);
+  void list_vehicle_keys(Request&, Responder);
+  void list_key_audit(Request&, Responder);
+  void get_key_share(Request&, Responder);
+  void create_key_share_challenge(Request&, Responder);
+  void accept_key_share(Request&, Responder);
+  void decline_key_share(Request&, Responder);
+  void return_key_share(Request&, Responder);
+  void revoke_key_share(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

@@ -13,6 +13,7 @@
 #include "keys/contact_service.hpp"
 #include "keys/car_sync_service.hpp"
 #include "keys/issuer_keys.hpp"
+#include "keys/key_share_service.hpp"
 #include "keys/policy.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
@@ -43,12 +44,15 @@ class ReadyzTest : public ::testing::Test {
     ASSERT_TRUE(issuer_keys.ok()) << issuer_keys.error().detail;
     issuer_keys_.emplace(std::move(issuer_keys.value()));
     car_sync_ = std::make_unique<keys::CarSyncService>(*store_, *issuer_keys_, *hub_);
+    key_shares_ =
+        std::make_unique<keys::KeyShareService>(*store_, key_policy_, *issuer_keys_, *hub_);
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
                                           metrics_, *contacts_, key_policy_, *issuer_keys_,
-                                          *car_sync_});
+                                          *car_sync_, *key_shares_});
   }
   void TearDown() override {
     app_.reset();
+    key_shares_.reset();
     car_sync_.reset();
     contacts_.reset();
     devices_.reset();
@@ -99,6 +103,7 @@ class ReadyzTest : public ::testing::Test {
   keys::KeyPolicy key_policy_;
   std::optional<keys::IssuerKeyring> issuer_keys_;
   std::unique_ptr<keys::CarSyncService> car_sync_;
+  std::unique_ptr<keys::KeyShareService> key_shares_;
   std::unique_ptr<App> app_;
 };
 

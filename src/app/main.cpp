@@ -19,6 +19,7 @@
 #include "keys/contact_service.hpp"
 #include "keys/car_sync_service.hpp"
 #include "keys/issuer_keys.hpp"
+#include "keys/key_share_service.hpp"
 #include "keys/policy_file.hpp"
 #include "metrics/metrics.hpp"
 #include "sharing/sharing_service.hpp"
@@ -126,8 +127,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   sharing::SharingService sharing(**store, hub);
   keys::ContactService contacts(**store);
   keys::CarSyncService car_sync(**store, *issuer_keys, hub);
+  keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, hub);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
-                *issuer_keys, car_sync});
+                *issuer_keys, car_sync, key_shares});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,

@@ -44,6 +44,13 @@ std::string signing_input(std::string_view device_id, std::string_view nonce) {
   return text;
 }
 
+std::string key_accept_signing_input(std::string_view share_id, std::string_view device_id,
+                                     std::string_view nonce) {
+  std::string text(kKeyAcceptDomain);
+  text.append(share_id).append(":").append(device_id).append(":").append(nonce);
+  return text;
+}
+
 bool verify_signature(const PublicKey& key, std::string_view message, const Signature& signature) {
   return crypto_sign_verify_detached(signature.data(),
                                      reinterpret_cast<const unsigned char*>(message.data()),
