@@ -1,8 +1,8 @@
 // Fuzz target for the parsers Paddock owns and that read untrusted input: plates, VINs,
-// regions, cursors, bearer tokens, base64url, JSON request bodies, PROXY protocol headers and
-// WebSocket client frames (framing, reassembly, close payloads, handshake keys), and the digital
-// key documents a car reads (credentials, proofs, revocation lists: vehicle/credential; the head unit's signed reports:
-// vehicle/report). Built
+// regions, cursors, bearer tokens, head-unit Authorization headers, base64url, JSON request
+// bodies, PROXY protocol headers and WebSocket client frames (framing, reassembly, close
+// payloads, handshake keys), and the digital key documents a car reads (credentials, proofs,
+// revocation lists: vehicle/credential; the head unit's signed reports: vehicle/report). Built
 // two ways: with clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus
 // driver in corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any
 // compiler. Each parser must return a value or an error for every input: never crash, hang or
@@ -17,6 +17,7 @@
 #include "api/utf8.hpp"
 #include "core/encoding.hpp"
 #include "identity/tokens.hpp"
+#include "keys/head_unit_auth.hpp"
 #include "sharing/identification.hpp"
 #include "sharing/sharing_service.hpp"
 #include "transport/proxy_protocol.hpp"
@@ -42,6 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (*cursor < 0) __builtin_trap();
   }
   (void)identity::looks_like_token(identity::bearer_token(text));
+  if (auto head_unit = keys::parse_head_unit_authorization(text)) {
+    if (head_unit->head_unit_id.empty() || head_unit->signature.empty() ||
+        text.size() > keys::kMaxHeadUnitAuthorizationBytes) {
+      __builtin_trap();
+    }
+  }
   if (auto bytes = base64url_decode(text)) {
     if (base64url_encode(*bytes) != text) __builtin_trap();  // the encoding is canonical
   }
