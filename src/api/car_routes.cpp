@@ -45,8 +45,8 @@ void App::create_head_unit(Request& request, Responder respond) {
   if (!name) return respond.problem(name.error());
   auto public_key = required_string(*body, "public_key", kMaxPublicKeyBytes);
   if (!public_key) return respond.problem(public_key.error());
-  services_.car_sync.add_head_unit(request.principal.user_id, request.params[0], *name,
-                                   *public_key, [respond](Result<keys::HeadUnitRecord> added) {
+  services_.car_sync.add_head_unit(request.principal.user_id, request.params[0], *name, *public_key,
+                                   [respond](Result<keys::HeadUnitRecord> added) {
                                      if (!added) return respond.problem(added.error());
                                      respond(json_response(201, head_unit_view(*added)));
                                    });
@@ -87,15 +87,15 @@ void App::get_revocations(Request& request, Responder respond) {
 
 void App::create_key_events(Request& request, Responder respond) {
   if (!is_cose_body(request.content_type())) {
-    return respond.problem(make_error(
-        Errc::unsupported_media_type,
-        "a key report is the raw COSE_Sign1 of paddock-vehicle report: Content-Type "
-        "application/cose"));
+    return respond.problem(
+        make_error(Errc::unsupported_media_type,
+                   "a key report is the raw COSE_Sign1 of paddock-vehicle report: Content-Type "
+                   "application/cose"));
   }
   if (request.body.size() > vehicle::kMaxReportBytes) {
-    return respond.problem(make_error(Errc::payload_too_large,
-                                      "a report is at most " +
-                                          std::to_string(vehicle::kMaxReportBytes) + " bytes"));
+    return respond.problem(
+        make_error(Errc::payload_too_large,
+                   "a report is at most " + std::to_string(vehicle::kMaxReportBytes) + " bytes"));
   }
   std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(request.body.data()),
                                       request.body.size());

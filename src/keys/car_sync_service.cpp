@@ -1,9 +1,8 @@
 #include "keys/car_sync_service.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <algorithm>
 
 #include "core/encoding.hpp"
 #include "core/ids.hpp"
@@ -37,8 +36,8 @@ std::optional<devices::PublicKey> head_unit_key(const HeadUnitRecord& h) {
 storage::EventRecord key_event(const std::string& owner_id, const std::string& vehicle_id,
                                const std::string& head_unit_id,
                                const std::optional<std::string>& share_id,
-                               const std::string& credential_id,
-                               const vehicle::ReportEntry& entry, UnixMillis now) {
+                               const std::string& credential_id, const vehicle::ReportEntry& entry,
+                               UnixMillis now) {
   boost::json::object payload{
       {"vehicle_id", vehicle_id},
       {"head_unit_id", head_unit_id},
@@ -77,7 +76,8 @@ void CarSyncService::add_head_unit(const std::string& user_id, const std::string
   auto checked_name = check_name(name, "name");
   if (!checked_name) return done(checked_name.take_error());
   if (auto key = devices::parse_public_key(public_key); !key) return done(key.take_error());
-  HeadUnitRecord record{new_id("hu"), vehicle_id, checked_name.value(), public_key, 0, now_millis()};
+  HeadUnitRecord record{new_id("hu"), vehicle_id, checked_name.value(),
+                        public_key,   0,          now_millis()};
   store_.write<HeadUnitRecord>(
       [user_id, record = std::move(record)](storage::Writes& w) -> Result<HeadUnitRecord> {
         PADDOCK_ASSIGN(v, sharing::vehicle_for_owner(w, user_id, record.vehicle_id));
@@ -119,17 +119,16 @@ Result<HeadUnitCaller> CarSyncService::authenticate(std::string_view authorizati
                                                     std::string_view target, UnixMillis now) {
   PADDOCK_ASSIGN(auth, parse_head_unit_authorization(authorization));
   if (!head_unit_request_fresh(auth.created, now / 1000)) {
-    return make_error(kHeadUnitAuthInvalid,
-                      "created is more than " + std::to_string(kHeadUnitRequestWindowSeconds) +
-                          " s away from the server's clock");
+    return make_error(kHeadUnitAuthInvalid, "created is more than " +
+                                                std::to_string(kHeadUnitRequestWindowSeconds) +
+                                                " s away from the server's clock");
   }
   auto signature = devices::parse_signature(auth.signature);
   if (!signature || !looks_like_id(auth.head_unit_id)) return auth_failed();
   PADDOCK_ASSIGN(found, store_.reads().head_units().head_unit_by_id(auth.head_unit_id));
   if (!found) return auth_failed();
   auto key = head_unit_key(*found);
-  const std::string text =
-      head_unit_signing_input(auth.head_unit_id, method, target, auth.created);
+  const std::string text = head_unit_signing_input(auth.head_unit_id, method, target, auth.created);
   if (!key || !devices::verify_signature(*key, text, signature.value())) return auth_failed();
   return HeadUnitCaller{found->id, found->vehicle_id};
 }
@@ -175,9 +174,9 @@ void CarSyncService::accept_report(const std::string& vehicle_id,
   auto parsed = vehicle::parse_report(bytes);
   if (!parsed) {
     if (parsed.error == vehicle::CodecError::too_large) {
-      return done(make_error(Errc::payload_too_large,
-                             "a report is at most " + std::to_string(vehicle::kMaxReportBytes) +
-                                 " bytes"));
+      return done(
+          make_error(Errc::payload_too_large,
+                     "a report is at most " + std::to_string(vehicle::kMaxReportBytes) + " bytes"));
     }
     return done(make_error(kReportInvalid, "the report does not parse: " +
                                                std::string(vehicle::to_string(parsed.error))));

@@ -18,7 +18,9 @@
 #include "storage/store.hpp"
 #include "vehicle/cose.hpp"
 
-namespace paddock::events { class LiveEvents; }
+namespace paddock::events {
+class LiveEvents;
+}
 
 namespace paddock::keys {
 

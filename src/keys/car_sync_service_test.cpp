@@ -1,6 +1,8 @@
 // The car-sync service over a real store and the real feed hub: head-unit signatures (one row
 // per refusal), who may read a vehicle's revocation list, and signed reports (accepted once,
 // into the audit log and onto the owner's stream only).
+#include "keys/car_sync_service.hpp"
+
 #include <gtest/gtest.h>
 #include <sodium.h>
 #include <unistd.h>
@@ -12,7 +14,6 @@
 #include "core/ids.hpp"
 #include "feed/hub.hpp"
 #include "keys/car_errors.hpp"
-#include "keys/car_sync_service.hpp"
 #include "keys/head_unit_auth.hpp"
 #include "keys/issuer_keys.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -51,7 +52,8 @@ class CarSyncTest : public ::testing::Test {
             for (const auto* id : {&owner_, &other_}) {
               PADDOCK_TRY(w.identity().insert_user({*id, "u" + id->substr(4), "N", "h", 1}));
             }
-            for (auto [vid, owner] : {std::pair{vehicle_, owner_}, std::pair{other_vehicle_, other_}}) {
+            for (auto [vid, owner] :
+                 {std::pair{vehicle_, owner_}, std::pair{other_vehicle_, other_}}) {
               storage::VehicleRecord v;
               v.id = vid;
               v.owner_id = owner;
@@ -173,8 +175,10 @@ TEST_F(CarSyncTest, AHeadUnitSignatureIsCheckedAgainstEverythingItCovers) {
       {"another method", sign(u, "GET", target, t), "POST", target},
       {"another target", sign(u, "GET", target, t), "GET", target + "?all=1"},
       {"stale", sign(u, "GET", target, t - kHeadUnitRequestWindowSeconds - 1), "GET", target},
-      {"from the future", sign(u, "GET", target, t + kHeadUnitRequestWindowSeconds + 1), "GET", target},
-      {"someone else's key under this id", sign(stranger, "GET", target, t, u.record.id), "GET", target},
+      {"from the future", sign(u, "GET", target, t + kHeadUnitRequestWindowSeconds + 1), "GET",
+       target},
+      {"someone else's key under this id", sign(stranger, "GET", target, t, u.record.id), "GET",
+       target},
       {"unknown head unit", sign(u, "GET", target, t, new_id("hu")), "GET", target},
       {"not a head-unit header", "Bearer x", "GET", target},
   };
@@ -206,8 +210,8 @@ TEST_F(CarSyncTest, TheRevocationListIsSignedForTheOwnerAndTheVehiclesOwnHeadUni
   }
   EXPECT_EQ(vehicle::check_issuer(list->sign1, trusted), vehicle::Trust::trusted);
   EXPECT_TRUE(service_->revocations_for_head_unit({u.record.id, vehicle_}, vehicle_, now).ok());
-  auto other_car = service_->revocations_for_head_unit({stranger.record.id, other_vehicle_},
-                                                       vehicle_, now);
+  auto other_car =
+      service_->revocations_for_head_unit({stranger.record.id, other_vehicle_}, vehicle_, now);
   ASSERT_FALSE(other_car.ok());
   EXPECT_EQ(other_car.error().code, Errc::forbidden);
   auto other_user = service_->revocations_for_owner(other_, vehicle_, now);
@@ -253,8 +257,10 @@ TEST_F(CarSyncTest, AReportIsAcceptedOnceIntoTheAuditLogAndTheOwnersStream) {
   ASSERT_EQ(owner_events->size(), 2u);
   EXPECT_EQ((*owner_events)[0].type, "key.used");
   EXPECT_EQ((*owner_events)[1].type, "key.denied");
-  EXPECT_NE((*owner_events)[1].payload.find("\"reason\":\"action_not_allowed\""), std::string::npos);
-  EXPECT_TRUE(store_->reads().events().personal_events_after(other_, std::nullopt, 0, 100)->empty());
+  EXPECT_NE((*owner_events)[1].payload.find("\"reason\":\"action_not_allowed\""),
+            std::string::npos);
+  EXPECT_TRUE(
+      store_->reads().events().personal_events_after(other_, std::nullopt, 0, 100)->empty());
   auto second = report(u, vehicle_, 2);
   EXPECT_TRUE(second.ok()) << "a higher counter is accepted";
 }

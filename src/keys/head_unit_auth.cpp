@@ -29,7 +29,8 @@ Result<HeadUnitAuthorization> parse_head_unit_authorization(std::string_view aut
     return invalid("the Authorization header is too long");
   }
   if (!is_head_unit_authorization(authorization)) {
-    return invalid("expected Authorization: PaddockHeadUnit id=\"...\", created=..., signature=\"...\"");
+    return invalid(
+        "expected Authorization: PaddockHeadUnit id=\"...\", created=..., signature=\"...\"");
   }
   std::string_view rest = authorization.substr(kHeadUnitAuthScheme.size() + 1);
   HeadUnitAuthorization out;

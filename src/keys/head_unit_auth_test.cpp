@@ -1,9 +1,10 @@
 // The head-unit request scheme: parsing one row per malformation, the signing text and the
 // freshness window (docs/credentials.md, "Head-unit requests").
+#include "keys/head_unit_auth.hpp"
+
 #include <gtest/gtest.h>
 
 #include "keys/car_errors.hpp"
-#include "keys/head_unit_auth.hpp"
 
 namespace paddock::keys {
 namespace {
@@ -36,12 +37,14 @@ TEST(HeadUnitAuth, RefusesEveryMalformation) {
       {"unknown parameter", R"(PaddockHeadUnit id="hu_a", created=1, signature="s", x=1)"},
       {"created not a number", R"(PaddockHeadUnit id="hu_a", created=soon, signature="s")"},
       {"created with a fraction", R"(PaddockHeadUnit id="hu_a", created=1.5, signature="s")"},
-      {"created overflows", R"(PaddockHeadUnit id="hu_a", created=99999999999999999999, signature="s")"},
+      {"created overflows",
+       R"(PaddockHeadUnit id="hu_a", created=99999999999999999999, signature="s")"},
       {"unterminated quote", R"(PaddockHeadUnit id="hu_a, created=1, signature="s")"},
       {"no commas", R"(PaddockHeadUnit id="hu_a" created=1 signature="s")"},
       {"empty id", R"(PaddockHeadUnit id="", created=1, signature="s")"},
       {"control character", "PaddockHeadUnit id=\"hu\x01\", created=1, signature=\"s\""},
-      {"too long", "PaddockHeadUnit id=\"hu_a\", created=1, signature=\"" + std::string(600, 's') + "\""},
+      {"too long",
+       "PaddockHeadUnit id=\"hu_a\", created=1, signature=\"" + std::string(600, 's') + "\""},
   };
   for (const auto& row : rows) {
     auto parsed = parse_head_unit_authorization(row.header);

@@ -13,7 +13,9 @@ namespace {
 constexpr int kLastReason = static_cast<int>(Reason::used_up);
 
 bool valid_id(std::string_view id) { return !id.empty() && id.size() <= kMaxHeadUnitIdBytes; }
-bool valid_cti(const Bytes& cti) { return cti.size() >= kMinCtiBytes && cti.size() <= kMaxCtiBytes; }
+bool valid_cti(const Bytes& cti) {
+  return cti.size() >= kMinCtiBytes && cti.size() <= kMaxCtiBytes;
+}
 
 // Entry keys 1..4, each exactly once.
 std::optional<ReportEntry> parse_entry(const cbor_item_t* item) {

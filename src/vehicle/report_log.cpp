@@ -75,8 +75,8 @@ std::optional<PendingReports> load_pending(const std::filesystem::path& dir, std
       auto cti = from_base64url(f[1]);
       auto action = parse_action(f[2]);
       auto reason = parse_reason(f[3]);
-      ok = cti && cti->size() >= kMinCtiBytes && cti->size() <= kMaxCtiBytes && action &&
-           reason && number(f[4], e.at);
+      ok = cti && cti->size() >= kMinCtiBytes && cti->size() <= kMaxCtiBytes && action && reason &&
+           number(f[4], e.at);
       if (ok) {
         e.credential_id = std::move(*cti);
         e.action = *action;

@@ -17,7 +17,7 @@ inline constexpr const char* kPendingReportFileName = "pending-report";
 inline constexpr std::size_t kMaxPendingEntries = 4096;
 
 struct PendingReports {
-  std::uint64_t last_counter = 0;  // of the last report signed (and written out)
+  std::uint64_t last_counter = 0;    // of the last report signed (and written out)
   std::vector<ReportEntry> entries;  // oldest first
 
   // Appends `entry`, dropping the oldest beyond kMaxPendingEntries.

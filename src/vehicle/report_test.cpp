@@ -1,5 +1,7 @@
 // Tests for the car's signed use/deny reports and its log of pending decisions
 // (docs/credentials.md, "Use and deny reports").
+#include "vehicle/report.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,7 +10,6 @@
 #include <random>
 
 #include "vehicle/cbor_items.hpp"
-#include "vehicle/report.hpp"
 #include "vehicle/report_log.hpp"
 
 namespace paddock::vehicle {
@@ -208,7 +209,8 @@ TEST_F(PendingLog, AReportTakesTheOldestAndTheLogIsBounded) {
 
 TEST_F(PendingLog, AMalformedFileIsRefusedNotForgotten) {
   std::filesystem::create_directories(dir_);
-  std::ofstream(dir_ / kPendingReportFileName) << "paddock-car-reports 1\ncounter 3\nentry !! unlock allowed 1\n";
+  std::ofstream(dir_ / kPendingReportFileName)
+      << "paddock-car-reports 1\ncounter 3\nentry !! unlock allowed 1\n";
   std::string error;
   EXPECT_FALSE(load_pending(dir_, error));
   EXPECT_NE(error.find("line 3"), std::string::npos);

@@ -31,11 +31,14 @@ TEST_P(StoreContract, HeadUnitsAreListedPerVehicleOldestFirst) {
 
 TEST_P(StoreContract, AHeadUnitIsDeletedOnlyFromItsOwnVehicle) {
   seed();
-  must_write([](Writes& w) { return w.head_units().insert_head_unit(head_unit("hu_1", "veh_1", 1)); });
-  auto wrong = write<bool>([](Writes& w) { return w.head_units().delete_head_unit("veh_2", "hu_1"); });
+  must_write(
+      [](Writes& w) { return w.head_units().insert_head_unit(head_unit("hu_1", "veh_1", 1)); });
+  auto wrong =
+      write<bool>([](Writes& w) { return w.head_units().delete_head_unit("veh_2", "hu_1"); });
   ASSERT_TRUE(wrong.ok());
   EXPECT_FALSE(*wrong);
-  auto gone = write<bool>([](Writes& w) { return w.head_units().delete_head_unit("veh_1", "hu_1"); });
+  auto gone =
+      write<bool>([](Writes& w) { return w.head_units().delete_head_unit("veh_1", "hu_1"); });
   ASSERT_TRUE(gone.ok());
   EXPECT_TRUE(*gone);
   EXPECT_FALSE(reads().head_units().head_unit_by_id("hu_1")->has_value());
@@ -43,7 +46,8 @@ TEST_P(StoreContract, AHeadUnitIsDeletedOnlyFromItsOwnVehicle) {
 
 TEST_P(StoreContract, AReportCounterOnlyMovesUp) {
   seed();
-  must_write([](Writes& w) { return w.head_units().insert_head_unit(head_unit("hu_1", "veh_1", 1)); });
+  must_write(
+      [](Writes& w) { return w.head_units().insert_head_unit(head_unit("hu_1", "veh_1", 1)); });
   auto advance = [this](std::uint64_t counter) {
     auto r = write<bool>(
         [counter](Writes& w) { return w.head_units().advance_report_counter("hu_1", counter); });
@@ -59,7 +63,8 @@ TEST_P(StoreContract, AReportCounterOnlyMovesUp) {
 
 TEST_P(StoreContract, AVehiclesHeadUnitsGoWithIt) {
   seed();
-  must_write([](Writes& w) { return w.head_units().insert_head_unit(head_unit("hu_1", "veh_1", 1)); });
+  must_write(
+      [](Writes& w) { return w.head_units().insert_head_unit(head_unit("hu_1", "veh_1", 1)); });
   must_write([](Writes& w) { return w.sharing().delete_vehicle("veh_1"); });
   EXPECT_FALSE(reads().head_units().head_unit_by_id("hu_1")->has_value());
 }

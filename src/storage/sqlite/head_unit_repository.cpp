@@ -7,7 +7,7 @@ namespace {
 #define HEAD_UNIT_COLUMNS "id, vehicle_id, name, public_key, last_report_counter, created_at"
 
 keys::HeadUnitRecord read_head_unit(const Statement& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), static_cast<std::uint64_t>(s.integer(4)),
+  return {s.text(0),   s.text(1), s.text(2), s.text(3), static_cast<std::uint64_t>(s.integer(4)),
           s.integer(5)};
 }
 
