@@ -29,7 +29,8 @@ TEST_F(PostgresMigrations, AnEmptyDatabaseReachesTheLatestVersionOnceAndStaysThe
   EXPECT_EQ(migrate(db), latest_schema_version());  // nothing left to do
   // The tables every repository needs exist.
   for (const char* table : {"users", "sessions", "devices", "vehicles", "vehicle_members",
-                            "messages", "follows", "single_use_secrets", "events", "contacts"}) {
+                            "messages", "follows", "single_use_secrets", "events", "contacts",
+                            "head_units"}) {
     auto found = db.query("SELECT to_regclass($1) IS NOT NULL", std::string(table));
     EXPECT_TRUE(found.boolean(0, 0)) << table;
   }
