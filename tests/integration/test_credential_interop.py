@@ -21,6 +21,7 @@ import time
 import unittest
 
 import cbor2
+import nacl.exceptions
 import nacl.signing
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -281,6 +282,82 @@ class CredentialInterop(unittest.TestCase):
             "verify", "--issuer-keys", self.keys_file, "--vehicle", VEHICLE, "--credential", junk,
             "--proof", junk, "--action", "fly")
         self.assertEqual(code, 2)
+
+
+class ServerIssuedCredentialInterop(harness.PaddockTestCase):
+    """A credential the real server issues (share -> challenge -> accept) decodes and verifies in
+    Python (cbor2 + nacl) against GET /v1/issuer-keys, with the claims docs/credentials.md lists."""
+
+    def test_server_issued_credential_verifies_in_python(self):
+        from sharing_helpers import create_vehicle, random_vin
+        s = self.start_server()
+        owner = harness.new_user(s, "own")
+        vin = random_vin()
+        vehicle = create_vehicle(s, owner, vin=vin)
+        family = harness.new_user(s, "fam")
+        device = nacl.signing.SigningKey.generate()
+        dev, _ = harness.register_device(s, family.token, primary=True,
+                                         pub=b64u(bytes(device.verify_key)))
+        r = s.post("/v1/devices/%s/challenge" % dev["id"], {}, token=family.token)
+        s.post("/v1/devices/%s/verify" % dev["id"],
+               {"nonce": r.body["nonce"],
+                "signature": b64u(device.sign(r.body["signing_input"].encode()).signature)},
+               token=family.token)
+        self.assertEqual(s.request("PUT", "/v1/contacts/" + family.id, {"relationship": "family"},
+                                   token=owner.token).status, 201)
+        shared = s.post("/v1/vehicles/%s/key-shares" % vehicle["id"],
+                        {"task": "borrow", "recipient": {"username": family.username},
+                         "max_speed_kmh": 90, "max_uses": 5,
+                         "place": {"lat": 48.1375, "lon": 11.575, "radius_m": 500.7}},
+                        token=owner.token)
+        self.assertEqual(shared.status, 201, shared.body)
+        sid = shared.body["id"]
+        ch = s.post("/v1/key-shares/%s/challenge" % sid, {"device_id": dev["id"]},
+                    token=family.token)
+        self.assertEqual(ch.status, 201, ch.body)
+        text = "paddock-key-accept:v1:%s:%s:%s" % (sid, dev["id"], ch.body["nonce"])
+        self.assertEqual(ch.body["signing_input"], text)
+        accepted = s.post("/v1/key-shares/%s/accept" % sid,
+                          {"device_id": dev["id"],
+                           "signature": b64u(device.sign(text.encode()).signature)},
+                          token=family.token)
+        self.assertEqual(accepted.status, 200, accepted.body)
+        credential = unb64u(accepted.body["credential"])
+
+        keys = {k["kid"]: unb64u(k["x"]) for k in s.get("/v1/issuer-keys").body["keys"]}
+        tag = cbor2.loads(credential)
+        self.assertEqual(tag.tag, 18)
+        protected, unprotected, payload, signature = tag.value
+        header = cbor2.loads(protected)
+        self.assertEqual(header[1], -8)
+        kid = header[4].decode()
+        self.assertEqual(kid, accepted.body["kid"])
+        self.assertEqual(unprotected, {})
+        nacl.signing.VerifyKey(keys[kid]).verify(sig_structure(protected, payload), signature)
+
+        claims = cbor2.loads(payload)
+        nbf = harness.parse_time(accepted.body["not_before"]).timestamp()
+        exp = harness.parse_time(accepted.body["not_after"]).timestamp()
+        self.assertEqual(claims[1], "paddock")
+        self.assertEqual(claims[2], family.id)
+        self.assertEqual(claims[4], int(exp))
+        self.assertEqual(claims[5], int(nbf))
+        self.assertLessEqual(abs(claims[6] - time.time()), 60)
+        self.assertEqual(len(claims[7]), 16)
+        self.assertEqual(b64u(claims[7]), accepted.body["credential_id"])
+        self.assertEqual(claims[8], {1: {1: 1, -1: 6, -2: bytes(device.verify_key)}})
+        self.assertEqual(claims[-65537], vehicle["id"])
+        self.assertEqual(claims[-65538], vin)
+        self.assertEqual(claims[-65539], ["unlock", "lock", "open_trunk", "start", "drive"])
+        self.assertEqual(claims[-65540], 90)
+        self.assertEqual(claims[-65541], {1: 48.1375, 2: 11.575, 3: 500})
+        self.assertEqual(claims[-65542], 5)
+        self.assertNotIn(-65543, claims)  # no reshare
+        # A byte changed anywhere in the payload no longer verifies.
+        with self.assertRaises(nacl.exceptions.BadSignatureError):
+            tampered = payload[:-1] + bytes([payload[-1] ^ 1])
+            nacl.signing.VerifyKey(keys[kid]).verify(sig_structure(protected, tampered),
+                                                     signature)
 
 
 if __name__ == "__main__":
