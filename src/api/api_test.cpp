@@ -158,10 +158,16 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
                 (r.path == "/v1/links" && r.method == Method::post) ||
                 r.path == "/v1/links/{id}/refresh" || r.path == "/v1/links/{id}/events" ||
                 r.path.starts_with("/v1/links/{id}/qr.") || r.path.starts_with("/screen/");
-    EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
+    // A car's routes: the revocation list for the owner or the vehicle's head unit; a report
+    // carries its own signature.
+    const bool car_read = r.path == "/v1/vehicles/{id}/revocations";
+    const bool car_report = r.path == "/v1/vehicles/{id}/key-events";
+    EXPECT_EQ(r.auth, car_read               ? AuthScheme::user_or_head_unit
+                      : open || car_report ? AuthScheme::none
+                                           : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 64u);
+  EXPECT_EQ(seen.size(), 69u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -5,14 +5,17 @@
 #include <array>
 
 #include "api/problem.hpp"
+#include "core/clock.hpp"
 #include "identity/identity_service.hpp"
+#include "keys/car_sync_service.hpp"
+#include "keys/head_unit_auth.hpp"
 
 namespace paddock::api {
 namespace {
 
 // The areas, in the order `paddock routes` prints them. A new area is one line here.
 constexpr std::array kAreas = {&ops_routes, &identity_routes, &device_routes, &sharing_routes,
-                               &feed_routes, &keys_routes, &key_share_routes,
+                               &feed_routes, &keys_routes, &key_share_routes, &car_routes,
                                &link_routes, &screen_routes};
 
 }  // namespace
@@ -53,6 +56,22 @@ std::size_t App::dispatch(Request& request, Responder respond) {
 }
 
 Result<Principal> App::authenticate(AuthScheme scheme, const Request& request) {
+  const bool head_unit_signed = keys::is_head_unit_authorization(request.authorization());
+  if (scheme == AuthScheme::head_unit ||
+      (scheme == AuthScheme::user_or_head_unit && head_unit_signed)) {
+    std::string target = request.path;
+    if (!request.query.empty()) target += "?" + request.query;
+    auto caller = services_.car_sync.authenticate(request.authorization(),
+                                                  method_name(request.method), target,
+                                                  now_millis());
+    if (!caller) return caller.take_error();
+    Principal p;
+    p.scheme = AuthScheme::head_unit;
+    p.head_unit_id = std::move(caller->head_unit_id);
+    p.vehicle_id = std::move(caller->vehicle_id);
+    return p;
+  }
+  if (scheme == AuthScheme::user_or_head_unit) scheme = AuthScheme::user;
   return authenticate_with(scheme, request, [this](std::string_view authorization) {
     return services_.identity.authenticate(authorization);
   });

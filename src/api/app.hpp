@@ -17,6 +17,7 @@
 namespace paddock::devices { class DeviceService; }
 namespace paddock::sharing { class SharingService; }
 namespace paddock::keys {
+class CarSyncService;
 class ContactService;
 class IssuerKeyring;
 class KeyShareService;
@@ -43,6 +44,8 @@ struct Services {
   const keys::KeyPolicy& key_policy;
   // The credential-issuer keys (loaded or created at start).
   const keys::IssuerKeyring& issuer_keys;
+  // Head units, their signed requests, the signed revocation list and the car's reports.
+  keys::CarSyncService& car_sync;
   keys::KeyShareService& key_shares;
   links::LinkService& links;
   links::WatchHub& link_watch;
@@ -68,6 +71,7 @@ std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
 std::span<const RouteDef> link_routes();
 std::span<const RouteDef> screen_routes();
+std::span<const RouteDef> car_routes();
 std::span<const RouteDef> key_share_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
@@ -140,6 +144,11 @@ class App {
   void screen_sign_in(Request&, Responder);
   void screen_vehicle(Request&, Responder);
   void screen_asset(Request&, Responder);
+  void create_head_unit(Request&, Responder);
+  void list_head_units(Request&, Responder);
+  void delete_head_unit(Request&, Responder);
+  void get_revocations(Request&, Responder);
+  void create_key_events(Request&, Responder);
   void create_key_share(Request&, Responder);
   void list_vehicle_keys(Request&, Responder);
   void list_key_audit(Request&, Responder);

@@ -38,7 +38,8 @@ class Dispatcher {
 
 // The schemes as this server implements them: `user` via `check_bearer(authorization header)`
 // (a Result of something with user_id and token_hash), the ones not implemented yet answer
-// unauthorized, so that a route declared with them is closed rather than open.
+// unauthorized, so that a route declared with them is closed rather than open. The head-unit
+// schemes need the key store and are checked by App::authenticate before it comes here.
 template <class BearerCheck>
 Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
                                     BearerCheck&& check_bearer) {
@@ -51,7 +52,9 @@ Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
     }
     case AuthScheme::publisher:
     case AuthScheme::charge_point:
-    case AuthScheme::vehicle_platform: break;
+    case AuthScheme::vehicle_platform:
+    case AuthScheme::head_unit:
+    case AuthScheme::user_or_head_unit: break;
   }
   return make_error(Errc::unauthorized,
                     "this route needs " + std::string(auth_scheme_name(scheme)) +

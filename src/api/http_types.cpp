@@ -35,6 +35,8 @@ std::string_view auth_scheme_name(AuthScheme scheme) {
     case AuthScheme::publisher: return "publisher";
     case AuthScheme::charge_point: return "charge_point";
     case AuthScheme::vehicle_platform: return "vehicle_platform";
+    case AuthScheme::head_unit: return "head_unit";
+    case AuthScheme::user_or_head_unit: return "user_or_head_unit";
   }
   return "none";
 }

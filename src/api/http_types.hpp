@@ -28,6 +28,8 @@ enum class AuthScheme : std::uint8_t {
   publisher,         // a signed request (RFC 9421 HTTP Message Signatures); not implemented yet
   charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2); not yet
   vehicle_platform,  // a vehicle platform's own credential; not implemented yet
+  head_unit,         // a car's head unit: Authorization: PaddockHeadUnit (keys/head_unit_auth)
+  user_or_head_unit,  // either of the two above; the principal's scheme says which
 };
 std::string_view auth_scheme_name(AuthScheme scheme);
 
@@ -37,6 +39,8 @@ struct Principal {
   AuthScheme scheme = AuthScheme::none;
   std::string user_id;     // scheme user: the account
   std::string token_hash;  // scheme user: the session, so that it can be ended
+  std::string head_unit_id;  // scheme head_unit: the head unit
+  std::string vehicle_id;    // scheme head_unit: the vehicle it belongs to
 };
 
 // A request's header fields as received; their total size is bounded by the transport's

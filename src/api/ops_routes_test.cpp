@@ -11,6 +11,7 @@
 #include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
+#include "keys/car_sync_service.hpp"
 #include "keys/issuer_keys.hpp"
 #include "keys/key_share_service.hpp"
 #include "keys/policy.hpp"
@@ -43,18 +44,20 @@ class ReadyzTest : public ::testing::Test {
     auto issuer_keys = keys::IssuerKeyring::open(dir_ / "issuer-keys.toml", now_millis());
     ASSERT_TRUE(issuer_keys.ok()) << issuer_keys.error().detail;
     issuer_keys_.emplace(std::move(issuer_keys.value()));
+    car_sync_ = std::make_unique<keys::CarSyncService>(*store_, *issuer_keys_, *hub_);
     key_shares_ =
         std::make_unique<keys::KeyShareService>(*store_, key_policy_, *issuer_keys_, *hub_);
     links_ = std::make_unique<links::LinkService>(*store_, *hub_, link_watch_,
                                                   links::ContextSources{}, links::LinkOptions{});
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
                                           metrics_, *contacts_, key_policy_, *issuer_keys_,
-                                          *key_shares_, *links_, link_watch_});
+                                          *car_sync_, *key_shares_, *links_, link_watch_});
   }
   void TearDown() override {
     app_.reset();
     links_.reset();
     key_shares_.reset();
+    car_sync_.reset();
     contacts_.reset();
     devices_.reset();
     identity_.reset();
@@ -103,6 +106,7 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<keys::ContactService> contacts_;
   keys::KeyPolicy key_policy_;
   std::optional<keys::IssuerKeyring> issuer_keys_;
+  std::unique_ptr<keys::CarSyncService> car_sync_;
   std::unique_ptr<keys::KeyShareService> key_shares_;
   links::WatchHub link_watch_;
   std::unique_ptr<links::LinkService> links_;

@@ -19,6 +19,7 @@
 #include "links/vehicle_context.hpp"
 #include "identity/identity_service.hpp"
 #include "keys/contact_service.hpp"
+#include "keys/car_sync_service.hpp"
 #include "keys/issuer_keys.hpp"
 #include "keys/key_share_service.hpp"
 #include "keys/policy_file.hpp"
@@ -127,6 +128,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
   sharing::SharingService sharing(**store, hub);
   keys::ContactService contacts(**store);
+  keys::CarSyncService car_sync(**store, *issuer_keys, hub);
   keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, hub);
   links::WatchHub link_watch;
   // Context kinds a share/handoff link can carry; key_share_id joins here as one more source.
@@ -137,7 +139,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   links::LinkService link_service(**store, hub, link_watch, std::move(link_contexts),
                                   link_options);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
-                *issuer_keys, key_shares, link_service, link_watch});
+                *issuer_keys, car_sync, key_shares, link_service, link_watch});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,

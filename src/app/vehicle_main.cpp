@@ -1,6 +1,7 @@
 // paddock-vehicle: what a car's head unit would embed, as a command line for people and tests.
 // Uses only the vehicle module (libsodium, libcbor) plus Boost.JSON to read the issuer keys file.
-// Exit codes of `verify`: 0 allow, 1 deny, 2 bad input. File formats: docs/credentials.md.
+// Exit codes of `verify`: 0 allow, 1 deny, 2 bad input; of `report`: 0 written, 1 nothing to
+// report, 2 bad input. File formats: docs/credentials.md.
 #include <CLI/CLI.hpp>
 
 #include <boost/json.hpp>
@@ -16,6 +17,8 @@
 
 #include "vehicle/credential.hpp"
 #include "vehicle/decision.hpp"
+#include "vehicle/report.hpp"
+#include "vehicle/report_log.hpp"
 #include "vehicle/state_store.hpp"
 
 namespace {
@@ -176,6 +179,17 @@ int run_verify(const VerifyArgs& a) {
     print_decision("deny", to_string(Reason::bad_input), decision.credential_id);
     return bad_input(error);
   }
+  // Every decision about a credential the car could read waits in the state directory for the
+  // next signed report (paddock-vehicle report). Keeping it is best effort: the decision stands.
+  if (!a.state.empty() && !decision.credential_id.empty()) {
+    auto pending = load_pending(a.state, error);
+    if (pending) {
+      pending->add({decision.credential_id, *action, decision.reason, car.state().highest_time});
+    }
+    if (!pending || !save_pending(a.state, *pending, error)) {
+      std::fprintf(stderr, "paddock-vehicle: decision not kept for the report: %s\n", error.c_str());
+    }
+  }
   print_decision(decision.allowed() ? "allow" : "deny", to_string(decision.reason),
                  decision.credential_id);
   if (decision.allowed()) return kExitAllow;
@@ -231,6 +245,44 @@ int run_prove(const ProveArgs& a) {
   return 0;
 }
 
+struct ReportArgs {
+  std::string head_unit_key, head_unit_id, vehicle, state, out;
+};
+
+// Signs the oldest pending decisions; they leave the log only once the report is written out,
+// so a report lost before that is signed again (under a new counter) next time.
+int run_report(const ReportArgs& a) {
+  auto key_text = read_file(a.head_unit_key);
+  auto key_bytes = key_text ? from_base64url(trim(*key_text)) : std::nullopt;
+  auto key = key_bytes ? secret_key_from(*key_bytes) : std::nullopt;
+  if (!key) return bad_input("head unit key file must hold a base64url Ed25519 seed (32 bytes) or secret key (64)");
+  std::string error;
+  auto pending = load_pending(a.state, error);
+  if (!pending) return bad_input(error);
+  if (pending->entries.empty()) {
+    std::fprintf(stderr, "paddock-vehicle: no decisions to report\n");
+    return kExitDeny;
+  }
+  const Report report = pending->next_report(a.vehicle, a.head_unit_id);
+  auto signed_report = encode_and_sign_report(report, *key);
+  if (!signed_report) return bad_input(std::string("report: ") + std::string(to_string(signed_report.error)));
+  if (a.out.empty()) {
+    std::cout << base64url(*signed_report) << std::endl;
+    if (!std::cout) return bad_input("cannot write the report");
+  } else {
+    std::ofstream file(a.out, std::ios::binary | std::ios::trunc);
+    file.write(reinterpret_cast<const char*>(signed_report->data()),
+               static_cast<std::streamsize>(signed_report->size()));
+    file.close();
+    if (!file) return bad_input("cannot write the report to " + a.out);
+  }
+  pending->mark_sent(report);
+  if (!save_pending(a.state, *pending, error)) return bad_input(error);
+  std::fprintf(stderr, "paddock-vehicle: report %llu with %zu decisions\n",
+               static_cast<unsigned long long>(report.counter), report.entries.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -268,6 +320,16 @@ int main(int argc, char** argv) {
   prove_cmd->add_option("--lifetime", p.lifetime, "seconds the proof stays valid")
       ->check(CLI::Range(std::int64_t{1}, kMaxProofLifetimeSeconds));
 
+  ReportArgs r;
+  auto* report_cmd = cli.add_subcommand(
+      "report", "Sign the pending decisions as a report for POST /v1/vehicles/{id}/key-events");
+  report_cmd->add_option("--head-unit-key", r.head_unit_key, "base64url Ed25519 seed or secret key")
+      ->required();
+  report_cmd->add_option("--head-unit-id", r.head_unit_id, "this head unit's id on the server")->required();
+  report_cmd->add_option("--vehicle", r.vehicle, "this car's vehicle id")->required();
+  report_cmd->add_option("--state", r.state, "the state directory verify keeps")->required();
+  report_cmd->add_option("--out", r.out, "write the raw COSE report here (default: base64url on stdout)");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -278,5 +340,6 @@ int main(int argc, char** argv) {
   }
   if (verify_cmd->parsed()) return run_verify(v);
   if (challenge_cmd->parsed()) return run_challenge(challenge_dir, challenge_now);
+  if (report_cmd->parsed()) return run_report(r);
   return run_prove(p);
 }

@@ -26,6 +26,7 @@
 #include "identity/identity_repository.hpp"
 #include "keys/contacts_repository.hpp"
 #include "links/link_repository.hpp"
+#include "keys/head_unit_repository.hpp"
 #include "keys/key_share_repository.hpp"
 #include "sharing/sharing_repository.hpp"
 #include "storage/records.hpp"
@@ -43,6 +44,7 @@ class Reads {
   virtual keys::ContactReads& contacts() = 0;
   virtual links::LinkReads& links() = 0;
   virtual keys::KeyShareReads& key_shares() = 0;
+  virtual keys::HeadUnitReads& head_units() = 0;
 };
 
 // Available only inside a write job. Reads through it see the batch's uncommitted writes.
@@ -55,6 +57,7 @@ class Writes : public Reads {
   keys::ContactWrites& contacts() override = 0;
   links::LinkWrites& links() override = 0;
   keys::KeyShareWrites& key_shares() override = 0;
+  keys::HeadUnitWrites& head_units() override = 0;
   virtual SecretWrites& secrets() = 0;
 };
 

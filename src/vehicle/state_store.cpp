@@ -105,12 +105,17 @@ bool save_state(const std::filesystem::path& dir, const CarState& state, std::st
   for (const auto& [cti, n] : state.uses) out << "uses " << base64url(cti) << ' ' << n << '\n';
   const std::string text = out.str();
 
+  return write_file_atomically(dir, kStateFileName, text, error);
+}
+
+bool write_file_atomically(const std::filesystem::path& dir, std::string_view name,
+                           const std::string& text, std::string& error) {
   std::error_code ec;
   if (std::filesystem::create_directories(dir, ec)) {
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);  // ours alone
   }
-  const auto final_path = dir / kStateFileName;
-  const auto temp_path = dir / (std::string(kStateFileName) + ".tmp");
+  const auto final_path = dir / name;
+  const auto temp_path = dir / (std::string(name) + ".tmp");
   const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     error = std::string("cannot write state: ") + std::strerror(errno);

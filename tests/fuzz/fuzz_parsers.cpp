@@ -1,7 +1,8 @@
 // Fuzz target for the parsers Paddock owns and that read untrusted input: plates, VINs,
-// regions, cursors, bearer tokens, base64url, JSON request bodies, PROXY protocol headers and
-// WebSocket client frames (framing, reassembly, close payloads, handshake keys), and the digital
-// key documents a car reads (credentials, proofs, revocation lists: vehicle/credential). Built
+// regions, cursors, bearer tokens, head-unit Authorization headers, base64url, JSON request
+// bodies, PROXY protocol headers and WebSocket client frames (framing, reassembly, close
+// payloads, handshake keys), and the digital key documents a car reads (credentials, proofs,
+// revocation lists: vehicle/credential; the head unit's signed reports: vehicle/report). Built
 // two ways: with clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus
 // driver in corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any
 // compiler. Each parser must return a value or an error for every input: never crash, hang or
@@ -16,12 +17,14 @@
 #include "api/utf8.hpp"
 #include "core/encoding.hpp"
 #include "identity/tokens.hpp"
+#include "keys/head_unit_auth.hpp"
 #include "sharing/identification.hpp"
 #include "sharing/sharing_service.hpp"
 #include "transport/proxy_protocol.hpp"
 #include "transport/websocket_frames.hpp"
 #include "vehicle/credential.hpp"
 #include "vehicle/decision.hpp"
+#include "vehicle/report.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace paddock;
@@ -40,6 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (*cursor < 0) __builtin_trap();
   }
   (void)identity::looks_like_token(identity::bearer_token(text));
+  if (auto head_unit = keys::parse_head_unit_authorization(text)) {
+    if (head_unit->head_unit_id.empty() || head_unit->signature.empty() ||
+        text.size() > keys::kMaxHeadUnitAuthorizationBytes) {
+      __builtin_trap();
+    }
+  }
   if (auto bytes = base64url_decode(text)) {
     if (base64url_encode(*bytes) != text) __builtin_trap();  // the encoding is canonical
   }
@@ -113,6 +122,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (proof->claims.challenge.has_value() == proof->claims.counter.has_value()) __builtin_trap();
     }
     (void)v::parse_revocations(bytes);
+    if (auto report = v::parse_report(bytes)) {
+      const auto& r = report->report;
+      if (r.counter == 0 || r.entries.empty() || r.entries.size() > v::kMaxReportEntries ||
+          r.vehicle_id.empty() || r.head_unit_id.empty()) {
+        __builtin_trap();
+      }
+      // Signed by the all-0x01 seed: a mutated report must not verify under another key.
+      if (v::verify_sign1(report->sign1, v::PublicKey{})) __builtin_trap();
+    }
     // The car as a whole: the input as credential, proof and revocation list at once.
     v::Car car(keys, "veh_fuzz");
     (void)car.install_revocations(bytes);

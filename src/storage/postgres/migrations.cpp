@@ -168,6 +168,19 @@ CREATE TABLE key_revocation_versions (
   version    BIGINT NOT NULL
 );
 )sql"},
+    // Keys, the car's side (SQLite's 6): a vehicle's head units and the highest report counter
+    // accepted from each.
+    Migration{6, R"sql(
+CREATE TABLE head_units (
+  id                  TEXT PRIMARY KEY,
+  vehicle_id          TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  name                TEXT NOT NULL,
+  public_key          TEXT NOT NULL,
+  last_report_counter BIGINT NOT NULL DEFAULT 0,
+  created_at          BIGINT NOT NULL
+);
+CREATE INDEX head_units_by_vehicle ON head_units(vehicle_id, created_at);
+)sql"},
 };
 
 // Any fixed number: every node migrating the same database takes the same lock.

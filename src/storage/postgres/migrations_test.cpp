@@ -30,7 +30,8 @@ TEST_F(PostgresMigrations, AnEmptyDatabaseReachesTheLatestVersionOnceAndStaysThe
   // The tables every repository needs exist.
   for (const char* table : {"users", "sessions", "devices", "vehicles", "vehicle_members",
                             "messages", "follows", "single_use_secrets", "events", "contacts",
-                            "key_shares", "key_audit", "key_revocation_versions"}) {
+                            "key_shares", "key_audit", "key_revocation_versions",
+                            "head_units"}) {
     auto found = db.query("SELECT to_regclass($1) IS NOT NULL", std::string(table));
     EXPECT_TRUE(found.boolean(0, 0)) << table;
   }

@@ -226,6 +226,19 @@ CREATE TABLE key_revocation_versions (
   version    INTEGER NOT NULL
 );
 )sql"},
+    // Keys, the car's side: the head units an owner registered for a vehicle, each with its
+    // Ed25519 key and the highest signed-report counter accepted from it (replays are refused).
+    Migration{6, R"sql(
+CREATE TABLE head_units (
+  id                  TEXT PRIMARY KEY,
+  vehicle_id          TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  name                TEXT NOT NULL,
+  public_key          TEXT NOT NULL,
+  last_report_counter INTEGER NOT NULL DEFAULT 0,
+  created_at          INTEGER NOT NULL
+);
+CREATE INDEX head_units_by_vehicle ON head_units(vehicle_id, created_at);
+)sql"},
     // Links: QR-code link sessions between two terminals (issue 9). Secrets and watch tokens
     // are kept only as hashes.
     Migration{7, R"sql(

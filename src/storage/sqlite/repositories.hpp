@@ -141,6 +141,19 @@ class SqliteKeyShares final : public keys::KeyShareWrites {
   Link& link_;
 };
 
+class SqliteHeadUnits final : public keys::HeadUnitWrites {
+ public:
+  explicit SqliteHeadUnits(Link& link) : link_(link) {}
+  Result<std::vector<keys::HeadUnitRecord>> head_units_of(std::string_view vehicle_id) override;
+  Result<std::optional<keys::HeadUnitRecord>> head_unit_by_id(std::string_view id) override;
+  Result<void> insert_head_unit(const keys::HeadUnitRecord& head_unit) override;
+  Result<bool> delete_head_unit(std::string_view vehicle_id, std::string_view id) override;
+  Result<bool> advance_report_counter(std::string_view id, std::uint64_t counter) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteSecrets final : public SecretWrites {
  public:
   explicit SqliteSecrets(Link& link) : link_(link) {}
@@ -170,6 +183,7 @@ class Context final : public Writes {
   keys::ContactWrites& contacts() override { return contacts_; }
   links::LinkWrites& links() override { return links_; }
   keys::KeyShareWrites& key_shares() override { return key_shares_; }
+  keys::HeadUnitWrites& head_units() override { return head_units_; }
   SecretWrites& secrets() override { return secrets_; }
 
  private:
@@ -181,6 +195,7 @@ class Context final : public Writes {
   SqliteContacts contacts_{link_};
   SqliteLinks links_{link_};
   SqliteKeyShares key_shares_{link_};
+  SqliteHeadUnits head_units_{link_};
   SqliteSecrets secrets_{link_};
 };
 
