@@ -13,6 +13,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import nacl.signing  # noqa: E402
 import wsclient  # noqa: E402
 from sharing_helpers import check, create_vehicle  # noqa: E402
 
@@ -345,6 +346,78 @@ class LinkFlowTest(LinkTestBase):
         self.assertEqual(event["link"]["context"]["vehicle_id"], self.vehicle["id"])
 
 
+class KeyOfferByQrTest(LinkTestBase):
+    """A key offer shown on the owner's screen is taken over by its recipient's phone only."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cls.start_class_server()
+
+    def offer_link(self, owner, share_id, device):
+        return self.server.post("/v1/links", {"purpose": "share",
+                                              "context": {"key_share_id": share_id},
+                                              "device_id": device["id"],
+                                              "terminal": {"name": "Home PC", "kind": "pc"}},
+                                token=owner.token)
+
+    def test_only_the_recipient_takes_the_offer_and_then_accepts_it(self):
+        s = self.server
+        owner = Phone(s, "kown")
+        vehicle = create_vehicle(s, owner.user, nickname="Van")
+        courier = Phone(s, "kcou")
+        courier_key = nacl.signing.SigningKey.generate()
+        device, _ = harness.register_device(s, courier.user.token, name="courier phone",
+                                            pub=harness.b64url(bytes(courier_key.verify_key)))
+        r = check(s.post("/v1/devices/%s/challenge" % device["id"], {}, token=courier.user.token),
+                  201, "device challenge")
+        check(s.post("/v1/devices/%s/verify" % device["id"],
+                     {"nonce": r["nonce"],
+                      "signature": harness.b64url(courier_key.sign(
+                          r["signing_input"].encode()).signature)},
+                     token=courier.user.token), 200, "verify device")
+        share = check(s.post("/v1/vehicles/%s/key-shares" % vehicle["id"],
+                             {"task": "delivery",
+                              "recipient": {"username": courier.user.username}},
+                             token=owner.user.token), 201, "share")
+
+        # Only the owner (or the sharer) may put the offer on a screen.
+        stranger = Phone(s, "kstr")
+        self.assertProblem(self.offer_link(stranger.user, share["id"], stranger.device), 404,
+                           "not_found", "context.key_share_id")
+        link = check(self.offer_link(owner.user, share["id"], owner.device), 201, "offer link")
+
+        # Someone else scanning it is refused and spends nothing: the recipient still can.
+        self.assertProblem(self.claim(s, stranger, link), 403, "forbidden")
+        with watch(s, link) as w, device_stream(s, courier.user, device) as stream:
+            body = check(s.post("/v1/links/%s/claim" % link["id"],
+                                {"secret": link["secret"], "device_id": device["id"]},
+                                token=courier.user.token), 200, "claim")
+            offer = body["context"]["key_share"]
+            self.assertEqual(offer["id"], share["id"])
+            self.assertEqual(offer["status"], "offered")
+            self.assertEqual(offer["recipient_id"], courier.user.info["id"])
+            self.assertNotIn("credential", offer)
+            event = next_json(stream)
+            self.assertEqual(event["type"], "link.context")
+            self.assertEqual(event["link"]["context"]["key_share"]["id"], share["id"])
+            self.assertEqual(next_json(w)["type"], "link.claimed")
+
+        # The phone goes on as with any offer: challenge, sign, accept.
+        ch = check(s.post("/v1/key-shares/%s/challenge" % share["id"], {"device_id": device["id"]},
+                          token=courier.user.token), 201, "accept challenge")
+        text = "paddock-key-accept:v1:%s:%s:%s" % (share["id"], device["id"], ch["nonce"])
+        accepted = check(s.post("/v1/key-shares/%s/accept" % share["id"],
+                                {"device_id": device["id"],
+                                 "signature": harness.b64url(courier_key.sign(
+                                     text.encode()).signature)},
+                                token=courier.user.token), 200, "accept")
+        self.assertTrue(accepted["credential"])
+
+        # An offer that is no longer offered cannot be shown again.
+        self.assertProblem(self.offer_link(owner.user, share["id"], owner.device), 409,
+                           "key_share_state", "context.key_share_id")
+
+
 class TerminalPushTest(LinkTestBase):
     """POST /v1/devices/{id}/push: between one user's terminals, now or on the next connect
     (resuming from its cursor) until the ttl passes."""
@@ -530,9 +603,12 @@ class LinkAuthorizationTest(LinkTestBase):
             ("long name", {"purpose": "share", "context": {"vehicle_id": vid},
                            "terminal": {"name": "n" * 5000, "kind": "pc"}},
              422, "invalid_field", "terminal.name"),
-            ("key share (another branch)", {"purpose": "share", "context": {"key_share_id": "ks_1"},
-                                            "terminal": {"name": "PC", "kind": "pc"}},
-             422, "unknown_context", "context.key_share_id"),
+            ("no such key offer", {"purpose": "share", "context": {"key_share_id": "ksh_1"},
+                                   "terminal": {"name": "PC", "kind": "pc"}},
+             404, "not_found", "context.key_share_id"),
+            ("unknown kind", {"purpose": "share", "context": {"parking_ticket_id": "pt_1"},
+                              "terminal": {"name": "PC", "kind": "pc"}},
+             422, "unknown_context", "context.parking_ticket_id"),
             ("two contexts", {"purpose": "share", "context": {"vehicle_id": vid, "x": "y"},
                               "terminal": {"name": "PC", "kind": "pc"}},
              422, "invalid_field", "context"),
