@@ -1,7 +1,8 @@
 // Fuzz target for the parsers Paddock owns and that read untrusted input: plates, VINs,
 // regions, cursors, bearer tokens, base64url, JSON request bodies, PROXY protocol headers and
 // WebSocket client frames (framing, reassembly, close payloads, handshake keys), and the digital
-// key documents a car reads (credentials, proofs, revocation lists: vehicle/credential). Built
+// key documents a car reads (credentials, proofs, revocation lists: vehicle/credential), and
+// OCPP-J messages with the OCPP 1.6 schema validation behind them (ocpp/frame, ocpp/schema). Built
 // two ways: with clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus
 // driver in corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any
 // compiler. Each parser must return a value or an error for every input: never crash, hang or
@@ -16,6 +17,8 @@
 #include "api/utf8.hpp"
 #include "core/encoding.hpp"
 #include "identity/tokens.hpp"
+#include "ocpp/frame.hpp"
+#include "ocpp/schema.hpp"
 #include "sharing/identification.hpp"
 #include "sharing/sharing_service.hpp"
 #include "transport/proxy_protocol.hpp"
@@ -42,6 +45,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)identity::looks_like_token(identity::bearer_token(text));
   if (auto bytes = base64url_decode(text)) {
     if (base64url_encode(*bytes) != text) __builtin_trap();  // the encoding is canonical
+  }
+  {
+    auto parsed = ocpp::parse_message(text);
+    if (auto* message = std::get_if<ocpp::Message>(&parsed)) {
+      if (auto* call = std::get_if<ocpp::Call>(message)) {
+        (void)ocpp::SchemaSet::ocpp16().validate(call->action, ocpp::Direction::request,
+                                                 call->payload);
+        // What we send back parses to the same call: the codec round-trips.
+        auto again = ocpp::parse_message(ocpp::serialize(*call));
+        auto* same = std::get_if<ocpp::Message>(&again);
+        if (!same || std::get<ocpp::Call>(*same).id != call->id) __builtin_trap();
+      }
+    } else if (std::get<ocpp::FrameFault>(parsed).id.size() > ocpp::kMaxMessageIdChars) {
+      __builtin_trap();
+    }
   }
   api::Request request;
   request.headers.add("Content-Type", "application/json");
