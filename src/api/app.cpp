@@ -11,8 +11,8 @@ namespace paddock::api {
 namespace {
 
 // The areas, in the order `paddock routes` prints them. A new area is one line here.
-constexpr std::array kAreas = {&ops_routes, &identity_routes, &device_routes, &sharing_routes,
-                               &feed_routes, &keys_routes};
+constexpr std::array kAreas = {&ops_routes,  &identity_routes, &device_routes, &sharing_routes,
+                               &feed_routes, &keys_routes,     &ocpp_routes};
 
 }  // namespace
 
@@ -36,9 +36,14 @@ std::vector<std::string> route_templates() {
 
 App::App(Services services)
     : services_(services),
-      dispatcher_([this](AuthScheme scheme, const Request& request) {
-        return authenticate(scheme, request);
-      }) {
+      dispatcher_(
+          [this](AuthScheme scheme, const Request& request) {
+            return authenticate(scheme, request);
+          },
+          [this](AuthScheme scheme, const Request& request,
+                 std::function<void(Result<Principal>)> done) {
+            authenticate_later(scheme, request, std::move(done));
+          }) {
   for (const auto& r : route_table()) {
     // The table is static, so the route outlives the App; a call copies nothing.
     dispatcher_.add(r.method, r.path, r.auth, [this, route = &r](Request& req, Responder respond) {

@@ -21,6 +21,10 @@ class ContactService;
 struct KeyPolicy;
 }  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
+namespace paddock::ocpp {
+class ChargePointService;
+class CentralSystem;
+}  // namespace paddock::ocpp
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -35,6 +39,9 @@ struct Services {
   keys::ContactService& contacts;
   // Loaded and validated at start; the key-share routes will read it.
   const keys::KeyPolicy& key_policy;
+  // OCPP (api/ocpp_routes.cpp). Without them the OCPP routes answer 503 not_ready.
+  ocpp::ChargePointService* charge_points = nullptr;
+  ocpp::CentralSystem* central_system = nullptr;
 };
 
 class App;
@@ -55,6 +62,7 @@ std::span<const RouteDef> device_routes();
 std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
+std::span<const RouteDef> ocpp_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -110,10 +118,18 @@ class App {
   void put_contact(Request&, Responder);
   void list_contacts(Request&, Responder);
   void delete_contact(Request&, Responder);
+  void create_charge_point(Request&, Responder);
+  void list_charge_points(Request&, Responder);
+  void get_charge_point(Request&, Responder);
+  void call_charge_point(Request&, Responder);
+  void open_ocpp(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.
   Result<Principal> authenticate(AuthScheme scheme, const Request& request);
+  // The schemes checked off the I/O thread (Dispatcher::AuthenticateLater): charge_point.
+  void authenticate_later(AuthScheme scheme, const Request& request,
+                          std::function<void(Result<Principal>)> done);
   // For handlers that authenticate themselves (a route declared `none` that accepts a token):
   // answers 401 and returns nullopt unless the request carries a live session token.
   std::optional<identity::AuthContext> authenticate(const Request& request,

@@ -26,7 +26,7 @@ enum class AuthScheme : std::uint8_t {
   none,              // anyone; the handler may authenticate in-band itself (/v1/stream)
   user,              // a session: Authorization: Bearer <token>
   publisher,         // a signed request (RFC 9421 HTTP Message Signatures); not implemented yet
-  charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2); not yet
+  charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2)
   vehicle_platform,  // a vehicle platform's own credential; not implemented yet
 };
 std::string_view auth_scheme_name(AuthScheme scheme);
@@ -37,6 +37,7 @@ struct Principal {
   AuthScheme scheme = AuthScheme::none;
   std::string user_id;     // scheme user: the account
   std::string token_hash;  // scheme user: the session, so that it can be ended
+  std::string charge_point_id;  // scheme charge_point: the pile whose password checked out
 };
 
 // A request's header fields as received; their total size is bounded by the transport's

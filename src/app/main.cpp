@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -19,6 +20,8 @@
 #include "keys/contact_service.hpp"
 #include "keys/policy_file.hpp"
 #include "metrics/metrics.hpp"
+#include "ocpp/central_system.hpp"
+#include "ocpp/charge_points.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "transport/http_server.hpp"
@@ -115,7 +118,14 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
   sharing::SharingService sharing(**store, hub);
   keys::ContactService contacts(**store);
-  api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy});
+  // Charge point passwords fail like logins: limited per pile and per address.
+  identity::LoginLimiter charge_point_limiter({cfg.auth.login_max_failures_per_user,
+                                               cfg.auth.login_max_failures_per_address,
+                                               cfg.auth.login_failure_window_seconds});
+  ocpp::ChargePointService charge_points(**store, hasher, charge_point_limiter);
+  ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{});
+  api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
+                &charge_points, &central_system});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,
@@ -183,6 +193,15 @@ int main(int argc, char** argv) {
   flag(backup_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
   backup_cmd->add_option("--config", config_file, "TOML configuration file");
 
+  std::string operator_name;
+  auto* users_cmd = cli.add_subcommand("users", "Manage user roles");
+  users_cmd->require_subcommand(1);
+  auto* grant_operator_cmd =
+      users_cmd->add_subcommand("grant-operator", "Let a user register charge points (OCPP)");
+  grant_operator_cmd->add_option("USERNAME", operator_name, "the user's username")->required();
+  flag(grant_operator_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  grant_operator_cmd->add_option("--config", config_file, "TOML configuration file");
+
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   auto* routes_cmd = cli.add_subcommand("routes", "Print every HTTP route, one per line");
 
@@ -211,6 +230,23 @@ int main(int argc, char** argv) {
     auto version = storage::sqlite::migrate_database(db);
     if (!version) return fail(version.error().detail);
     std::printf("schema version %d\n", *version);
+    return 0;
+  }
+  if (grant_operator_cmd->parsed()) {
+    if (!init_crypto()) return fail("libsodium could not be initialized");
+    auto store = storage::sqlite::open_store({db, 1, nullptr});
+    if (!store) return fail(store.error().detail);
+    WorkPool unused_pool(1);
+    identity::PasswordHasher hasher(identity::HashStrength::min, unused_pool);
+    identity::LoginLimiter limiter({});
+    ocpp::ChargePointService charge_points(**store, hasher, limiter);
+    std::promise<Result<std::string>> granted;
+    charge_points.grant_operator(operator_name, [&granted](Result<std::string> id) {
+      granted.set_value(std::move(id));
+    });
+    auto id = granted.get_future().get();
+    if (!id) return fail(id.error().detail);
+    std::printf("%s (%s) is an operator\n", operator_name.c_str(), id->c_str());
     return 0;
   }
   if (backup_cmd->parsed()) {

@@ -175,6 +175,52 @@ CREATE TABLE contacts (
   PRIMARY KEY (owner_id, contact_id)
 );
 )sql"},
+    // OCPP: operators, charge points (password hashed), connectors, transactions (issue 10).
+    // SoC is kept in hundredths of a percent, an integer.
+    Migration{8, R"sql(
+CREATE TABLE operators (
+  user_id    TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  granted_at INTEGER NOT NULL
+);
+CREATE TABLE charge_points (
+  id                TEXT PRIMARY KEY,
+  password_hash     TEXT NOT NULL,
+  vendor            TEXT NOT NULL,
+  model             TEXT NOT NULL,
+  registered_by     TEXT NOT NULL,
+  created_at        INTEGER NOT NULL,
+  last_boot_at      INTEGER,
+  last_heartbeat_at INTEGER,
+  firmware_version  TEXT NOT NULL DEFAULT '',
+  serial_number     TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE charge_point_connectors (
+  charge_point_id TEXT NOT NULL REFERENCES charge_points(id) ON DELETE CASCADE,
+  connector_id    INTEGER NOT NULL,
+  status          TEXT NOT NULL,
+  error_code      TEXT NOT NULL,
+  info            TEXT NOT NULL,
+  status_at       INTEGER NOT NULL,
+  PRIMARY KEY (charge_point_id, connector_id)
+);
+CREATE TABLE charge_transactions (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  charge_point_id TEXT NOT NULL REFERENCES charge_points(id) ON DELETE CASCADE,
+  connector_id    INTEGER NOT NULL,
+  id_tag          TEXT NOT NULL,
+  meter_start     INTEGER NOT NULL,
+  started_at      INTEGER NOT NULL,
+  meter_stop      INTEGER,
+  stopped_at      INTEGER,
+  stop_reason     TEXT NOT NULL DEFAULT '',
+  soc_centi       INTEGER,
+  soc_at          INTEGER
+);
+CREATE INDEX charge_transactions_running ON charge_transactions(charge_point_id, id)
+  WHERE stopped_at IS NULL;
+CREATE INDEX charge_transactions_running_tag ON charge_transactions(id_tag)
+  WHERE stopped_at IS NULL;
+)sql"},
 };
 
 }  // namespace

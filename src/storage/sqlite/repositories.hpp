@@ -105,6 +105,33 @@ class SqliteContacts final : public keys::ContactWrites {
   Link& link_;
 };
 
+class SqliteChargePoints final : public ocpp::ChargePointWrites {
+ public:
+  explicit SqliteChargePoints(Link& link) : link_(link) {}
+  Result<bool> is_operator(std::string_view user_id) override;
+  Result<std::optional<ocpp::ChargePointRecord>> charge_point(std::string_view id) override;
+  Result<std::vector<ocpp::ChargePointRecord>> charge_points() override;
+  Result<std::vector<ocpp::ConnectorRecord>> connectors_of(
+      std::string_view charge_point_id) override;
+  Result<std::optional<ocpp::TransactionRecord>> transaction(std::int64_t id) override;
+  Result<std::vector<ocpp::TransactionRecord>> running_transactions(
+      std::string_view charge_point_id) override;
+  Result<bool> id_tag_in_use(std::string_view id_tag) override;
+  Result<void> grant_operator(std::string_view user_id, UnixMillis at) override;
+  Result<void> insert_charge_point(const ocpp::ChargePointRecord& charge_point) override;
+  Result<void> record_boot(std::string_view id, std::string_view firmware_version,
+                           std::string_view serial_number, UnixMillis at) override;
+  Result<void> record_heartbeat(std::string_view id, UnixMillis at) override;
+  Result<void> put_connector(const ocpp::ConnectorRecord& connector) override;
+  Result<std::int64_t> start_transaction(const ocpp::TransactionRecord& transaction) override;
+  Result<bool> stop_transaction(std::int64_t id, std::int64_t meter_stop, UnixMillis at,
+                                std::string_view reason) override;
+  Result<void> record_soc(std::int64_t transaction_id, double soc_percent, UnixMillis at) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteSecrets final : public SecretWrites {
  public:
   explicit SqliteSecrets(Link& link) : link_(link) {}
@@ -132,6 +159,7 @@ class Context final : public Writes {
   sharing::SharingWrites& sharing() override { return sharing_; }
   events::EventLogWrites& events() override { return events_; }
   keys::ContactWrites& contacts() override { return contacts_; }
+  ocpp::ChargePointWrites& charge_points() override { return charge_points_; }
   SecretWrites& secrets() override { return secrets_; }
 
  private:
@@ -141,6 +169,7 @@ class Context final : public Writes {
   SqliteSharing sharing_{link_};
   SqliteEventLog events_{link_};
   SqliteContacts contacts_{link_};
+  SqliteChargePoints charge_points_{link_};
   SqliteSecrets secrets_{link_};
 };
 
