@@ -21,7 +21,7 @@ run: build
 	mkdir -p var
 	$(BUILD_DIR)/paddock serve --listen 127.0.0.1:8080 --data-dir var
 
-# Test peers we did not write (npm's ws), pinned by the committed package-lock.json.
+# Test peers we did not write (npm's ws and ocpp-rpc), pinned by the committed package-lock.json.
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
