@@ -1,6 +1,7 @@
 // The lock workflow's state machine: one row per (state, event), named.
 #include <gtest/gtest.h>
 
+#include "antitheft/anti_theft.hpp"
 #include "antitheft/lock_machine.hpp"
 
 namespace paddock::antitheft {
@@ -90,6 +91,38 @@ INSTANTIATE_TEST_SUITE_P(
                       ClassifyRow{"one_of_three", {false, 3, 1}, S::partially_locked},
                       ClassifyRow{"none_of_three", {false, 3, 0}, S::failed},
                       ClassifyRow{"nothing_tried", {false, 0, 0}, S::failed}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace paddock::antitheft
+
+namespace paddock::antitheft {
+namespace {
+
+// The low-charge prompt's hysteresis: one row per reading, named.
+struct LowChargeRow {
+  const char* name;
+  bool was_below;
+  double soc;
+  bool below;
+  bool announce;
+};
+class LowCharge : public ::testing::TestWithParam<LowChargeRow> {};
+TEST_P(LowCharge, OncePerCrossing) {
+  const auto& row = GetParam();
+  auto step = low_charge_step(row.was_below, row.soc, 30);
+  EXPECT_EQ(step.below, row.below);
+  EXPECT_EQ(step.announce, row.announce);
+}
+INSTANTIATE_TEST_SUITE_P(
+    Antitheft, LowCharge,
+    ::testing::Values(LowChargeRow{"above_stays_quiet", false, 45, false, false},
+                      LowChargeRow{"at_threshold_is_not_below", false, 30, false, false},
+                      LowChargeRow{"crossing_announces", false, 29.9, true, true},
+                      LowChargeRow{"still_below_is_quiet", true, 12, true, false},
+                      LowChargeRow{"wobble_above_threshold_stays_below", true, 34.9, true, false},
+                      LowChargeRow{"clearly_above_rearms", true, 35, false, false},
+                      LowChargeRow{"empty_battery_crosses", false, 0, true, true}),
     [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

@@ -12,7 +12,7 @@ namespace {
 
 // The areas, in the order `paddock routes` prints them. A new area is one line here.
 constexpr std::array kAreas = {&ops_routes,  &identity_routes, &device_routes, &sharing_routes,
-                               &feed_routes, &keys_routes,     &ocpp_routes};
+                               &feed_routes, &keys_routes,     &ocpp_routes,   &antitheft_routes};
 
 }  // namespace
 

@@ -25,6 +25,7 @@ namespace paddock::ocpp {
 class ChargePointService;
 class CentralSystem;
 }  // namespace paddock::ocpp
+namespace paddock::antitheft { class AntiTheftService; }
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -42,6 +43,7 @@ struct Services {
   // OCPP (api/ocpp_routes.cpp). Without them the OCPP routes answer 503 not_ready.
   ocpp::ChargePointService* charge_points = nullptr;
   ocpp::CentralSystem* central_system = nullptr;
+  antitheft::AntiTheftService* antitheft = nullptr;  // api/antitheft_routes.cpp
 };
 
 class App;
@@ -63,6 +65,7 @@ std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
 std::span<const RouteDef> ocpp_routes();
+std::span<const RouteDef> antitheft_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -123,6 +126,8 @@ class App {
   void get_charge_point(Request&, Responder);
   void call_charge_point(Request&, Responder);
   void open_ocpp(Request&, Responder);
+  void put_anti_theft(Request&, Responder);
+  void get_anti_theft(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

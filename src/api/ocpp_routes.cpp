@@ -43,7 +43,8 @@ json::object transaction_view(const ocpp::TransactionRecord& t) {
                     {"meter_start_wh", t.meter_start},
                     {"started_at", format_rfc3339(t.started_at)},
                     {"soc_percent", nullptr},
-                    {"soc_at", optional_time(t.soc_at)}};
+                    {"soc_at", optional_time(t.soc_at)},
+                    {"vehicle_id", t.vehicle_id ? json::value(*t.vehicle_id) : json::value(nullptr)}};
   if (t.soc_percent) view["soc_percent"] = *t.soc_percent;
   return view;
 }

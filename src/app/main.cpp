@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "antitheft/anti_theft.hpp"
 #include "api/app.hpp"
 #include "config/config.hpp"
 #include "core/encoding.hpp"
@@ -123,9 +124,10 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
                                                cfg.auth.login_max_failures_per_address,
                                                cfg.auth.login_failure_window_seconds});
   ocpp::ChargePointService charge_points(**store, hasher, charge_point_limiter);
-  ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{});
+  antitheft::AntiTheftService antitheft(**store);
+  ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{}, &hub);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
-                &charge_points, &central_system});
+                &charge_points, &central_system, &antitheft});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "antitheft/anti_theft.hpp"
 #include "core/log.hpp"
 #include "core/thread_post.hpp"
 #include "ocpp/charge_point_session.hpp"
@@ -78,6 +79,16 @@ std::variant<std::optional<SocSample>, CallError> latest_soc(const json::value* 
   return latest;
 }
 
+// A linked session's SoC feeds the owner's low-charge prompt.
+Result<void> observe(storage::Writes& w, const TransactionRecord& t, double percent, UnixMillis at,
+                     std::vector<storage::EventRecord>& events) {
+  if (!t.vehicle_id) return {};
+  PADDOCK_ASSIGN(event, antitheft::observe_soc(
+                            w, {*t.vehicle_id, percent, at, t.charge_point_id, t.connector_id, t.id}));
+  if (event) events.push_back(std::move(*event));
+  return {};
+}
+
 json::object id_tag_info(std::string_view status) {
   return {{"status", status}};
 }
@@ -117,18 +128,36 @@ std::optional<UnixMillis> parse_date_time(std::string_view s) {
   return millis;
 }
 
-CentralSystem::CentralSystem(storage::Store& store, CentralSystemOptions options)
-    : store_(store), options_(options) {}
+CentralSystem::CentralSystem(storage::Store& store, CentralSystemOptions options,
+                             events::LiveEvents* live)
+    : store_(store), options_(options), live_(live) {}
 
 void CentralSystem::write_answer(std::function<Result<json::object>(storage::Writes&)> job,
                                  std::function<void(Answer)> done) {
-  store_.write<json::object>(std::move(job), [done = std::move(done)](Result<json::object> r) {
-    if (!r) {
-      log::event(log::Level::warn, "ocpp call not stored", {{"error", r.error().detail}});
-      return done(refuse(CallErrorCode::internal_error, "the central system could not store it"));
-    }
-    done(std::move(*r));
-  });
+  write_answer(
+      [job = std::move(job)](storage::Writes& w, Events&) { return job(w); }, std::move(done));
+}
+
+void CentralSystem::write_answer(
+    std::function<Result<json::object>(storage::Writes&, Events&)> job,
+    std::function<void(Answer)> done) {
+  auto events = std::make_shared<Events>();
+  store_.write<json::object>(
+      [job = std::move(job), events](storage::Writes& w) {
+        events->clear();  // a job is run once; a retry must not publish twice
+        return job(w, *events);
+      },
+      [done = std::move(done)](Result<json::object> r) {
+        if (!r) {
+          log::event(log::Level::warn, "ocpp call not stored", {{"error", r.error().detail}});
+          return done(
+              refuse(CallErrorCode::internal_error, "the central system could not store it"));
+        }
+        done(std::move(*r));
+      },
+      [this, events](json::object&) {
+        if (live_ && !events->empty()) live_->publish(std::move(*events));
+      });
 }
 
 void CentralSystem::handle(const std::string& cp, const Call& call,
@@ -199,7 +228,10 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
             if (old.connector_id != t.connector_id) continue;
             PADDOCK_TRY(repo.stop_transaction(old.id, t.meter_start, t.started_at, "superseded"));
           }
-          PADDOCK_ASSIGN(id, repo.start_transaction(t));
+          PADDOCK_ASSIGN(vehicle, w.antitheft().vehicle_of_id_tag(t.id_tag));
+          auto linked = t;
+          linked.vehicle_id = vehicle;
+          PADDOCK_ASSIGN(id, repo.start_transaction(linked));
           return json::object{{"transactionId", id},
                               {"idTagInfo", id_tag_info(in_use ? "ConcurrentTx" : "Accepted")}};
         },
@@ -215,8 +247,8 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
     if (reason.empty()) reason = "Local";  // OCPP 1.6: absent means Local
     const bool has_tag = p.contains("idTag");
     return write_answer(
-        [cp, id, meter_stop, at, reason, has_tag,
-         soc = std::get<std::optional<SocSample>>(soc)](storage::Writes& w) -> Result<json::object> {
+        [cp, id, meter_stop, at, reason, has_tag, soc = std::get<std::optional<SocSample>>(soc)](
+            storage::Writes& w, Events& events) -> Result<json::object> {
           auto& repo = w.charge_points();
           PADDOCK_ASSIGN(t, repo.transaction(id));
           // Another pile's transaction, or one we never started: the pile must still be able to
@@ -224,7 +256,10 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
           if (!t || t->charge_point_id != cp) {
             return has_tag ? json::object{{"idTagInfo", id_tag_info("Invalid")}} : json::object{};
           }
-          if (soc) PADDOCK_TRY(repo.record_soc(id, soc->percent, soc->at));
+          if (soc) {
+            PADDOCK_TRY(repo.record_soc(id, soc->percent, soc->at));
+            PADDOCK_TRY(observe(w, *t, soc->percent, soc->at, events));
+          }
           PADDOCK_TRY(repo.stop_transaction(id, meter_stop, at, reason));
           return has_tag ? json::object{{"idTagInfo", id_tag_info("Accepted")}} : json::object{};
         },
@@ -238,11 +273,12 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
     if (!sample || !p.contains("transactionId")) return done(json::object{});
     const std::int64_t id = integer_of(p, "transactionId");
     return write_answer(
-        [cp, id, sample](storage::Writes& w) -> Result<json::object> {
+        [cp, id, sample](storage::Writes& w, Events& events) -> Result<json::object> {
           auto& repo = w.charge_points();
           PADDOCK_ASSIGN(t, repo.transaction(id));
           if (t && t->charge_point_id == cp && !t->stopped_at) {
             PADDOCK_TRY(repo.record_soc(id, sample->percent, sample->at));
+            PADDOCK_TRY(observe(w, *t, sample->percent, sample->at, events));
           }
           return json::object{};
         },

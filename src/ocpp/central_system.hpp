@@ -1,7 +1,9 @@
 #pragma once
 // ocpp/central_system: what Paddock does as an OCPP 1.6 central system. Answers the charge
 // points' CALLs (BootNotification, Heartbeat, StatusNotification, Authorize, StartTransaction,
-// StopTransaction, MeterValues, DataTransfer), storing connectors, transactions and SoC; keeps
+// StopTransaction, MeterValues, DataTransfer), storing connectors, transactions and SoC (a
+// transaction whose idTag is a vehicle's is linked to it, and its SoC readings feed the owner's
+// low-charge prompt: antitheft/anti_theft); keeps
 // the registry of connected piles (one connection per pile: a newer one replaces the older);
 // and makes the central system's own CALLs to a pile (`call`), the internal API the lock
 // workflow will use. Depends on core, the storage interface, this module's codec, schemas and
@@ -17,8 +19,10 @@
 #include <string_view>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "core/result.hpp"
+#include "events/live_events.hpp"
 #include "ocpp/frame.hpp"
 #include "storage/store.hpp"
 
@@ -45,7 +49,9 @@ using Answer = std::variant<boost::json::object, CallError>;
 
 class CentralSystem {
  public:
-  CentralSystem(storage::Store& store, CentralSystemOptions options);
+  // `live` (optional) receives the feed events a pile's messages cause (vehicle.low_charge).
+  CentralSystem(storage::Store& store, CentralSystemOptions options,
+                events::LiveEvents* live = nullptr);
 
   const CentralSystemOptions& options() const { return options_; }
 
@@ -73,11 +79,16 @@ class CentralSystem {
   void detach(const std::string& charge_point_id, const ChargePointSession* session);
 
  private:
+  using Events = std::vector<storage::EventRecord>;
   void write_answer(std::function<Result<boost::json::object>(storage::Writes&)> job,
+                    std::function<void(Answer)> done);
+  // The same, for a job that may emit feed events: they are published after the commit.
+  void write_answer(std::function<Result<boost::json::object>(storage::Writes&, Events&)> job,
                     std::function<void(Answer)> done);
 
   storage::Store& store_;
   CentralSystemOptions options_;
+  events::LiveEvents* live_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::weak_ptr<ChargePointSession>> sessions_;
 };

@@ -50,6 +50,8 @@ struct TransactionRecord {
   // The latest state of charge a MeterValues or StopTransaction reported (measurand SoC).
   std::optional<double> soc_percent;
   std::optional<UnixMillis> soc_at;
+  // The vehicle this session charges, when its idTag identifies one (antitheft settings).
+  std::optional<std::string> vehicle_id;
 };
 
 class ChargePointReads {

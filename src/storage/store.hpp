@@ -1,10 +1,11 @@
 #pragma once
 // storage/store: the unit-of-work machinery the domain modules are written against. Each
 // module owns the repository interface of what it keeps (identity/, devices/, sharing/,
-// events/, keys/, ocpp/); a Reads or Writes hands out all of them on one connection, so one
-// write job can span modules in one transaction. Single-use secrets (storage/secrets.hpp) and
-// write health are generic and live here. The domain never sees SQL; a backend (SQLite now, PostgreSQL
-// later) implements everything, and storage/conformance runs the same contracts against each.
+// events/, keys/, ocpp/, antitheft/); a Reads or Writes hands out all of them on one
+// connection, so one write job can span modules in one transaction. Single-use secrets
+// (storage/secrets.hpp) and write health are generic and live here. The domain never sees SQL;
+// a backend (SQLite now, PostgreSQL later) implements everything, and storage/conformance runs
+// the same contracts against each.
 // Depends on core and the repository interfaces (headers only).
 //
 // Reads run synchronously on the calling thread against a snapshot of committed data.
@@ -21,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/thread_post.hpp"
+#include "antitheft/antitheft_repository.hpp"
 #include "devices/device_repository.hpp"
 #include "events/event_log.hpp"
 #include "identity/identity_repository.hpp"
@@ -41,6 +43,7 @@ class Reads {
   virtual events::EventLogReads& events() = 0;
   virtual keys::ContactReads& contacts() = 0;
   virtual ocpp::ChargePointReads& charge_points() = 0;
+  virtual antitheft::AntiTheftReads& antitheft() = 0;
 };
 
 // Available only inside a write job. Reads through it see the batch's uncommitted writes.
@@ -52,6 +55,7 @@ class Writes : public Reads {
   events::EventLogWrites& events() override = 0;
   keys::ContactWrites& contacts() override = 0;
   ocpp::ChargePointWrites& charge_points() override = 0;
+  antitheft::AntiTheftWrites& antitheft() override = 0;
   virtual SecretWrites& secrets() = 0;
 };
 

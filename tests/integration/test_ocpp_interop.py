@@ -17,6 +17,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import ocpp_helpers as oh  # noqa: E402
+from sharing_helpers import create_vehicle, open_ws  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "ocpp_peer.mjs")
@@ -194,6 +195,32 @@ class OcppRpcInterop(harness.PaddockTestCase):
         self.assertEqual(stopped, {"idTagInfo": {"status": "Accepted"}})
         self.assertEqual(self.view(cp_id)["running_transactions"], [])
         # Strict mode on the pile's side found nothing wrong with any answer.
+        self.assertEqual(cp.strict_failures(), [])
+
+    def test_falling_soc_reaches_the_owners_stream(self):
+        owner = harness.new_user(self.server)
+        car = create_vehicle(self.server, owner)
+        tag = "APP-" + car["id"][-8:]
+        r = self.server.request("PUT", "/v1/vehicles/%s/anti-theft" % car["id"], token=owner.token,
+                                body={"low_charge_threshold_percent": 20, "id_tags": [tag]})
+        self.assertEqual(r.status, 200, r.body)
+        stream, _ = open_ws(self.server, owner)
+        self.addCleanup(stream.close)
+        _, cp = self.pile()
+        cp.next(("open",))
+        cp.result("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "M"})
+        self.assertEqual(cp.result("Authorize", {"idTag": tag})["idTagInfo"]["status"], "Accepted")
+        tx = cp.result("StartTransaction", {"connectorId": 1, "idTag": tag, "meterStart": 0,
+                                            "timestamp": utc(60)})["transactionId"]
+        for soc, ago in (("31", 50), ("22", 40), ("19.5", 30), ("12", 20)):
+            cp.result("MeterValues", {"connectorId": 1, "transactionId": tx, "meterValue": [
+                {"timestamp": utc(ago), "sampledValue": [{"value": soc, "measurand": "SoC",
+                                                          "unit": "Percent"}]}]})
+        [event] = stream.recv_events(1)
+        self.assertEqual(event["type"], "vehicle.low_charge")
+        self.assertEqual((event["low_charge"]["soc_percent"], event["low_charge"]["vehicle_id"]),
+                         (19.5, car["id"]))
+        self.assertEqual(stream.expect_silence(0.5), [])
         self.assertEqual(cp.strict_failures(), [])
 
     def test_the_central_systems_calls_in_strict_mode(self):

@@ -15,7 +15,7 @@ namespace {
 #define CONNECTOR_COLUMNS "charge_point_id, connector_id, status, error_code, info, status_at"
 #define TRANSACTION_COLUMNS                                                                    \
   "id, charge_point_id, connector_id, id_tag, meter_start, started_at, meter_stop, stopped_at, " \
-  "stop_reason, soc_centi, soc_at"
+  "stop_reason, soc_centi, soc_at, vehicle_id"
 
 ocpp::ChargePointRecord read_charge_point(const Statement& s) {
   return {s.text(0),           s.text(1),           s.text(2), s.text(3), s.text(4),
@@ -39,7 +39,8 @@ ocpp::TransactionRecord read_transaction(const Statement& s) {
                             optional_integer(s, 7),
                             s.text(8),
                             std::nullopt,
-                            optional_integer(s, 10)};
+                            optional_integer(s, 10),
+                            optional_text(s, 11)};
   if (auto centi = optional_integer(s, 9)) t.soc_percent = static_cast<double>(*centi) / 100.0;
   return t;
 }
@@ -159,8 +160,9 @@ Result<void> SqliteChargePoints::put_connector(const ocpp::ConnectorRecord& c) {
 Result<std::int64_t> SqliteChargePoints::start_transaction(const ocpp::TransactionRecord& t) {
   return guarded(link_, "start_transaction", [&](Connection& db) {
     run(db.cached("INSERT INTO charge_transactions (charge_point_id, connector_id, id_tag, "
-                  "meter_start, started_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(t.charge_point_id, t.connector_id, t.id_tag, t.meter_start, t.started_at));
+                  "meter_start, started_at, vehicle_id) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(t.charge_point_id, t.connector_id, t.id_tag, t.meter_start, t.started_at,
+                  t.vehicle_id));
     return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db.raw()));
   });
 }

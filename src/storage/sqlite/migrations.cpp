@@ -175,7 +175,8 @@ CREATE TABLE contacts (
   PRIMARY KEY (owner_id, contact_id)
 );
 )sql"},
-    // OCPP: operators, charge points (password hashed), connectors, transactions (issue 10).
+    // OCPP: operators, charge points (password hashed), connectors, transactions (issue 10);
+    // anti-theft: a vehicle's low-charge threshold, its idTags, its SoC against the threshold.
     // SoC is kept in hundredths of a percent, an integer.
     Migration{8, R"sql(
 CREATE TABLE operators (
@@ -214,12 +215,30 @@ CREATE TABLE charge_transactions (
   stopped_at      INTEGER,
   stop_reason     TEXT NOT NULL DEFAULT '',
   soc_centi       INTEGER,
-  soc_at          INTEGER
+  soc_at          INTEGER,
+  vehicle_id      TEXT REFERENCES vehicles(id) ON DELETE SET NULL
 );
 CREATE INDEX charge_transactions_running ON charge_transactions(charge_point_id, id)
   WHERE stopped_at IS NULL;
 CREATE INDEX charge_transactions_running_tag ON charge_transactions(id_tag)
   WHERE stopped_at IS NULL;
+CREATE TABLE antitheft_settings (
+  vehicle_id                   TEXT PRIMARY KEY REFERENCES vehicles(id) ON DELETE CASCADE,
+  low_charge_threshold_percent INTEGER NOT NULL,
+  updated_at                   INTEGER NOT NULL
+);
+CREATE TABLE antitheft_id_tags (
+  id_tag     TEXT PRIMARY KEY,
+  vehicle_id TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL
+);
+CREATE INDEX antitheft_id_tags_by_vehicle ON antitheft_id_tags(vehicle_id, position);
+CREATE TABLE vehicle_charge_state (
+  vehicle_id TEXT PRIMARY KEY REFERENCES vehicles(id) ON DELETE CASCADE,
+  below      INTEGER NOT NULL,
+  soc_centi  INTEGER NOT NULL,
+  at         INTEGER NOT NULL
+);
 )sql"},
 };
 

@@ -132,6 +132,19 @@ class SqliteChargePoints final : public ocpp::ChargePointWrites {
   Link& link_;
 };
 
+class SqliteAntiTheft final : public antitheft::AntiTheftWrites {
+ public:
+  explicit SqliteAntiTheft(Link& link) : link_(link) {}
+  Result<std::optional<antitheft::AntiTheftSettings>> settings(std::string_view vehicle_id) override;
+  Result<std::optional<std::string>> vehicle_of_id_tag(std::string_view id_tag) override;
+  Result<std::optional<antitheft::ChargeState>> charge_state(std::string_view vehicle_id) override;
+  Result<void> put_settings(const antitheft::AntiTheftSettings& settings) override;
+  Result<void> put_charge_state(const antitheft::ChargeState& state) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteSecrets final : public SecretWrites {
  public:
   explicit SqliteSecrets(Link& link) : link_(link) {}
@@ -160,6 +173,7 @@ class Context final : public Writes {
   events::EventLogWrites& events() override { return events_; }
   keys::ContactWrites& contacts() override { return contacts_; }
   ocpp::ChargePointWrites& charge_points() override { return charge_points_; }
+  antitheft::AntiTheftWrites& antitheft() override { return antitheft_; }
   SecretWrites& secrets() override { return secrets_; }
 
  private:
@@ -170,6 +184,7 @@ class Context final : public Writes {
   SqliteEventLog events_{link_};
   SqliteContacts contacts_{link_};
   SqliteChargePoints charge_points_{link_};
+  SqliteAntiTheft antitheft_{link_};
   SqliteSecrets secrets_{link_};
 };
 

@@ -1,0 +1,49 @@
+#pragma once
+// antitheft/antitheft_repository: what the anti-theft module keeps (a vehicle's low-charge
+// threshold and the idTags that identify it at a charging pile, and where its state of charge
+// stands against that threshold), as the interface a storage backend implements. Owned by
+// antitheft; depends on core only. Every call returns a value, never throws.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+
+namespace paddock::antitheft {
+
+struct AntiTheftSettings {
+  std::string vehicle_id;
+  int low_charge_threshold_percent = 20;
+  std::vector<std::string> id_tags;  // RFID cards or app tokens, as the pile reports them
+  UnixMillis updated_at = 0;
+};
+
+// Where the vehicle's last reported SoC stands: `below` is the hysteresis state (set when the
+// SoC fell under the threshold, cleared when it rose clearly above it).
+struct ChargeState {
+  std::string vehicle_id;
+  bool below = false;
+  double soc_percent = 0;
+  UnixMillis at = 0;
+};
+
+class AntiTheftReads {
+ public:
+  virtual ~AntiTheftReads() = default;
+  virtual Result<std::optional<AntiTheftSettings>> settings(std::string_view vehicle_id) = 0;
+  // The vehicle an idTag identifies, if any.
+  virtual Result<std::optional<std::string>> vehicle_of_id_tag(std::string_view id_tag) = 0;
+  virtual Result<std::optional<ChargeState>> charge_state(std::string_view vehicle_id) = 0;
+};
+
+class AntiTheftWrites : public AntiTheftReads {
+ public:
+  // Replaces the vehicle's settings and idTags. Error antitheft::kIdTagTaken iff a tag belongs
+  // to another vehicle (nothing is then written).
+  virtual Result<void> put_settings(const AntiTheftSettings& settings) = 0;
+  virtual Result<void> put_charge_state(const ChargeState& state) = 0;
+};
+
+}  // namespace paddock::antitheft

@@ -1,0 +1,90 @@
+// SQLite: the anti-theft module's settings, idTags and charge state.
+#include <cmath>
+
+#include "antitheft/errors.hpp"
+#include "storage/sqlite/repositories.hpp"
+
+namespace paddock::storage::sqlite {
+
+Result<std::optional<antitheft::AntiTheftSettings>> SqliteAntiTheft::settings(
+    std::string_view vehicle_id) {
+  return guarded(link_, "antitheft_settings", [&](Connection& db) {
+    auto found = one<antitheft::AntiTheftSettings>(
+        db.cached("SELECT vehicle_id, low_charge_threshold_percent, updated_at "
+                  "FROM antitheft_settings WHERE vehicle_id = ?")
+            .bind(vehicle_id),
+        [](const Statement& s) {
+          antitheft::AntiTheftSettings a;
+          a.vehicle_id = s.text(0);
+          a.low_charge_threshold_percent = static_cast<int>(s.integer(1));
+          a.updated_at = s.integer(2);
+          return a;
+        });
+    if (found) {
+      found->id_tags = all<std::string>(
+          db.cached("SELECT id_tag FROM antitheft_id_tags WHERE vehicle_id = ? ORDER BY position")
+              .bind(vehicle_id),
+          [](const Statement& s) { return s.text(0); });
+    }
+    return found;
+  });
+}
+
+Result<std::optional<std::string>> SqliteAntiTheft::vehicle_of_id_tag(std::string_view id_tag) {
+  return guarded(link_, "vehicle_of_id_tag", [&](Connection& db) {
+    return one<std::string>(
+        db.cached("SELECT vehicle_id FROM antitheft_id_tags WHERE id_tag = ?").bind(id_tag),
+        [](const Statement& s) { return s.text(0); });
+  });
+}
+
+Result<std::optional<antitheft::ChargeState>> SqliteAntiTheft::charge_state(
+    std::string_view vehicle_id) {
+  return guarded(link_, "charge_state", [&](Connection& db) {
+    return one<antitheft::ChargeState>(
+        db.cached("SELECT vehicle_id, below, soc_centi, at FROM vehicle_charge_state "
+                  "WHERE vehicle_id = ?")
+            .bind(vehicle_id),
+        [](const Statement& s) {
+          return antitheft::ChargeState{s.text(0), s.integer(1) != 0,
+                                        static_cast<double>(s.integer(2)) / 100.0, s.integer(3)};
+        });
+  });
+}
+
+Result<void> SqliteAntiTheft::put_settings(const antitheft::AntiTheftSettings& a) {
+  return guarded(link_, "put_antitheft_settings", [&](Connection& db) -> Result<void> {
+    for (const auto& tag : a.id_tags) {
+      auto owner = one<std::string>(
+          db.cached("SELECT vehicle_id FROM antitheft_id_tags WHERE id_tag = ?").bind(tag),
+          [](const Statement& s) { return s.text(0); });
+      if (owner && *owner != a.vehicle_id) {
+        return make_error(antitheft::kIdTagTaken, "the idTag '" + tag + "' identifies another vehicle",
+                          "id_tags");
+      }
+    }
+    run(db.cached("INSERT INTO antitheft_settings (vehicle_id, low_charge_threshold_percent, "
+                  "updated_at) VALUES (?, ?, ?) ON CONFLICT (vehicle_id) DO UPDATE SET "
+                  "low_charge_threshold_percent = excluded.low_charge_threshold_percent, "
+                  "updated_at = excluded.updated_at")
+            .bind(a.vehicle_id, a.low_charge_threshold_percent, a.updated_at));
+    run(db.cached("DELETE FROM antitheft_id_tags WHERE vehicle_id = ?").bind(a.vehicle_id));
+    for (std::size_t i = 0; i < a.id_tags.size(); ++i) {
+      run(db.cached("INSERT INTO antitheft_id_tags (id_tag, vehicle_id, position) VALUES (?, ?, ?)")
+              .bind(a.id_tags[i], a.vehicle_id, static_cast<std::int64_t>(i)));
+    }
+    return {};
+  });
+}
+
+Result<void> SqliteAntiTheft::put_charge_state(const antitheft::ChargeState& c) {
+  return guarded(link_, "put_charge_state", [&](Connection& db) {
+    run(db.cached("INSERT INTO vehicle_charge_state (vehicle_id, below, soc_centi, at) "
+                  "VALUES (?, ?, ?, ?) ON CONFLICT (vehicle_id) DO UPDATE SET "
+                  "below = excluded.below, soc_centi = excluded.soc_centi, at = excluded.at")
+            .bind(c.vehicle_id, c.below,
+                  static_cast<std::int64_t>(std::llround(c.soc_percent * 100.0)), c.at));
+  });
+}
+
+}  // namespace paddock::storage::sqlite
