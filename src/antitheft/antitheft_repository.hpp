@@ -3,6 +3,7 @@
 // threshold and the idTags that identify it at a charging pile, and where its state of charge
 // stands against that threshold), as the interface a storage backend implements. Owned by
 // antitheft; depends on core only. Every call returns a value, never throws.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,30 @@ struct ChargeState {
   UnixMillis at = 0;
 };
 
+// A lock of a vehicle (antitheft/lock_workflow): its state (lock_machine's names), where it
+// acts, and what the pile accepted (`levers`: JSON text, {"vendor_lock": status,
+// "levers": [{"name", "status", "applied"}]}).
+struct LockRecord {
+  std::string id;
+  std::string vehicle_id;
+  std::string state;
+  std::string reason;
+  std::string requested_by;
+  std::optional<std::string> charge_point_id;
+  int connector_id = 0;
+  std::optional<std::int64_t> transaction_id;
+  std::string levers = "{}";
+  UnixMillis created_at = 0;
+  UnixMillis updated_at = 0;
+};
+
+struct LockAuditEntry {
+  std::string lock_id;
+  UnixMillis at = 0;
+  std::string state;  // the state after this entry
+  std::string note;   // what happened, for a person
+};
+
 class AntiTheftReads {
  public:
   virtual ~AntiTheftReads() = default;
@@ -36,6 +61,12 @@ class AntiTheftReads {
   // The vehicle an idTag identifies, if any.
   virtual Result<std::optional<std::string>> vehicle_of_id_tag(std::string_view id_tag) = 0;
   virtual Result<std::optional<ChargeState>> charge_state(std::string_view vehicle_id) = 0;
+  // The vehicle's most recent lock, whatever its state.
+  virtual Result<std::optional<LockRecord>> latest_lock(std::string_view vehicle_id) = 0;
+  // Locks not released that act (or will act) on this pile, oldest first.
+  virtual Result<std::vector<LockRecord>> live_locks_on(std::string_view charge_point_id) = 0;
+  // The lock's audit trail, oldest first.
+  virtual Result<std::vector<LockAuditEntry>> lock_audit(std::string_view lock_id) = 0;
 };
 
 class AntiTheftWrites : public AntiTheftReads {
@@ -44,6 +75,9 @@ class AntiTheftWrites : public AntiTheftReads {
   // to another vehicle (nothing is then written).
   virtual Result<void> put_settings(const AntiTheftSettings& settings) = 0;
   virtual Result<void> put_charge_state(const ChargeState& state) = 0;
+  // Inserts or replaces the lock (by id).
+  virtual Result<void> put_lock(const LockRecord& lock) = 0;
+  virtual Result<void> append_lock_audit(const LockAuditEntry& entry) = 0;
 };
 
 }  // namespace paddock::antitheft

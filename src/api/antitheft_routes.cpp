@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include "antitheft/anti_theft.hpp"
+#include "antitheft/lock_workflow.hpp"
 #include "api/app.hpp"
 #include "api/json_input.hpp"
 
@@ -24,6 +25,19 @@ json::object settings_view(const antitheft::AntiTheftSettings& s) {
 
 Error invalid(std::string detail, std::string field) {
   return make_error(Errc::invalid_field, std::move(detail), std::move(field));
+}
+
+constexpr std::size_t kMaxReasonBytes = 1024;
+constexpr std::size_t kMaxPasswordInputBytes = 4096;
+
+json::object lock_view(const antitheft::LockView& v) {
+  json::object view = antitheft::LockWorkflow::view(v.lock);
+  json::array audit;
+  for (const auto& e : v.audit) {
+    audit.push_back({{"at", format_rfc3339(e.at)}, {"state", e.state}, {"note", e.note}});
+  }
+  view["audit"] = std::move(audit);
+  return view;
 }
 
 }  // namespace
@@ -67,10 +81,55 @@ void App::get_anti_theft(Request& request, Responder respond) {
   respond(json_response(200, settings_view(*settings)));
 }
 
+void App::lock_vehicle(Request& request, Responder respond) {
+  if (!services_.locks) {
+    return respond.problem(make_error(Errc::not_ready, "this server runs without locks"));
+  }
+  auto body = parse_json_object(request);
+  if (!body) return respond.problem(body.error());
+  auto reason = required_string(*body, "reason", kMaxReasonBytes);
+  if (!reason) return respond.problem(reason.error());
+  auto password = required_string(*body, "password", kMaxPasswordInputBytes);
+  if (!password) return respond.problem(password.error());
+  services_.locks->lock(request.principal.user_id, request.params[0], std::move(*reason),
+                        std::move(*password), request.remote_address,
+                        [respond](Result<antitheft::LockView> lock) {
+                          if (!lock) return respond.problem(lock.error());
+                          respond(json_response(202, lock_view(*lock)));
+                        });
+}
+
+void App::unlock_vehicle(Request& request, Responder respond) {
+  if (!services_.locks) {
+    return respond.problem(make_error(Errc::not_ready, "this server runs without locks"));
+  }
+  auto body = parse_json_object(request);
+  if (!body) return respond.problem(body.error());
+  auto password = required_string(*body, "password", kMaxPasswordInputBytes);
+  if (!password) return respond.problem(password.error());
+  services_.locks->unlock(request.principal.user_id, request.params[0], std::move(*password),
+                          request.remote_address, [respond](Result<antitheft::LockView> lock) {
+                            if (!lock) return respond.problem(lock.error());
+                            respond(json_response(200, lock_view(*lock)));
+                          });
+}
+
+void App::get_vehicle_lock(Request& request, Responder respond) {
+  if (!services_.locks) {
+    return respond.problem(make_error(Errc::not_ready, "this server runs without locks"));
+  }
+  auto lock = services_.locks->get(request.principal.user_id, request.params[0]);
+  if (!lock) return respond.problem(lock.error());
+  respond(json_response(200, lock_view(*lock)));
+}
+
 std::span<const RouteDef> antitheft_routes() {
   static constexpr RouteDef kRoutes[] = {
       {Method::put, "/v1/vehicles/{id}/anti-theft", AuthScheme::user, &App::put_anti_theft},
       {Method::get, "/v1/vehicles/{id}/anti-theft", AuthScheme::user, &App::get_anti_theft},
+      {Method::post, "/v1/vehicles/{id}/lock", AuthScheme::user, &App::lock_vehicle},
+      {Method::get, "/v1/vehicles/{id}/lock", AuthScheme::user, &App::get_vehicle_lock},
+      {Method::post, "/v1/vehicles/{id}/unlock", AuthScheme::user, &App::unlock_vehicle},
   };
   return kRoutes;
 }

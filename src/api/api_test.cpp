@@ -157,7 +157,7 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
     EXPECT_EQ(r.auth, open ? AuthScheme::none : pile ? AuthScheme::charge_point : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 46u);
+  EXPECT_EQ(seen.size(), 49u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -25,7 +25,10 @@ namespace paddock::ocpp {
 class ChargePointService;
 class CentralSystem;
 }  // namespace paddock::ocpp
-namespace paddock::antitheft { class AntiTheftService; }
+namespace paddock::antitheft {
+class AntiTheftService;
+class LockWorkflow;
+}  // namespace paddock::antitheft
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -44,6 +47,7 @@ struct Services {
   ocpp::ChargePointService* charge_points = nullptr;
   ocpp::CentralSystem* central_system = nullptr;
   antitheft::AntiTheftService* antitheft = nullptr;  // api/antitheft_routes.cpp
+  antitheft::LockWorkflow* locks = nullptr;
 };
 
 class App;
@@ -128,6 +132,9 @@ class App {
   void open_ocpp(Request&, Responder);
   void put_anti_theft(Request&, Responder);
   void get_anti_theft(Request&, Responder);
+  void lock_vehicle(Request&, Responder);
+  void unlock_vehicle(Request&, Responder);
+  void get_vehicle_lock(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

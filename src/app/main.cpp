@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "antitheft/anti_theft.hpp"
+#include "antitheft/lock_workflow.hpp"
 #include "api/app.hpp"
 #include "config/config.hpp"
 #include "core/encoding.hpp"
@@ -126,8 +127,11 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   ocpp::ChargePointService charge_points(**store, hasher, charge_point_limiter);
   antitheft::AntiTheftService antitheft(**store);
   ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{}, &hub);
+  // The owner's password re-check is limited together with their logins.
+  antitheft::LockWorkflow locks(**store, hasher, limiter, &hub, central_system);
+  central_system.set_pile_events(&locks);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
-                &charge_points, &central_system, &antitheft});
+                &charge_points, &central_system, &antitheft, &locks});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "antitheft/anti_theft.hpp"
+#include "antitheft/errors.hpp"
 #include "core/log.hpp"
 #include "core/thread_post.hpp"
 #include "ocpp/charge_point_session.hpp"
@@ -77,6 +78,21 @@ std::variant<std::optional<SocSample>, CallError> latest_soc(const json::value* 
     }
   }
   return latest;
+}
+
+// True iff a lock holds a car on this pile (locked or partially locked) and `id_tag` is not
+// one of that car's: the lever that refuses other tags.
+// With `transaction_id`, only the lock on that transaction counts (StopTransaction).
+Result<bool> blocked_by_lock(storage::Reads& r, std::string_view cp, std::string_view id_tag,
+                             std::optional<std::int64_t> transaction_id = std::nullopt) {
+  PADDOCK_ASSIGN(locks, r.antitheft().live_locks_on(cp));
+  for (const auto& lock : locks) {
+    if (lock.state != "locked" && lock.state != "partially_locked") continue;
+    if (transaction_id && lock.transaction_id != transaction_id) continue;
+    PADDOCK_ASSIGN(owner, r.antitheft().vehicle_of_id_tag(id_tag));
+    if (owner != lock.vehicle_id) return true;
+  }
+  return false;
 }
 
 // A linked session's SoC feeds the owner's low-charge prompt.
@@ -168,6 +184,13 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
 
   if (action == "BootNotification") {
     const int interval = options_.heartbeat_interval_seconds;
+    if (pile_events_) {
+      done = [done = std::move(done), this, cp](Answer answer) {
+        const bool stored = std::holds_alternative<json::object>(answer);
+        done(std::move(answer));
+        if (stored) pile_events_->pile_booted(cp);
+      };
+    }
     return write_answer(
         [cp, now, interval, firmware = std::string(text_of(p, "firmwareVersion")),
          serial = std::string(text_of(p, "chargePointSerialNumber"))](storage::Writes& w)
@@ -202,9 +225,13 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
   }
   if (action == "Authorize") {
     // Paddock is no billing back end: every tag may charge, one session at a time.
+    auto blocked = blocked_by_lock(store_.reads(), cp, text_of(p, "idTag"));
     auto in_use = store_.reads().charge_points().id_tag_in_use(text_of(p, "idTag"));
-    if (!in_use) return done(refuse(CallErrorCode::internal_error, "the central system cannot read"));
-    return done(json::object{{"idTagInfo", id_tag_info(*in_use ? "ConcurrentTx" : "Accepted")}});
+    if (!in_use || !blocked) {
+      return done(refuse(CallErrorCode::internal_error, "the central system cannot read"));
+    }
+    std::string_view status = *blocked ? "Blocked" : *in_use ? "ConcurrentTx" : "Accepted";
+    return done(json::object{{"idTagInfo", id_tag_info(status)}});
   }
   if (action == "StartTransaction") {
     TransactionRecord t;
@@ -217,8 +244,19 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
       return done(refuse(CallErrorCode::property_constraint_violation,
                          "a transaction runs on a connector numbered from 1"));
     }
+    auto linked = std::make_shared<TransactionRecord>();
+    if (pile_events_) {
+      done = [done = std::move(done), this, linked](Answer answer) {
+        const bool stored = std::holds_alternative<json::object>(answer);
+        done(std::move(answer));
+        if (stored && linked->vehicle_id) {
+          pile_events_->session_linked(*linked->vehicle_id, linked->charge_point_id,
+                                       linked->connector_id, linked->id);
+        }
+      };
+    }
     return write_answer(
-        [t](storage::Writes& w) -> Result<json::object> {
+        [t, linked](storage::Writes& w) -> Result<json::object> {
           auto& repo = w.charge_points();
           PADDOCK_ASSIGN(in_use, repo.id_tag_in_use(t.id_tag));
           // A pile that lost a StopTransaction starts anew on the same connector: the older
@@ -229,9 +267,10 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
             PADDOCK_TRY(repo.stop_transaction(old.id, t.meter_start, t.started_at, "superseded"));
           }
           PADDOCK_ASSIGN(vehicle, w.antitheft().vehicle_of_id_tag(t.id_tag));
-          auto linked = t;
-          linked.vehicle_id = vehicle;
-          PADDOCK_ASSIGN(id, repo.start_transaction(linked));
+          *linked = t;
+          linked->vehicle_id = vehicle;
+          PADDOCK_ASSIGN(id, repo.start_transaction(*linked));
+          linked->id = id;
           return json::object{{"transactionId", id},
                               {"idTagInfo", id_tag_info(in_use ? "ConcurrentTx" : "Accepted")}};
         },
@@ -246,8 +285,9 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
     std::string reason(text_of(p, "reason"));
     if (reason.empty()) reason = "Local";  // OCPP 1.6: absent means Local
     const bool has_tag = p.contains("idTag");
+    std::string tag(text_of(p, "idTag"));
     return write_answer(
-        [cp, id, meter_stop, at, reason, has_tag, soc = std::get<std::optional<SocSample>>(soc)](
+        [cp, id, meter_stop, at, reason, has_tag, tag, soc = std::get<std::optional<SocSample>>(soc)](
             storage::Writes& w, Events& events) -> Result<json::object> {
           auto& repo = w.charge_points();
           PADDOCK_ASSIGN(t, repo.transaction(id));
@@ -255,6 +295,11 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
           // drop it from its queue, so the answer is a normal one that changes nothing.
           if (!t || t->charge_point_id != cp) {
             return has_tag ? json::object{{"idTagInfo", id_tag_info("Invalid")}} : json::object{};
+          }
+          PADDOCK_ASSIGN(blocked, blocked_by_lock(w, cp, tag, id));
+          if (has_tag && blocked) {
+            // Another tag may not end the locked car's session; the pile keeps it open.
+            return json::object{{"idTagInfo", id_tag_info("Blocked")}};
           }
           if (soc) {
             PADDOCK_TRY(repo.record_soc(id, soc->percent, soc->at));
@@ -298,6 +343,16 @@ void CentralSystem::call(std::string_view charge_point_id, std::string action,
       kCentralSystemActions.end()) {
     return done(make_error(Errc::invalid_field, action + " is not a call this central system makes",
                            "action"));
+  }
+  if (action == "UnlockConnector" || action == "RemoteStopTransaction") {
+    auto locks = store_.reads().antitheft().live_locks_on(charge_point_id);
+    if (!locks) return done(locks.take_error());
+    for (const auto& lock : *locks) {
+      if (lock.state == "requested" || lock.state == "locked" || lock.state == "partially_locked") {
+        return done(make_error(antitheft::kVehicleLocked,
+                               action + " is refused while a vehicle is locked on this pile"));
+      }
+    }
   }
   if (auto bad = SchemaSet::ocpp16().validate(action, Direction::request, payload)) {
     return done(make_error(Errc::invalid_field,

@@ -3,7 +3,8 @@
 // points' CALLs (BootNotification, Heartbeat, StatusNotification, Authorize, StartTransaction,
 // StopTransaction, MeterValues, DataTransfer), storing connectors, transactions and SoC (a
 // transaction whose idTag is a vehicle's is linked to it, and its SoC readings feed the owner's
-// low-charge prompt: antitheft/anti_theft); keeps
+// low-charge prompt: antitheft/anti_theft; while a lock holds a car on a pile, other idTags are
+// answered Blocked there); keeps
 // the registry of connected piles (one connection per pile: a newer one replaces the older);
 // and makes the central system's own CALLs to a pile (`call`), the internal API the lock
 // workflow will use. Depends on core, the storage interface, this module's codec, schemas and
@@ -21,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "antitheft/pile_link.hpp"
 #include "core/result.hpp"
 #include "events/live_events.hpp"
 #include "ocpp/frame.hpp"
@@ -47,7 +49,7 @@ std::span<const std::string_view> central_system_actions();
 // The answer to a pile's CALL: the .conf payload, or a CallError.
 using Answer = std::variant<boost::json::object, CallError>;
 
-class CentralSystem {
+class CentralSystem final : public antitheft::PileCalls {
  public:
   // `live` (optional) receives the feed events a pile's messages cause (vehicle.low_charge).
   CentralSystem(storage::Store& store, CentralSystemOptions options,
@@ -67,10 +69,16 @@ class CentralSystem {
   // charge_point_busy, charge_point_call_timeout, charge_point_call_error (the pile's CallError:
   // the detail starts with its code, e.g. "NotImplemented: ..."), or charge_point_call_error
   // for a result that fails the .conf schema.
+  // While a lock holds a car on the pile, UnlockConnector and RemoteStopTransaction are refused
+  // with vehicle_locked.
   void call(std::string_view charge_point_id, std::string action, boost::json::object payload,
-            Callback<boost::json::object> done);
+            Callback<boost::json::object> done) override;
 
-  bool online(std::string_view charge_point_id) const;
+  bool online(std::string_view charge_point_id) const override;
+
+  // Told when a session places a vehicle on a pile and when a pile boots (the lock workflow).
+  // Set once at start, before piles connect.
+  void set_pile_events(antitheft::PileEvents* events) { pile_events_ = events; }
 
   // The registry, for ChargePointSession. attach() replaces (and asks to close) an older
   // connection of the same pile; detach() forgets `session` only if it is still the registered
@@ -89,6 +97,7 @@ class CentralSystem {
   storage::Store& store_;
   CentralSystemOptions options_;
   events::LiveEvents* live_;
+  antitheft::PileEvents* pile_events_ = nullptr;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::weak_ptr<ChargePointSession>> sessions_;
 };

@@ -67,6 +67,9 @@ class ChargePointReads {
   // The charge point's transactions without a stop, oldest first.
   virtual Result<std::vector<TransactionRecord>> running_transactions(
       std::string_view charge_point_id) = 0;
+  // The vehicle's most recently started transaction that is still running, on any pile.
+  virtual Result<std::optional<TransactionRecord>> running_transaction_of_vehicle(
+      std::string_view vehicle_id) = 0;
   // True iff a transaction started with `id_tag` is running on any charge point.
   virtual Result<bool> id_tag_in_use(std::string_view id_tag) = 0;
 };

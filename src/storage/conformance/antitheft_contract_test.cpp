@@ -52,3 +52,58 @@ TEST_P(StoreContract, ChargeStateKeepsTheLatestReading) {
 
 }  // namespace
 }  // namespace paddock::storage::conformance
+
+namespace paddock::storage::conformance {
+namespace {
+
+antitheft::LockRecord lock_record(const std::string& id, const std::string& state,
+                                  std::optional<std::string> cp, UnixMillis at) {
+  return {id, "veh_1", state, "stolen", "usr_a", std::move(cp), 1, std::nullopt, "{}", at, at};
+}
+
+TEST_P(StoreContract, LocksAreReplacedByIdAndTheLatestIsFound) {
+  seed();
+  EXPECT_FALSE(reads().antitheft().latest_lock("veh_1")->has_value());
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.antitheft().put_lock(lock_record("lck_1", "released", "CP-1", 10)));
+    PADDOCK_TRY(w.antitheft().put_lock(lock_record("lck_2", "requested", std::nullopt, 20)));
+    auto moved = lock_record("lck_2", "locked", "CP-1", 20);
+    moved.transaction_id = 42;
+    moved.levers = R"({"vendor_lock":{"status":"Accepted","applied":true}})";
+    moved.updated_at = 30;
+    return w.antitheft().put_lock(moved);
+  });
+  auto latest = reads().antitheft().latest_lock("veh_1");
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->id, "lck_2");
+  EXPECT_EQ((*latest)->state, "locked");
+  EXPECT_EQ((*latest)->transaction_id, 42);
+  EXPECT_EQ((*latest)->created_at, 20);
+  EXPECT_EQ((*latest)->updated_at, 30);
+  EXPECT_NE((*latest)->levers.find("Accepted"), std::string::npos);
+  // Released locks no longer act on their pile.
+  auto live = reads().antitheft().live_locks_on("CP-1");
+  ASSERT_TRUE(live.ok());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].id, "lck_2");
+  EXPECT_TRUE(reads().antitheft().live_locks_on("CP-2")->empty());
+}
+
+TEST_P(StoreContract, TheLockAuditKeepsItsOrder) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.antitheft().put_lock(lock_record("lck_1", "requested", std::nullopt, 1)));
+    PADDOCK_TRY(w.antitheft().append_lock_audit({"lck_1", 5, "requested", "first"}));
+    PADDOCK_TRY(w.antitheft().append_lock_audit({"lck_1", 5, "pending_plug_in", "second"}));
+    return w.antitheft().append_lock_audit({"lck_1", 4, "locked", "third, clock went back"});
+  });
+  auto audit = reads().antitheft().lock_audit("lck_1");
+  ASSERT_TRUE(audit.ok());
+  ASSERT_EQ(audit->size(), 3u);
+  EXPECT_EQ((*audit)[0].note, "first");
+  EXPECT_EQ((*audit)[2].state, "locked");
+  EXPECT_TRUE(reads().antitheft().lock_audit("lck_9")->empty());
+}
+
+}  // namespace
+}  // namespace paddock::storage::conformance

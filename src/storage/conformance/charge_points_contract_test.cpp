@@ -125,3 +125,40 @@ TEST_P(StoreContract, TransactionsRunUntilStoppedOnceAndKeepTheirSoc) {
 
 }  // namespace
 }  // namespace paddock::storage::conformance
+
+namespace paddock::storage::conformance {
+namespace {
+
+TEST_P(StoreContract, AVehiclesRunningSessionIsItsLatest) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.charge_points().insert_charge_point(
+        {"CP-1", "h", "V", "M", "usr_a", 1, std::nullopt, std::nullopt, "", ""}));
+    ocpp::TransactionRecord t;
+    t.charge_point_id = "CP-1";
+    t.connector_id = 1;
+    t.id_tag = "TAG";
+    t.vehicle_id = "veh_1";
+    PADDOCK_TRY(w.charge_points().start_transaction(t));
+    t.connector_id = 2;
+    PADDOCK_TRY(w.charge_points().start_transaction(t));
+    t.vehicle_id.reset();
+    t.connector_id = 3;
+    return w.charge_points().start_transaction(t).ok() ? Result<void>() : Result<void>(
+        make_error(Errc::internal, "insert failed"));
+  });
+  auto running = reads().charge_points().running_transaction_of_vehicle("veh_1");
+  ASSERT_TRUE(running.ok() && running->has_value());
+  EXPECT_EQ((*running)->connector_id, 2);
+  EXPECT_EQ((*running)->vehicle_id, std::optional<std::string>("veh_1"));
+  const std::int64_t id = (*running)->id;
+  must_write([id](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.charge_points().stop_transaction(id, 1, 2, "Local"));
+    return {};
+  });
+  EXPECT_EQ((*reads().charge_points().running_transaction_of_vehicle("veh_1"))->connector_id, 1);
+  EXPECT_FALSE(reads().charge_points().running_transaction_of_vehicle("veh_2")->has_value());
+}
+
+}  // namespace
+}  // namespace paddock::storage::conformance

@@ -87,4 +87,80 @@ Result<void> SqliteAntiTheft::put_charge_state(const antitheft::ChargeState& c) 
   });
 }
 
+namespace {
+
+#define LOCK_COLUMNS                                                                          \
+  "id, vehicle_id, state, reason, requested_by, charge_point_id, connector_id, transaction_id, " \
+  "levers, created_at, updated_at"
+
+antitheft::LockRecord read_lock(const Statement& s) {
+  return {s.text(0),
+          s.text(1),
+          s.text(2),
+          s.text(3),
+          s.text(4),
+          optional_text(s, 5),
+          static_cast<int>(s.integer(6)),
+          optional_integer(s, 7),
+          s.text(8),
+          s.integer(9),
+          s.integer(10)};
+}
+
+}  // namespace
+
+Result<std::optional<antitheft::LockRecord>> SqliteAntiTheft::latest_lock(
+    std::string_view vehicle_id) {
+  return guarded(link_, "latest_lock", [&](Connection& db) {
+    return one<antitheft::LockRecord>(
+        db.cached("SELECT " LOCK_COLUMNS " FROM vehicle_locks WHERE vehicle_id = ? "
+                  "ORDER BY created_at DESC, rowid DESC LIMIT 1")
+            .bind(vehicle_id),
+        read_lock);
+  });
+}
+
+Result<std::vector<antitheft::LockRecord>> SqliteAntiTheft::live_locks_on(
+    std::string_view charge_point_id) {
+  return guarded(link_, "live_locks_on", [&](Connection& db) {
+    return all<antitheft::LockRecord>(
+        db.cached("SELECT " LOCK_COLUMNS " FROM vehicle_locks WHERE charge_point_id = ? "
+                  "AND state <> 'released' ORDER BY created_at, rowid")
+            .bind(charge_point_id),
+        read_lock);
+  });
+}
+
+Result<std::vector<antitheft::LockAuditEntry>> SqliteAntiTheft::lock_audit(
+    std::string_view lock_id) {
+  return guarded(link_, "lock_audit", [&](Connection& db) {
+    return all<antitheft::LockAuditEntry>(
+        db.cached("SELECT lock_id, at, state, note FROM vehicle_lock_audit WHERE lock_id = ? "
+                  "ORDER BY seq")
+            .bind(lock_id),
+        [](const Statement& s) {
+          return antitheft::LockAuditEntry{s.text(0), s.integer(1), s.text(2), s.text(3)};
+        });
+  });
+}
+
+Result<void> SqliteAntiTheft::put_lock(const antitheft::LockRecord& l) {
+  return guarded(link_, "put_lock", [&](Connection& db) {
+    run(db.cached("INSERT INTO vehicle_locks (" LOCK_COLUMNS ") "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                  "state = excluded.state, charge_point_id = excluded.charge_point_id, "
+                  "connector_id = excluded.connector_id, transaction_id = excluded.transaction_id, "
+                  "levers = excluded.levers, updated_at = excluded.updated_at")
+            .bind(l.id, l.vehicle_id, l.state, l.reason, l.requested_by, l.charge_point_id,
+                  l.connector_id, l.transaction_id, l.levers, l.created_at, l.updated_at));
+  });
+}
+
+Result<void> SqliteAntiTheft::append_lock_audit(const antitheft::LockAuditEntry& e) {
+  return guarded(link_, "append_lock_audit", [&](Connection& db) {
+    run(db.cached("INSERT INTO vehicle_lock_audit (lock_id, at, state, note) VALUES (?, ?, ?, ?)")
+            .bind(e.lock_id, e.at, e.state, e.note));
+  });
+}
+
 }  // namespace paddock::storage::sqlite

@@ -101,6 +101,17 @@ Result<std::vector<ocpp::TransactionRecord>> SqliteChargePoints::running_transac
   });
 }
 
+Result<std::optional<ocpp::TransactionRecord>> SqliteChargePoints::running_transaction_of_vehicle(
+    std::string_view vehicle_id) {
+  return guarded(link_, "running_transaction_of_vehicle", [&](Connection& db) {
+    return one<ocpp::TransactionRecord>(
+        db.cached("SELECT " TRANSACTION_COLUMNS " FROM charge_transactions "
+                  "WHERE vehicle_id = ? AND stopped_at IS NULL ORDER BY id DESC LIMIT 1")
+            .bind(vehicle_id),
+        read_transaction);
+  });
+}
+
 Result<bool> SqliteChargePoints::id_tag_in_use(std::string_view id_tag) {
   return guarded(link_, "id_tag_in_use", [&](Connection& db) {
     auto& s = db.cached("SELECT 1 FROM charge_transactions WHERE id_tag = ? AND stopped_at IS NULL "

@@ -233,6 +233,30 @@ CREATE TABLE antitheft_id_tags (
   position   INTEGER NOT NULL
 );
 CREATE INDEX antitheft_id_tags_by_vehicle ON antitheft_id_tags(vehicle_id, position);
+CREATE TABLE vehicle_locks (
+  id              TEXT PRIMARY KEY,
+  vehicle_id      TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  state           TEXT NOT NULL,
+  reason          TEXT NOT NULL,
+  requested_by    TEXT NOT NULL,
+  charge_point_id TEXT,
+  connector_id    INTEGER NOT NULL,
+  transaction_id  INTEGER,
+  levers          TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+CREATE INDEX vehicle_locks_by_vehicle ON vehicle_locks(vehicle_id, created_at);
+CREATE INDEX vehicle_locks_live_by_pile ON vehicle_locks(charge_point_id)
+  WHERE state <> 'released';
+CREATE TABLE vehicle_lock_audit (
+  lock_id TEXT NOT NULL REFERENCES vehicle_locks(id) ON DELETE CASCADE,
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      INTEGER NOT NULL,
+  state   TEXT NOT NULL,
+  note    TEXT NOT NULL
+);
+CREATE INDEX vehicle_lock_audit_by_lock ON vehicle_lock_audit(lock_id, seq);
 CREATE TABLE vehicle_charge_state (
   vehicle_id TEXT PRIMARY KEY REFERENCES vehicles(id) ON DELETE CASCADE,
   below      INTEGER NOT NULL,

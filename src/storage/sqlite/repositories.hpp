@@ -116,6 +116,8 @@ class SqliteChargePoints final : public ocpp::ChargePointWrites {
   Result<std::optional<ocpp::TransactionRecord>> transaction(std::int64_t id) override;
   Result<std::vector<ocpp::TransactionRecord>> running_transactions(
       std::string_view charge_point_id) override;
+  Result<std::optional<ocpp::TransactionRecord>> running_transaction_of_vehicle(
+      std::string_view vehicle_id) override;
   Result<bool> id_tag_in_use(std::string_view id_tag) override;
   Result<void> grant_operator(std::string_view user_id, UnixMillis at) override;
   Result<void> insert_charge_point(const ocpp::ChargePointRecord& charge_point) override;
@@ -140,6 +142,12 @@ class SqliteAntiTheft final : public antitheft::AntiTheftWrites {
   Result<std::optional<antitheft::ChargeState>> charge_state(std::string_view vehicle_id) override;
   Result<void> put_settings(const antitheft::AntiTheftSettings& settings) override;
   Result<void> put_charge_state(const antitheft::ChargeState& state) override;
+  Result<std::optional<antitheft::LockRecord>> latest_lock(std::string_view vehicle_id) override;
+  Result<std::vector<antitheft::LockRecord>> live_locks_on(
+      std::string_view charge_point_id) override;
+  Result<std::vector<antitheft::LockAuditEntry>> lock_audit(std::string_view lock_id) override;
+  Result<void> put_lock(const antitheft::LockRecord& lock) override;
+  Result<void> append_lock_audit(const antitheft::LockAuditEntry& entry) override;
 
  private:
   Link& link_;
