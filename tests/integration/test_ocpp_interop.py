@@ -223,6 +223,130 @@ class OcppRpcInterop(harness.PaddockTestCase):
         self.assertEqual(stream.expect_silence(0.5), [])
         self.assertEqual(cp.strict_failures(), [])
 
+    def owner_with_car(self):
+        owner = harness.new_user(self.server)
+        car = create_vehicle(self.server, owner)
+        tag = "RF-" + car["id"][-10:]
+        r = self.server.request("PUT", "/v1/vehicles/%s/anti-theft" % car["id"], token=owner.token,
+                                body={"low_charge_threshold_percent": 25, "id_tags": [tag]})
+        self.assertEqual(r.status, 200, r.body)
+        stream, _ = open_ws(self.server, owner)
+        self.addCleanup(stream.close)
+        return owner, car, tag, stream
+
+    def charging(self, cp, tag):
+        cp.next(("open",))
+        cp.result("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "M"})
+        cp.result("StatusNotification", {"connectorId": 1, "errorCode": "NoError",
+                                         "status": "Preparing"})
+        self.assertEqual(cp.result("Authorize", {"idTag": tag})["idTagInfo"]["status"], "Accepted")
+        return cp.result("StartTransaction", {"connectorId": 1, "idTag": tag, "meterStart": 0,
+                                              "timestamp": utc(120)})["transactionId"]
+
+    def lock_states(self, stream, n):
+        events = [e for e in stream.recv_events(n)]
+        self.assertEqual({e["type"] for e in events}, {"vehicle.lock_state"}, events)
+        return [e["lock"]["state"] for e in events]
+
+    def test_low_charge_then_lock_then_unlock_on_two_kinds_of_pile(self):
+        # Pile A knows LockVehicle.
+        owner, car, tag, stream = self.owner_with_car()
+        _, a = self.pile()
+        tx = self.charging(a, tag)
+        for soc, ago in (("40", 90), ("24", 60)):
+            a.result("MeterValues", {"connectorId": 1, "transactionId": tx, "meterValue": [
+                {"timestamp": utc(ago), "sampledValue": [{"value": soc, "measurand": "SoC",
+                                                          "unit": "Percent"}]}]})
+        [low] = stream.recv_events(1)
+        self.assertEqual(low["type"], "vehicle.low_charge")
+        action = low["low_charge"]["actions"][0]
+        a.answer("DataTransfer", result={"status": "Accepted"})
+        r = self.server.post(action["href"], {"reason": "not me charging",
+                                              "password": owner.password}, token=owner.token)
+        self.assertEqual(r.status, 202, r.body)
+        call = a.next(("server_call",))
+        self.assertEqual((call["action"], call["params"]["messageId"]), ("DataTransfer",
+                                                                        "LockVehicle"))
+        self.assertEqual(json.loads(call["params"]["data"])["transactionId"], tx)
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "locked"])
+        self.assertEqual(self.server.post("/v1/vehicles/%s/unlock" % car["id"],
+                                          {"password": owner.password},
+                                          token=owner.token).status, 200)
+        self.assertEqual(a.next(("server_call",))["params"]["messageId"], "UnlockVehicle")
+        self.assertEqual(self.lock_states(stream, 1), ["released"])
+        self.assertEqual(a.strict_failures(), [])
+
+        # Pile B does not: the standard levers, then their reversal.
+        owner, car, tag, stream = self.owner_with_car()
+        _, b = self.pile()
+        self.charging(b, tag)
+        b.answer("DataTransfer", result={"status": "UnknownVendorId"})
+        b.answer("ChangeConfiguration", result={"status": "Accepted"})
+        b.answer("SetChargingProfile", result={"status": "Accepted"})
+        b.answer("ChangeAvailability", result={"status": "Scheduled"})
+        b.answer("ClearChargingProfile", result={"status": "Accepted"})
+        r = self.server.post("/v1/vehicles/%s/lock" % car["id"],
+                             {"reason": "stolen", "password": owner.password}, token=owner.token)
+        self.assertEqual(r.status, 202, r.body)
+        seen = [b.next(("server_call",))["action"] for _ in range(4)]
+        self.assertEqual(seen, ["DataTransfer", "ChangeConfiguration", "SetChargingProfile",
+                                "ChangeAvailability"])
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "locked"])
+        self.assertEqual(self.server.post("/v1/vehicles/%s/unlock" % car["id"],
+                                          {"password": owner.password},
+                                          token=owner.token).status, 200)
+        reversed_calls = [b.next(("server_call",)) for _ in range(3)]
+        self.assertEqual([(c["action"], c["params"].get("value") or c["params"].get("type")
+                           or c["params"].get("id")) for c in reversed_calls],
+                         [("ChangeConfiguration", "true"), ("ClearChargingProfile", 7011),
+                          ("ChangeAvailability", "Operative")])
+        self.assertEqual(self.lock_states(stream, 1), ["released"])
+        self.assertEqual(b.strict_failures(), [])
+
+    def reconnect(self, cp_id, answers):
+        peer = ChargePoint(self.server, cp_id)
+        self.addCleanup(peer.close)
+        peer.next(("open",))
+        for action, result in answers:
+            peer.answer(action, result=result)
+        peer.result("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "M"})
+        return peer
+
+    def test_a_pile_offline_at_lock_time_then_connecting(self):
+        owner, car, tag, stream = self.owner_with_car()
+        cp_id, first = self.pile()
+        self.charging(first, tag)
+        first.close()
+        harness.eventually(lambda: self.assertFalse(self.view(cp_id)["online"]))
+        r = self.server.post("/v1/vehicles/%s/lock" % car["id"],
+                             {"reason": "stolen", "password": owner.password}, token=owner.token)
+        self.assertEqual(r.status, 202, r.body)
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "pending_plug_in"])
+        again = self.reconnect(cp_id, [("DataTransfer", {"status": "Accepted"})])
+        self.assertEqual(again.next(("server_call",))["params"]["messageId"], "LockVehicle")
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "locked"])
+        self.assertEqual(again.strict_failures(), [])
+
+    def test_a_pile_rebooting_mid_lock_gets_the_levers_again(self):
+        owner, car, tag, stream = self.owner_with_car()
+        cp_id, first = self.pile()
+        self.charging(first, tag)
+        for action, result in (("DataTransfer", {"status": "UnknownMessageId"}),
+                               ("ChangeConfiguration", {"status": "Accepted"}),
+                               ("SetChargingProfile", {"status": "Accepted"}),
+                               ("ChangeAvailability", {"status": "Rejected"})):
+            first.answer(action, result=result)
+        self.server.post("/v1/vehicles/%s/lock" % car["id"],
+                         {"reason": "stolen", "password": owner.password}, token=owner.token)
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "partially_locked"])
+        first.close()
+        rebooted = self.reconnect(cp_id, [("ChangeConfiguration", {"status": "Accepted"}),
+                                          ("SetChargingProfile", {"status": "Accepted"}),
+                                          ("ChangeAvailability", {"status": "Accepted"})])
+        seen = [rebooted.next(("server_call",))["action"] for _ in range(3)]
+        self.assertEqual(seen, ["ChangeConfiguration", "SetChargingProfile", "ChangeAvailability"])
+        self.assertEqual(rebooted.strict_failures(), [])
+
     def test_the_central_systems_calls_in_strict_mode(self):
         cp_id, cp = self.pile()
         cp.next(("open",))
