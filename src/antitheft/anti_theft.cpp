@@ -71,6 +71,7 @@ AntiTheftService::AntiTheftService(storage::Store& store) : store_(store) {
 
 void AntiTheftService::put_settings(std::string user_id, std::string vehicle_id, int threshold,
                                     std::vector<std::string> id_tags,
+                                    std::optional<std::string> vehicle_platform_id,
                                     Callback<AntiTheftSettings> done) {
   if (threshold < kMinThresholdPercent || threshold > kMaxThresholdPercent) {
     return done(make_error(Errc::invalid_field, "low_charge_threshold_percent must be 1 to 99",
@@ -89,10 +90,18 @@ void AntiTheftService::put_settings(std::string user_id, std::string vehicle_id,
                              "id_tags"));
     }
   }
-  AntiTheftSettings settings{vehicle_id, threshold, std::move(id_tags), now_millis()};
+  AntiTheftSettings settings{vehicle_id, threshold, std::move(id_tags), now_millis(),
+                             std::move(vehicle_platform_id)};
   store_.write<AntiTheftSettings>(
       [user_id = std::move(user_id), settings](storage::Writes& w) -> Result<AntiTheftSettings> {
         PADDOCK_TRY(sharing::vehicle_for_owner(w, user_id, settings.vehicle_id));
+        if (settings.vehicle_platform_id) {
+          PADDOCK_ASSIGN(platform, w.antitheft().platform(*settings.vehicle_platform_id));
+          if (!platform) {
+            return make_error(Errc::invalid_field, "no vehicle platform has this id",
+                              "vehicle_platform_id");
+          }
+        }
         PADDOCK_TRY(w.antitheft().put_settings(settings));
         return settings;
       },

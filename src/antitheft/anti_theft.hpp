@@ -61,8 +61,12 @@ class AntiTheftService {
   // Owner only (others: sharing's forbidden / not_found). Errors: invalid_field (threshold not
   // 1-99, more than 10 tags, a tag empty, over 20 characters, with control characters or
   // repeated), id_tag_taken, storage_unavailable.
+  // `vehicle_platform_id`: the platform allowed to report this car's telemetry (422
+  // invalid_field if there is no such platform), or none.
   void put_settings(std::string user_id, std::string vehicle_id, int threshold_percent,
-                    std::vector<std::string> id_tags, Callback<AntiTheftSettings> done);
+                    std::vector<std::string> id_tags,
+                    std::optional<std::string> vehicle_platform_id,
+                    Callback<AntiTheftSettings> done);
   // Owner only; a vehicle without settings has the defaults (20 %, no tags).
   Result<AntiTheftSettings> settings(const std::string& user_id, const std::string& vehicle_id);
 

@@ -19,6 +19,29 @@ struct AntiTheftSettings {
   int low_charge_threshold_percent = 20;
   std::vector<std::string> id_tags;  // RFID cards or app tokens, as the pile reports them
   UnixMillis updated_at = 0;
+  // The vehicle platform the owner lets report this car's telemetry, if any.
+  std::optional<std::string> vehicle_platform_id;
+};
+
+// A vehicle cloud platform that reports telemetry with its own credential.
+struct VehiclePlatformRecord {
+  std::string id;
+  std::string name;
+  std::string secret_hash;  // BLAKE2b-256 of the secret (identity/tokens), shown once
+  std::string registered_by;
+  UnixMillis created_at = 0;
+};
+
+// The latest telemetry a platform reported for a vehicle.
+struct TelemetryRecord {
+  std::string vehicle_id;
+  std::string vehicle_platform_id;
+  double soc_percent = 0;
+  std::optional<double> latitude;
+  std::optional<double> longitude;
+  std::optional<double> speed_kmh;
+  std::optional<double> odometer_km;
+  UnixMillis at = 0;
 };
 
 // Where the vehicle's last reported SoC stands: `below` is the hysteresis state (set when the
@@ -61,6 +84,10 @@ class AntiTheftReads {
   // The vehicle an idTag identifies, if any.
   virtual Result<std::optional<std::string>> vehicle_of_id_tag(std::string_view id_tag) = 0;
   virtual Result<std::optional<ChargeState>> charge_state(std::string_view vehicle_id) = 0;
+  virtual Result<std::optional<VehiclePlatformRecord>> platform_by_secret_hash(
+      std::string_view secret_hash) = 0;
+  virtual Result<std::optional<VehiclePlatformRecord>> platform(std::string_view id) = 0;
+  virtual Result<std::optional<TelemetryRecord>> telemetry(std::string_view vehicle_id) = 0;
   // The vehicle's most recent lock, whatever its state.
   virtual Result<std::optional<LockRecord>> latest_lock(std::string_view vehicle_id) = 0;
   // Locks not released that act (or will act) on this pile, oldest first.
@@ -75,6 +102,9 @@ class AntiTheftWrites : public AntiTheftReads {
   // to another vehicle (nothing is then written).
   virtual Result<void> put_settings(const AntiTheftSettings& settings) = 0;
   virtual Result<void> put_charge_state(const ChargeState& state) = 0;
+  virtual Result<void> insert_platform(const VehiclePlatformRecord& platform) = 0;
+  // Keeps only the newest report per vehicle.
+  virtual Result<void> put_telemetry(const TelemetryRecord& telemetry) = 0;
   // Inserts or replaces the lock (by id).
   virtual Result<void> put_lock(const LockRecord& lock) = 0;
   virtual Result<void> append_lock_audit(const LockAuditEntry& entry) = 0;

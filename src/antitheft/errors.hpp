@@ -16,4 +16,7 @@ inline constexpr ErrorCode kNotLocked{"not_locked", ErrorKind::conflict,
 inline constexpr ErrorCode kVehicleLocked{"vehicle_locked", ErrorKind::conflict,
                                           "A locked vehicle is on this charge point"};
 
+inline constexpr ErrorCode kVehicleNotServed{"vehicle_not_served", ErrorKind::forbidden,
+                                             "This platform does not report for this vehicle"};
+
 }  // namespace paddock::antitheft

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "antitheft/telemetry.hpp"
 #include "api/problem.hpp"
 #include "identity/identity_service.hpp"
 
@@ -57,6 +58,14 @@ std::size_t App::dispatch(Request& request, Responder respond) {
 }
 
 Result<Principal> App::authenticate(AuthScheme scheme, const Request& request) {
+  if (scheme == AuthScheme::vehicle_platform && services_.telemetry) {
+    auto platform = services_.telemetry->authenticate(request.authorization());
+    if (!platform) return platform.take_error();
+    Principal p;
+    p.scheme = AuthScheme::vehicle_platform;
+    p.vehicle_platform_id = std::move(*platform);
+    return p;
+  }
   return authenticate_with(scheme, request, [this](std::string_view authorization) {
     return services_.identity.authenticate(authorization);
   });

@@ -28,6 +28,7 @@ class CentralSystem;
 namespace paddock::antitheft {
 class AntiTheftService;
 class LockWorkflow;
+class TelemetryService;
 }  // namespace paddock::antitheft
 namespace paddock::metrics { struct Registry; }
 
@@ -48,6 +49,7 @@ struct Services {
   ocpp::CentralSystem* central_system = nullptr;
   antitheft::AntiTheftService* antitheft = nullptr;  // api/antitheft_routes.cpp
   antitheft::LockWorkflow* locks = nullptr;
+  antitheft::TelemetryService* telemetry = nullptr;
 };
 
 class App;
@@ -135,6 +137,8 @@ class App {
   void lock_vehicle(Request&, Responder);
   void unlock_vehicle(Request&, Responder);
   void get_vehicle_lock(Request&, Responder);
+  void create_vehicle_platform(Request&, Responder);
+  void post_telemetry(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.

@@ -48,9 +48,10 @@ constexpr bool needs_later_authentication(AuthScheme scheme) {
 }
 
 // The schemes as this server implements them: `user` via `check_bearer(authorization header)`
-// (a Result of something with user_id and token_hash), the ones not implemented yet (and
-// charge_point, which needs AuthenticateLater) answer unauthorized, so that a route declared
-// with them is closed rather than open.
+// (a Result of something with user_id and token_hash), the ones not implemented here
+// (publisher; vehicle_platform, which the App checks itself; charge_point, which needs
+// AuthenticateLater) answer unauthorized, so that a route declared with them is closed rather
+// than open.
 template <class BearerCheck>
 Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
                                     BearerCheck&& check_bearer) {

@@ -27,7 +27,7 @@ enum class AuthScheme : std::uint8_t {
   user,              // a session: Authorization: Bearer <token>
   publisher,         // a signed request (RFC 9421 HTTP Message Signatures); not implemented yet
   charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2)
-  vehicle_platform,  // a vehicle platform's own credential; not implemented yet
+  vehicle_platform,  // a vehicle platform's own secret: Authorization: Bearer <secret>
 };
 std::string_view auth_scheme_name(AuthScheme scheme);
 
@@ -38,6 +38,7 @@ struct Principal {
   std::string user_id;     // scheme user: the account
   std::string token_hash;  // scheme user: the session, so that it can be ended
   std::string charge_point_id;  // scheme charge_point: the pile whose password checked out
+  std::string vehicle_platform_id;  // scheme vehicle_platform
 };
 
 // A request's header fields as received; their total size is bounded by the transport's

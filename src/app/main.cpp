@@ -12,6 +12,7 @@
 
 #include "antitheft/anti_theft.hpp"
 #include "antitheft/lock_workflow.hpp"
+#include "antitheft/telemetry.hpp"
 #include "api/app.hpp"
 #include "config/config.hpp"
 #include "core/encoding.hpp"
@@ -130,8 +131,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   // The owner's password re-check is limited together with their logins.
   antitheft::LockWorkflow locks(**store, hasher, limiter, &hub, central_system);
   central_system.set_pile_events(&locks);
+  antitheft::TelemetryService telemetry(**store, &hub, &locks);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
-                &charge_points, &central_system, &antitheft, &locks});
+                &charge_points, &central_system, &antitheft, &locks, &telemetry});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,

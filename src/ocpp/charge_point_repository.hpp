@@ -93,6 +93,9 @@ class ChargePointWrites : public ChargePointReads {
                                         std::string_view reason) = 0;
   virtual Result<void> record_soc(std::int64_t transaction_id, double soc_percent,
                                   UnixMillis at) = 0;
+  // Links a running transaction that has no vehicle yet to `vehicle_id`; true iff it did (an
+  // idTag's link is never overwritten).
+  virtual Result<bool> link_vehicle(std::int64_t transaction_id, std::string_view vehicle_id) = 0;
 };
 
 }  // namespace paddock::ocpp

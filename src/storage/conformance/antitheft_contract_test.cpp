@@ -107,3 +107,75 @@ TEST_P(StoreContract, TheLockAuditKeepsItsOrder) {
 
 }  // namespace
 }  // namespace paddock::storage::conformance
+
+namespace paddock::storage::conformance {
+namespace {
+
+TEST_P(StoreContract, PlatformsAreFoundByTheirSecretsHash) {
+  seed();
+  must_write([](Writes& w) {
+    return w.antitheft().insert_platform({"vpl_1", "Fleet", "hash-1", "usr_a", 5});
+  });
+  auto found = reads().antitheft().platform_by_secret_hash("hash-1");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "vpl_1");
+  EXPECT_EQ((*found)->name, "Fleet");
+  EXPECT_FALSE(reads().antitheft().platform_by_secret_hash("hash-2")->has_value());
+  EXPECT_TRUE(reads().antitheft().platform("vpl_1")->has_value());
+  must_write([](Writes& w) {
+    return w.antitheft().put_settings({"veh_1", 20, {}, 1, std::string("vpl_1")});
+  });
+  EXPECT_EQ((*reads().antitheft().settings("veh_1"))->vehicle_platform_id,
+            std::optional<std::string>("vpl_1"));
+}
+
+TEST_P(StoreContract, TelemetryKeepsTheNewestReport) {
+  seed();
+  must_write([](Writes& w) {
+    return w.antitheft().put_telemetry(
+        {"veh_1", "vpl_1", 42.25, 22.5, 114.125, 0.0, 12345.5, 20});
+  });
+  must_write([](Writes& w) {
+    return w.antitheft().put_telemetry(
+        {"veh_1", "vpl_1", 10, std::nullopt, std::nullopt, std::nullopt, std::nullopt, 10});
+  });
+  auto t = reads().antitheft().telemetry("veh_1");
+  ASSERT_TRUE(t.ok() && t->has_value());
+  EXPECT_DOUBLE_EQ((*t)->soc_percent, 42.25);
+  EXPECT_EQ((*t)->latitude, 22.5);
+  EXPECT_EQ((*t)->longitude, 114.125);
+  EXPECT_EQ((*t)->odometer_km, 12345.5);
+  EXPECT_EQ((*t)->at, 20);
+}
+
+TEST_P(StoreContract, TelemetryLinksOnlyASessionWithoutAVehicle) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.sharing().insert_vehicle(vehicle("veh_2", "usr_b", std::nullopt, 5)));
+    return w.charge_points().insert_charge_point(
+        {"CP-1", "h", "V", "M", "usr_a", 1, std::nullopt, std::nullopt, "", ""});
+  });
+  auto start = [this](std::optional<std::string> vehicle_id) {
+    return write<std::int64_t>([vehicle_id](Writes& w) {
+      ocpp::TransactionRecord t;
+      t.charge_point_id = "CP-1";
+      t.connector_id = 1;
+      t.id_tag = "T";
+      t.vehicle_id = vehicle_id;
+      return w.charge_points().start_transaction(t);
+    });
+  };
+  auto free_session = start(std::nullopt);
+  auto tagged = start(std::string("veh_1"));
+  ASSERT_TRUE(free_session.ok() && tagged.ok());
+  const std::int64_t a = *free_session, b = *tagged;
+  EXPECT_TRUE(*write<bool>([a](Writes& w) { return w.charge_points().link_vehicle(a, "veh_2"); }));
+  EXPECT_FALSE(*write<bool>([b](Writes& w) { return w.charge_points().link_vehicle(b, "veh_2"); }));
+  EXPECT_EQ((*reads().charge_points().transaction(a))->vehicle_id,
+            std::optional<std::string>("veh_2"));
+  EXPECT_EQ((*reads().charge_points().transaction(b))->vehicle_id,
+            std::optional<std::string>("veh_1"));
+}
+
+}  // namespace
+}  // namespace paddock::storage::conformance

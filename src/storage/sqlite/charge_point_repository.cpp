@@ -197,4 +197,14 @@ Result<void> SqliteChargePoints::record_soc(std::int64_t transaction_id, double 
   });
 }
 
+Result<bool> SqliteChargePoints::link_vehicle(std::int64_t transaction_id,
+                                              std::string_view vehicle_id) {
+  return guarded(link_, "link_vehicle", [&](Connection& db) {
+    run(db.cached("UPDATE charge_transactions SET vehicle_id = ? "
+                  "WHERE id = ? AND vehicle_id IS NULL AND stopped_at IS NULL")
+            .bind(vehicle_id, transaction_id));
+    return db.changes() > 0;
+  });
+}
+
 }  // namespace paddock::storage::sqlite

@@ -222,10 +222,27 @@ CREATE INDEX charge_transactions_running ON charge_transactions(charge_point_id,
   WHERE stopped_at IS NULL;
 CREATE INDEX charge_transactions_running_tag ON charge_transactions(id_tag)
   WHERE stopped_at IS NULL;
+CREATE TABLE vehicle_platforms (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  secret_hash   TEXT NOT NULL UNIQUE,
+  registered_by TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
 CREATE TABLE antitheft_settings (
   vehicle_id                   TEXT PRIMARY KEY REFERENCES vehicles(id) ON DELETE CASCADE,
   low_charge_threshold_percent INTEGER NOT NULL,
-  updated_at                   INTEGER NOT NULL
+  updated_at                   INTEGER NOT NULL,
+  vehicle_platform_id          TEXT REFERENCES vehicle_platforms(id)
+);
+CREATE TABLE vehicle_telemetry (
+  vehicle_id          TEXT PRIMARY KEY REFERENCES vehicles(id) ON DELETE CASCADE,
+  vehicle_platform_id TEXT NOT NULL,
+  soc_centi           INTEGER NOT NULL,
+  position            TEXT,
+  speed_kmh           TEXT,
+  odometer_km         TEXT,
+  at                  INTEGER NOT NULL
 );
 CREATE TABLE antitheft_id_tags (
   id_tag     TEXT PRIMARY KEY,

@@ -129,6 +129,7 @@ class SqliteChargePoints final : public ocpp::ChargePointWrites {
   Result<bool> stop_transaction(std::int64_t id, std::int64_t meter_stop, UnixMillis at,
                                 std::string_view reason) override;
   Result<void> record_soc(std::int64_t transaction_id, double soc_percent, UnixMillis at) override;
+  Result<bool> link_vehicle(std::int64_t transaction_id, std::string_view vehicle_id) override;
 
  private:
   Link& link_;
@@ -142,6 +143,12 @@ class SqliteAntiTheft final : public antitheft::AntiTheftWrites {
   Result<std::optional<antitheft::ChargeState>> charge_state(std::string_view vehicle_id) override;
   Result<void> put_settings(const antitheft::AntiTheftSettings& settings) override;
   Result<void> put_charge_state(const antitheft::ChargeState& state) override;
+  Result<std::optional<antitheft::VehiclePlatformRecord>> platform_by_secret_hash(
+      std::string_view secret_hash) override;
+  Result<std::optional<antitheft::VehiclePlatformRecord>> platform(std::string_view id) override;
+  Result<std::optional<antitheft::TelemetryRecord>> telemetry(std::string_view vehicle_id) override;
+  Result<void> insert_platform(const antitheft::VehiclePlatformRecord& platform) override;
+  Result<void> put_telemetry(const antitheft::TelemetryRecord& telemetry) override;
   Result<std::optional<antitheft::LockRecord>> latest_lock(std::string_view vehicle_id) override;
   Result<std::vector<antitheft::LockRecord>> live_locks_on(
       std::string_view charge_point_id) override;
