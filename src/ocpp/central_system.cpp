@@ -1,5 +1,7 @@
 #include "ocpp/central_system.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <array>
 #include <charconv>
 #include <ctime>
@@ -11,6 +13,7 @@
 #include "ocpp/charge_point_session.hpp"
 #include "ocpp/errors.hpp"
 #include "ocpp/schema.hpp"
+#include "sharing/identification.hpp"
 
 namespace paddock::ocpp {
 namespace {
@@ -330,11 +333,63 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
         std::move(done));
   }
   if (action == "DataTransfer") {
-    // No pile-initiated vendor message is defined yet.
-    bool ours = text_of(p, "vendorId") == kVendorId;
-    return done(json::object{{"status", ours ? "UnknownMessageId" : "UnknownVendorId"}});
+    if (text_of(p, "vendorId") != kVendorId) {
+      return done(json::object{{"status", "UnknownVendorId"}});
+    }
+    if (text_of(p, "messageId") != "VehicleConnected") {
+      return done(json::object{{"status", "UnknownMessageId"}});
+    }
+    return vehicle_connected(cp, text_of(p, "data"), std::move(done));
   }
   done(refuse(CallErrorCode::not_implemented, std::string(action) + " is not handled here"));
+}
+
+void CentralSystem::vehicle_connected(const std::string& cp, std::string_view data,
+                                      std::function<void(Answer)> done) {
+  // data: {"connectorId": n, "vin": "..."}, as text (DataTransfer's data is a string).
+  boost::system::error_code ec;
+  json::value parsed = json::parse(data, ec);
+  const json::object* o = ec ? nullptr : parsed.if_object();
+  const json::value* connector = o ? o->if_contains("connectorId") : nullptr;
+  const json::value* vin_text = o ? o->if_contains("vin") : nullptr;
+  std::optional<std::string> vin;
+  if (vin_text && vin_text->is_string()) {
+    auto normalized = sharing::normalize_vin(std::string_view(vin_text->get_string()));
+    if (normalized) vin = std::move(*normalized);
+  }
+  if (!connector || !connector->is_int64() || connector->get_int64() < 1 || !vin) {
+    return done(json::object{{"status", "Rejected"}, {"data", "expected {\"connectorId\",\"vin\"}"}});
+  }
+  const int connector_id = static_cast<int>(connector->get_int64());
+  auto placed = std::make_shared<std::optional<TransactionRecord>>();
+  if (pile_events_) {
+    done = [done = std::move(done), this, placed](Answer answer) {
+      done(std::move(answer));
+      if (*placed) {
+        const auto& t = **placed;
+        pile_events_->session_linked(*t.vehicle_id, t.charge_point_id, t.connector_id, t.id);
+      }
+    };
+  }
+  write_answer(
+      [cp, connector_id, vin = *vin, placed](storage::Writes& w) -> Result<json::object> {
+        PADDOCK_ASSIGN(vehicle, w.sharing().vehicle_by_vin(vin));
+        if (!vehicle) return json::object{{"status", "Rejected"}};
+        PADDOCK_ASSIGN(running, w.charge_points().running_transactions(cp));
+        for (auto& t : running) {
+          if (t.connector_id != connector_id) continue;
+          // An idTag's link stands; the VIN only fills a session nobody identified.
+          PADDOCK_ASSIGN(linked, w.charge_points().link_vehicle(t.id, vehicle->id));
+          if (linked) {
+            t.vehicle_id = vehicle->id;
+            *placed = t;
+          }
+          return json::object{{"status", linked || t.vehicle_id == vehicle->id ? "Accepted"
+                                                                               : "Rejected"}};
+        }
+        return json::object{{"status", "Rejected"}};
+      },
+      std::move(done));
 }
 
 void CentralSystem::call(std::string_view charge_point_id, std::string action,

@@ -1,7 +1,8 @@
 #pragma once
 // ocpp/central_system: what Paddock does as an OCPP 1.6 central system. Answers the charge
 // points' CALLs (BootNotification, Heartbeat, StatusNotification, Authorize, StartTransaction,
-// StopTransaction, MeterValues, DataTransfer), storing connectors, transactions and SoC (a
+// StopTransaction, MeterValues, DataTransfer: com.paddock/VehicleConnected places a car by its
+// VIN), storing connectors, transactions and SoC (a
 // transaction whose idTag is a vehicle's is linked to it, and its SoC readings feed the owner's
 // low-charge prompt: antitheft/anti_theft; while a lock holds a car on a pile, other idTags are
 // answered Blocked there); keeps
@@ -87,6 +88,9 @@ class CentralSystem final : public antitheft::PileCalls {
   void detach(const std::string& charge_point_id, const ChargePointSession* session);
 
  private:
+  // DataTransfer com.paddock/VehicleConnected: the pile read the car's VIN on a connector.
+  void vehicle_connected(const std::string& cp, std::string_view data,
+                         std::function<void(Answer)> done);
   using Events = std::vector<storage::EventRecord>;
   void write_answer(std::function<Result<boost::json::object>(storage::Writes&)> job,
                     std::function<void(Answer)> done);

@@ -186,6 +186,34 @@ class LockWorkflow(harness.PaddockTestCase):
         self.assertEqual(self.states(stream, 2), ["requested", "locked"])
         self.assertEqual(self.get_lock(owner, car)["charge_point_id"], cp)
 
+    def test_a_pile_that_reads_the_vin_places_the_car(self):
+        owner = harness.new_user(self.server)
+        from sharing_helpers import random_vin
+        car = create_vehicle(self.server, owner, vin=random_vin())
+        stream, _ = open_ws(self.server, owner)
+        self.addCleanup(stream.close)
+        self.assertEqual(self.lock(owner, car).status, 202)
+        self.assertEqual(self.states(stream, 2), ["requested", "pending_plug_in"])
+        cp, pile = self.pile()
+        tx = self.start(pile, "GUEST-CARD", connector=1)
+        self.assertEqual(pile.result("DataTransfer", {
+            "vendorId": "com.paddock", "messageId": "VehicleConnected",
+            "data": json.dumps({"connectorId": 1, "vin": "x"})}), {"status": "Rejected",
+                                                                 "data": "expected {\"connectorId\",\"vin\"}"})
+        self.assertEqual(pile.result("DataTransfer", {
+            "vendorId": "com.paddock", "messageId": "VehicleConnected",
+            "data": json.dumps({"connectorId": 1, "vin": car["vin"].lower()})}),
+            {"status": "Accepted"})
+        call = self.expect_call(pile, "DataTransfer")
+        self.assertEqual((call[3]["messageId"], json.loads(call[3]["data"])["vin"]),
+                         ("LockVehicle", car["vin"]))
+        self.reply(pile, call, {"status": "Accepted"})
+        self.assertEqual(self.states(stream, 2), ["requested", "locked"])
+        self.assertEqual(self.get_lock(owner, car)["transaction_id"], tx)
+        self.assertEqual(pile.result("DataTransfer", {"vendorId": "com.paddock",
+                                                      "messageId": "Other"}),
+                         {"status": "UnknownMessageId"})
+
     def test_a_pile_rebooting_mid_lock_is_locked_again(self):
         owner, car, tag, stream = self.car()
         cp, pile = self.pile()
