@@ -8,6 +8,7 @@
 
 #include "antitheft/anti_theft.hpp"
 #include "antitheft/errors.hpp"
+#include "antitheft/lock_machine.hpp"
 #include "core/log.hpp"
 #include "core/thread_post.hpp"
 #include "ocpp/charge_point_session.hpp"
@@ -83,6 +84,13 @@ std::variant<std::optional<SocSample>, CallError> latest_soc(const json::value* 
   return latest;
 }
 
+// True iff a lock in this state holds its car (some lever took effect).
+bool holds_car(std::string_view state) {
+  using antitheft::LockState;
+  return state == antitheft::lock_state_name(LockState::locked) ||
+         state == antitheft::lock_state_name(LockState::partially_locked);
+}
+
 // True iff a lock holds a car on this pile (locked or partially locked) and `id_tag` is not
 // one of that car's: the lever that refuses other tags.
 // With `transaction_id`, only the lock on that transaction counts (StopTransaction).
@@ -90,7 +98,7 @@ Result<bool> blocked_by_lock(storage::Reads& r, std::string_view cp, std::string
                              std::optional<std::int64_t> transaction_id = std::nullopt) {
   PADDOCK_ASSIGN(locks, r.antitheft().live_locks_on(cp));
   for (const auto& lock : locks) {
-    if (lock.state != "locked" && lock.state != "partially_locked") continue;
+    if (!holds_car(lock.state)) continue;
     if (transaction_id && lock.transaction_id != transaction_id) continue;
     PADDOCK_ASSIGN(owner, r.antitheft().vehicle_of_id_tag(id_tag));
     if (owner != lock.vehicle_id) return true;
@@ -403,7 +411,9 @@ void CentralSystem::call(std::string_view charge_point_id, std::string action,
     auto locks = store_.reads().antitheft().live_locks_on(charge_point_id);
     if (!locks) return done(locks.take_error());
     for (const auto& lock : *locks) {
-      if (lock.state == "requested" || lock.state == "locked" || lock.state == "partially_locked") {
+      const bool acting =
+          lock.state == antitheft::lock_state_name(antitheft::LockState::requested);
+      if (acting || holds_car(lock.state)) {
         return done(make_error(antitheft::kVehicleLocked,
                                action + " is refused while a vehicle is locked on this pile"));
       }
