@@ -68,6 +68,8 @@ struct LockRecord {
   std::string levers = "{}";
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
+  // Released while its pile was offline: the levers are reversed when the pile connects.
+  bool reversal_pending = false;
 };
 
 struct LockAuditEntry {
@@ -92,6 +94,8 @@ class AntiTheftReads {
   virtual Result<std::optional<LockRecord>> latest_lock(std::string_view vehicle_id) = 0;
   // Locks not released that act (or will act) on this pile, oldest first.
   virtual Result<std::vector<LockRecord>> live_locks_on(std::string_view charge_point_id) = 0;
+  // Released locks on this pile whose levers still wait to be reversed, oldest first.
+  virtual Result<std::vector<LockRecord>> locks_to_reverse_on(std::string_view charge_point_id) = 0;
   // The lock's audit trail, oldest first.
   virtual Result<std::vector<LockAuditEntry>> lock_audit(std::string_view lock_id) = 0;
 };

@@ -30,8 +30,9 @@ struct Lever {
 
 struct LeverResult {
   std::string name;
-  std::string status;  // the pile's status, or the error code
+  std::string status;  // the pile's status, or the error
   bool applied = false;
+  bool answered = false;  // a CALLRESULT came back (not a CallError, timeout or absence)
 };
 
 using Results = std::vector<LeverResult>;
@@ -46,7 +47,7 @@ void run_levers(PileCalls& piles, std::string cp, std::shared_ptr<std::vector<Le
   piles.call(cp, lever.action, lever.payload,
              [&piles, cp, levers, next, results, done](Result<json::object> answer) {
                const Lever& l = (*levers)[next];
-               LeverResult r{l.name, "", false};
+               LeverResult r{l.name, "", false, answer.ok()};
                if (answer) {
                  auto* status = answer->if_contains("status");
                  r.status = status && status->is_string() ? std::string(status->get_string())
@@ -407,8 +408,42 @@ void LockWorkflow::reverse(const LockRecord& lock) {
                        {"Accepted", "Scheduled"}});
   }
   if (levers->empty()) return;
+  if (!piles_.online(*lock.charge_point_id)) {
+    // Kept for the pile's return (pile_booted): a released car must not stay held.
+    set_reversal_pending(lock, true, "pile " + *lock.charge_point_id +
+                                         " is offline: the levers are reversed when it connects");
+    return;
+  }
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
-             [this, lock](Results results) { note(lock, "reversed: " + summary(results)); });
+             [this, lock](Results results) {
+               bool answered = true;
+               for (const auto& r : results) answered = answered && r.answered;
+               // A pile that left mid-way has unanswered calls: they go again when it returns.
+               if (answered || piles_.online(*lock.charge_point_id)) {
+                 set_reversal_pending(lock, false, "reversed: " + summary(results));
+               } else {
+                 set_reversal_pending(lock, true, "the pile left mid-reversal (" +
+                                                      summary(results) +
+                                                      "): again when it connects");
+               }
+             });
+}
+
+void LockWorkflow::set_reversal_pending(const LockRecord& lock, bool pending, std::string text) {
+  store_.write<bool>(
+      [id = lock.id, vehicle_id = lock.vehicle_id, pending,
+       entry = LockAuditEntry{lock.id, now_millis(), lock.state, std::move(text)}](
+          storage::Writes& w) -> Result<bool> {
+        PADDOCK_ASSIGN(latest, w.antitheft().latest_lock(vehicle_id));
+        // Only the same lock, still released: a new lock since then owns the pile's levers.
+        if (latest && latest->id == id && latest->state == lock_state_name(LockState::released)) {
+          latest->reversal_pending = pending;
+          PADDOCK_TRY(w.antitheft().put_lock(*latest));
+        }
+        PADDOCK_TRY(w.antitheft().append_lock_audit(entry));
+        return true;
+      },
+      [](Result<bool>) {});
 }
 
 void LockWorkflow::reapply(const LockRecord& lock) {
@@ -485,6 +520,9 @@ void LockWorkflow::session_linked(const std::string& vehicle_id, const std::stri
 }
 
 void LockWorkflow::pile_booted(const std::string& cp) {
+  if (auto released = store_.reads().antitheft().locks_to_reverse_on(cp)) {
+    for (const auto& lock : *released) reverse(lock);
+  }
   auto live = store_.reads().antitheft().live_locks_on(cp);
   if (!live) return;
   for (const auto& lock : *live) {

@@ -7,7 +7,7 @@
 // the central system also answers Blocked to other idTags on that pile). A car on no pile, or
 // on an offline one, arms the lock (pending_plug_in) until a session places it or the pile
 // connects; a pile that reboots mid-lock gets the accepted levers again. Unlock reverses what
-// was applied. States and their steps are antitheft/lock_machine's; every transition is
+// was applied (on an offline pile: when it connects again). States and their steps are antitheft/lock_machine's; every transition is
 // written with an audit entry and pushed to the owner's stream as vehicle.lock_state, in one
 // write job that re-reads the lock, so concurrent steps serialize on the writer.
 // Depends on core, events, identity's hashing and limiter, sharing's access rules, the storage
@@ -77,6 +77,8 @@ class LockWorkflow final : public PileEvents {
   void reverse(const LockRecord& lock);
   void reapply(const LockRecord& lock);
   void note(const LockRecord& lock, std::string text);
+  // Records whether the released lock's levers still wait for its pile, with an audit entry.
+  void set_reversal_pending(const LockRecord& lock, bool pending, std::string text);
   void check_password(const std::string& user_id, std::string password, std::string address,
                       std::function<void(Result<void>)> done);
 

@@ -231,6 +231,35 @@ class LockWorkflow(harness.PaddockTestCase):
             "re-applied", self.get_lock(owner, car)["audit"][-1]["note"]))
         self.assertEqual(self.get_lock(owner, car)["state"], "locked")
 
+    def test_unlocking_while_the_pile_is_offline_reverses_the_levers_when_it_returns(self):
+        owner, car, tag, stream = self.car()
+        cp, pile = self.pile()
+        self.start(pile, tag)
+        self.assertEqual(self.lock(owner, car).status, 202)
+        self.reply(pile, self.expect_call(pile, "DataTransfer"), {"status": "UnknownVendorId"})
+        for action in ("ChangeConfiguration", "SetChargingProfile", "ChangeAvailability"):
+            self.reply(pile, self.expect_call(pile, action), {"status": "Accepted"})
+        self.assertEqual(self.states(stream, 2), ["requested", "locked"])
+        pile.ws.close()
+        harness.eventually(lambda: self.assertFalse(
+            self.server.get("/v1/charge-points/" + cp, token=self.operator.token).body["online"]))
+        self.assertEqual(self.unlock(owner, car).status, 200)
+        self.assertEqual(self.states(stream, 1), ["released"])
+        harness.eventually(lambda: self.assertIn(
+            "offline", self.get_lock(owner, car)["audit"][-1]["note"]))
+        _, back = self.pile(cp)
+        for action, value in (("ChangeConfiguration", "true"), ("ClearChargingProfile", 7011),
+                              ("ChangeAvailability", "Operative")):
+            call = self.expect_call(back, action)
+            self.assertIn(value, call[3].values())
+            self.reply(back, call, {"status": "Accepted"})
+        harness.eventually(lambda: self.assertTrue(
+            self.get_lock(owner, car)["audit"][-1]["note"].startswith("reversed")))
+        # Reversed once: a later reconnect sends nothing.
+        back.ws.close()
+        _, again = self.pile(cp)
+        self.assertEqual(again.ws.expect_silence(0.5), [])
+
     def test_who_may_lock_and_unlock(self):
         owner, car, tag, stream = self.car()
         helper = harness.new_user(self.server)

@@ -89,6 +89,23 @@ TEST_P(StoreContract, LocksAreReplacedByIdAndTheLatestIsFound) {
   EXPECT_TRUE(reads().antitheft().live_locks_on("CP-2")->empty());
 }
 
+TEST_P(StoreContract, ReleasedLocksWaitingForTheirPileAreFound) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    auto waiting = lock_record("lck_1", "released", "CP-1", 1);
+    waiting.reversal_pending = true;
+    PADDOCK_TRY(w.antitheft().put_lock(waiting));
+    return w.antitheft().put_lock(lock_record("lck_2", "released", "CP-1", 2));
+  });
+  auto waiting = reads().antitheft().locks_to_reverse_on("CP-1");
+  ASSERT_TRUE(waiting.ok());
+  ASSERT_EQ(waiting->size(), 1u);
+  EXPECT_EQ((*waiting)[0].id, "lck_1");
+  EXPECT_TRUE((*waiting)[0].reversal_pending);
+  must_write([](Writes& w) { return w.antitheft().put_lock(lock_record("lck_1", "released", "CP-1", 1)); });
+  EXPECT_TRUE(reads().antitheft().locks_to_reverse_on("CP-1")->empty());
+}
+
 TEST_P(StoreContract, TheLockAuditKeepsItsOrder) {
   seed();
   must_write([](Writes& w) -> Result<void> {

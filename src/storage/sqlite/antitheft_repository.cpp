@@ -190,7 +190,7 @@ namespace {
 
 #define LOCK_COLUMNS                                                                          \
   "id, vehicle_id, state, reason, requested_by, charge_point_id, connector_id, transaction_id, " \
-  "levers, created_at, updated_at"
+  "levers, created_at, updated_at, reversal_pending"
 
 antitheft::LockRecord read_lock(const Statement& s) {
   return {s.text(0),
@@ -203,7 +203,8 @@ antitheft::LockRecord read_lock(const Statement& s) {
           optional_integer(s, 7),
           s.text(8),
           s.integer(9),
-          s.integer(10)};
+          s.integer(10),
+          s.integer(11) != 0};
 }
 
 }  // namespace
@@ -230,6 +231,17 @@ Result<std::vector<antitheft::LockRecord>> SqliteAntiTheft::live_locks_on(
   });
 }
 
+Result<std::vector<antitheft::LockRecord>> SqliteAntiTheft::locks_to_reverse_on(
+    std::string_view charge_point_id) {
+  return guarded(link_, "locks_to_reverse_on", [&](Connection& db) {
+    return all<antitheft::LockRecord>(
+        db.cached("SELECT " LOCK_COLUMNS " FROM vehicle_locks WHERE charge_point_id = ? "
+                  "AND reversal_pending = 1 ORDER BY created_at, rowid")
+            .bind(charge_point_id),
+        read_lock);
+  });
+}
+
 Result<std::vector<antitheft::LockAuditEntry>> SqliteAntiTheft::lock_audit(
     std::string_view lock_id) {
   return guarded(link_, "lock_audit", [&](Connection& db) {
@@ -246,12 +258,14 @@ Result<std::vector<antitheft::LockAuditEntry>> SqliteAntiTheft::lock_audit(
 Result<void> SqliteAntiTheft::put_lock(const antitheft::LockRecord& l) {
   return guarded(link_, "put_lock", [&](Connection& db) {
     run(db.cached("INSERT INTO vehicle_locks (" LOCK_COLUMNS ") "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                   "state = excluded.state, charge_point_id = excluded.charge_point_id, "
                   "connector_id = excluded.connector_id, transaction_id = excluded.transaction_id, "
-                  "levers = excluded.levers, updated_at = excluded.updated_at")
+                  "levers = excluded.levers, updated_at = excluded.updated_at, "
+                  "reversal_pending = excluded.reversal_pending")
             .bind(l.id, l.vehicle_id, l.state, l.reason, l.requested_by, l.charge_point_id,
-                  l.connector_id, l.transaction_id, l.levers, l.created_at, l.updated_at));
+                  l.connector_id, l.transaction_id, l.levers, l.created_at, l.updated_at,
+                  l.reversal_pending));
   });
 }
 

@@ -261,7 +261,8 @@ CREATE TABLE vehicle_locks (
   transaction_id  INTEGER,
   levers          TEXT NOT NULL,
   created_at      INTEGER NOT NULL,
-  updated_at      INTEGER NOT NULL
+  updated_at      INTEGER NOT NULL,
+  reversal_pending INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX vehicle_locks_by_vehicle ON vehicle_locks(vehicle_id, created_at);
 CREATE INDEX vehicle_locks_live_by_pile ON vehicle_locks(charge_point_id)

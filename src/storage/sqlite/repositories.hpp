@@ -152,6 +152,8 @@ class SqliteAntiTheft final : public antitheft::AntiTheftWrites {
   Result<std::optional<antitheft::LockRecord>> latest_lock(std::string_view vehicle_id) override;
   Result<std::vector<antitheft::LockRecord>> live_locks_on(
       std::string_view charge_point_id) override;
+  Result<std::vector<antitheft::LockRecord>> locks_to_reverse_on(
+      std::string_view charge_point_id) override;
   Result<std::vector<antitheft::LockAuditEntry>> lock_audit(std::string_view lock_id) override;
   Result<void> put_lock(const antitheft::LockRecord& lock) override;
   Result<void> append_lock_audit(const antitheft::LockAuditEntry& entry) override;
