@@ -1,10 +1,9 @@
 #include "antitheft/anti_theft.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <set>
 
 #include "core/text.hpp"
@@ -44,16 +43,17 @@ Result<std::optional<storage::EventRecord>> observe_soc(storage::Writes& w,
       {"soc_percent", report.soc_percent},
       {"threshold_percent", threshold},
       {"at", format_rfc3339(report.at)},
-      {"charge_point_id", report.charge_point_id.empty() ? boost::json::value(nullptr)
-                                                         : boost::json::value(report.charge_point_id)},
+      {"charge_point_id", report.charge_point_id.empty()
+                              ? boost::json::value(nullptr)
+                              : boost::json::value(report.charge_point_id)},
       {"connector_id", report.connector_id},
       {"transaction_id", report.transaction_id},
       // What the owner may do about it: the lock needs their password again.
-      {"actions", boost::json::array{boost::json::object{
-                      {"action", "lock"},
-                      {"method", "POST"},
-                      {"href", "/v1/vehicles/" + vehicle->id + "/lock"},
-                      {"body", boost::json::array{"reason", "password"}}}}}};
+      {"actions", boost::json::array{
+                      boost::json::object{{"action", "lock"},
+                                          {"method", "POST"},
+                                          {"href", "/v1/vehicles/" + vehicle->id + "/lock"},
+                                          {"body", boost::json::array{"reason", "password"}}}}}};
   storage::EventRecord e;
   e.vehicle_id = vehicle->id;
   e.target_user = vehicle->owner_id;

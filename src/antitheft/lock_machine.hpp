@@ -50,10 +50,10 @@ LockState classify(const LeverOutcome& outcome);
 
 enum Action : unsigned {
   kNone = 0,
-  kSendLock = 1 << 0,        // the vendor lock, falling back on the levers
-  kReapply = 1 << 1,         // what the pile had accepted, after it reconnected
-  kReverseLevers = 1 << 2,   // undo every lever that was applied
-  kNotifyOwner = 1 << 3,     // vehicle.lock_state to the owner's stream
+  kSendLock = 1 << 0,       // the vendor lock, falling back on the levers
+  kReapply = 1 << 1,        // what the pile had accepted, after it reconnected
+  kReverseLevers = 1 << 2,  // undo every lever that was applied
+  kNotifyOwner = 1 << 3,    // vehicle.lock_state to the owner's stream
 };
 
 struct Step {

@@ -1,8 +1,9 @@
 // The lock workflow's state machine: one row per (state, event), named.
+#include "antitheft/lock_machine.hpp"
+
 #include <gtest/gtest.h>
 
 #include "antitheft/anti_theft.hpp"
-#include "antitheft/lock_machine.hpp"
 
 namespace paddock::antitheft {
 namespace {
@@ -42,12 +43,24 @@ INSTANTIATE_TEST_SUITE_P(
     Antitheft, LockMachine,
     ::testing::Values(
         Row{"requested_on_pile_sends", S::requested, E::on_pile, {}, S::requested, kSendLock},
-        Row{"requested_off_pile_arms", S::requested, E::not_on_pile, {}, S::pending_plug_in,
+        Row{"requested_off_pile_arms",
+            S::requested,
+            E::not_on_pile,
+            {},
+            S::pending_plug_in,
             kNotifyOwner},
         Row{"armed_stays_armed", S::pending_plug_in, E::not_on_pile, {}, S::pending_plug_in, kNone},
-        Row{"armed_placed_sends", S::pending_plug_in, E::on_pile, {}, S::requested,
+        Row{"armed_placed_sends",
+            S::pending_plug_in,
+            E::on_pile,
+            {},
+            S::requested,
             kSendLock | kNotifyOwner},
-        Row{"armed_pile_reconnect_waits", S::pending_plug_in, E::pile_reconnected, {}, std::nullopt},
+        Row{"armed_pile_reconnect_waits",
+            S::pending_plug_in,
+            E::pile_reconnected,
+            {},
+            std::nullopt},
         Row{"vendor_lock_locks", S::requested, E::levers_done, kVendor, S::locked, kNotifyOwner},
         Row{"all_levers_lock", S::requested, E::levers_done, kAllLevers, S::locked, kNotifyOwner},
         Row{"some_levers_partial", S::requested, E::levers_done, kSomeLevers, S::partially_locked,
@@ -57,17 +70,33 @@ INSTANTIATE_TEST_SUITE_P(
             std::nullopt},
         Row{"levers_done_twice_refused", S::locked, E::levers_done, kVendor, std::nullopt},
         Row{"locked_reconnect_reapplies", S::locked, E::pile_reconnected, {}, S::locked, kReapply},
-        Row{"partial_reconnect_reapplies", S::partially_locked, E::pile_reconnected, {},
-            S::partially_locked, kReapply},
-        Row{"requested_reconnect_resends", S::requested, E::pile_reconnected, {}, S::requested,
+        Row{"partial_reconnect_reapplies",
+            S::partially_locked,
+            E::pile_reconnected,
+            {},
+            S::partially_locked,
+            kReapply},
+        Row{"requested_reconnect_resends",
+            S::requested,
+            E::pile_reconnected,
+            {},
+            S::requested,
             kSendLock},
         Row{"failed_reconnect_refused", S::failed, E::pile_reconnected, {}, std::nullopt},
         Row{"locked_on_pile_refused", S::locked, E::on_pile, {}, std::nullopt},
         Row{"locked_off_pile_refused", S::locked, E::not_on_pile, {}, std::nullopt},
         Row{"unlock_locked", S::locked, E::unlock, {}, S::released, kReverseLevers | kNotifyOwner},
-        Row{"unlock_partial", S::partially_locked, E::unlock, {}, S::released,
+        Row{"unlock_partial",
+            S::partially_locked,
+            E::unlock,
+            {},
+            S::released,
             kReverseLevers | kNotifyOwner},
-        Row{"unlock_armed", S::pending_plug_in, E::unlock, {}, S::released,
+        Row{"unlock_armed",
+            S::pending_plug_in,
+            E::unlock,
+            {},
+            S::released,
             kReverseLevers | kNotifyOwner},
         Row{"unlock_failed", S::failed, E::unlock, {}, S::released, kReverseLevers | kNotifyOwner},
         Row{"released_is_final_unlock", S::released, E::unlock, {}, std::nullopt},
@@ -83,15 +112,15 @@ class Classify : public ::testing::TestWithParam<ClassifyRow> {};
 TEST_P(Classify, Outcome) {
   EXPECT_EQ(lock_state_name(classify(GetParam().outcome)), lock_state_name(GetParam().expected));
 }
-INSTANTIATE_TEST_SUITE_P(
-    Antitheft, Classify,
-    ::testing::Values(ClassifyRow{"vendor_only", {true, 0, 0}, S::locked},
-                      ClassifyRow{"vendor_and_some", {true, 3, 1}, S::locked},
-                      ClassifyRow{"every_lever", {false, 2, 2}, S::locked},
-                      ClassifyRow{"one_of_three", {false, 3, 1}, S::partially_locked},
-                      ClassifyRow{"none_of_three", {false, 3, 0}, S::failed},
-                      ClassifyRow{"nothing_tried", {false, 0, 0}, S::failed}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Antitheft, Classify,
+                         ::testing::Values(ClassifyRow{"vendor_only", {true, 0, 0}, S::locked},
+                                           ClassifyRow{"vendor_and_some", {true, 3, 1}, S::locked},
+                                           ClassifyRow{"every_lever", {false, 2, 2}, S::locked},
+                                           ClassifyRow{
+                                               "one_of_three", {false, 3, 1}, S::partially_locked},
+                                           ClassifyRow{"none_of_three", {false, 3, 0}, S::failed},
+                                           ClassifyRow{"nothing_tried", {false, 0, 0}, S::failed}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace paddock::antitheft

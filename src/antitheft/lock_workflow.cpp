@@ -1,9 +1,8 @@
 #include "antitheft/lock_workflow.hpp"
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <array>
 #include <memory>
 
 #include "antitheft/errors.hpp"
@@ -52,8 +51,8 @@ void run_levers(PileCalls& piles, std::string cp, std::shared_ptr<std::vector<Le
                  auto* status = answer->if_contains("status");
                  r.status = status && status->is_string() ? std::string(status->get_string())
                                                           : std::string("Accepted");
-                 r.applied = std::find(l.accepted.begin(), l.accepted.end(), r.status) !=
-                             l.accepted.end();
+                 r.applied =
+                     std::find(l.accepted.begin(), l.accepted.end(), r.status) != l.accepted.end();
                } else {
                  r.status = answer.error().detail.empty() ? std::string(answer.error().code.name)
                                                           : answer.error().detail;
@@ -147,16 +146,15 @@ void LockWorkflow::check_password(const std::string& user_id, std::string passwo
   }
   auto finish = bind_to_current_thread(std::move(done));
   std::string hash = (*user)->password_hash;
-  hasher_.verify(std::move(hash), std::move(password),
-                 [this, key, address, finish](Result<bool> ok) {
-                   if (!ok || !*ok) {
-                     limiter_.record_failure(key, address, now_millis());
-                     return finish(make_error(identity::kInvalidCredentials,
-                                              "the password is wrong"));
-                   }
-                   limiter_.record_success(key);
-                   finish(Result<void>());
-                 });
+  hasher_.verify(
+      std::move(hash), std::move(password), [this, key, address, finish](Result<bool> ok) {
+        if (!ok || !*ok) {
+          limiter_.record_failure(key, address, now_millis());
+          return finish(make_error(identity::kInvalidCredentials, "the password is wrong"));
+        }
+        limiter_.record_success(key);
+        finish(Result<void>());
+      });
 }
 
 void LockWorkflow::lock(std::string user_id, std::string vehicle_id, std::string reason,
@@ -185,8 +183,17 @@ void LockWorkflow::lock(std::string user_id, std::string vehicle_id, std::string
               }
               PADDOCK_ASSIGN(session, w.charge_points().running_transaction_of_vehicle(vehicle_id));
               const UnixMillis now = now_millis();
-              LockRecord lock{new_id("lck"), vehicle_id, std::string(lock_state_name(LockState::requested)),
-                              reason, user_id, std::nullopt, 0, std::nullopt, "{}", now, now};
+              LockRecord lock{new_id("lck"),
+                              vehicle_id,
+                              std::string(lock_state_name(LockState::requested)),
+                              reason,
+                              user_id,
+                              std::nullopt,
+                              0,
+                              std::nullopt,
+                              "{}",
+                              now,
+                              now};
               if (session) {
                 lock.charge_point_id = session->charge_point_id;
                 lock.connector_id = session->connector_id;
@@ -211,13 +218,13 @@ void LockWorkflow::lock(std::string user_id, std::string vehicle_id, std::string
               LockRecord lock = created_lock->lock;
               done(std::move(*created_lock));
               const bool on_pile = lock.charge_point_id && piles_.online(*lock.charge_point_id);
-              transition(lock.vehicle_id, on_pile ? LockEvent::on_pile : LockEvent::not_on_pile, {},
-                         on_pile ? "the car charges on " + *lock.charge_point_id + ", connected"
-                         : lock.charge_point_id
-                             ? "the car's pile " + *lock.charge_point_id +
-                                   " is offline: the lock waits for it"
-                             : "the car is on no pile: armed until a session places it",
-                         nullptr, [this](const LockRecord& l, unsigned actions) { act(l, actions); });
+              transition(
+                  lock.vehicle_id, on_pile ? LockEvent::on_pile : LockEvent::not_on_pile, {},
+                  on_pile ? "the car charges on " + *lock.charge_point_id + ", connected"
+                  : lock.charge_point_id ? "the car's pile " + *lock.charge_point_id +
+                                               " is offline: the lock waits for it"
+                                         : "the car is on no pile: armed until a session places it",
+                  nullptr, [this](const LockRecord& l, unsigned actions) { act(l, actions); });
             },
             [this, created](LockView&) {
               if (live_ && *created) live_->publish({std::move(**created)});
@@ -238,12 +245,12 @@ void LockWorkflow::unlock(std::string user_id, std::string vehicle_id, std::stri
                    if (!*latest || (*latest)->state == lock_state_name(LockState::released)) {
                      return done(make_error(kNotLocked, "the vehicle is not locked"));
                    }
-                   transition(vehicle_id, LockEvent::unlock, {}, "released by the owner", nullptr,
-                              [this, vehicle_id, user_id, done](const LockRecord& l,
-                                                                unsigned actions) {
-                                act(l, actions);
-                                done(get(user_id, vehicle_id));
-                              });
+                   transition(
+                       vehicle_id, LockEvent::unlock, {}, "released by the owner", nullptr,
+                       [this, vehicle_id, user_id, done](const LockRecord& l, unsigned actions) {
+                         act(l, actions);
+                         done(get(user_id, vehicle_id));
+                       });
                  });
 }
 
@@ -317,48 +324,52 @@ void LockWorkflow::send_lock(const LockRecord& lock) {
                     {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
                                                           : json::value(nullptr)},
                     {"vin", vehicle && *vehicle && (*vehicle)->vin ? json::value(*(*vehicle)->vin)
-                                                                    : json::value(nullptr)}};
+                                                                   : json::value(nullptr)}};
   auto levers = std::make_shared<std::vector<Lever>>();
   levers->push_back({"vendor_lock", "DataTransfer",
                      json::object{{"vendorId", kVendorId},
                                   {"messageId", "LockVehicle"},
                                   {"data", json::serialize(data)}}});
-  run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
-             [this, lock](Results results) {
-               const LeverResult& vendor = results.front();
-               json::object record{{"vendor_lock", json::object{{"status", vendor.status},
-                                                               {"applied", vendor.applied}}},
-                                   {"levers", json::array{}}};
-               if (vendor.applied) {
-                 std::string text = json::serialize(record);
-                 transition(lock.vehicle_id, LockEvent::levers_done, {true, 0, 0},
-                            "the pile accepted LockVehicle",
-                            [text](LockRecord& l) { l.levers = text; }, nullptr);
-                 return;
-               }
-               note(lock, "LockVehicle not taken (" + vendor.status + "): the standard levers");
-               send_levers(lock, std::move(record));
-             });
+  run_levers(
+      piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
+      [this, lock](Results results) {
+        const LeverResult& vendor = results.front();
+        json::object record{
+            {"vendor_lock", json::object{{"status", vendor.status}, {"applied", vendor.applied}}},
+            {"levers", json::array{}}};
+        if (vendor.applied) {
+          std::string text = json::serialize(record);
+          transition(
+              lock.vehicle_id, LockEvent::levers_done, {true, 0, 0},
+              "the pile accepted LockVehicle", [text](LockRecord& l) { l.levers = text; }, nullptr);
+          return;
+        }
+        note(lock, "LockVehicle not taken (" + vendor.status + "): the standard levers");
+        send_levers(lock, std::move(record));
+      });
 }
 
 void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
-  json::object profile{{"chargingProfileId", kLockChargingProfileId},
-                       {"stackLevel", 9},
-                       {"chargingProfilePurpose", "TxProfile"},
-                       {"chargingProfileKind", "Relative"},
-                       {"chargingSchedule",
-                        json::object{{"chargingRateUnit", "A"},
-                                     {"chargingSchedulePeriod",
-                                      json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
+  json::object profile{
+      {"chargingProfileId", kLockChargingProfileId},
+      {"stackLevel", 9},
+      {"chargingProfilePurpose", "TxProfile"},
+      {"chargingProfileKind", "Relative"},
+      {"chargingSchedule",
+       json::object{{"chargingRateUnit", "A"},
+                    {"chargingSchedulePeriod",
+                     json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
   if (lock.transaction_id) profile["transactionId"] = *lock.transaction_id;
   const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
   auto levers = std::make_shared<std::vector<Lever>>(std::vector<Lever>{
-      {"keep_cable_locked", "ChangeConfiguration",
+      {"keep_cable_locked",
+       "ChangeConfiguration",
        json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "false"}},
        {"Accepted", "RebootRequired"}},
       {"zero_current", "SetChargingProfile",
        json::object{{"connectorId", connector}, {"csChargingProfiles", profile}}},
-      {"inoperative", "ChangeAvailability",
+      {"inoperative",
+       "ChangeAvailability",
        json::object{{"connectorId", connector}, {"type", "Inoperative"}},
        {"Accepted", "Scheduled"}}});
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
@@ -367,14 +378,15 @@ void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
                for (const auto& r : results) accepted += r.applied ? 1 : 0;
                json::array list = results_json(results);
                // Ours, not the pile's: other idTags are answered Blocked while the lock holds.
-               list.push_back({{"name", "refuse_other_id_tags"}, {"status", "Applied"},
-                               {"applied", true}});
+               list.push_back(
+                   {{"name", "refuse_other_id_tags"}, {"status", "Applied"}, {"applied", true}});
                record["levers"] = std::move(list);
                std::string text = json::serialize(record);
-               transition(lock.vehicle_id, LockEvent::levers_done,
-                          {false, static_cast<int>(results.size()), accepted},
-                          "levers: " + summary(results),
-                          [text](LockRecord& l) { l.levers = text; }, nullptr);
+               transition(
+                   lock.vehicle_id, LockEvent::levers_done,
+                   {false, static_cast<int>(results.size()), accepted},
+                   "levers: " + summary(results), [text](LockRecord& l) { l.levers = text; },
+                   nullptr);
              });
 }
 
@@ -383,35 +395,40 @@ void LockWorkflow::reverse(const LockRecord& lock) {
   json::object record = parse_levers(lock.levers);
   auto levers = std::make_shared<std::vector<Lever>>();
   if (vendor_locked(record)) {
-    levers->push_back({"vendor_unlock", "DataTransfer",
-                       json::object{{"vendorId", kVendorId},
-                                    {"messageId", "UnlockVehicle"},
-                                    {"data", json::serialize(json::object{
-                                                 {"connectorId", lock.connector_id},
-                                                 {"transactionId",
-                                                  lock.transaction_id ? json::value(*lock.transaction_id)
-                                                                      : json::value(nullptr)}})}}});
+    levers->push_back(
+        {"vendor_unlock", "DataTransfer",
+         json::object{
+             {"vendorId", kVendorId},
+             {"messageId", "UnlockVehicle"},
+             {"data", json::serialize(json::object{
+                          {"connectorId", lock.connector_id},
+                          {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
+                                                                : json::value(nullptr)}})}}});
   }
   const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
   if (lever_applied(record, "keep_cable_locked")) {
-    levers->push_back({"keep_cable_locked", "ChangeConfiguration",
-                       json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "true"}},
-                       {"Accepted", "RebootRequired"}});
+    levers->push_back(
+        {"keep_cable_locked",
+         "ChangeConfiguration",
+         json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "true"}},
+         {"Accepted", "RebootRequired"}});
   }
   if (lever_applied(record, "zero_current")) {
-    levers->push_back({"zero_current", "ClearChargingProfile",
-                       json::object{{"id", kLockChargingProfileId}}});
+    levers->push_back(
+        {"zero_current", "ClearChargingProfile", json::object{{"id", kLockChargingProfileId}}});
   }
   if (lever_applied(record, "inoperative")) {
-    levers->push_back({"inoperative", "ChangeAvailability",
+    levers->push_back({"inoperative",
+                       "ChangeAvailability",
                        json::object{{"connectorId", connector}, {"type", "Operative"}},
                        {"Accepted", "Scheduled"}});
   }
   if (levers->empty()) return;
   if (!piles_.online(*lock.charge_point_id)) {
     // Kept for the pile's return (pile_booted): a released car must not stay held.
-    set_reversal_pending(lock, true, "pile " + *lock.charge_point_id +
-                                         " is offline: the levers are reversed when it connects");
+    set_reversal_pending(
+        lock, true,
+        "pile " + *lock.charge_point_id + " is offline: the levers are reversed when it connects");
     return;
   }
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
@@ -422,9 +439,9 @@ void LockWorkflow::reverse(const LockRecord& lock) {
                if (answered || piles_.online(*lock.charge_point_id)) {
                  set_reversal_pending(lock, false, "reversed: " + summary(results));
                } else {
-                 set_reversal_pending(lock, true, "the pile left mid-reversal (" +
-                                                      summary(results) +
-                                                      "): again when it connects");
+                 set_reversal_pending(lock, true,
+                                      "the pile left mid-reversal (" + summary(results) +
+                                          "): again when it connects");
                }
              });
 }
@@ -457,7 +474,7 @@ void LockWorkflow::reapply(const LockRecord& lock) {
                       {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
                                                             : json::value(nullptr)},
                       {"vin", vehicle && *vehicle && (*vehicle)->vin ? json::value(*(*vehicle)->vin)
-                                                                      : json::value(nullptr)}};
+                                                                     : json::value(nullptr)}};
     levers->push_back({"vendor_lock", "DataTransfer",
                        json::object{{"vendorId", kVendorId},
                                     {"messageId", "LockVehicle"},
@@ -472,23 +489,26 @@ void LockWorkflow::reapply(const LockRecord& lock) {
                                                                     : json::value(nullptr)}};
   // Re-send every lever (a rebooted pile may have lost the profile and the availability); the
   // state stays what it was, the audit says what the pile took this time.
-  json::object profile{{"chargingProfileId", kLockChargingProfileId},
-                       {"stackLevel", 9},
-                       {"chargingProfilePurpose", "TxProfile"},
-                       {"chargingProfileKind", "Relative"},
-                       {"chargingSchedule",
-                        json::object{{"chargingRateUnit", "A"},
-                                     {"chargingSchedulePeriod",
-                                      json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
+  json::object profile{
+      {"chargingProfileId", kLockChargingProfileId},
+      {"stackLevel", 9},
+      {"chargingProfilePurpose", "TxProfile"},
+      {"chargingProfileKind", "Relative"},
+      {"chargingSchedule",
+       json::object{{"chargingRateUnit", "A"},
+                    {"chargingSchedulePeriod",
+                     json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
   if (lock.transaction_id) profile["transactionId"] = *lock.transaction_id;
   const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
   auto levers = std::make_shared<std::vector<Lever>>(std::vector<Lever>{
-      {"keep_cable_locked", "ChangeConfiguration",
+      {"keep_cable_locked",
+       "ChangeConfiguration",
        json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "false"}},
        {"Accepted", "RebootRequired"}},
       {"zero_current", "SetChargingProfile",
        json::object{{"connectorId", connector}, {"csChargingProfiles", profile}}},
-      {"inoperative", "ChangeAvailability",
+      {"inoperative",
+       "ChangeAvailability",
        json::object{{"connectorId", connector}, {"type", "Inoperative"}},
        {"Accepted", "Scheduled"}}});
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
@@ -509,14 +529,15 @@ void LockWorkflow::note(const LockRecord& lock, std::string text) {
 
 void LockWorkflow::session_linked(const std::string& vehicle_id, const std::string& cp,
                                   int connector_id, std::int64_t transaction_id) {
-  transition(vehicle_id, LockEvent::on_pile, {},
-             "a session placed the car on " + cp + " connector " + std::to_string(connector_id),
-             [cp, connector_id, transaction_id](LockRecord& l) {
-               l.charge_point_id = cp;
-               l.connector_id = connector_id;
-               l.transaction_id = transaction_id;
-             },
-             [this](const LockRecord& l, unsigned actions) { act(l, actions); });
+  transition(
+      vehicle_id, LockEvent::on_pile, {},
+      "a session placed the car on " + cp + " connector " + std::to_string(connector_id),
+      [cp, connector_id, transaction_id](LockRecord& l) {
+        l.charge_point_id = cp;
+        l.connector_id = connector_id;
+        l.transaction_id = transaction_id;
+      },
+      [this](const LockRecord& l, unsigned actions) { act(l, actions); });
 }
 
 void LockWorkflow::pile_booted(const std::string& cp) {
@@ -529,8 +550,8 @@ void LockWorkflow::pile_booted(const std::string& cp) {
     auto state = parse_state(lock.state);
     if (!state) continue;
     // An armed lock whose car was known to be on this pile acts now; the others re-apply.
-    LockEvent event = *state == LockState::pending_plug_in ? LockEvent::on_pile
-                                                           : LockEvent::pile_reconnected;
+    LockEvent event =
+        *state == LockState::pending_plug_in ? LockEvent::on_pile : LockEvent::pile_reconnected;
     transition(lock.vehicle_id, event, {}, "pile " + cp + " connected", nullptr,
                [this](const LockRecord& l, unsigned actions) { act(l, actions); });
   }

@@ -7,13 +7,12 @@
 // the central system also answers Blocked to other idTags on that pile). A car on no pile, or
 // on an offline one, arms the lock (pending_plug_in) until a session places it or the pile
 // connects; a pile that reboots mid-lock gets the accepted levers again. Unlock reverses what
-// was applied (on an offline pile: when it connects again). States and their steps are antitheft/lock_machine's; every transition is
-// written with an audit entry and pushed to the owner's stream as vehicle.lock_state, in one
-// write job that re-reads the lock, so concurrent steps serialize on the writer.
-// Depends on core, events, identity's hashing and limiter, sharing's access rules, the storage
-// interface, lock_machine and pile_link.
+// was applied (on an offline pile: when it connects again). States and their steps are
+// antitheft/lock_machine's; every transition is written with an audit entry and pushed to the
+// owner's stream as vehicle.lock_state, in one write job that re-reads the lock, so concurrent
+// steps serialize on the writer. Depends on core, events, identity's hashing and limiter, sharing's
+// access rules, the storage interface, lock_machine and pile_link.
 #include <boost/json/object.hpp>
-
 #include <string>
 #include <vector>
 

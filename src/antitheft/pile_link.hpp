@@ -3,7 +3,6 @@
 // so that neither module includes the other's implementation. ocpp::CentralSystem implements
 // PileCalls; antitheft::LockWorkflow implements PileEvents. Depends on core and Boost.JSON.
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>

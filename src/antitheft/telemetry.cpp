@@ -28,10 +28,10 @@ struct Stored {
 
 Result<std::string> served_vehicle(storage::Writes& w, const std::string& platform_id,
                                    const TelemetryReport& r, std::size_t index) {
-  Error not_served = make_error(kVehicleNotServed,
-                                "report " + std::to_string(index) +
-                                    ": no vehicle this platform reports for",
-                                "reports[" + std::to_string(index) + "]");
+  Error not_served =
+      make_error(kVehicleNotServed,
+                 "report " + std::to_string(index) + ": no vehicle this platform reports for",
+                 "reports[" + std::to_string(index) + "]");
   std::optional<storage::VehicleRecord> vehicle;
   if (r.vehicle_id) {
     if (!looks_like_id(*r.vehicle_id)) return not_served;
@@ -90,8 +90,8 @@ void TelemetryService::report(std::string platform_id, std::vector<TelemetryRepo
                               Callback<TelemetryOutcome> done) {
   auto stored = std::make_shared<Stored>();
   store_.write<TelemetryOutcome>(
-      [platform_id, reports = std::move(reports), stored](
-          storage::Writes& w) -> Result<TelemetryOutcome> {
+      [platform_id, reports = std::move(reports),
+       stored](storage::Writes& w) -> Result<TelemetryOutcome> {
         *stored = Stored{};
         for (std::size_t i = 0; i < reports.size(); ++i) {
           const TelemetryReport& r = reports[i];
@@ -99,11 +99,15 @@ void TelemetryService::report(std::string platform_id, std::vector<TelemetryRepo
           ++stored->outcome.accepted;
           PADDOCK_ASSIGN(previous, w.antitheft().telemetry(vehicle_id));
           if (previous && previous->at > r.at) continue;  // out of order: the newer one stands
-          PADDOCK_TRY(w.antitheft().put_telemetry({vehicle_id, platform_id, r.soc_percent,
-                                                   r.latitude, r.longitude, r.speed_kmh,
-                                                   r.odometer_km, r.at}));
-          SocReport soc{vehicle_id, r.soc_percent, r.at, r.charge_point_id.value_or(""),
-                        r.connector_id.value_or(0), 0};
+          PADDOCK_TRY(
+              w.antitheft().put_telemetry({vehicle_id, platform_id, r.soc_percent, r.latitude,
+                                           r.longitude, r.speed_kmh, r.odometer_km, r.at}));
+          SocReport soc{vehicle_id,
+                        r.soc_percent,
+                        r.at,
+                        r.charge_point_id.value_or(""),
+                        r.connector_id.value_or(0),
+                        0};
           if (r.charge_point_id && r.connector_id) {
             PADDOCK_ASSIGN(running, w.charge_points().running_transactions(*r.charge_point_id));
             for (const auto& t : running) {

@@ -22,7 +22,7 @@ inline constexpr std::size_t kMaxPlatformNameChars = 64;
 inline constexpr std::size_t kMaxReportsPerBatch = 100;
 
 struct TelemetryReport {
-  std::optional<std::string> vin;         // exactly one of vin and vehicle_id
+  std::optional<std::string> vin;  // exactly one of vin and vehicle_id
   std::optional<std::string> vehicle_id;
   double soc_percent = 0;
   std::optional<double> latitude;

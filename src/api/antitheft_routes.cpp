@@ -6,9 +6,9 @@
 #include "antitheft/anti_theft.hpp"
 #include "antitheft/lock_workflow.hpp"
 #include "antitheft/telemetry.hpp"
-#include "ocpp/central_system.hpp"
 #include "api/app.hpp"
 #include "api/json_input.hpp"
+#include "ocpp/central_system.hpp"
 
 namespace paddock::api {
 namespace {
@@ -25,10 +25,10 @@ json::object settings_view(const antitheft::AntiTheftSettings& s) {
   return {{"vehicle_id", s.vehicle_id},
           {"low_charge_threshold_percent", s.low_charge_threshold_percent},
           {"id_tags", std::move(tags)},
-          {"updated_at", s.updated_at ? json::value(format_rfc3339(s.updated_at))
-                                      : json::value(nullptr)},
-          {"vehicle_platform_id", s.vehicle_platform_id ? json::value(*s.vehicle_platform_id)
-                                                        : json::value(nullptr)}};
+          {"updated_at",
+           s.updated_at ? json::value(format_rfc3339(s.updated_at)) : json::value(nullptr)},
+          {"vehicle_platform_id",
+           s.vehicle_platform_id ? json::value(*s.vehicle_platform_id) : json::value(nullptr)}};
 }
 
 constexpr std::size_t kMaxPlatformNameBytes = 1024;
@@ -71,10 +71,10 @@ Result<antitheft::TelemetryReport> parse_report(const json::value& value, const 
   r.soc_percent = *soc;
   if (const json::value* position = o.if_contains("position"); position && !position->is_null()) {
     if (!position->is_object()) return invalid("position is {lat, lon}", field("position"));
-    PADDOCK_ASSIGN(lat, optional_number(position->get_object(), "lat", -90, 90,
-                                        field("position.lat")));
-    PADDOCK_ASSIGN(lon, optional_number(position->get_object(), "lon", -180, 180,
-                                        field("position.lon")));
+    PADDOCK_ASSIGN(lat,
+                   optional_number(position->get_object(), "lat", -90, 90, field("position.lat")));
+    PADDOCK_ASSIGN(
+        lon, optional_number(position->get_object(), "lon", -180, 180, field("position.lon")));
     if (!lat || !lon) return invalid("position is {lat, lon}", field("position"));
     r.latitude = lat;
     r.longitude = lon;
@@ -100,7 +100,6 @@ Result<antitheft::TelemetryReport> parse_report(const json::value& value, const 
   return r;
 }
 
-
 constexpr std::size_t kMaxReasonBytes = 1024;
 constexpr std::size_t kMaxPasswordInputBytes = 4096;
 
@@ -124,8 +123,8 @@ void App::put_anti_theft(Request& request, Responder respond) {
   if (!body) return respond.problem(body.error());
   const json::value* threshold = body->if_contains("low_charge_threshold_percent");
   if (!threshold || !threshold->is_int64()) {
-    return respond.problem(invalid("low_charge_threshold_percent must be an integer",
-                                   "low_charge_threshold_percent"));
+    return respond.problem(
+        invalid("low_charge_threshold_percent must be an integer", "low_charge_threshold_percent"));
   }
   const json::value* tags = body->if_contains("id_tags");
   if (!tags || !tags->is_array() || tags->get_array().size() > antitheft::kMaxIdTags) {
@@ -139,20 +138,19 @@ void App::put_anti_theft(Request& request, Responder respond) {
   std::optional<std::string> platform;
   if (const json::value* p = body->if_contains("vehicle_platform_id"); p && !p->is_null()) {
     if (!p->is_string()) {
-      return respond.problem(invalid("vehicle_platform_id must be a string or null",
-                                     "vehicle_platform_id"));
+      return respond.problem(
+          invalid("vehicle_platform_id must be a string or null", "vehicle_platform_id"));
     }
     platform = std::string(p->get_string());
   }
   const std::int64_t percent = threshold->get_int64();
-  services_.antitheft->put_settings(
-      request.principal.user_id, request.params[0],
-      percent < 0 || percent > 100 ? -1 : static_cast<int>(percent), std::move(id_tags),
-      std::move(platform),
-      [respond](Result<antitheft::AntiTheftSettings> saved) {
-        if (!saved) return respond.problem(saved.error());
-        respond(json_response(200, settings_view(*saved)));
-      });
+  services_.antitheft->put_settings(request.principal.user_id, request.params[0],
+                                    percent < 0 || percent > 100 ? -1 : static_cast<int>(percent),
+                                    std::move(id_tags), std::move(platform),
+                                    [respond](Result<antitheft::AntiTheftSettings> saved) {
+                                      if (!saved) return respond.problem(saved.error());
+                                      respond(json_response(200, settings_view(*saved)));
+                                    });
 }
 
 void App::get_anti_theft(Request& request, Responder respond) {
@@ -218,11 +216,11 @@ void App::create_vehicle_platform(Request& request, Responder respond) {
       request.principal.user_id, std::move(*name),
       [respond](Result<antitheft::IssuedPlatform> issued) {
         if (!issued) return respond.problem(issued.error());
-        respond(json_response(201, json::object{
-                                       {"id", issued->platform.id},
-                                       {"name", issued->platform.name},
-                                       {"secret", issued->secret},
-                                       {"created_at", format_rfc3339(issued->platform.created_at)}}));
+        respond(json_response(
+            201, json::object{{"id", issued->platform.id},
+                              {"name", issued->platform.name},
+                              {"secret", issued->secret},
+                              {"created_at", format_rfc3339(issued->platform.created_at)}}));
       });
 }
 
@@ -248,14 +246,14 @@ void App::post_telemetry(Request& request, Responder respond) {
     if (!report) return respond.problem(report.error());
     reports.push_back(std::move(*report));
   }
-  services_.telemetry->report(request.principal.vehicle_platform_id, std::move(reports),
-                              [respond](Result<antitheft::TelemetryOutcome> outcome) {
-                                if (!outcome) return respond.problem(outcome.error());
-                                respond(json_response(
-                                    200, json::object{{"accepted", outcome->accepted},
-                                                      {"low_charge_events",
-                                                       outcome->low_charge_events}}));
-                              });
+  services_.telemetry->report(
+      request.principal.vehicle_platform_id, std::move(reports),
+      [respond](Result<antitheft::TelemetryOutcome> outcome) {
+        if (!outcome) return respond.problem(outcome.error());
+        respond(
+            json_response(200, json::object{{"accepted", outcome->accepted},
+                                            {"low_charge_events", outcome->low_charge_events}}));
+      });
 }
 
 std::span<const RouteDef> antitheft_routes() {

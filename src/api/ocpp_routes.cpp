@@ -37,14 +37,15 @@ json::object summary_view(const ocpp::ChargePointRecord& c, bool online) {
 }
 
 json::object transaction_view(const ocpp::TransactionRecord& t) {
-  json::object view{{"transaction_id", t.id},
-                    {"connector_id", t.connector_id},
-                    {"id_tag", t.id_tag},
-                    {"meter_start_wh", t.meter_start},
-                    {"started_at", format_rfc3339(t.started_at)},
-                    {"soc_percent", nullptr},
-                    {"soc_at", optional_time(t.soc_at)},
-                    {"vehicle_id", t.vehicle_id ? json::value(*t.vehicle_id) : json::value(nullptr)}};
+  json::object view{
+      {"transaction_id", t.id},
+      {"connector_id", t.connector_id},
+      {"id_tag", t.id_tag},
+      {"meter_start_wh", t.meter_start},
+      {"started_at", format_rfc3339(t.started_at)},
+      {"soc_percent", nullptr},
+      {"soc_at", optional_time(t.soc_at)},
+      {"vehicle_id", t.vehicle_id ? json::value(*t.vehicle_id) : json::value(nullptr)}};
   if (t.soc_percent) view["soc_percent"] = *t.soc_percent;
   return view;
 }
@@ -84,7 +85,8 @@ void App::list_charge_points(Request& request, Responder respond) {
   auto all = services_.charge_points->list(request.principal.user_id);
   if (!all) return respond.problem(all.error());
   json::array items;
-  for (const auto& c : *all) items.push_back(summary_view(c, services_.central_system->online(c.id)));
+  for (const auto& c : *all)
+    items.push_back(summary_view(c, services_.central_system->online(c.id)));
   respond(json_response(200, json::object{{"charge_points", std::move(items)}}));
 }
 
@@ -125,18 +127,18 @@ void App::call_charge_point(Request& request, Responder respond) {
   json::object payload;
   if (auto* given = body->if_contains("payload")) {
     if (!given->is_object()) {
-      return respond.problem(make_error(Errc::invalid_field, "payload must be an object", "payload"));
+      return respond.problem(
+          make_error(Errc::invalid_field, "payload must be an object", "payload"));
     }
     payload = given->get_object();
   }
   std::string name = *action;
-  services_.central_system->call(found->id, std::move(*action), std::move(payload),
-                                 [respond, name](Result<json::object> result) {
-                                   if (!result) return respond.problem(result.error());
-                                   respond(json_response(
-                                       200, json::object{{"action", name},
-                                                         {"result", std::move(*result)}}));
-                                 });
+  services_.central_system->call(
+      found->id, std::move(*action), std::move(payload),
+      [respond, name](Result<json::object> result) {
+        if (!result) return respond.problem(result.error());
+        respond(json_response(200, json::object{{"action", name}, {"result", std::move(*result)}}));
+      });
 }
 
 void App::open_ocpp(Request& request, Responder respond) {
@@ -168,15 +170,15 @@ void App::authenticate_later(AuthScheme scheme, const Request& request,
   if (scheme != AuthScheme::charge_point || !services_.charge_points) {
     return done(make_error(Errc::unauthorized, "this route's authentication is not offered"));
   }
-  services_.charge_points->authenticate(
-      request.params.empty() ? std::string() : request.params[0], request.authorization(),
-      request.remote_address, [done = std::move(done)](Result<std::string> id) {
-        if (!id) return done(id.take_error());
-        Principal p;
-        p.scheme = AuthScheme::charge_point;
-        p.charge_point_id = std::move(*id);
-        done(std::move(p));
-      });
+  services_.charge_points->authenticate(request.params.empty() ? std::string() : request.params[0],
+                                        request.authorization(), request.remote_address,
+                                        [done = std::move(done)](Result<std::string> id) {
+                                          if (!id) return done(id.take_error());
+                                          Principal p;
+                                          p.scheme = AuthScheme::charge_point;
+                                          p.charge_point_id = std::move(*id);
+                                          done(std::move(p));
+                                        });
 }
 
 std::span<const RouteDef> ocpp_routes() {

@@ -1,8 +1,7 @@
 #include "ocpp/central_system.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <array>
+#include <boost/json/parse.hpp>
 #include <charconv>
 #include <ctime>
 
@@ -26,10 +25,12 @@ constexpr std::array<std::string_view, 8> kHandled = {
     "StartTransaction", "StopTransaction", "MeterValues",        "DataTransfer"};
 
 constexpr std::array<std::string_view, 11> kCentralSystemActions = {
-    "RemoteStartTransaction", "RemoteStopTransaction", "UnlockConnector",
-    "ChangeAvailability",     "ChangeConfiguration",   "GetConfiguration",
-    "SetChargingProfile",     "ClearChargingProfile",  "DataTransfer",
-    "Reset",                  "TriggerMessage"};
+    "RemoteStartTransaction", "RemoteStopTransaction",
+    "UnlockConnector",        "ChangeAvailability",
+    "ChangeConfiguration",    "GetConfiguration",
+    "SetChargingProfile",     "ClearChargingProfile",
+    "DataTransfer",           "Reset",
+    "TriggerMessage"};
 
 // Paddock's vendor id for DataTransfer in both directions (the lock workflow's LockVehicle).
 constexpr std::string_view kVendorId = "com.paddock";
@@ -61,7 +62,7 @@ struct SocSample {
 // The latest SoC sample in a meterValue array (MeterValues.req, StopTransaction.req
 // transactionData), or a CallError for a SoC that is not a number from 0 to 100.
 std::variant<std::optional<SocSample>, CallError> latest_soc(const json::value* meter_values,
-                                                            UnixMillis now) {
+                                                             UnixMillis now) {
   std::optional<SocSample> latest;
   if (!meter_values || !meter_values->is_array()) return latest;
   for (const auto& entry : meter_values->get_array()) {
@@ -110,15 +111,13 @@ Result<bool> blocked_by_lock(storage::Reads& r, std::string_view cp, std::string
 Result<void> observe(storage::Writes& w, const TransactionRecord& t, double percent, UnixMillis at,
                      std::vector<storage::EventRecord>& events) {
   if (!t.vehicle_id) return {};
-  PADDOCK_ASSIGN(event, antitheft::observe_soc(
-                            w, {*t.vehicle_id, percent, at, t.charge_point_id, t.connector_id, t.id}));
+  PADDOCK_ASSIGN(event, antitheft::observe_soc(w, {*t.vehicle_id, percent, at, t.charge_point_id,
+                                                   t.connector_id, t.id}));
   if (event) events.push_back(std::move(*event));
   return {};
 }
 
-json::object id_tag_info(std::string_view status) {
-  return {{"status", status}};
-}
+json::object id_tag_info(std::string_view status) { return {{"status", status}}; }
 
 }  // namespace
 
@@ -161,13 +160,12 @@ CentralSystem::CentralSystem(storage::Store& store, CentralSystemOptions options
 
 void CentralSystem::write_answer(std::function<Result<json::object>(storage::Writes&)> job,
                                  std::function<void(Answer)> done) {
-  write_answer(
-      [job = std::move(job)](storage::Writes& w, Events&) { return job(w); }, std::move(done));
+  write_answer([job = std::move(job)](storage::Writes& w, Events&) { return job(w); },
+               std::move(done));
 }
 
-void CentralSystem::write_answer(
-    std::function<Result<json::object>(storage::Writes&, Events&)> job,
-    std::function<void(Answer)> done) {
+void CentralSystem::write_answer(std::function<Result<json::object>(storage::Writes&, Events&)> job,
+                                 std::function<void(Answer)> done) {
   auto events = std::make_shared<Events>();
   store_.write<json::object>(
       [job = std::move(job), events](storage::Writes& w) {
@@ -204,8 +202,8 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
     }
     return write_answer(
         [cp, now, interval, firmware = std::string(text_of(p, "firmwareVersion")),
-         serial = std::string(text_of(p, "chargePointSerialNumber"))](storage::Writes& w)
-            -> Result<json::object> {
+         serial = std::string(text_of(p, "chargePointSerialNumber"))](
+            storage::Writes& w) -> Result<json::object> {
           PADDOCK_TRY(w.charge_points().record_boot(cp, firmware, serial, now));
           return json::object{
               {"status", "Accepted"}, {"currentTime", format_rfc3339(now)}, {"interval", interval}};
@@ -298,8 +296,9 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
     const bool has_tag = p.contains("idTag");
     std::string tag(text_of(p, "idTag"));
     return write_answer(
-        [cp, id, meter_stop, at, reason, has_tag, tag, soc = std::get<std::optional<SocSample>>(soc)](
-            storage::Writes& w, Events& events) -> Result<json::object> {
+        [cp, id, meter_stop, at, reason, has_tag, tag,
+         soc = std::get<std::optional<SocSample>>(soc)](storage::Writes& w,
+                                                        Events& events) -> Result<json::object> {
           auto& repo = w.charge_points();
           PADDOCK_ASSIGN(t, repo.transaction(id));
           // Another pile's transaction, or one we never started: the pile must still be able to
@@ -366,7 +365,8 @@ void CentralSystem::vehicle_connected(const std::string& cp, std::string_view da
     if (normalized) vin = std::move(*normalized);
   }
   if (!connector || !connector->is_int64() || connector->get_int64() < 1 || !vin) {
-    return done(json::object{{"status", "Rejected"}, {"data", "expected {\"connectorId\",\"vin\"}"}});
+    return done(
+        json::object{{"status", "Rejected"}, {"data", "expected {\"connectorId\",\"vin\"}"}});
   }
   const int connector_id = static_cast<int>(connector->get_int64());
   auto placed = std::make_shared<std::optional<TransactionRecord>>();
@@ -392,16 +392,16 @@ void CentralSystem::vehicle_connected(const std::string& cp, std::string_view da
             t.vehicle_id = vehicle->id;
             *placed = t;
           }
-          return json::object{{"status", linked || t.vehicle_id == vehicle->id ? "Accepted"
-                                                                               : "Rejected"}};
+          return json::object{
+              {"status", linked || t.vehicle_id == vehicle->id ? "Accepted" : "Rejected"}};
         }
         return json::object{{"status", "Rejected"}};
       },
       std::move(done));
 }
 
-void CentralSystem::call(std::string_view charge_point_id, std::string action,
-                         json::object payload, Callback<json::object> done) {
+void CentralSystem::call(std::string_view charge_point_id, std::string action, json::object payload,
+                         Callback<json::object> done) {
   if (std::find(kCentralSystemActions.begin(), kCentralSystemActions.end(), action) ==
       kCentralSystemActions.end()) {
     return done(make_error(Errc::invalid_field, action + " is not a call this central system makes",
@@ -411,8 +411,7 @@ void CentralSystem::call(std::string_view charge_point_id, std::string action,
     auto locks = store_.reads().antitheft().live_locks_on(charge_point_id);
     if (!locks) return done(locks.take_error());
     for (const auto& lock : *locks) {
-      const bool acting =
-          lock.state == antitheft::lock_state_name(antitheft::LockState::requested);
+      const bool acting = lock.state == antitheft::lock_state_name(antitheft::LockState::requested);
       if (acting || holds_car(lock.state)) {
         return done(make_error(antitheft::kVehicleLocked,
                                action + " is refused while a vehicle is locked on this pile"));
@@ -420,10 +419,10 @@ void CentralSystem::call(std::string_view charge_point_id, std::string action,
     }
   }
   if (auto bad = SchemaSet::ocpp16().validate(action, Direction::request, payload)) {
-    return done(make_error(Errc::invalid_field,
-                           std::string(call_error_name(bad->code)) + " at " + bad->path + ": " +
-                               bad->message,
-                           "payload"));
+    return done(make_error(
+        Errc::invalid_field,
+        std::string(call_error_name(bad->code)) + " at " + bad->path + ": " + bad->message,
+        "payload"));
   }
   std::shared_ptr<ChargePointSession> session;
   {

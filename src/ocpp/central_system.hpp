@@ -11,7 +11,6 @@
 // workflow will use. Depends on core, the storage interface, this module's codec, schemas and
 // repository; never on sockets (ocpp/charge_point_session adapts a session::Session to it).
 #include <boost/json/object.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -36,7 +35,8 @@ class ChargePointSession;
 struct CentralSystemOptions {
   // BootNotification.conf interval: how often an idle pile sends a Heartbeat.
   int heartbeat_interval_seconds = 300;
-  // How long the pile has to answer one of our CALLs before it fails with charge_point_call_timeout.
+  // How long the pile has to answer one of our CALLs before it fails with
+  // charge_point_call_timeout.
   std::chrono::seconds call_timeout{30};
   // Our CALLs waiting behind the outstanding one, per pile; more fail with charge_point_busy.
   std::size_t max_queued_calls = 16;
@@ -84,7 +84,8 @@ class CentralSystem final : public antitheft::PileCalls {
   // The registry, for ChargePointSession. attach() replaces (and asks to close) an older
   // connection of the same pile; detach() forgets `session` only if it is still the registered
   // one.
-  void attach(const std::string& charge_point_id, const std::shared_ptr<ChargePointSession>& session);
+  void attach(const std::string& charge_point_id,
+              const std::shared_ptr<ChargePointSession>& session);
   void detach(const std::string& charge_point_id, const ChargePointSession* session);
 
  private:

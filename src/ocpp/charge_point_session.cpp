@@ -53,14 +53,14 @@ void ChargePointSession::on_message(session::Session& session, session::MessageK
   }
   auto& error = std::get<CallError>(message);
   on_answer(session, error.id,
-            make_error(kCallRefused, std::string(call_error_name(error.code)) + ": " +
-                                         error.description));
+            make_error(kCallRefused,
+                       std::string(call_error_name(error.code)) + ": " + error.description));
 }
 
 void ChargePointSession::on_call(Call call) {
   if (recent_id_set_.contains(call.id)) {
-    return push(call_error(call.id, CallErrorCode::protocol_error,
-                           "this message id was already used"));
+    return push(
+        call_error(call.id, CallErrorCode::protocol_error, "this message id was already used"));
   }
   recent_ids_.push_back(call.id);
   recent_id_set_.insert(call.id);
@@ -139,7 +139,8 @@ void ChargePointSession::on_writable(session::Session& session, std::size_t budg
   }
   if (overflow_) return session.close(session::kClosePolicy, "too many unread answers");
   while (budget > 0 && !outbox_.empty()) {
-    session.send(session::MessageKind::text, session::SharedBytes::copy(std::move(outbox_.front())));
+    session.send(session::MessageKind::text,
+                 session::SharedBytes::copy(std::move(outbox_.front())));
     outbox_.pop_front();
     --budget;
   }
@@ -215,7 +216,8 @@ void ChargePointSession::on_closed() {
   }
   for (auto& call : orphans) call.done(gone);
   outbox_.clear();
-  log::event(log::Level::info, "charge point disconnected", {{"charge_point_id", charge_point_id_}});
+  log::event(log::Level::info, "charge point disconnected",
+             {{"charge_point_id", charge_point_id_}});
 }
 
 }  // namespace paddock::ocpp

@@ -7,9 +7,8 @@
 // a pile's second CALL before we answered the first is refused with ProtocolError; a message id
 // the pile used in its last kRecentIds CALLs is refused with ProtocolError. Binary messages end
 // the connection (1003): OCPP-J is text. Depends on session, core and this module.
-#include <boost/json/object.hpp>
-
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <deque>
 #include <functional>

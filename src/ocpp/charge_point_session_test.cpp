@@ -1,16 +1,16 @@
 // The OCPP-J connection handler over a recording session and a real SQLite store: the central
 // system's calls (one at a time, timeout, queue bound, a pile that leaves), replacement by a
 // newer connection, and the small parsers beside it (Basic credentials, date-times).
+#include "ocpp/charge_point_session.hpp"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <filesystem>
-#include <unistd.h>
 
 #include "ocpp/central_system.hpp"
-#include "ocpp/charge_point_session.hpp"
 #include "ocpp/charge_points.hpp"
 #include "ocpp/errors.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
@@ -156,7 +156,8 @@ TEST_F(ChargePointSessionTest, AnAnswerForAnotherIdIsIgnored) {
   auto handler = open(cs, session);
   auto outcome = call(cs);
   handler->on_writable(session, 8);
-  handler->on_message(session, session::MessageKind::text, R"([3,"not-ours",{"status":"Accepted"}])");
+  handler->on_message(session, session::MessageKind::text,
+                      R"([3,"not-ours",{"status":"Accepted"}])");
   EXPECT_FALSE(outcome->has_value());
 }
 
@@ -245,8 +246,8 @@ INSTANTIATE_TEST_SUITE_P(
         BasicRow{"empty_password", "Basic Q1AtMTo=", std::make_pair("CP-1", "")},
         BasicRow{"bearer", "Bearer Q1AtMTpzZWNyZXQ=", std::nullopt},
         BasicRow{"no_colon", "Basic Q1AtMQ==", std::nullopt},
-        BasicRow{"not_base64", "Basic !!!", std::nullopt},
-        BasicRow{"empty", "", std::nullopt}, BasicRow{"scheme_only", "Basic ", std::nullopt}),
+        BasicRow{"not_base64", "Basic !!!", std::nullopt}, BasicRow{"empty", "", std::nullopt},
+        BasicRow{"scheme_only", "Basic ", std::nullopt}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(OcppDateTime, ParsesToUnixMillis) {

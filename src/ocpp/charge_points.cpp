@@ -35,8 +35,8 @@ Result<void> check_text(std::string_view value, std::string_view field, std::siz
 bool is_charge_point_id(std::string_view id) {
   if (id.empty() || id.size() > kMaxChargePointIdChars) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -77,8 +77,8 @@ void ChargePointService::register_charge_point(std::string operator_id, Registra
   const std::size_t password_chars = utf8_length(r.password);
   if (password_chars < kMinChargePointPasswordChars ||
       password_chars > kMaxChargePointPasswordChars) {
-    return done(make_error(Errc::invalid_field, "password must be 16 to 40 characters",
-                           "password"));
+    return done(
+        make_error(Errc::invalid_field, "password must be 16 to 40 characters", "password"));
   }
   if (auto ok = check_text(r.vendor, "vendor", kMaxVendorChars); !ok) return done(ok.take_error());
   if (auto ok = check_text(r.model, "model", kMaxModelChars); !ok) return done(ok.take_error());
@@ -87,27 +87,26 @@ void ChargePointService::register_charge_point(std::string operator_id, Registra
   auto finish = bind_to_current_thread(std::move(done));
   // Taken out first: the callback's capture below moves `r`, in an unspecified order.
   std::string password = std::exchange(r.password, {});
-  hasher_.hash(std::move(password),
-               [this, operator_id = std::move(operator_id), r = std::move(r),
-                finish](Result<std::string> hash) mutable {
-                 if (!hash) return finish(hash.take_error());
-                 ChargePointRecord record{r.id,     std::move(*hash), r.vendor, r.model,
-                                          operator_id, now_millis(), std::nullopt,
-                                          std::nullopt, "", ""};
-                 store_.write<ChargePointRecord>(
-                     [record](storage::Writes& w) -> Result<ChargePointRecord> {
-                       PADDOCK_TRY(require_operator(w, record.registered_by));
-                       PADDOCK_TRY(w.charge_points().insert_charge_point(record));
-                       return record;
-                     },
-                     finish);
-               });
+  hasher_.hash(std::move(password), [this, operator_id = std::move(operator_id), r = std::move(r),
+                                     finish](Result<std::string> hash) mutable {
+    if (!hash) return finish(hash.take_error());
+    ChargePointRecord record{r.id,         std::move(*hash), r.vendor,     r.model, operator_id,
+                             now_millis(), std::nullopt,     std::nullopt, "",      ""};
+    store_.write<ChargePointRecord>(
+        [record](storage::Writes& w) -> Result<ChargePointRecord> {
+          PADDOCK_TRY(require_operator(w, record.registered_by));
+          PADDOCK_TRY(w.charge_points().insert_charge_point(record));
+          return record;
+        },
+        finish);
+  });
 }
 
 void ChargePointService::grant_operator(std::string_view username, Callback<std::string> done) {
   auto user = store_.reads().identity().user_by_username(ascii_lower(username));
   if (!user) return done(user.take_error());
-  if (!*user) return done(make_error(Errc::not_found, "no user is called " + std::string(username)));
+  if (!*user)
+    return done(make_error(Errc::not_found, "no user is called " + std::string(username)));
   store_.write<std::string>(
       [id = (*user)->id](storage::Writes& w) -> Result<std::string> {
         PADDOCK_TRY(w.charge_points().grant_operator(id, now_millis()));
@@ -146,8 +145,8 @@ void ChargePointService::authenticate(std::string path_id, std::string_view auth
                            "send 'Authorization: Basic base64(chargePointId:password)'"));
   }
   if (credentials->first != path_id) {
-    return done(make_error(Errc::unauthorized,
-                           "the credentials name another charge point than the URL"));
+    return done(
+        make_error(Errc::unauthorized, "the credentials name another charge point than the URL"));
   }
   if (!is_charge_point_id(path_id)) {
     return done(make_error(Errc::not_found, "no charge point " + path_id));

@@ -1,22 +1,25 @@
 #include "ocpp/frame.hpp"
 
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <array>
 
 namespace paddock::ocpp {
 namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::string_view, 10> kCallErrorNames = {
-    "NotImplemented",           "NotSupported",
-    "InternalError",            "ProtocolError",
-    "SecurityError",            "FormationViolation",
-    "PropertyConstraintViolation", "OccurenceConstraintViolation",
-    "TypeConstraintViolation",  "GenericError"};
+constexpr std::array<std::string_view, 10> kCallErrorNames = {"NotImplemented",
+                                                              "NotSupported",
+                                                              "InternalError",
+                                                              "ProtocolError",
+                                                              "SecurityError",
+                                                              "FormationViolation",
+                                                              "PropertyConstraintViolation",
+                                                              "OccurenceConstraintViolation",
+                                                              "TypeConstraintViolation",
+                                                              "GenericError"};
 static_assert(kCallErrorNames.size() == static_cast<std::size_t>(CallErrorCode::generic_error) + 1,
               "every CallErrorCode has its wire name");
 
@@ -50,14 +53,16 @@ std::variant<Message, FrameFault> parse_message(std::string_view text) {
   json::value parsed = json::parse(text, ec);
   if (ec) return fault("", CallErrorCode::formation_violation, "the message is not valid JSON");
   auto* array = parsed.if_array();
-  if (!array) return fault("", CallErrorCode::formation_violation, "the message is not a JSON array");
+  if (!array)
+    return fault("", CallErrorCode::formation_violation, "the message is not a JSON array");
   if (array->size() < 3) {
     return fault("", CallErrorCode::formation_violation,
                  "a message has at least a type, an id and one more element");
   }
   // The id first, so that every later fault can be answered under it.
   auto* id_string = (*array)[1].if_string();
-  if (!id_string) return fault("", CallErrorCode::formation_violation, "the message id is not a string");
+  if (!id_string)
+    return fault("", CallErrorCode::formation_violation, "the message id is not a string");
   std::string id(id_string->data(), id_string->size());
   if (id.empty() || id.size() > kMaxMessageIdChars) {
     return fault("", CallErrorCode::formation_violation,
@@ -80,7 +85,8 @@ std::variant<Message, FrameFault> parse_message(std::string_view text) {
       return fault(id, CallErrorCode::formation_violation, "the action name is empty or too long");
     }
     auto* payload = payload_of((*array)[3]);
-    if (!payload) return fault(id, CallErrorCode::formation_violation, "the payload is not an object");
+    if (!payload)
+      return fault(id, CallErrorCode::formation_violation, "the payload is not an object");
     return Message{Call{std::move(id), std::string(action->data(), action->size()), *payload}};
   }
   if (kind == 3) {
@@ -88,7 +94,8 @@ std::variant<Message, FrameFault> parse_message(std::string_view text) {
       return fault(id, CallErrorCode::protocol_error, "a CALLRESULT has exactly 3 elements");
     }
     auto* payload = payload_of((*array)[2]);
-    if (!payload) return fault(id, CallErrorCode::formation_violation, "the payload is not an object");
+    if (!payload)
+      return fault(id, CallErrorCode::formation_violation, "the payload is not an object");
     return Message{CallResult{std::move(id), *payload}};
   }
   if (kind == 4) {

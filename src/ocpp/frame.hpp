@@ -3,7 +3,6 @@
 // CALLRESULT [3,id,{}] and CALLERROR [4,id,code,description,{}]. Pure: no I/O, no schema
 // knowledge (ocpp/schema does that). Depends on core and Boost.JSON.
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>

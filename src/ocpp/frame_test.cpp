@@ -1,9 +1,9 @@
 // The OCPP-J 1.6 frame codec (OCPP-J 1.6 §4): one row per shape, named.
+#include "ocpp/frame.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
-
-#include "ocpp/frame.hpp"
 
 namespace paddock::ocpp {
 namespace {
@@ -41,7 +41,8 @@ INSTANTIATE_TEST_SUITE_P(
         FaultRow{"type_as_string", "[\"2\",\"a\",\"Heartbeat\",{}]",
                  CallErrorCode::formation_violation, "a"},
         FaultRow{"unknown_type", "[5,\"a\",\"Heartbeat\",{}]", CallErrorCode::protocol_error, "a"},
-        FaultRow{"negative_type", "[-2,\"a\",\"Heartbeat\",{}]", CallErrorCode::protocol_error, "a"},
+        FaultRow{"negative_type", "[-2,\"a\",\"Heartbeat\",{}]", CallErrorCode::protocol_error,
+                 "a"},
         FaultRow{"call_too_short", "[2,\"a\",\"Heartbeat\"]", CallErrorCode::protocol_error, "a"},
         FaultRow{"call_too_long", "[2,\"a\",\"Heartbeat\",{},{}]", CallErrorCode::protocol_error,
                  "a"},
@@ -49,8 +50,8 @@ INSTANTIATE_TEST_SUITE_P(
         FaultRow{"action_empty", "[2,\"a\",\"\",{}]", CallErrorCode::formation_violation, "a"},
         FaultRow{"payload_array", "[2,\"a\",\"Heartbeat\",[]]", CallErrorCode::formation_violation,
                  "a"},
-        FaultRow{"payload_null", "[2,\"a\",\"Heartbeat\",null]",
-                 CallErrorCode::formation_violation, "a"},
+        FaultRow{"payload_null", "[2,\"a\",\"Heartbeat\",null]", CallErrorCode::formation_violation,
+                 "a"},
         FaultRow{"result_too_long", "[3,\"a\",{},{}]", CallErrorCode::protocol_error, "a"},
         FaultRow{"result_payload_string", "[3,\"a\",\"x\"]", CallErrorCode::formation_violation,
                  "a"},

@@ -1,12 +1,11 @@
 #include "ocpp/schema.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
 #include <array>
-#include <iterator>
+#include <boost/json/parse.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 
 #include "core/text.hpp"
 
@@ -20,9 +19,9 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::array<std::string_view, 16> kKeywords = {
-    "$id",  "$schema", "type",     "properties", "required",   "additionalProperties",
-    "enum", "maxLength", "format", "$ref",       "definitions", "items",
-    "multipleOf", "minItems", "description", "title"};
+    "$id",        "$schema",   "type",        "properties", "required",    "additionalProperties",
+    "enum",       "maxLength", "format",      "$ref",       "definitions", "items",
+    "multipleOf", "minItems",  "description", "title"};
 
 constexpr std::string_view kDefinitionsPrefix = "#/definitions/";
 
@@ -54,9 +53,8 @@ bool is_uri(std::string_view s) {
     char c = s[i];
     if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return false;
   }
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-  });
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
 }
 
 bool is_integer(const json::value& v) {
@@ -87,7 +85,6 @@ bool has_type(const json::value& v, std::string_view type) {
 
 std::string_view sv(const json::string& s) { return {s.data(), s.size()}; }
 
-
 class Validator {
  public:
   explicit Validator(const json::object& root) : root_(root) {}
@@ -116,9 +113,9 @@ class Validator {
       if (auto* max = schema.if_contains("maxLength")) {
         // Characters, not bytes: maxLength counts code points (JSON Schema §6.3.1).
         if (utf8_length(text) > static_cast<std::size_t>(max->to_number<std::int64_t>())) {
-          return violation(CallErrorCode::property_constraint_violation, path,
-                           "longer than " + std::to_string(max->to_number<std::int64_t>()) +
-                               " characters");
+          return violation(
+              CallErrorCode::property_constraint_violation, path,
+              "longer than " + std::to_string(max->to_number<std::int64_t>()) + " characters");
         }
       }
       if (auto* format = schema.if_contains("format")) {
@@ -191,7 +188,7 @@ class Validator {
       }
       path.resize(mark);
     }
-  
+
     return std::nullopt;
   }
 
@@ -210,7 +207,7 @@ class Validator {
       return !v || is_ok(*v);
     };
     if (!want("type", [](const json::value& v) {
-          static constexpr std::string_view kTypes[] = {"object", "array",  "string", "boolean",
+          static constexpr std::string_view kTypes[] = {"object",  "array",  "string", "boolean",
                                                         "integer", "number", "null"};
           return v.is_string() && std::find(std::begin(kTypes), std::end(kTypes),
                                             sv(v.get_string())) != std::end(kTypes);
@@ -222,10 +219,14 @@ class Validator {
         })) {
       return "unsupported format";
     }
-    if (!want("enum", [](const json::value& v) { return v.is_array(); })) return "enum must be an array";
-    if (!want("maxLength", [](const json::value& v) { return is_integer(v); })) return "bad maxLength";
-    if (!want("minItems", [](const json::value& v) { return is_integer(v); })) return "bad minItems";
-    if (!want("multipleOf", [](const json::value& v) { return v.is_number() && as_double(v) > 0; })) {
+    if (!want("enum", [](const json::value& v) { return v.is_array(); }))
+      return "enum must be an array";
+    if (!want("maxLength", [](const json::value& v) { return is_integer(v); }))
+      return "bad maxLength";
+    if (!want("minItems", [](const json::value& v) { return is_integer(v); }))
+      return "bad minItems";
+    if (!want("multipleOf",
+              [](const json::value& v) { return v.is_number() && as_double(v) > 0; })) {
       return "bad multipleOf";
     }
     if (!want("additionalProperties", [](const json::value& v) { return v.is_bool(); })) {

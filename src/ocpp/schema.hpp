@@ -8,7 +8,6 @@
 // Boost.JSON.
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
 #include <map>
 #include <optional>
 #include <string>

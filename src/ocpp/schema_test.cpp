@@ -1,9 +1,9 @@
 // Schema validation against the official OCPP 1.6 schemas: one row per rule, named.
+#include "ocpp/schema.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-
-#include "ocpp/schema.hpp"
 
 namespace paddock::ocpp {
 namespace {
@@ -100,8 +100,8 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"meter_nested_missing_value", "MeterValues", kReq,
             R"({"connectorId":1,"meterValue":[{"timestamp":"2026-11-28T12:00:00Z","sampledValue":[{}]}]})",
             kOccurence, "/meterValue/0/sampledValue/0/value"},
-        Row{"meter_items_not_array", "MeterValues", kReq,
-            R"({"connectorId":1,"meterValue":{}})", kType, "/meterValue"},
+        Row{"meter_items_not_array", "MeterValues", kReq, R"({"connectorId":1,"meterValue":{}})",
+            kType, "/meterValue"},
         Row{"profile_limit_multiple", "SetChargingProfile", kReq,
             R"({"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxProfile","chargingProfileKind":"Relative","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":6.15}]}}})",
             kOccurence},
@@ -135,13 +135,13 @@ TEST_P(SchemaLoadRefusals, Refuse) { EXPECT_FALSE(SchemaSet::load(GetParam().tex
 INSTANTIATE_TEST_SUITE_P(
     Ocpp, SchemaLoadRefusals,
     ::testing::Values(
-        LoadRow{"not_array", "{}"},
-        LoadRow{"no_id", R"([{"type":"object"}])"},
+        LoadRow{"not_array", "{}"}, LoadRow{"no_id", R"([{"type":"object"}])"},
         LoadRow{"unknown_keyword", R"([{"$id":"urn:A.req","type":"object","pattern":"x"}])"},
         LoadRow{"nested_unknown_keyword",
                 R"([{"$id":"urn:A.req","properties":{"a":{"minimum":1}}}])"},
         LoadRow{"unknown_format", R"([{"$id":"urn:A.req","properties":{"a":{"format":"email"}}}])"},
-        LoadRow{"dangling_ref", R"([{"$id":"urn:A.req","properties":{"a":{"$ref":"#/definitions/B"}}}])"},
+        LoadRow{"dangling_ref",
+                R"([{"$id":"urn:A.req","properties":{"a":{"$ref":"#/definitions/B"}}}])"},
         LoadRow{"type_list", R"([{"$id":"urn:A.req","type":["object","null"]}])"}),
     [](const auto& info) { return std::string(info.param.name); });
 
@@ -159,8 +159,9 @@ INSTANTIATE_TEST_SUITE_P(
                       TimeRow{"2026-11-28T12:00:00.123456Z", true},
                       TimeRow{"2026-11-28T12:00:00-05:30", true},
                       TimeRow{"2024-02-29T00:00:00Z", true}, TimeRow{"2023-02-29T00:00:00Z", false},
-                      TimeRow{"2026-11-28T24:00:00Z", false}, TimeRow{"2026-11-28 12:00:00Z", false},
-                      TimeRow{"2026-11-28T12:00:00", false}, TimeRow{"2026-11-28T12:00:00.Z", false},
+                      TimeRow{"2026-11-28T24:00:00Z", false},
+                      TimeRow{"2026-11-28 12:00:00Z", false}, TimeRow{"2026-11-28T12:00:00", false},
+                      TimeRow{"2026-11-28T12:00:00.Z", false},
                       TimeRow{"2026-13-01T00:00:00Z", false},
                       TimeRow{"2026-11-28T12:00:00+0100", false}, TimeRow{"", false}));
 

@@ -102,7 +102,9 @@ TEST_P(StoreContract, ReleasedLocksWaitingForTheirPileAreFound) {
   ASSERT_EQ(waiting->size(), 1u);
   EXPECT_EQ((*waiting)[0].id, "lck_1");
   EXPECT_TRUE((*waiting)[0].reversal_pending);
-  must_write([](Writes& w) { return w.antitheft().put_lock(lock_record("lck_1", "released", "CP-1", 1)); });
+  must_write([](Writes& w) {
+    return w.antitheft().put_lock(lock_record("lck_1", "released", "CP-1", 1));
+  });
   EXPECT_TRUE(reads().antitheft().locks_to_reverse_on("CP-1")->empty());
 }
 
@@ -149,8 +151,7 @@ TEST_P(StoreContract, PlatformsAreFoundByTheirSecretsHash) {
 TEST_P(StoreContract, TelemetryKeepsTheNewestReport) {
   seed();
   must_write([](Writes& w) {
-    return w.antitheft().put_telemetry(
-        {"veh_1", "vpl_1", 42.25, 22.5, 114.125, 0.0, 12345.5, 20});
+    return w.antitheft().put_telemetry({"veh_1", "vpl_1", 42.25, 22.5, 114.125, 0.0, 12345.5, 20});
   });
   must_write([](Writes& w) {
     return w.antitheft().put_telemetry(

@@ -86,11 +86,14 @@ TEST_P(StoreContract, AConnectorKeepsOnlyItsLatestStatus) {
 
 TEST_P(StoreContract, TransactionsRunUntilStoppedOnceAndKeepTheirSoc) {
   seed();
-  must_write([](Writes& w) { return w.charge_points().insert_charge_point(charge_point("CP-1", 1)); });
-  auto first = write<std::int64_t>(
-      [](Writes& w) { return w.charge_points().start_transaction(transaction("CP-1", 1, "TAG1", 5)); });
-  auto second = write<std::int64_t>(
-      [](Writes& w) { return w.charge_points().start_transaction(transaction("CP-1", 2, "TAG2", 6)); });
+  must_write(
+      [](Writes& w) { return w.charge_points().insert_charge_point(charge_point("CP-1", 1)); });
+  auto first = write<std::int64_t>([](Writes& w) {
+    return w.charge_points().start_transaction(transaction("CP-1", 1, "TAG1", 5));
+  });
+  auto second = write<std::int64_t>([](Writes& w) {
+    return w.charge_points().start_transaction(transaction("CP-1", 2, "TAG2", 6));
+  });
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_GT(*first, 0);
   EXPECT_NE(*first, *second);
@@ -144,8 +147,9 @@ TEST_P(StoreContract, AVehiclesRunningSessionIsItsLatest) {
     PADDOCK_TRY(w.charge_points().start_transaction(t));
     t.vehicle_id.reset();
     t.connector_id = 3;
-    return w.charge_points().start_transaction(t).ok() ? Result<void>() : Result<void>(
-        make_error(Errc::internal, "insert failed"));
+    return w.charge_points().start_transaction(t).ok()
+               ? Result<void>()
+               : Result<void>(make_error(Errc::internal, "insert failed"));
   });
   auto running = reads().charge_points().running_transaction_of_vehicle("veh_1");
   ASSERT_TRUE(running.ok() && running->has_value());

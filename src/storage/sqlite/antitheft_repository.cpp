@@ -62,8 +62,8 @@ Result<void> SqliteAntiTheft::put_settings(const antitheft::AntiTheftSettings& a
           db.cached("SELECT vehicle_id FROM antitheft_id_tags WHERE id_tag = ?").bind(tag),
           [](const Statement& s) { return s.text(0); });
       if (owner && *owner != a.vehicle_id) {
-        return make_error(antitheft::kIdTagTaken, "the idTag '" + tag + "' identifies another vehicle",
-                          "id_tags");
+        return make_error(antitheft::kIdTagTaken,
+                          "the idTag '" + tag + "' identifies another vehicle", "id_tags");
       }
     }
     run(db.cached("INSERT INTO antitheft_settings (vehicle_id, low_charge_threshold_percent, "
@@ -138,8 +138,9 @@ Result<std::optional<antitheft::VehiclePlatformRecord>> SqliteAntiTheft::platfor
 
 Result<void> SqliteAntiTheft::insert_platform(const antitheft::VehiclePlatformRecord& p) {
   return guarded(link_, "insert_platform", [&](Connection& db) {
-    run(db.cached("INSERT INTO vehicle_platforms (id, name, secret_hash, registered_by, created_at) "
-                  "VALUES (?, ?, ?, ?, ?)")
+    run(db.cached(
+              "INSERT INTO vehicle_platforms (id, name, secret_hash, registered_by, created_at) "
+              "VALUES (?, ?, ?, ?, ?)")
             .bind(p.id, p.name, p.secret_hash, p.registered_by, p.created_at));
   });
 }
@@ -172,7 +173,8 @@ Result<std::optional<antitheft::TelemetryRecord>> SqliteAntiTheft::telemetry(
 Result<void> SqliteAntiTheft::put_telemetry(const antitheft::TelemetryRecord& t) {
   return guarded(link_, "put_telemetry", [&](Connection& db) {
     std::optional<std::string> position;
-    if (t.latitude && t.longitude) position = *number_text(t.latitude) + "," + *number_text(t.longitude);
+    if (t.latitude && t.longitude)
+      position = *number_text(t.latitude) + "," + *number_text(t.longitude);
     run(db.cached("INSERT INTO vehicle_telemetry (vehicle_id, vehicle_platform_id, soc_centi, "
                   "position, speed_kmh, odometer_km, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT (vehicle_id) DO UPDATE SET "
@@ -188,7 +190,7 @@ Result<void> SqliteAntiTheft::put_telemetry(const antitheft::TelemetryRecord& t)
 
 namespace {
 
-#define LOCK_COLUMNS                                                                          \
+#define LOCK_COLUMNS                                                                             \
   "id, vehicle_id, state, reason, requested_by, charge_point_id, connector_id, transaction_id, " \
   "levers, created_at, updated_at, reversal_pending"
 

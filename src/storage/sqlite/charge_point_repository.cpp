@@ -9,38 +9,36 @@
 namespace paddock::storage::sqlite {
 namespace {
 
-#define CHARGE_POINT_COLUMNS                                                                   \
-  "id, password_hash, vendor, model, registered_by, created_at, last_boot_at, "               \
+#define CHARGE_POINT_COLUMNS                                                    \
+  "id, password_hash, vendor, model, registered_by, created_at, last_boot_at, " \
   "last_heartbeat_at, firmware_version, serial_number"
 #define CONNECTOR_COLUMNS "charge_point_id, connector_id, status, error_code, info, status_at"
-#define TRANSACTION_COLUMNS                                                                    \
+#define TRANSACTION_COLUMNS                                                                      \
   "id, charge_point_id, connector_id, id_tag, meter_start, started_at, meter_stop, stopped_at, " \
   "stop_reason, soc_centi, soc_at, vehicle_id"
 
 ocpp::ChargePointRecord read_charge_point(const Statement& s) {
-  return {s.text(0),           s.text(1),           s.text(2), s.text(3), s.text(4),
-          s.integer(5),        optional_integer(s, 6), optional_integer(s, 7), s.text(8),
+  return {s.text(0),
+          s.text(1),
+          s.text(2),
+          s.text(3),
+          s.text(4),
+          s.integer(5),
+          optional_integer(s, 6),
+          optional_integer(s, 7),
+          s.text(8),
           s.text(9)};
 }
 
 ocpp::ConnectorRecord read_connector(const Statement& s) {
-  return {s.text(0), static_cast<int>(s.integer(1)), s.text(2), s.text(3), s.text(4),
-          s.integer(5)};
+  return {s.text(0), static_cast<int>(s.integer(1)), s.text(2), s.text(3), s.text(4), s.integer(5)};
 }
 
 ocpp::TransactionRecord read_transaction(const Statement& s) {
-  ocpp::TransactionRecord t{s.integer(0),
-                            s.text(1),
-                            static_cast<int>(s.integer(2)),
-                            s.text(3),
-                            s.integer(4),
-                            s.integer(5),
-                            optional_integer(s, 6),
-                            optional_integer(s, 7),
-                            s.text(8),
-                            std::nullopt,
-                            optional_integer(s, 10),
-                            optional_text(s, 11)};
+  ocpp::TransactionRecord t{
+      s.integer(0), s.text(1),    static_cast<int>(s.integer(2)), s.text(3),
+      s.integer(4), s.integer(5), optional_integer(s, 6),         optional_integer(s, 7),
+      s.text(8),    std::nullopt, optional_integer(s, 10),        optional_text(s, 11)};
   if (auto centi = optional_integer(s, 9)) t.soc_percent = static_cast<double>(*centi) / 100.0;
   return t;
 }
@@ -55,7 +53,8 @@ Result<bool> SqliteChargePoints::is_operator(std::string_view user_id) {
   });
 }
 
-Result<std::optional<ocpp::ChargePointRecord>> SqliteChargePoints::charge_point(std::string_view id) {
+Result<std::optional<ocpp::ChargePointRecord>> SqliteChargePoints::charge_point(
+    std::string_view id) {
   return guarded(link_, "charge_point", [&](Connection& db) {
     return one<ocpp::ChargePointRecord>(
         db.cached("SELECT " CHARGE_POINT_COLUMNS " FROM charge_points WHERE id = ?").bind(id),
@@ -114,8 +113,9 @@ Result<std::optional<ocpp::TransactionRecord>> SqliteChargePoints::running_trans
 
 Result<bool> SqliteChargePoints::id_tag_in_use(std::string_view id_tag) {
   return guarded(link_, "id_tag_in_use", [&](Connection& db) {
-    auto& s = db.cached("SELECT 1 FROM charge_transactions WHERE id_tag = ? AND stopped_at IS NULL "
-                        "LIMIT 1")
+    auto& s = db.cached(
+                    "SELECT 1 FROM charge_transactions WHERE id_tag = ? AND stopped_at IS NULL "
+                    "LIMIT 1")
                   .bind(id_tag);
     ResetOnExit guard{s};
     return s.step();
