@@ -25,6 +25,19 @@ class ChargePointRegistration(harness.PaddockTestCase):
         cls.server = cls.start_class_server()
         cls.operator = oh.make_operator(cls.server)
 
+    def test_grant_operator_needs_a_known_user(self):
+        done = harness.run_cli(["users", "grant-operator", "nobody-by-this-name",
+                                "--data-dir", self.server.data_dir])
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("no user", done.stderr)
+        user = harness.new_user(self.server)
+        for _ in range(2):  # granting twice is harmless
+            done = harness.run_cli(["users", "grant-operator", user.username.upper(),
+                                    "--data-dir", self.server.data_dir])
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertIn("is an operator", done.stdout)
+        self.assertEqual(self.server.get("/v1/charge-points", token=user.token).status, 200)
+
     def test_only_operators_register_and_list(self):
         user = harness.new_user(self.server)
         body = {"id": oh.new_charge_point_id(), "password": oh.PASSWORD, "vendor": "A",
