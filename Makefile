@@ -21,8 +21,8 @@ run: build
 	mkdir -p var
 	$(BUILD_DIR)/paddock serve --listen 127.0.0.1:8080 --data-dir var
 
-# Test peers we did not write (npm's ws, playwright-core driving Debian's chromium), pinned by
-# the committed package-lock.json.
+# Test peers we did not write (npm's ws, ocpp-rpc, and playwright-core driving Debian's
+# chromium), pinned by the committed package-lock.json.
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 

@@ -105,9 +105,10 @@ TEST(Dispatcher, AppliesTheRouteSchemeBeforeTheHandler) {
       {"user with a bad token", AuthScheme::user, "Bearer bad", 401, false, ""},
       {"user with a good token", AuthScheme::user, "Bearer good", 200, true, "usr_1"},
       {"publisher is not offered yet", AuthScheme::publisher, "Bearer good", 401, false, ""},
-      {"charge point is not offered yet", AuthScheme::charge_point, "Basic eDp5", 401, false,
+      // Without their checkers (the App's), these schemes close the route.
+      {"charge point without a later check", AuthScheme::charge_point, "Basic eDp5", 401, false,
        ""},
-      {"vehicle platform is not offered yet", AuthScheme::vehicle_platform, "Bearer good", 401,
+      {"vehicle platform without its check", AuthScheme::vehicle_platform, "Bearer good", 401,
        false, ""},
   };
   for (const auto& row : rows) {
@@ -125,6 +126,48 @@ TEST(Dispatcher, AppliesTheRouteSchemeBeforeTheHandler) {
   EXPECT_EQ(ok.seen.scheme, AuthScheme::user);
   EXPECT_EQ(ok.seen.token_hash, "hash_1");
   EXPECT_EQ(dispatch_one(AuthScheme::none, "Bearer good").seen.scheme, AuthScheme::none);
+}
+
+TEST(Dispatcher, ASlowSchemeRunsTheHandlerOnlyOnceItsCheckCompletes) {
+  struct Row { const char* name; bool accept; int status; bool handler_ran; };
+  for (const Row& row : {Row{"accepted", true, 200, true}, Row{"refused", false, 401, false}}) {
+    std::function<void(Result<Principal>)> pending;
+    Dispatcher dispatcher(
+        [](AuthScheme, const Request&) -> Result<Principal> {
+          return make_error(Errc::unauthorized, "not this path");
+        },
+        [&](AuthScheme scheme, const Request&, std::function<void(Result<Principal>)> done) {
+          EXPECT_EQ(scheme, AuthScheme::charge_point);
+          pending = std::move(done);
+        });
+    DispatchOutcome out;
+    dispatcher.add(Method::get, "/ocpp/{id}", AuthScheme::charge_point,
+                   [&](Request& req, Responder respond) {
+                     out.handler_ran = true;
+                     out.seen = req.principal;
+                     respond(Response{200, "", "", {}, nullptr});
+                   });
+    Request request;
+    request.method = Method::get;
+    request.path = "/ocpp/CP-1";
+    Responder respond([&](Response r) { out.status = r.status; }, "req_l");
+    dispatcher.dispatch(request, std::move(respond));
+    EXPECT_FALSE(out.handler_ran) << row.name;  // nothing before the check answers
+    ASSERT_TRUE(pending) << row.name;
+    if (row.accept) {
+      Principal p;
+      p.scheme = AuthScheme::charge_point;
+      p.charge_point_id = "CP-1";
+      pending(std::move(p));
+    } else {
+      pending(make_error(Errc::unauthorized, "wrong password"));
+    }
+    EXPECT_EQ(out.status, row.status) << row.name;
+    EXPECT_EQ(out.handler_ran, row.handler_ran) << row.name;
+    if (row.accept) {
+      EXPECT_EQ(out.seen.charge_point_id, "CP-1");
+    }
+  }
 }
 
 TEST(Dispatcher, UnknownPathsAndMethodsAnswerBeforeAuthentication) {
@@ -162,12 +205,17 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
     // carries its own signature.
     const bool car_read = r.path == "/v1/vehicles/{id}/revocations";
     const bool car_report = r.path == "/v1/vehicles/{id}/key-events";
+    // OCPP: a pile proves itself with Basic auth, a vehicle platform with its own secret.
+    const bool pile = r.path == "/ocpp/{chargePointId}";
+    const bool platform = r.path == "/v1/telemetry";
     EXPECT_EQ(r.auth, car_read               ? AuthScheme::user_or_head_unit
                       : open || car_report ? AuthScheme::none
+                      : pile               ? AuthScheme::charge_point
+                      : platform           ? AuthScheme::vehicle_platform
                                            : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 69u);
+  EXPECT_EQ(seen.size(), 81u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

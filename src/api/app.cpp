@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "antitheft/telemetry.hpp"
 #include "api/problem.hpp"
 #include "core/clock.hpp"
 #include "identity/identity_service.hpp"
@@ -14,9 +15,9 @@ namespace paddock::api {
 namespace {
 
 // The areas, in the order `paddock routes` prints them. A new area is one line here.
-constexpr std::array kAreas = {&ops_routes, &identity_routes, &device_routes, &sharing_routes,
-                               &feed_routes, &keys_routes, &key_share_routes, &car_routes,
-                               &link_routes, &screen_routes};
+constexpr std::array kAreas = {&ops_routes,   &identity_routes,  &device_routes, &sharing_routes,
+                               &feed_routes,  &keys_routes,      &key_share_routes, &car_routes,
+                               &link_routes,  &screen_routes,    &ocpp_routes,   &antitheft_routes};
 
 }  // namespace
 
@@ -40,9 +41,14 @@ std::vector<std::string> route_templates() {
 
 App::App(Services services)
     : services_(services),
-      dispatcher_([this](AuthScheme scheme, const Request& request) {
-        return authenticate(scheme, request);
-      }) {
+      dispatcher_(
+          [this](AuthScheme scheme, const Request& request) {
+            return authenticate(scheme, request);
+          },
+          [this](AuthScheme scheme, const Request& request,
+                 std::function<void(Result<Principal>)> done) {
+            authenticate_later(scheme, request, std::move(done));
+          }) {
   for (const auto& r : route_table()) {
     // The table is static, so the route outlives the App; a call copies nothing.
     dispatcher_.add(r.method, r.path, r.auth, [this, route = &r](Request& req, Responder respond) {
@@ -72,6 +78,14 @@ Result<Principal> App::authenticate(AuthScheme scheme, const Request& request) {
     return p;
   }
   if (scheme == AuthScheme::user_or_head_unit) scheme = AuthScheme::user;
+  if (scheme == AuthScheme::vehicle_platform && services_.telemetry) {
+    auto platform = services_.telemetry->authenticate(request.authorization());
+    if (!platform) return platform.take_error();
+    Principal p;
+    p.scheme = AuthScheme::vehicle_platform;
+    p.vehicle_platform_id = std::move(*platform);
+    return p;
+  }
   return authenticate_with(scheme, request, [this](std::string_view authorization) {
     return services_.identity.authenticate(authorization);
   });

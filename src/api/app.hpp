@@ -28,6 +28,15 @@ namespace paddock::links {
 class LinkService;
 class WatchHub;
 }  // namespace paddock::links
+namespace paddock::ocpp {
+class ChargePointService;
+class CentralSystem;
+}  // namespace paddock::ocpp
+namespace paddock::antitheft {
+class AntiTheftService;
+class LockWorkflow;
+class TelemetryService;
+}  // namespace paddock::antitheft
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -49,6 +58,12 @@ struct Services {
   keys::KeyShareService& key_shares;
   links::LinkService& links;
   links::WatchHub& link_watch;
+  // OCPP (api/ocpp_routes.cpp). Without them the OCPP routes answer 503 not_ready.
+  ocpp::ChargePointService* charge_points = nullptr;
+  ocpp::CentralSystem* central_system = nullptr;
+  antitheft::AntiTheftService* antitheft = nullptr;  // api/antitheft_routes.cpp
+  antitheft::LockWorkflow* locks = nullptr;
+  antitheft::TelemetryService* telemetry = nullptr;
 };
 
 class App;
@@ -73,6 +88,8 @@ std::span<const RouteDef> link_routes();
 std::span<const RouteDef> screen_routes();
 std::span<const RouteDef> car_routes();
 std::span<const RouteDef> key_share_routes();
+std::span<const RouteDef> ocpp_routes();
+std::span<const RouteDef> antitheft_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -158,10 +175,25 @@ class App {
   void decline_key_share(Request&, Responder);
   void return_key_share(Request&, Responder);
   void revoke_key_share(Request&, Responder);
+  void create_charge_point(Request&, Responder);
+  void list_charge_points(Request&, Responder);
+  void get_charge_point(Request&, Responder);
+  void call_charge_point(Request&, Responder);
+  void open_ocpp(Request&, Responder);
+  void put_anti_theft(Request&, Responder);
+  void get_anti_theft(Request&, Responder);
+  void lock_vehicle(Request&, Responder);
+  void unlock_vehicle(Request&, Responder);
+  void get_vehicle_lock(Request&, Responder);
+  void create_vehicle_platform(Request&, Responder);
+  void post_telemetry(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.
   Result<Principal> authenticate(AuthScheme scheme, const Request& request);
+  // The schemes checked off the I/O thread (Dispatcher::AuthenticateLater): charge_point.
+  void authenticate_later(AuthScheme scheme, const Request& request,
+                          std::function<void(Result<Principal>)> done);
   // For handlers that authenticate themselves (a route declared `none` that accepts a token):
   // answers 401 and returns nullopt unless the request carries a live session token.
   std::optional<identity::AuthContext> authenticate(const Request& request,

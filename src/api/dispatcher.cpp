@@ -4,7 +4,8 @@
 
 namespace paddock::api {
 
-Dispatcher::Dispatcher(Authenticate authenticate) : authenticate_(std::move(authenticate)) {}
+Dispatcher::Dispatcher(Authenticate authenticate, AuthenticateLater later)
+    : authenticate_(std::move(authenticate)), later_(std::move(later)) {}
 
 void Dispatcher::add(Method method, std::string_view path_template, AuthScheme scheme,
                      Handler handler) {
@@ -30,6 +31,17 @@ std::size_t Dispatcher::dispatch(Request& request, Responder respond) const {
   }
   request.params = std::move(match.params);
   AuthScheme scheme = schemes_[match.entry];
+  if (needs_later_authentication(scheme) && later_) {
+    // The handler lives in the router for the dispatcher's lifetime.
+    const auto* handler = match.handler;
+    later_(scheme, request,
+           [&request, handler, respond = std::move(respond)](Result<Principal> principal) mutable {
+             if (!principal) return respond.problem(principal.error());
+             request.principal = std::move(principal.value());
+             (*handler)(request, std::move(respond));
+           });
+    return match.route;
+  }
   if (scheme != AuthScheme::none) {
     auto principal = authenticate_(scheme, request);
     if (!principal) {

@@ -18,8 +18,13 @@ class Dispatcher {
   // Returns the principal `scheme` proves for `request`, or the error to answer with. Called
   // only for routes whose scheme is not `none`.
   using Authenticate = std::function<Result<Principal>(AuthScheme scheme, const Request& request)>;
-
-  explicit Dispatcher(Authenticate authenticate);
+  // For the schemes whose proof is slow work off the I/O thread (a password hash: charge_point):
+  // calls `done` once, on the request's own thread, with the principal or the error. The
+  // request stays alive until the route answers, so the handler then runs with it.
+  using AuthenticateLater = std::function<void(AuthScheme scheme, const Request& request,
+                                               std::function<void(Result<Principal>)> done)>;
+  // `later` decides, by scheme, which path a route takes: needs_later_authentication().
+  explicit Dispatcher(Authenticate authenticate, AuthenticateLater later = {});
 
   void add(Method method, std::string_view path_template, AuthScheme scheme, Handler handler);
 
@@ -32,14 +37,21 @@ class Dispatcher {
 
  private:
   Authenticate authenticate_;
+  AuthenticateLater later_;
   Router router_;
   std::vector<AuthScheme> schemes_;  // by Router::Match::entry
 };
 
+// True iff `scheme` is proven by Dispatcher::AuthenticateLater (its check is slow work).
+constexpr bool needs_later_authentication(AuthScheme scheme) {
+  return scheme == AuthScheme::charge_point;
+}
+
 // The schemes as this server implements them: `user` via `check_bearer(authorization header)`
-// (a Result of something with user_id and token_hash), the ones not implemented yet answer
-// unauthorized, so that a route declared with them is closed rather than open. The head-unit
-// schemes need the key store and are checked by App::authenticate before it comes here.
+// (a Result of something with user_id and token_hash), the ones not implemented here
+// (publisher; vehicle_platform and the head-unit schemes, which the App checks itself with its
+// services; charge_point, which needs AuthenticateLater) answer unauthorized, so that a route
+// declared with them is closed rather than open.
 template <class BearerCheck>
 Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
                                     BearerCheck&& check_bearer) {

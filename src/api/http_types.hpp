@@ -26,10 +26,10 @@ enum class AuthScheme : std::uint8_t {
   none,              // anyone; the handler may authenticate in-band itself (/v1/stream)
   user,              // a session: Authorization: Bearer <token>
   publisher,         // a signed request (RFC 9421 HTTP Message Signatures); not implemented yet
-  charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2); not yet
-  vehicle_platform,  // a vehicle platform's own credential; not implemented yet
+  charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2)
+  vehicle_platform,  // a vehicle platform's own secret: Authorization: Bearer <secret>
   head_unit,         // a car's head unit: Authorization: PaddockHeadUnit (keys/head_unit_auth)
-  user_or_head_unit,  // either of the two above; the principal's scheme says which
+  user_or_head_unit,  // a user's bearer token or a head unit; the principal's scheme says which
 };
 std::string_view auth_scheme_name(AuthScheme scheme);
 
@@ -41,6 +41,8 @@ struct Principal {
   std::string token_hash;  // scheme user: the session, so that it can be ended
   std::string head_unit_id;  // scheme head_unit: the head unit
   std::string vehicle_id;    // scheme head_unit: the vehicle it belongs to
+  std::string charge_point_id;  // scheme charge_point: the pile whose password checked out
+  std::string vehicle_platform_id;  // scheme vehicle_platform
 };
 
 // A request's header fields as received; their total size is bounded by the transport's

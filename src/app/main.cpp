@@ -6,9 +6,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <thread>
 
+#include "antitheft/anti_theft.hpp"
+#include "antitheft/lock_workflow.hpp"
+#include "antitheft/telemetry.hpp"
 #include "api/app.hpp"
 #include "config/config.hpp"
 #include "core/encoding.hpp"
@@ -25,6 +29,8 @@
 #include "keys/key_share_service.hpp"
 #include "keys/policy_file.hpp"
 #include "metrics/metrics.hpp"
+#include "ocpp/central_system.hpp"
+#include "ocpp/charge_points.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "transport/http_server.hpp"
@@ -140,8 +146,20 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   link_options.secret_ttl_seconds = cfg.link_secret_ttl_seconds;
   links::LinkService link_service(**store, hub, link_watch, std::move(link_contexts),
                                   link_options);
+  // Charge point passwords fail like logins: limited per pile and per address.
+  identity::LoginLimiter charge_point_limiter({cfg.auth.login_max_failures_per_user,
+                                               cfg.auth.login_max_failures_per_address,
+                                               cfg.auth.login_failure_window_seconds});
+  ocpp::ChargePointService charge_points(**store, hasher, charge_point_limiter);
+  antitheft::AntiTheftService antitheft(**store);
+  ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{}, &hub);
+  // The owner's password re-check is limited together with their logins.
+  antitheft::LockWorkflow locks(**store, hasher, limiter, &hub, central_system);
+  central_system.set_pile_events(&locks);
+  antitheft::TelemetryService telemetry(**store, &hub, &locks);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
-                *issuer_keys, car_sync, key_shares, link_service, link_watch});
+                *issuer_keys, car_sync, key_shares, link_service, link_watch, &charge_points,
+                &central_system, &antitheft, &locks, &telemetry});
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,
@@ -219,6 +237,14 @@ int main(int argc, char** argv) {
     flag(cmd, "--data-dir", "DATA_DIR", "directory holding issuer-keys.toml");
     cmd->add_option("--config", config_file, "TOML configuration file");
   }
+  std::string operator_name;
+  auto* users_cmd = cli.add_subcommand("users", "Manage user roles");
+  users_cmd->require_subcommand(1);
+  auto* grant_operator_cmd =
+      users_cmd->add_subcommand("grant-operator", "Let a user register charge points (OCPP)");
+  grant_operator_cmd->add_option("USERNAME", operator_name, "the user's username")->required();
+  flag(grant_operator_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  grant_operator_cmd->add_option("--config", config_file, "TOML configuration file");
 
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   auto* routes_cmd = cli.add_subcommand("routes", "Print every HTTP route, one per line");
@@ -275,6 +301,23 @@ int main(int argc, char** argv) {
       if (k.retired_at) line += " retired " + format_rfc3339(*k.retired_at);
       std::printf("%s\n", line.c_str());
     }
+    return 0;
+  }
+  if (grant_operator_cmd->parsed()) {
+    if (!init_crypto()) return fail("libsodium could not be initialized");
+    auto store = storage::sqlite::open_store({db, 1, nullptr});
+    if (!store) return fail(store.error().detail);
+    WorkPool unused_pool(1);
+    identity::PasswordHasher hasher(identity::HashStrength::min, unused_pool);
+    identity::LoginLimiter limiter({});
+    ocpp::ChargePointService charge_points(**store, hasher, limiter);
+    std::promise<Result<std::string>> granted;
+    charge_points.grant_operator(operator_name, [&granted](Result<std::string> id) {
+      granted.set_value(std::move(id));
+    });
+    auto id = granted.get_future().get();
+    if (!id) return fail(id.error().detail);
+    std::printf("%s (%s) is an operator\n", operator_name.c_str(), id->c_str());
     return 0;
   }
   if (backup_cmd->parsed()) {

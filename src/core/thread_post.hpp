@@ -29,4 +29,16 @@ void install_thread_post(ThreadPost hook);
 // The calling thread's hook (empty when none is installed).
 ThreadPost current_thread_post();
 
+// Wraps `fn` so that, wherever it is called from, it runs through the hook of the thread that
+// wrapped it. For work whose completion arrives on another thread (a charge point's answer on
+// its connection's thread, for a caller on another I/O thread).
+template <class... Args>
+std::function<void(Args...)> bind_to_current_thread(std::function<void(Args...)> fn) {
+  ThreadPost post = current_thread_post();
+  if (!post.post) return fn;
+  return [post, fn = std::move(fn)](Args... args) {
+    post([fn, args...]() mutable { fn(std::move(args)...); });
+  };
+}
+
 }  // namespace paddock

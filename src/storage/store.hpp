@@ -1,10 +1,11 @@
 #pragma once
 // storage/store: the unit-of-work machinery the domain modules are written against. Each
 // module owns the repository interface of what it keeps (identity/, devices/, sharing/,
-// events/, keys/); a Reads or Writes hands out all of them on one connection, so one write job can
-// span modules in one transaction. Single-use secrets (storage/secrets.hpp) and write health
-// are generic and live here. The domain never sees SQL; a backend (SQLite now, PostgreSQL
-// later) implements everything, and storage/conformance runs the same contracts against each.
+// events/, keys/, ocpp/, antitheft/); a Reads or Writes hands out all of them on one
+// connection, so one write job can span modules in one transaction. Single-use secrets
+// (storage/secrets.hpp) and write health are generic and live here. The domain never sees SQL;
+// a backend (SQLite now, PostgreSQL later) implements everything, and storage/conformance runs
+// the same contracts against each.
 // Depends on core and the repository interfaces (headers only).
 //
 // Reads run synchronously on the calling thread against a snapshot of committed data.
@@ -21,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/result.hpp"
 #include "core/thread_post.hpp"
+#include "antitheft/antitheft_repository.hpp"
 #include "devices/device_repository.hpp"
 #include "events/event_log.hpp"
 #include "identity/identity_repository.hpp"
@@ -28,6 +30,7 @@
 #include "links/link_repository.hpp"
 #include "keys/head_unit_repository.hpp"
 #include "keys/key_share_repository.hpp"
+#include "ocpp/charge_point_repository.hpp"
 #include "sharing/sharing_repository.hpp"
 #include "storage/records.hpp"
 #include "storage/secrets.hpp"
@@ -45,6 +48,8 @@ class Reads {
   virtual links::LinkReads& links() = 0;
   virtual keys::KeyShareReads& key_shares() = 0;
   virtual keys::HeadUnitReads& head_units() = 0;
+  virtual ocpp::ChargePointReads& charge_points() = 0;
+  virtual antitheft::AntiTheftReads& antitheft() = 0;
 };
 
 // Available only inside a write job. Reads through it see the batch's uncommitted writes.
@@ -58,6 +63,8 @@ class Writes : public Reads {
   links::LinkWrites& links() override = 0;
   keys::KeyShareWrites& key_shares() override = 0;
   keys::HeadUnitWrites& head_units() override = 0;
+  ocpp::ChargePointWrites& charge_points() override = 0;
+  antitheft::AntiTheftWrites& antitheft() override = 0;
   virtual SecretWrites& secrets() = 0;
 };
 

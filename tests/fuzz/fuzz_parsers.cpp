@@ -2,7 +2,8 @@
 // regions, cursors, bearer tokens, head-unit Authorization headers, base64url, JSON request
 // bodies, PROXY protocol headers and WebSocket client frames (framing, reassembly, close
 // payloads, handshake keys), and the digital key documents a car reads (credentials, proofs,
-// revocation lists: vehicle/credential; the head unit's signed reports: vehicle/report). Built
+// revocation lists: vehicle/credential; the head unit's signed reports: vehicle/report), and
+// OCPP-J messages with the OCPP 1.6 schema validation behind them (ocpp/frame, ocpp/schema). Built
 // two ways: with clang's libFuzzer (-DPADDOCK_LIBFUZZER=ON) for real fuzzing, and with the corpus
 // driver in corpus_main.cpp so that `make test` replays the corpus plus bounded mutations with any
 // compiler. Each parser must return a value or an error for every input: never crash, hang or
@@ -18,6 +19,8 @@
 #include "core/encoding.hpp"
 #include "identity/tokens.hpp"
 #include "keys/head_unit_auth.hpp"
+#include "ocpp/frame.hpp"
+#include "ocpp/schema.hpp"
 #include "sharing/identification.hpp"
 #include "sharing/sharing_service.hpp"
 #include "transport/proxy_protocol.hpp"
@@ -51,6 +54,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (auto bytes = base64url_decode(text)) {
     if (base64url_encode(*bytes) != text) __builtin_trap();  // the encoding is canonical
+  }
+  {
+    auto parsed = ocpp::parse_message(text);
+    if (auto* message = std::get_if<ocpp::Message>(&parsed)) {
+      if (auto* call = std::get_if<ocpp::Call>(message)) {
+        (void)ocpp::SchemaSet::ocpp16().validate(call->action, ocpp::Direction::request,
+                                                 call->payload);
+        // What we send back parses to the same call: the codec round-trips.
+        auto again = ocpp::parse_message(ocpp::serialize(*call));
+        auto* same = std::get_if<ocpp::Message>(&again);
+        if (!same || std::get<ocpp::Call>(*same).id != call->id) __builtin_trap();
+      }
+    } else if (std::get<ocpp::FrameFault>(parsed).id.size() > ocpp::kMaxMessageIdChars) {
+      __builtin_trap();
+    }
   }
   api::Request request;
   request.headers.add("Content-Type", "application/json");

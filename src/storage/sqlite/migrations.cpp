@@ -273,6 +273,113 @@ CREATE INDEX links_by_claimant ON links(claimant_user, created_at) WHERE claiman
 -- A personal event may expire (a push between terminals): past it, the log no longer serves it.
 ALTER TABLE events ADD COLUMN expires_at INTEGER;
 )sql"},
+    // OCPP: operators, charge points (password hashed), connectors, transactions (issue 10);
+    // anti-theft: a vehicle's low-charge threshold, its idTags, its SoC against the threshold.
+    // SoC is kept in hundredths of a percent, an integer.
+    Migration{8, R"sql(
+CREATE TABLE operators (
+  user_id    TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  granted_at INTEGER NOT NULL
+);
+CREATE TABLE charge_points (
+  id                TEXT PRIMARY KEY,
+  password_hash     TEXT NOT NULL,
+  vendor            TEXT NOT NULL,
+  model             TEXT NOT NULL,
+  registered_by     TEXT NOT NULL,
+  created_at        INTEGER NOT NULL,
+  last_boot_at      INTEGER,
+  last_heartbeat_at INTEGER,
+  firmware_version  TEXT NOT NULL DEFAULT '',
+  serial_number     TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE charge_point_connectors (
+  charge_point_id TEXT NOT NULL REFERENCES charge_points(id) ON DELETE CASCADE,
+  connector_id    INTEGER NOT NULL,
+  status          TEXT NOT NULL,
+  error_code      TEXT NOT NULL,
+  info            TEXT NOT NULL,
+  status_at       INTEGER NOT NULL,
+  PRIMARY KEY (charge_point_id, connector_id)
+);
+CREATE TABLE charge_transactions (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  charge_point_id TEXT NOT NULL REFERENCES charge_points(id) ON DELETE CASCADE,
+  connector_id    INTEGER NOT NULL,
+  id_tag          TEXT NOT NULL,
+  meter_start     INTEGER NOT NULL,
+  started_at      INTEGER NOT NULL,
+  meter_stop      INTEGER,
+  stopped_at      INTEGER,
+  stop_reason     TEXT NOT NULL DEFAULT '',
+  soc_centi       INTEGER,
+  soc_at          INTEGER,
+  vehicle_id      TEXT REFERENCES vehicles(id) ON DELETE SET NULL
+);
+CREATE INDEX charge_transactions_running ON charge_transactions(charge_point_id, id)
+  WHERE stopped_at IS NULL;
+CREATE INDEX charge_transactions_running_tag ON charge_transactions(id_tag)
+  WHERE stopped_at IS NULL;
+CREATE TABLE vehicle_platforms (
+  id            TEXT PRIMARY KEY,
+  name          TEXT NOT NULL,
+  secret_hash   TEXT NOT NULL UNIQUE,
+  registered_by TEXT NOT NULL,
+  created_at    INTEGER NOT NULL
+);
+CREATE TABLE antitheft_settings (
+  vehicle_id                   TEXT PRIMARY KEY REFERENCES vehicles(id) ON DELETE CASCADE,
+  low_charge_threshold_percent INTEGER NOT NULL,
+  updated_at                   INTEGER NOT NULL,
+  vehicle_platform_id          TEXT REFERENCES vehicle_platforms(id)
+);
+CREATE TABLE vehicle_telemetry (
+  vehicle_id          TEXT PRIMARY KEY REFERENCES vehicles(id) ON DELETE CASCADE,
+  vehicle_platform_id TEXT NOT NULL,
+  soc_centi           INTEGER NOT NULL,
+  position            TEXT,
+  speed_kmh           TEXT,
+  odometer_km         TEXT,
+  at                  INTEGER NOT NULL
+);
+CREATE TABLE antitheft_id_tags (
+  id_tag     TEXT PRIMARY KEY,
+  vehicle_id TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL
+);
+CREATE INDEX antitheft_id_tags_by_vehicle ON antitheft_id_tags(vehicle_id, position);
+CREATE TABLE vehicle_locks (
+  id              TEXT PRIMARY KEY,
+  vehicle_id      TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  state           TEXT NOT NULL,
+  reason          TEXT NOT NULL,
+  requested_by    TEXT NOT NULL,
+  charge_point_id TEXT,
+  connector_id    INTEGER NOT NULL,
+  transaction_id  INTEGER,
+  levers          TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  reversal_pending INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX vehicle_locks_by_vehicle ON vehicle_locks(vehicle_id, created_at);
+CREATE INDEX vehicle_locks_live_by_pile ON vehicle_locks(charge_point_id)
+  WHERE state <> 'released';
+CREATE TABLE vehicle_lock_audit (
+  lock_id TEXT NOT NULL REFERENCES vehicle_locks(id) ON DELETE CASCADE,
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      INTEGER NOT NULL,
+  state   TEXT NOT NULL,
+  note    TEXT NOT NULL
+);
+CREATE INDEX vehicle_lock_audit_by_lock ON vehicle_lock_audit(lock_id, seq);
+CREATE TABLE vehicle_charge_state (
+  vehicle_id TEXT PRIMARY KEY REFERENCES vehicles(id) ON DELETE CASCADE,
+  below      INTEGER NOT NULL,
+  soc_centi  INTEGER NOT NULL,
+  at         INTEGER NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

@@ -118,6 +118,36 @@ class SqliteLinks final : public links::LinkWrites {
   Link& link_;
 };
 
+class SqliteChargePoints final : public ocpp::ChargePointWrites {
+ public:
+  explicit SqliteChargePoints(Link& link) : link_(link) {}
+  Result<bool> is_operator(std::string_view user_id) override;
+  Result<std::optional<ocpp::ChargePointRecord>> charge_point(std::string_view id) override;
+  Result<std::vector<ocpp::ChargePointRecord>> charge_points() override;
+  Result<std::vector<ocpp::ConnectorRecord>> connectors_of(
+      std::string_view charge_point_id) override;
+  Result<std::optional<ocpp::TransactionRecord>> transaction(std::int64_t id) override;
+  Result<std::vector<ocpp::TransactionRecord>> running_transactions(
+      std::string_view charge_point_id) override;
+  Result<std::optional<ocpp::TransactionRecord>> running_transaction_of_vehicle(
+      std::string_view vehicle_id) override;
+  Result<bool> id_tag_in_use(std::string_view id_tag) override;
+  Result<void> grant_operator(std::string_view user_id, UnixMillis at) override;
+  Result<void> insert_charge_point(const ocpp::ChargePointRecord& charge_point) override;
+  Result<void> record_boot(std::string_view id, std::string_view firmware_version,
+                           std::string_view serial_number, UnixMillis at) override;
+  Result<void> record_heartbeat(std::string_view id, UnixMillis at) override;
+  Result<void> put_connector(const ocpp::ConnectorRecord& connector) override;
+  Result<std::int64_t> start_transaction(const ocpp::TransactionRecord& transaction) override;
+  Result<bool> stop_transaction(std::int64_t id, std::int64_t meter_stop, UnixMillis at,
+                                std::string_view reason) override;
+  Result<void> record_soc(std::int64_t transaction_id, double soc_percent, UnixMillis at) override;
+  Result<bool> link_vehicle(std::int64_t transaction_id, std::string_view vehicle_id) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteKeyShares final : public keys::KeyShareWrites {
  public:
   explicit SqliteKeyShares(Link& link) : link_(link) {}
@@ -154,6 +184,33 @@ class SqliteHeadUnits final : public keys::HeadUnitWrites {
   Link& link_;
 };
 
+class SqliteAntiTheft final : public antitheft::AntiTheftWrites {
+ public:
+  explicit SqliteAntiTheft(Link& link) : link_(link) {}
+  Result<std::optional<antitheft::AntiTheftSettings>> settings(std::string_view vehicle_id) override;
+  Result<std::optional<std::string>> vehicle_of_id_tag(std::string_view id_tag) override;
+  Result<std::optional<antitheft::ChargeState>> charge_state(std::string_view vehicle_id) override;
+  Result<void> put_settings(const antitheft::AntiTheftSettings& settings) override;
+  Result<void> put_charge_state(const antitheft::ChargeState& state) override;
+  Result<std::optional<antitheft::VehiclePlatformRecord>> platform_by_secret_hash(
+      std::string_view secret_hash) override;
+  Result<std::optional<antitheft::VehiclePlatformRecord>> platform(std::string_view id) override;
+  Result<std::optional<antitheft::TelemetryRecord>> telemetry(std::string_view vehicle_id) override;
+  Result<void> insert_platform(const antitheft::VehiclePlatformRecord& platform) override;
+  Result<void> put_telemetry(const antitheft::TelemetryRecord& telemetry) override;
+  Result<std::optional<antitheft::LockRecord>> latest_lock(std::string_view vehicle_id) override;
+  Result<std::vector<antitheft::LockRecord>> live_locks_on(
+      std::string_view charge_point_id) override;
+  Result<std::vector<antitheft::LockRecord>> locks_to_reverse_on(
+      std::string_view charge_point_id) override;
+  Result<std::vector<antitheft::LockAuditEntry>> lock_audit(std::string_view lock_id) override;
+  Result<void> put_lock(const antitheft::LockRecord& lock) override;
+  Result<void> append_lock_audit(const antitheft::LockAuditEntry& entry) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteSecrets final : public SecretWrites {
  public:
   explicit SqliteSecrets(Link& link) : link_(link) {}
@@ -184,6 +241,8 @@ class Context final : public Writes {
   links::LinkWrites& links() override { return links_; }
   keys::KeyShareWrites& key_shares() override { return key_shares_; }
   keys::HeadUnitWrites& head_units() override { return head_units_; }
+  ocpp::ChargePointWrites& charge_points() override { return charge_points_; }
+  antitheft::AntiTheftWrites& antitheft() override { return antitheft_; }
   SecretWrites& secrets() override { return secrets_; }
 
  private:
@@ -196,6 +255,8 @@ class Context final : public Writes {
   SqliteLinks links_{link_};
   SqliteKeyShares key_shares_{link_};
   SqliteHeadUnits head_units_{link_};
+  SqliteChargePoints charge_points_{link_};
+  SqliteAntiTheft antitheft_{link_};
   SqliteSecrets secrets_{link_};
 };
 

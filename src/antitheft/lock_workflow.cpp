@@ -1,0 +1,560 @@
+#include "antitheft/lock_workflow.hpp"
+
+#include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <memory>
+
+#include "antitheft/errors.hpp"
+#include "core/ids.hpp"
+#include "core/text.hpp"
+#include "core/thread_post.hpp"
+#include "identity/errors.hpp"
+#include "sharing/access.hpp"
+
+namespace paddock::antitheft {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::array kKinds = {kVehicleLockState};
+
+// One call to the pile and the statuses that mean it took effect.
+struct Lever {
+  std::string name;
+  std::string action;
+  json::object payload;
+  std::vector<std::string_view> accepted = {"Accepted"};
+};
+
+struct LeverResult {
+  std::string name;
+  std::string status;  // the pile's status, or the error
+  bool applied = false;
+  bool answered = false;  // a CALLRESULT came back (not a CallError, timeout or absence)
+};
+
+using Results = std::vector<LeverResult>;
+
+// Sends `levers` one after another (the pile takes one CALL at a time anyway) and hands every
+// result to `done`, on the calling thread.
+void run_levers(PileCalls& piles, std::string cp, std::shared_ptr<std::vector<Lever>> levers,
+                std::size_t next, std::shared_ptr<Results> results,
+                std::function<void(Results)> done) {
+  if (next == levers->size()) return done(std::move(*results));
+  Lever& lever = (*levers)[next];
+  piles.call(cp, lever.action, lever.payload,
+             [&piles, cp, levers, next, results, done](Result<json::object> answer) {
+               const Lever& l = (*levers)[next];
+               LeverResult r{l.name, "", false, answer.ok()};
+               if (answer) {
+                 auto* status = answer->if_contains("status");
+                 r.status = status && status->is_string() ? std::string(status->get_string())
+                                                          : std::string("Accepted");
+                 r.applied =
+                     std::find(l.accepted.begin(), l.accepted.end(), r.status) != l.accepted.end();
+               } else {
+                 r.status = answer.error().detail.empty() ? std::string(answer.error().code.name)
+                                                          : answer.error().detail;
+               }
+               results->push_back(std::move(r));
+               run_levers(piles, cp, levers, next + 1, results, done);
+             });
+}
+
+json::array results_json(const Results& results) {
+  json::array out;
+  for (const auto& r : results) {
+    out.push_back({{"name", r.name}, {"status", r.status}, {"applied", r.applied}});
+  }
+  return out;
+}
+
+json::object parse_levers(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.get_object());
+}
+
+bool lever_applied(const json::object& levers, std::string_view name) {
+  auto* list = levers.if_contains("levers");
+  if (!list || !list->is_array()) return false;
+  for (const auto& l : list->get_array()) {
+    const auto& o = l.as_object();
+    if (o.at("name").as_string() == name && o.at("applied").as_bool()) return true;
+  }
+  return false;
+}
+
+bool vendor_locked(const json::object& levers) {
+  auto* v = levers.if_contains("vendor_lock");
+  return v && v->is_object() && v->get_object().at("applied").as_bool();
+}
+
+std::string summary(const Results& results) {
+  std::string text;
+  for (const auto& r : results) {
+    if (!text.empty()) text += ", ";
+    text += r.name + ": " + r.status;
+  }
+  return text;
+}
+
+std::optional<LockState> parse_state(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(LockState::released); ++i) {
+    auto s = static_cast<LockState>(i);
+    if (lock_state_name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+LockWorkflow::LockWorkflow(storage::Store& store, identity::PasswordHasher& hasher,
+                           identity::LoginLimiter& limiter, events::LiveEvents* live,
+                           PileCalls& piles)
+    : store_(store), hasher_(hasher), limiter_(limiter), live_(live), piles_(piles) {
+  events::register_kinds(kKinds);
+}
+
+json::object LockWorkflow::view(const LockRecord& l) {
+  return {{"id", l.id},
+          {"vehicle_id", l.vehicle_id},
+          {"state", l.state},
+          {"reason", l.reason},
+          {"charge_point_id", l.charge_point_id ? json::value(*l.charge_point_id) : nullptr},
+          {"connector_id", l.connector_id},
+          {"transaction_id", l.transaction_id ? json::value(*l.transaction_id) : nullptr},
+          {"levers", parse_levers(l.levers)},
+          {"created_at", format_rfc3339(l.created_at)},
+          {"updated_at", format_rfc3339(l.updated_at)}};
+}
+
+void LockWorkflow::check_password(const std::string& user_id, std::string password,
+                                  std::string address, std::function<void(Result<void>)> done) {
+  auto user = store_.reads().identity().user_by_id(user_id);
+  if (!user) return done(user.take_error());
+  if (!*user) return done(make_error(Errc::unauthorized, "the session's user is gone"));
+  // The same limiter and key as logins: guessing here costs the same as guessing there.
+  std::string key = ascii_lower((*user)->username);
+  if (int wait = limiter_.retry_after(key, address, now_millis()); wait > 0) {
+    Error e = make_error(identity::kTooManyAttempts,
+                         "too many failed attempts; try again in " + std::to_string(wait) + " s");
+    e.retry_after_seconds = wait;
+    return done(std::move(e));
+  }
+  auto finish = std::move(done);  // the hasher answers on this thread
+  std::string hash = (*user)->password_hash;
+  hasher_.verify(
+      std::move(hash), std::move(password), [this, key, address, finish](Result<bool> ok) {
+        if (!ok || !*ok) {
+          limiter_.record_failure(key, address, now_millis());
+          return finish(make_error(identity::kInvalidCredentials, "the password is wrong"));
+        }
+        limiter_.record_success(key);
+        finish(Result<void>());
+      });
+}
+
+void LockWorkflow::lock(std::string user_id, std::string vehicle_id, std::string reason,
+                        std::string password, std::string address, Callback<LockView> done) {
+  if (reason.empty() || utf8_length(reason) > kMaxReasonChars || has_control_characters(reason)) {
+    return done(make_error(Errc::invalid_field,
+                           "reason must be 1 to 200 characters without control characters",
+                           "reason"));
+  }
+  // Who may lock first (no password oracle for strangers), then the password.
+  if (auto v = sharing::vehicle_for_owner(store_.reads(), user_id, vehicle_id); !v) {
+    return done(v.take_error());
+  }
+  check_password(
+      user_id, std::move(password), std::move(address),
+      [this, user_id, vehicle_id, reason, done = std::move(done)](Result<void> ok) mutable {
+        if (!ok) return done(ok.take_error());
+        auto created = std::make_shared<std::optional<storage::EventRecord>>();
+        store_.write<LockView>(
+            [user_id, vehicle_id, reason, created](storage::Writes& w) -> Result<LockView> {
+              PADDOCK_ASSIGN(vehicle, sharing::vehicle_for_owner(w, user_id, vehicle_id));
+              PADDOCK_ASSIGN(latest, w.antitheft().latest_lock(vehicle_id));
+              if (latest && latest->state != lock_state_name(LockState::released) &&
+                  latest->state != lock_state_name(LockState::failed)) {
+                return make_error(kLockActive, "the vehicle's lock is " + latest->state);
+              }
+              PADDOCK_ASSIGN(session, w.charge_points().running_transaction_of_vehicle(vehicle_id));
+              const UnixMillis now = now_millis();
+              LockRecord lock{new_id("lck"),
+                              vehicle_id,
+                              std::string(lock_state_name(LockState::requested)),
+                              reason,
+                              user_id,
+                              std::nullopt,
+                              0,
+                              std::nullopt,
+                              "{}",
+                              now,
+                              now};
+              if (session) {
+                lock.charge_point_id = session->charge_point_id;
+                lock.connector_id = session->connector_id;
+                lock.transaction_id = session->id;
+              }
+              PADDOCK_TRY(w.antitheft().put_lock(lock));
+              LockAuditEntry entry{lock.id, now, lock.state, "requested by the owner: " + reason};
+              PADDOCK_TRY(w.antitheft().append_lock_audit(entry));
+              storage::EventRecord e;
+              e.vehicle_id = vehicle.id;
+              e.target_user = vehicle.owner_id;
+              e.type = std::string(kVehicleLockState.name);
+              e.payload = json::serialize(view(lock));
+              e.created_at = now;
+              PADDOCK_ASSIGN(seq, w.events().append_event(e));
+              e.seq = seq;
+              created->emplace(std::move(e));
+              return LockView{lock, {entry}};
+            },
+            [this, done = std::move(done)](Result<LockView> created_lock) {
+              if (!created_lock) return done(created_lock.take_error());
+              LockRecord lock = created_lock->lock;
+              done(std::move(*created_lock));
+              const bool on_pile = lock.charge_point_id && piles_.online(*lock.charge_point_id);
+              transition(
+                  lock.vehicle_id, on_pile ? LockEvent::on_pile : LockEvent::not_on_pile, {},
+                  on_pile ? "the car charges on " + *lock.charge_point_id + ", connected"
+                  : lock.charge_point_id ? "the car's pile " + *lock.charge_point_id +
+                                               " is offline: the lock waits for it"
+                                         : "the car is on no pile: armed until a session places it",
+                  nullptr, [this](const LockRecord& l, unsigned actions) { act(l, actions); });
+            },
+            [this, created](LockView&) {
+              if (live_ && *created) live_->publish({std::move(**created)});
+            });
+      });
+}
+
+void LockWorkflow::unlock(std::string user_id, std::string vehicle_id, std::string password,
+                          std::string address, Callback<LockView> done) {
+  if (auto v = sharing::vehicle_for_owner(store_.reads(), user_id, vehicle_id); !v) {
+    return done(v.take_error());
+  }
+  check_password(user_id, std::move(password), std::move(address),
+                 [this, user_id, vehicle_id, done = std::move(done)](Result<void> ok) mutable {
+                   if (!ok) return done(ok.take_error());
+                   auto latest = store_.reads().antitheft().latest_lock(vehicle_id);
+                   if (!latest) return done(latest.take_error());
+                   if (!*latest || (*latest)->state == lock_state_name(LockState::released)) {
+                     return done(make_error(kNotLocked, "the vehicle is not locked"));
+                   }
+                   transition(
+                       vehicle_id, LockEvent::unlock, {}, "released by the owner", nullptr,
+                       [this, vehicle_id, user_id, done](const LockRecord& l, unsigned actions) {
+                         act(l, actions);
+                         done(get(user_id, vehicle_id));
+                       });
+                 });
+}
+
+Result<LockView> LockWorkflow::get(const std::string& user_id, const std::string& vehicle_id) {
+  auto& reads = store_.reads();
+  PADDOCK_TRY(sharing::vehicle_for_member(reads, user_id, vehicle_id));
+  PADDOCK_ASSIGN(latest, reads.antitheft().latest_lock(vehicle_id));
+  if (!latest) return make_error(Errc::not_found, "this vehicle was never locked");
+  PADDOCK_ASSIGN(audit, reads.antitheft().lock_audit(latest->id));
+  return LockView{std::move(*latest), std::move(audit)};
+}
+
+void LockWorkflow::transition(const std::string& vehicle_id, LockEvent event, LeverOutcome outcome,
+                              std::string note, std::function<void(LockRecord&)> mutate,
+                              std::function<void(const LockRecord&, unsigned)> then) {
+  struct Taken {
+    std::optional<LockRecord> lock;
+    unsigned actions = kNone;
+    std::optional<storage::EventRecord> event;
+  };
+  store_.write<Taken>(
+      [vehicle_id, event, outcome, note, mutate](storage::Writes& w) -> Result<Taken> {
+        PADDOCK_ASSIGN(latest, w.antitheft().latest_lock(vehicle_id));
+        if (!latest) return Taken{};
+        auto state = parse_state(latest->state);
+        if (!state) return Taken{};
+        auto next = step(*state, event, outcome);
+        if (!next) return Taken{};
+        LockRecord lock = *latest;
+        if (mutate) mutate(lock);
+        lock.state = std::string(lock_state_name(next->next));
+        lock.updated_at = now_millis();
+        PADDOCK_TRY(w.antitheft().put_lock(lock));
+        PADDOCK_TRY(w.antitheft().append_lock_audit({lock.id, lock.updated_at, lock.state, note}));
+        Taken taken{lock, next->actions, std::nullopt};
+        if (next->actions & kNotifyOwner) {
+          PADDOCK_ASSIGN(vehicle, w.sharing().vehicle_by_id(vehicle_id));
+          if (vehicle) {
+            storage::EventRecord e;
+            e.vehicle_id = vehicle_id;
+            e.target_user = vehicle->owner_id;
+            e.type = std::string(kVehicleLockState.name);
+            e.payload = json::serialize(view(lock));
+            e.created_at = lock.updated_at;
+            PADDOCK_ASSIGN(seq, w.events().append_event(e));
+            e.seq = seq;
+            taken.event = std::move(e);
+          }
+        }
+        return taken;
+      },
+      [then](Result<Taken> taken) {
+        if (!taken || !taken->lock) return;
+        if (then) then(*taken->lock, taken->actions);
+      },
+      [this](Taken& taken) {
+        if (live_ && taken.event) live_->publish({std::move(*taken.event)});
+      });
+}
+
+void LockWorkflow::act(const LockRecord& lock, unsigned actions) {
+  if (actions & kSendLock) send_lock(lock);
+  if (actions & kReapply) reapply(lock);
+  if (actions & kReverseLevers) reverse(lock);
+}
+
+void LockWorkflow::send_lock(const LockRecord& lock) {
+  if (!lock.charge_point_id) return;
+  auto vehicle = store_.reads().sharing().vehicle_by_id(lock.vehicle_id);
+  json::object data{{"connectorId", lock.connector_id},
+                    {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
+                                                          : json::value(nullptr)},
+                    {"vin", vehicle && *vehicle && (*vehicle)->vin ? json::value(*(*vehicle)->vin)
+                                                                   : json::value(nullptr)}};
+  auto levers = std::make_shared<std::vector<Lever>>();
+  levers->push_back({"vendor_lock", "DataTransfer",
+                     json::object{{"vendorId", kVendorId},
+                                  {"messageId", "LockVehicle"},
+                                  {"data", json::serialize(data)}}});
+  run_levers(
+      piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
+      [this, lock](Results results) {
+        const LeverResult& vendor = results.front();
+        json::object record{
+            {"vendor_lock", json::object{{"status", vendor.status}, {"applied", vendor.applied}}},
+            {"levers", json::array{}}};
+        if (vendor.applied) {
+          std::string text = json::serialize(record);
+          transition(
+              lock.vehicle_id, LockEvent::levers_done, {true, 0, 0},
+              "the pile accepted LockVehicle", [text](LockRecord& l) { l.levers = text; }, nullptr);
+          return;
+        }
+        note(lock, "LockVehicle not taken (" + vendor.status + "): the standard levers");
+        send_levers(lock, std::move(record));
+      });
+}
+
+void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
+  json::object profile{
+      {"chargingProfileId", kLockChargingProfileId},
+      {"stackLevel", 9},
+      {"chargingProfilePurpose", "TxProfile"},
+      {"chargingProfileKind", "Relative"},
+      {"chargingSchedule",
+       json::object{{"chargingRateUnit", "A"},
+                    {"chargingSchedulePeriod",
+                     json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
+  if (lock.transaction_id) profile["transactionId"] = *lock.transaction_id;
+  const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
+  auto levers = std::make_shared<std::vector<Lever>>(std::vector<Lever>{
+      {"keep_cable_locked",
+       "ChangeConfiguration",
+       json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "false"}},
+       {"Accepted", "RebootRequired"}},
+      {"zero_current", "SetChargingProfile",
+       json::object{{"connectorId", connector}, {"csChargingProfiles", profile}}},
+      {"inoperative",
+       "ChangeAvailability",
+       json::object{{"connectorId", connector}, {"type", "Inoperative"}},
+       {"Accepted", "Scheduled"}}});
+  run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
+             [this, lock, record = std::move(record)](Results results) mutable {
+               int accepted = 0;
+               for (const auto& r : results) accepted += r.applied ? 1 : 0;
+               json::array list = results_json(results);
+               // Ours, not the pile's: other idTags are answered Blocked while the lock holds.
+               list.push_back(
+                   {{"name", "refuse_other_id_tags"}, {"status", "Applied"}, {"applied", true}});
+               record["levers"] = std::move(list);
+               std::string text = json::serialize(record);
+               transition(
+                   lock.vehicle_id, LockEvent::levers_done,
+                   {false, static_cast<int>(results.size()), accepted},
+                   "levers: " + summary(results), [text](LockRecord& l) { l.levers = text; },
+                   nullptr);
+             });
+}
+
+void LockWorkflow::reverse(const LockRecord& lock) {
+  if (!lock.charge_point_id) return;
+  json::object record = parse_levers(lock.levers);
+  auto levers = std::make_shared<std::vector<Lever>>();
+  if (vendor_locked(record)) {
+    levers->push_back(
+        {"vendor_unlock", "DataTransfer",
+         json::object{
+             {"vendorId", kVendorId},
+             {"messageId", "UnlockVehicle"},
+             {"data", json::serialize(json::object{
+                          {"connectorId", lock.connector_id},
+                          {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
+                                                                : json::value(nullptr)}})}}});
+  }
+  const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
+  if (lever_applied(record, "keep_cable_locked")) {
+    levers->push_back(
+        {"keep_cable_locked",
+         "ChangeConfiguration",
+         json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "true"}},
+         {"Accepted", "RebootRequired"}});
+  }
+  if (lever_applied(record, "zero_current")) {
+    levers->push_back(
+        {"zero_current", "ClearChargingProfile", json::object{{"id", kLockChargingProfileId}}});
+  }
+  if (lever_applied(record, "inoperative")) {
+    levers->push_back({"inoperative",
+                       "ChangeAvailability",
+                       json::object{{"connectorId", connector}, {"type", "Operative"}},
+                       {"Accepted", "Scheduled"}});
+  }
+  if (levers->empty()) return;
+  if (!piles_.online(*lock.charge_point_id)) {
+    // Kept for the pile's return (pile_booted): a released car must not stay held.
+    set_reversal_pending(
+        lock, true,
+        "pile " + *lock.charge_point_id + " is offline: the levers are reversed when it connects");
+    return;
+  }
+  run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
+             [this, lock](Results results) {
+               bool answered = true;
+               for (const auto& r : results) answered = answered && r.answered;
+               // A pile that left mid-way has unanswered calls: they go again when it returns.
+               if (answered || piles_.online(*lock.charge_point_id)) {
+                 set_reversal_pending(lock, false, "reversed: " + summary(results));
+               } else {
+                 set_reversal_pending(lock, true,
+                                      "the pile left mid-reversal (" + summary(results) +
+                                          "): again when it connects");
+               }
+             });
+}
+
+void LockWorkflow::set_reversal_pending(const LockRecord& lock, bool pending, std::string text) {
+  store_.write<bool>(
+      [id = lock.id, vehicle_id = lock.vehicle_id, pending,
+       entry = LockAuditEntry{lock.id, now_millis(), lock.state, std::move(text)}](
+          storage::Writes& w) -> Result<bool> {
+        PADDOCK_ASSIGN(latest, w.antitheft().latest_lock(vehicle_id));
+        // Only the same lock, still released: a new lock since then owns the pile's levers.
+        if (latest && latest->id == id && latest->state == lock_state_name(LockState::released)) {
+          latest->reversal_pending = pending;
+          PADDOCK_TRY(w.antitheft().put_lock(*latest));
+        }
+        PADDOCK_TRY(w.antitheft().append_lock_audit(entry));
+        return true;
+      },
+      [](Result<bool>) {});
+}
+
+void LockWorkflow::reapply(const LockRecord& lock) {
+  if (!lock.charge_point_id) return;
+  json::object record = parse_levers(lock.levers);
+  if (vendor_locked(record)) {
+    // The vendor lock again, on its own: its answer only goes to the audit.
+    auto levers = std::make_shared<std::vector<Lever>>();
+    auto vehicle = store_.reads().sharing().vehicle_by_id(lock.vehicle_id);
+    json::object data{{"connectorId", lock.connector_id},
+                      {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
+                                                            : json::value(nullptr)},
+                      {"vin", vehicle && *vehicle && (*vehicle)->vin ? json::value(*(*vehicle)->vin)
+                                                                     : json::value(nullptr)}};
+    levers->push_back({"vendor_lock", "DataTransfer",
+                       json::object{{"vendorId", kVendorId},
+                                    {"messageId", "LockVehicle"},
+                                    {"data", json::serialize(data)}}});
+    run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
+               [this, lock](Results results) {
+                 note(lock, "pile reconnected; re-applied: " + summary(results));
+               });
+    return;
+  }
+  json::object fresh{{"vendor_lock", record.contains("vendor_lock") ? record.at("vendor_lock")
+                                                                    : json::value(nullptr)}};
+  // Re-send every lever (a rebooted pile may have lost the profile and the availability); the
+  // state stays what it was, the audit says what the pile took this time.
+  json::object profile{
+      {"chargingProfileId", kLockChargingProfileId},
+      {"stackLevel", 9},
+      {"chargingProfilePurpose", "TxProfile"},
+      {"chargingProfileKind", "Relative"},
+      {"chargingSchedule",
+       json::object{{"chargingRateUnit", "A"},
+                    {"chargingSchedulePeriod",
+                     json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
+  if (lock.transaction_id) profile["transactionId"] = *lock.transaction_id;
+  const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
+  auto levers = std::make_shared<std::vector<Lever>>(std::vector<Lever>{
+      {"keep_cable_locked",
+       "ChangeConfiguration",
+       json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "false"}},
+       {"Accepted", "RebootRequired"}},
+      {"zero_current", "SetChargingProfile",
+       json::object{{"connectorId", connector}, {"csChargingProfiles", profile}}},
+      {"inoperative",
+       "ChangeAvailability",
+       json::object{{"connectorId", connector}, {"type", "Inoperative"}},
+       {"Accepted", "Scheduled"}}});
+  run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
+             [this, lock](Results results) {
+               note(lock, "pile reconnected; re-applied: " + summary(results));
+             });
+}
+
+void LockWorkflow::note(const LockRecord& lock, std::string text) {
+  store_.write<bool>(
+      [entry = LockAuditEntry{lock.id, now_millis(), lock.state, std::move(text)}](
+          storage::Writes& w) -> Result<bool> {
+        PADDOCK_TRY(w.antitheft().append_lock_audit(entry));
+        return true;
+      },
+      [](Result<bool>) {});
+}
+
+void LockWorkflow::session_linked(const std::string& vehicle_id, const std::string& cp,
+                                  int connector_id, std::int64_t transaction_id) {
+  transition(
+      vehicle_id, LockEvent::on_pile, {},
+      "a session placed the car on " + cp + " connector " + std::to_string(connector_id),
+      [cp, connector_id, transaction_id](LockRecord& l) {
+        l.charge_point_id = cp;
+        l.connector_id = connector_id;
+        l.transaction_id = transaction_id;
+      },
+      [this](const LockRecord& l, unsigned actions) { act(l, actions); });
+}
+
+void LockWorkflow::pile_booted(const std::string& cp) {
+  if (auto released = store_.reads().antitheft().locks_to_reverse_on(cp)) {
+    for (const auto& lock : *released) reverse(lock);
+  }
+  auto live = store_.reads().antitheft().live_locks_on(cp);
+  if (!live) return;
+  for (const auto& lock : *live) {
+    auto state = parse_state(lock.state);
+    if (!state) continue;
+    // An armed lock whose car was known to be on this pile acts now; the others re-apply.
+    LockEvent event =
+        *state == LockState::pending_plug_in ? LockEvent::on_pile : LockEvent::pile_reconnected;
+    transition(lock.vehicle_id, event, {}, "pile " + cp + " connected", nullptr,
+               [this](const LockRecord& l, unsigned actions) { act(l, actions); });
+  }
+}
+
+}  // namespace paddock::antitheft

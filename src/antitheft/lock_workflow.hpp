@@ -1,0 +1,91 @@
+#pragma once
+// antitheft/lock_workflow: locking a stolen car at the pile it charges on (issue 10 item 6).
+// The owner asks (password again, limited like a login); the lock finds the car's charging
+// session (a StartTransaction with one of its idTags) and, on a connected pile, sends the vendor
+// DataTransfer LockVehicle; a pile that does not know it gets the standard levers instead
+// (UnlockConnectorOnEVSideDisconnect=false, a 0 A TxProfile, ChangeAvailability Inoperative;
+// the central system also answers Blocked to other idTags on that pile). A car on no pile, or
+// on an offline one, arms the lock (pending_plug_in) until a session places it or the pile
+// connects; a pile that reboots mid-lock gets the accepted levers again. Unlock reverses what
+// was applied (on an offline pile: when it connects again). States and their steps are
+// antitheft/lock_machine's; every transition is written with an audit entry and pushed to the
+// owner's stream as vehicle.lock_state, in one write job that re-reads the lock, so concurrent
+// steps serialize on the writer. Depends on core, events, identity's hashing and limiter, sharing's
+// access rules, the storage interface, lock_machine and pile_link.
+#include <boost/json/object.hpp>
+#include <string>
+#include <vector>
+
+#include "antitheft/antitheft_repository.hpp"
+#include "antitheft/lock_machine.hpp"
+#include "antitheft/pile_link.hpp"
+#include "events/kinds.hpp"
+#include "events/live_events.hpp"
+#include "identity/login_limiter.hpp"
+#include "identity/passwords.hpp"
+#include "storage/store.hpp"
+
+namespace paddock::antitheft {
+
+// Personal event to the owner; the payload is the lock (LockWorkflow::view).
+inline constexpr events::EventKind kVehicleLockState{"vehicle.lock_state", "lock"};
+
+inline constexpr std::string_view kVendorId = "com.paddock";
+// The TxProfile the lock installs (and clears on unlock): an id no one else should use.
+inline constexpr int kLockChargingProfileId = 7011;
+inline constexpr std::size_t kMaxReasonChars = 200;
+
+struct LockView {
+  LockRecord lock;
+  std::vector<LockAuditEntry> audit;
+};
+
+class LockWorkflow final : public PileEvents {
+ public:
+  LockWorkflow(storage::Store& store, identity::PasswordHasher& hasher,
+               identity::LoginLimiter& limiter, events::LiveEvents* live, PileCalls& piles);
+
+  // Owner only. Errors: forbidden/not_found (sharing's rules), invalid_field (reason),
+  // too_many_attempts, invalid_credentials, lock_active. Answers with the lock as requested;
+  // what follows reaches the owner's stream.
+  void lock(std::string user_id, std::string vehicle_id, std::string reason, std::string password,
+            std::string address, Callback<LockView> done);
+  // Owner only. Errors as lock(), and not_locked.
+  void unlock(std::string user_id, std::string vehicle_id, std::string password,
+              std::string address, Callback<LockView> done);
+  // Owner and authorized users. Error not_found when the vehicle was never locked.
+  Result<LockView> get(const std::string& user_id, const std::string& vehicle_id);
+
+  void session_linked(const std::string& vehicle_id, const std::string& charge_point_id,
+                      int connector_id, std::int64_t transaction_id) override;
+  void pile_booted(const std::string& charge_point_id) override;
+
+  static boost::json::object view(const LockRecord& lock);
+
+ private:
+  struct Change;
+  // One step of the state machine for the vehicle's latest lock, in a write job: refused steps
+  // change nothing; a taken one writes the state, `note` in the audit and the event. Then
+  // `then` runs (on the calling thread) with the lock as written and the step's actions.
+  void transition(const std::string& vehicle_id, LockEvent event, LeverOutcome outcome,
+                  std::string note, std::function<void(LockRecord&)> mutate,
+                  std::function<void(const LockRecord&, unsigned actions)> then);
+  void act(const LockRecord& lock, unsigned actions);
+  void send_lock(const LockRecord& lock);
+  void send_levers(const LockRecord& lock, boost::json::object levers);
+  void reverse(const LockRecord& lock);
+  void reapply(const LockRecord& lock);
+  void note(const LockRecord& lock, std::string text);
+  // Records whether the released lock's levers still wait for its pile, with an audit entry.
+  void set_reversal_pending(const LockRecord& lock, bool pending, std::string text);
+  void check_password(const std::string& user_id, std::string password, std::string address,
+                      std::function<void(Result<void>)> done);
+
+  storage::Store& store_;
+  identity::PasswordHasher& hasher_;
+  identity::LoginLimiter& limiter_;
+  events::LiveEvents* live_;
+  PileCalls& piles_;
+};
+
+}  // namespace paddock::antitheft

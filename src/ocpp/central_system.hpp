@@ -1,0 +1,113 @@
+#pragma once
+// ocpp/central_system: what Paddock does as an OCPP 1.6 central system. Answers the charge
+// points' CALLs (BootNotification, Heartbeat, StatusNotification, Authorize, StartTransaction,
+// StopTransaction, MeterValues, DataTransfer: com.paddock/VehicleConnected places a car by its
+// VIN), storing connectors, transactions and SoC (a
+// transaction whose idTag is a vehicle's is linked to it, and its SoC readings feed the owner's
+// low-charge prompt: antitheft/anti_theft; while a lock holds a car on a pile, other idTags are
+// answered Blocked there); keeps
+// the registry of connected piles (one connection per pile: a newer one replaces the older);
+// and makes the central system's own CALLs to a pile (`call`), the internal API the lock
+// workflow will use. Depends on core, the storage interface, this module's codec, schemas and
+// repository; never on sockets (ocpp/charge_point_session adapts a session::Session to it).
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "antitheft/pile_link.hpp"
+#include "core/result.hpp"
+#include "events/live_events.hpp"
+#include "ocpp/frame.hpp"
+#include "storage/store.hpp"
+
+namespace paddock::ocpp {
+
+class ChargePointSession;
+
+struct CentralSystemOptions {
+  // BootNotification.conf interval: how often an idle pile sends a Heartbeat.
+  int heartbeat_interval_seconds = 300;
+  // How long the pile has to answer one of our CALLs before it fails with
+  // charge_point_call_timeout.
+  std::chrono::seconds call_timeout{30};
+  // Our CALLs waiting behind the outstanding one, per pile; more fail with charge_point_busy.
+  std::size_t max_queued_calls = 16;
+};
+
+// The CALLs a pile makes that this central system answers.
+std::span<const std::string_view> handled_actions();
+// The CALLs this central system makes (OCPP 1.6 Core, Remote Trigger, Smart Charging).
+std::span<const std::string_view> central_system_actions();
+
+// The answer to a pile's CALL: the .conf payload, or a CallError.
+using Answer = std::variant<boost::json::object, CallError>;
+
+class CentralSystem final : public antitheft::PileCalls {
+ public:
+  // `live` (optional) receives the feed events a pile's messages cause (vehicle.low_charge).
+  CentralSystem(storage::Store& store, CentralSystemOptions options,
+                events::LiveEvents* live = nullptr);
+
+  const CentralSystemOptions& options() const { return options_; }
+
+  // Answers a CALL from `charge_point_id` whose payload already passed its .req schema and whose
+  // action is one of handled_actions(). `done` runs on the calling thread (after the write, if
+  // the action writes). A storage fault answers InternalError.
+  void handle(const std::string& charge_point_id, const Call& call,
+              std::function<void(Answer)> done);
+
+  // Sends `action` with `payload` to the pile and calls `done` with its validated .conf payload
+  // on the calling thread. Errors: invalid_field (an action not in central_system_actions() or
+  // a payload failing its .req schema: nothing is sent), charge_point_offline,
+  // charge_point_busy, charge_point_call_timeout, charge_point_call_error (the pile's CallError:
+  // the detail starts with its code, e.g. "NotImplemented: ..."), or charge_point_call_error
+  // for a result that fails the .conf schema.
+  // While a lock holds a car on the pile, UnlockConnector and RemoteStopTransaction are refused
+  // with vehicle_locked.
+  void call(std::string_view charge_point_id, std::string action, boost::json::object payload,
+            Callback<boost::json::object> done) override;
+
+  bool online(std::string_view charge_point_id) const override;
+
+  // Told when a session places a vehicle on a pile and when a pile boots (the lock workflow).
+  // Set once at start, before piles connect.
+  void set_pile_events(antitheft::PileEvents* events) { pile_events_ = events; }
+
+  // The registry, for ChargePointSession. attach() replaces (and asks to close) an older
+  // connection of the same pile; detach() forgets `session` only if it is still the registered
+  // one.
+  void attach(const std::string& charge_point_id,
+              const std::shared_ptr<ChargePointSession>& session);
+  void detach(const std::string& charge_point_id, const ChargePointSession* session);
+
+ private:
+  // DataTransfer com.paddock/VehicleConnected: the pile read the car's VIN on a connector.
+  void vehicle_connected(const std::string& cp, std::string_view data,
+                         std::function<void(Answer)> done);
+  using Events = std::vector<storage::EventRecord>;
+  void write_answer(std::function<Result<boost::json::object>(storage::Writes&)> job,
+                    std::function<void(Answer)> done);
+  // The same, for a job that may emit feed events: they are published after the commit.
+  void write_answer(std::function<Result<boost::json::object>(storage::Writes&, Events&)> job,
+                    std::function<void(Answer)> done);
+
+  storage::Store& store_;
+  CentralSystemOptions options_;
+  events::LiveEvents* live_;
+  antitheft::PileEvents* pile_events_ = nullptr;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<ChargePointSession>> sessions_;
+};
+
+// Unix milliseconds of an RFC 3339 date-time (already checked by the schema); nullopt if not one.
+std::optional<UnixMillis> parse_date_time(std::string_view text);
+
+}  // namespace paddock::ocpp
