@@ -67,6 +67,7 @@ Result<FakeSession> fake_bearer(std::string_view authorization) {
 struct DispatchOutcome {
   int status = 0;
   std::string body;
+  std::vector<std::string> challenges;  // WWW-Authenticate values
   bool handler_ran = false;
   Principal seen;
 };
@@ -89,6 +90,9 @@ DispatchOutcome dispatch_one(AuthScheme scheme, std::string authorization) {
       [&](Response r) {
         out.status = r.status;
         out.body = std::move(r.body);
+        for (auto& [k, v] : r.headers) {
+          if (k == "WWW-Authenticate") out.challenges.push_back(v);
+        }
       },
       "req_d");
   dispatcher.dispatch(request, std::move(respond));
@@ -126,6 +130,18 @@ TEST(Dispatcher, AppliesTheRouteSchemeBeforeTheHandler) {
   EXPECT_EQ(ok.seen.scheme, AuthScheme::user);
   EXPECT_EQ(ok.seen.token_hash, "hash_1");
   EXPECT_EQ(dispatch_one(AuthScheme::none, "Bearer good").seen.scheme, AuthScheme::none);
+}
+
+TEST(Dispatcher, A401NamesTheSchemeTheRouteWants) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(dispatch_one(AuthScheme::user, "").challenges, V{"Bearer realm=\"paddock\""});
+  EXPECT_EQ(dispatch_one(AuthScheme::charge_point, "Basic eDp5").challenges,
+            V{"Basic realm=\"paddock-ocpp\", charset=\"UTF-8\""});
+  EXPECT_EQ(dispatch_one(AuthScheme::head_unit, "").challenges,
+            V{"PaddockHeadUnit realm=\"paddock\""});
+  EXPECT_EQ(dispatch_one(AuthScheme::user_or_head_unit, "").challenges,
+            V{"Bearer realm=\"paddock\", PaddockHeadUnit realm=\"paddock\""});
+  EXPECT_TRUE(dispatch_one(AuthScheme::user, "Bearer good").challenges.empty());
 }
 
 TEST(Dispatcher, ASlowSchemeRunsTheHandlerOnlyOnceItsCheckCompletes) {

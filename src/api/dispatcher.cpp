@@ -3,6 +3,28 @@
 #include "api/problem.hpp"
 
 namespace paddock::api {
+namespace {
+
+// The RFC 9110 §11.6.1 challenge(s) a 401 names: how the route wants callers to prove who they
+// are (a pile answers Basic, a head unit signs), not always the users' Bearer.
+void answer_unauthorized(const Responder& respond, const Error& error, AuthScheme scheme) {
+  Response r = problem_response(error, respond.request_id());
+  if (r.status == 401) {
+    std::erase_if(r.headers, [](const auto& h) { return h.first == "WWW-Authenticate"; });
+    auto challenge = [&r](const char* value) { r.headers.emplace_back("WWW-Authenticate", value); };
+    switch (scheme) {
+      case AuthScheme::charge_point: challenge("Basic realm=\"paddock-ocpp\", charset=\"UTF-8\""); break;
+      case AuthScheme::head_unit: challenge("PaddockHeadUnit realm=\"paddock\""); break;
+      case AuthScheme::user_or_head_unit:  // one field, two challenges (RFC 9110 §11.6.1)
+        challenge("Bearer realm=\"paddock\", PaddockHeadUnit realm=\"paddock\"");
+        break;
+      default: challenge("Bearer realm=\"paddock\""); break;
+    }
+  }
+  respond(std::move(r));
+}
+
+}  // namespace
 
 Dispatcher::Dispatcher(Authenticate authenticate, AuthenticateLater later)
     : authenticate_(std::move(authenticate)), later_(std::move(later)) {}
@@ -35,8 +57,9 @@ std::size_t Dispatcher::dispatch(Request& request, Responder respond) const {
     // The handler lives in the router for the dispatcher's lifetime.
     const auto* handler = match.handler;
     later_(scheme, request,
-           [&request, handler, respond = std::move(respond)](Result<Principal> principal) mutable {
-             if (!principal) return respond.problem(principal.error());
+           [&request, handler, scheme, respond = std::move(respond)](
+               Result<Principal> principal) mutable {
+             if (!principal) return answer_unauthorized(respond, principal.error(), scheme);
              request.principal = std::move(principal.value());
              (*handler)(request, std::move(respond));
            });
@@ -45,7 +68,7 @@ std::size_t Dispatcher::dispatch(Request& request, Responder respond) const {
   if (scheme != AuthScheme::none) {
     auto principal = authenticate_(scheme, request);
     if (!principal) {
-      respond.problem(principal.error());
+      answer_unauthorized(respond, principal.error(), scheme);
       return match.route;
     }
     request.principal = std::move(principal.value());
