@@ -7,9 +7,15 @@
 
 #include "storage/postgres/migrations.hpp"
 #include "storage/postgres/test_cluster.hpp"
+#include "storage/sqlite/migrations.hpp"
 
 namespace paddock::storage::postgres {
 namespace {
+
+// One number names one schema: every SQLite migration has its PostgreSQL counterpart.
+TEST(SchemaVersions, PostgresKeepsUpWithSqlite) {
+  EXPECT_EQ(latest_schema_version(), sqlite::latest_schema_version());
+}
 
 class PostgresMigrations : public ::testing::Test {
  protected:
@@ -31,7 +37,10 @@ TEST_F(PostgresMigrations, AnEmptyDatabaseReachesTheLatestVersionOnceAndStaysThe
   for (const char* table : {"users", "sessions", "devices", "vehicles", "vehicle_members",
                             "messages", "follows", "single_use_secrets", "events", "contacts",
                             "key_shares", "key_audit", "key_revocation_versions",
-                            "head_units"}) {
+                            "head_units", "links", "operators", "charge_points",
+                            "charge_point_connectors", "charge_transactions", "vehicle_platforms",
+                            "antitheft_settings", "vehicle_telemetry", "antitheft_id_tags",
+                            "vehicle_locks", "vehicle_lock_audit", "vehicle_charge_state"}) {
     auto found = db.query("SELECT to_regclass($1) IS NOT NULL", std::string(table));
     EXPECT_TRUE(found.boolean(0, 0)) << table;
   }
