@@ -57,11 +57,16 @@ bool is_uri(std::string_view s) {
                       [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
 }
 
+// An integer Paddock can hold: JSON Schema's integers are unbounded, but every OCPP integer
+// (ids, Wh, seconds) fits 64 bits, and one that does not (1e300, 2^64) is refused here rather
+// than cast with undefined behaviour later.
 bool is_integer(const json::value& v) {
-  if (v.is_int64() || v.is_uint64()) return true;
+  if (v.is_int64()) return true;
+  if (v.is_uint64()) return v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX);
   if (v.is_double()) {
     double d = v.get_double();
-    return std::isfinite(d) && std::floor(d) == d;
+    return std::isfinite(d) && std::floor(d) == d && d >= -9.2233720368547758e18 &&
+           d < 9.2233720368547758e18;
   }
   return false;
 }

@@ -73,6 +73,13 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"boot_conf_interval_integral_double", "BootNotification", kConf,
             R"({"status":"Accepted","currentTime":"2026-11-28T12:00:00Z","interval":300.0})",
             std::nullopt},
+        // Integers beyond 64 bits are refused, not cast (1e300 and 2^64 are integral).
+        Row{"start_meter_1e300", "StartTransaction", kReq,
+            R"({"connectorId":1,"idTag":"TAG","meterStart":1e300,"timestamp":"2026-11-28T12:00:00Z"})",
+            kType, "/meterStart"},
+        Row{"status_connector_2_pow_64", "StatusNotification", kReq,
+            R"({"connectorId":18446744073709551615,"errorCode":"NoError","status":"Charging"})",
+            kType, "/connectorId"},
         Row{"heartbeat_empty", "Heartbeat", kReq, "{}", std::nullopt},
         Row{"heartbeat_extra", "Heartbeat", kReq, R"({"x":1})", kFormation, "/x"},
         Row{"status_enum", "StatusNotification", kReq,
