@@ -50,6 +50,25 @@ void Hub::publish(std::vector<storage::EventRecord> events) {
   apply(std::move(update));
 }
 
+void Hub::notify(events::LiveNotice notice) {
+  auto shared = std::make_shared<events::LiveNotice>(std::move(notice));
+  fanout_.post([this, shared] {
+    auto frame = std::make_shared<Frame>();
+    frame->seq = kNotInLog;
+    frame->json = std::move(shared->json);
+    std::shared_lock lock(mutex_);
+    if (!shared->everyone) {
+      for (const auto& user_id : shared->users) deliver(user_id, frame);
+      return;
+    }
+    // Cost: the connected users, never the registered ones.
+    for (const auto& [user_id, subs] : subscribers_) {
+      if (std::binary_search(shared->except.begin(), shared->except.end(), user_id)) continue;
+      for (const auto& s : subs) s->push(frame);
+    }
+  });
+}
+
 void Hub::drain() {
   std::promise<void> done;
   fanout_.post([&done] { done.set_value(); });
