@@ -153,11 +153,16 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
     bool open = r.path == "/healthz" || r.path == "/readyz" || r.path == "/metrics" ||
                 r.path == "/v1/stream" || r.path == "/v1/sessions" ||
                 r.path == "/v1/issuer-keys" ||
-                (r.path == "/v1/users" && r.method == Method::post);
-    EXPECT_EQ(r.auth, open ? AuthScheme::none : AuthScheme::user)
+                (r.path == "/v1/users" && r.method == Method::post) ||
+                (r.path == "/v1/publishers" && r.method == Method::post);
+    // The publisher's own calls are signed requests; everything else is a user's session.
+    bool signed_call = r.path.starts_with("/v1/publisher/") || r.path.ends_with("/secrets");
+    EXPECT_EQ(r.auth, open          ? AuthScheme::none
+                      : signed_call ? AuthScheme::publisher
+                                    : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 40u);
+  EXPECT_EQ(seen.size(), 54u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -6,13 +6,14 @@
 
 #include "api/problem.hpp"
 #include "identity/identity_service.hpp"
+#include "publishers/publisher_service.hpp"
 
 namespace paddock::api {
 namespace {
 
 // The areas, in the order `paddock routes` prints them. A new area is one line here.
 constexpr std::array kAreas = {&ops_routes, &identity_routes, &device_routes, &sharing_routes,
-                               &feed_routes, &keys_routes};
+                               &feed_routes, &keys_routes, &publisher_routes};
 
 }  // namespace
 
@@ -52,9 +53,12 @@ std::size_t App::dispatch(Request& request, Responder respond) {
 }
 
 Result<Principal> App::authenticate(AuthScheme scheme, const Request& request) {
-  return authenticate_with(scheme, request, [this](std::string_view authorization) {
-    return services_.identity.authenticate(authorization);
-  });
+  return authenticate_with(
+      scheme, request,
+      [this](std::string_view authorization) {
+        return services_.identity.authenticate(authorization);
+      },
+      [this](const Request& r) { return authenticate_publisher(r); });
 }
 
 std::optional<identity::AuthContext> App::authenticate(const Request& request,

@@ -22,6 +22,10 @@ class IssuerKeyring;
 struct KeyPolicy;
 }  // namespace paddock::keys
 namespace paddock::feed { class Hub; }
+namespace paddock::publishers {
+class PublisherService;
+struct SignedCall;
+}  // namespace paddock::publishers
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -38,6 +42,11 @@ struct Services {
   const keys::KeyPolicy& key_policy;
   // The credential-issuer keys (loaded or created at start).
   const keys::IssuerKeyring& issuer_keys;
+  publishers::PublisherService& publishers;
+  // Who may approve, suspend and reinstate publishers (usernames). A stand-in for the shared
+  // operator role (issue 10): App::is_operator is the one place that reads it.
+  std::vector<std::string> publisher_operators;
+  bool publishers_auto_approve = false;  // development mode: registration approves at once
 };
 
 class App;
@@ -58,6 +67,7 @@ std::span<const RouteDef> device_routes();
 std::span<const RouteDef> sharing_routes();
 std::span<const RouteDef> feed_routes();
 std::span<const RouteDef> keys_routes();
+std::span<const RouteDef> publisher_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -114,6 +124,20 @@ class App {
   void list_contacts(Request&, Responder);
   void delete_contact(Request&, Responder);
   void list_issuer_keys(Request&, Responder);
+  void register_publisher(Request&, Responder);
+  void approve_publisher(Request&, Responder);
+  void suspend_publisher(Request&, Responder);
+  void reinstate_publisher(Request&, Responder);
+  void rotate_publisher_secret(Request&, Responder);
+  void put_publisher_message(Request&, Responder);
+  void withdraw_publisher_message(Request&, Responder);
+  void put_subscription(Request&, Responder);
+  void list_subscriptions(Request&, Responder);
+  void delete_subscription(Request&, Responder);
+  void get_preferences(Request&, Responder);
+  void put_preferences(Request&, Responder);
+  void get_inbox(Request&, Responder);
+  void mark_inbox_read(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.
@@ -122,6 +146,10 @@ class App {
   // answers 401 and returns nullopt unless the request carries a live session token.
   std::optional<identity::AuthContext> authenticate(const Request& request,
                                                     const Responder& respond);
+  // The publisher scheme: verifies the request's RFC 9421 signature (api/publisher_routes.cpp).
+  Result<publishers::SignedCall> authenticate_publisher(const Request& request);
+  // The operator check of the publisher routes; false answers 403 not_operator.
+  bool is_operator(const Principal& who, const Responder& respond);
 
   Services services_;
   Dispatcher dispatcher_;

@@ -25,7 +25,7 @@ Method parse_method(std::string_view text);
 enum class AuthScheme : std::uint8_t {
   none,              // anyone; the handler may authenticate in-band itself (/v1/stream)
   user,              // a session: Authorization: Bearer <token>
-  publisher,         // a signed request (RFC 9421 HTTP Message Signatures); not implemented yet
+  publisher,         // a signed request (RFC 9421 HTTP Message Signatures)
   charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2); not yet
   vehicle_platform,  // a vehicle platform's own credential; not implemented yet
 };
@@ -37,6 +37,9 @@ struct Principal {
   AuthScheme scheme = AuthScheme::none;
   std::string user_id;     // scheme user: the account
   std::string token_hash;  // scheme user: the session, so that it can be ended
+  std::string publisher_id;     // scheme publisher: the signature's keyid
+  std::string nonce;            // scheme publisher: spent by the handler's write
+  std::int64_t signed_at = 0;   // scheme publisher: the signature's created (seconds)
 };
 
 // A request's header fields as received; their total size is bounded by the transport's

@@ -14,6 +14,7 @@
 #include "keys/issuer_keys.hpp"
 #include "keys/policy.hpp"
 #include "metrics/metrics.hpp"
+#include "publishers/publisher_service.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -41,11 +42,14 @@ class ReadyzTest : public ::testing::Test {
     auto issuer_keys = keys::IssuerKeyring::open(dir_ / "issuer-keys.toml", now_millis());
     ASSERT_TRUE(issuer_keys.ok()) << issuer_keys.error().detail;
     issuer_keys_.emplace(std::move(issuer_keys.value()));
+    publishers_ = std::make_unique<publishers::PublisherService>(*store_, sealer_, hub_.get());
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
-                                          metrics_, *contacts_, key_policy_, *issuer_keys_});
+                                          metrics_, *contacts_, key_policy_, *issuer_keys_,
+                                          *publishers_});
   }
   void TearDown() override {
     app_.reset();
+    publishers_.reset();
     contacts_.reset();
     devices_.reset();
     identity_.reset();
@@ -92,6 +96,8 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<identity::IdentityService> identity_;
   std::unique_ptr<devices::DeviceService> devices_;
   std::unique_ptr<keys::ContactService> contacts_;
+  publishers::SecretSealer sealer_{Bytes(32, 7)};
+  std::unique_ptr<publishers::PublisherService> publishers_;
   keys::KeyPolicy key_policy_;
   std::optional<keys::IssuerKeyring> issuer_keys_;
   std::unique_ptr<App> app_;

@@ -88,6 +88,26 @@ const std::vector<Setting>& settings() {
        limit(&Limits::first_byte_timeout_seconds)},
       {"TRUSTED_PROXIES", "trusted_proxies", assign_trusted_proxies},
       {"KEY_POLICY", "key_policy", text(&Config::key_policy)},
+      {"PUBLISHER_OPERATORS", "publishers.operators",
+       [](Config& c, const std::string& v) {
+         c.publisher_operators.clear();
+         std::string_view rest = v;
+         while (!rest.empty()) {
+           auto comma = rest.find(',');
+           std::string_view item = rest.substr(0, comma);
+           rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+           while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+           while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+           if (!item.empty()) c.publisher_operators.emplace_back(item);
+         }
+         return true;
+       }},
+      {"PUBLISHERS_AUTO_APPROVE", "publishers.auto_approve",
+       [](Config& c, const std::string& v) {
+         if (v != "true" && v != "false") return false;
+         c.publishers_auto_approve = v == "true";
+         return true;
+       }},
       {"SESSION_TTL_SECONDS", "auth.session_ttl_seconds", auth(&Auth::session_ttl_seconds)},
       {"LOGIN_MAX_FAILURES_PER_USER", "auth.login_max_failures_per_user",
        auth(&Auth::login_max_failures_per_user)},

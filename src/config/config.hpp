@@ -63,6 +63,10 @@ struct Config {
   std::vector<AddressRange> trusted_proxies;
   // The key policy file (docs/key-policy.md); empty: the built-in config/key-policy.toml.
   std::string key_policy;
+  // Usernames that may approve, suspend and reinstate publishers (until the shared operator
+  // role of issue 10 replaces it), and the development mode that approves registrations at once.
+  std::vector<std::string> publisher_operators;
+  bool publishers_auto_approve = false;
 };
 
 // Settings given on the command line, keyed like the environment variables without the prefix

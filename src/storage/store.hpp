@@ -1,8 +1,8 @@
 #pragma once
 // storage/store: the unit-of-work machinery the domain modules are written against. Each
 // module owns the repository interface of what it keeps (identity/, devices/, sharing/,
-// events/, keys/); a Reads or Writes hands out all of them on one connection, so one write job can
-// span modules in one transaction. Single-use secrets (storage/secrets.hpp) and write health
+// events/, keys/, publishers/); a Reads or Writes hands out all of them on one connection, so
+// one write job can span modules in one transaction. Single-use secrets (storage/secrets.hpp) and write health
 // are generic and live here. The domain never sees SQL; a backend (SQLite now, PostgreSQL
 // later) implements everything, and storage/conformance runs the same contracts against each.
 // Depends on core and the repository interfaces (headers only).
@@ -25,6 +25,7 @@
 #include "events/event_log.hpp"
 #include "identity/identity_repository.hpp"
 #include "keys/contacts_repository.hpp"
+#include "publishers/publisher_repository.hpp"
 #include "sharing/sharing_repository.hpp"
 #include "storage/records.hpp"
 #include "storage/secrets.hpp"
@@ -39,6 +40,7 @@ class Reads {
   virtual sharing::SharingReads& sharing() = 0;
   virtual events::EventLogReads& events() = 0;
   virtual keys::ContactReads& contacts() = 0;
+  virtual publishers::PublisherReads& publishers() = 0;
 };
 
 // Available only inside a write job. Reads through it see the batch's uncommitted writes.
@@ -49,6 +51,7 @@ class Writes : public Reads {
   sharing::SharingWrites& sharing() override = 0;
   events::EventLogWrites& events() override = 0;
   keys::ContactWrites& contacts() override = 0;
+  publishers::PublisherWrites& publishers() override = 0;
   virtual SecretWrites& secrets() = 0;
 };
 
