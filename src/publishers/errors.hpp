@@ -22,7 +22,7 @@ inline constexpr ErrorCode kDigestMismatch{"digest_mismatch", ErrorKind::unautho
                                            "Content-Digest does not match the body"};
 inline constexpr ErrorCode kUnknownPublisher{"unknown_publisher", ErrorKind::unauthorized,
                                              "No publisher has this keyid"};
-inline constexpr ErrorCode kSignatureInvalid{"signature_invalid", ErrorKind::unauthorized,
+inline constexpr ErrorCode kSignatureInvalid{"signature_unverified", ErrorKind::unauthorized,
                                              "Signature does not verify"};
 inline constexpr ErrorCode kNonceReplayed{"nonce_replayed", ErrorKind::unauthorized,
                                           "Nonce was already used"};

@@ -319,10 +319,10 @@ class PublisherHubTest(harness.PaddockTestCase):
         # tampered body with a recomputed digest: the signature covers the digest
         sig["Content-Digest"] = example.content_digest(raw.replace(b'"t"', b'"T"'))
         r = self.server.request("PUT", path, raw_body=raw.replace(b'"t"', b'"T"'), headers=sig)
-        self.assertProblem(r, 401, "signature_invalid")
+        self.assertProblem(r, 401, "signature_unverified")
         # tampered path
         self.assertProblem(attempt(sign_path="/v1/publisher/messages/other"), 401,
-                           "signature_invalid")
+                           "signature_unverified")
         # stale and future created
         r = attempt(created=int(time.time()) - 301)
         self.assertProblem(r, 401, "signature_expired")
@@ -330,7 +330,7 @@ class PublisherHubTest(harness.PaddockTestCase):
         self.assertProblem(attempt(created=int(time.time()) + 301), 401, "signature_expired")
         # wrong secret, unknown keyid, no signature, garbage
         self.assertProblem(self.signed("PUT", path, body, pid, "wrong" * 8), 401,
-                           "signature_invalid")
+                           "signature_unverified")
         self.assertProblem(self.signed("PUT", path, body, "DL0000000000000000", secret), 401,
                            "unknown_publisher")
         self.assertProblem(self.server.request("PUT", path, body=body), 401, "signature_missing")
@@ -401,8 +401,8 @@ class PublisherHubTest(harness.PaddockTestCase):
                         pid, new)
         self.assertEqual(r.status, 201, r)
         newest = r.body["secret"]
-        self.assertProblem(self.push(pid, old, "r3", {"public": True}), 401, "signature_invalid")
-        self.assertProblem(self.push(pid, new, "r3", {"public": True}), 401, "signature_invalid")
+        self.assertProblem(self.push(pid, old, "r3", {"public": True}), 401, "signature_unverified")
+        self.assertProblem(self.push(pid, new, "r3", {"public": True}), 401, "signature_unverified")
         self.assertEqual(self.push(pid, newest, "r3", {"public": True}).status, 201)
 
         r = self.server.post("/v1/publishers/%s/suspend" % pid, token=self.operator_token)
@@ -491,7 +491,7 @@ class PublisherHubTest(harness.PaddockTestCase):
                                   "keyid": pid, "nonce": uuid.uuid4().hex,
                                   "ed25519_pkcs8_b64": base64.b64encode(pkcs8).decode()})
         r = self.server.request("PUT", path, raw_body=raw, headers=headers)
-        self.assertProblem(r, 401, "signature_invalid")
+        self.assertProblem(r, 401, "signature_unverified")
 
     def test_example_publisher_script_registers_and_pushes(self):
         script = os.path.join(harness.REPO_ROOT, "examples", "publisher", "publisher.py")
