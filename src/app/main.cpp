@@ -136,7 +136,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
   sharing::SharingService sharing(**store, hub);
   keys::ContactService contacts(**store);
-  publishers::PublisherService publisher_hub(**store, *sealer, &hub);
+  publishers::PublisherService publisher_hub(
+      **store, *sealer, &hub,
+      {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
                 *issuer_keys, publisher_hub, cfg.publisher_operators, cfg.publishers_auto_approve});
 

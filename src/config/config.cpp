@@ -102,6 +102,9 @@ const std::vector<Setting>& settings() {
          }
          return true;
        }},
+      {"PUBLISHER_PUSHES_PER_MINUTE", "publishers.pushes_per_minute",
+       number(&Config::publisher_pushes_per_minute)},
+      {"PUBLISHER_DAILY_QUOTA", "publishers.daily_quota", number(&Config::publisher_daily_quota)},
       {"PUBLISHERS_AUTO_APPROVE", "publishers.auto_approve",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false") return false;
@@ -206,6 +209,8 @@ Result<void> validate(const Config& c) {
   };
   if (c.log_format != "text" && c.log_format != "json") return bad("log_format", "text or json");
   if (c.threads < 0 || c.threads > 256) return bad("threads", "0 to 256");
+  if (c.publisher_pushes_per_minute < 1) return bad("publishers.pushes_per_minute", "at least 1");
+  if (c.publisher_daily_quota < 1) return bad("publishers.daily_quota", "at least 1");
   if (c.limits.max_body_bytes < 64) return bad("limits.max_body_bytes", "at least 64");
   if (c.limits.max_header_bytes < 1024) return bad("limits.max_header_bytes", "at least 1024");
   if (c.limits.read_timeout_seconds < 1) return bad("limits.read_timeout_seconds", "at least 1");

@@ -67,6 +67,8 @@ struct Config {
   // role of issue 10 replaces it), and the development mode that approves registrations at once.
   std::vector<std::string> publisher_operators;
   bool publishers_auto_approve = false;
+  int publisher_pushes_per_minute = 600;     // per publisher (a token bucket)
+  int publisher_daily_quota = 100000;        // pushes per publisher per UTC day
 };
 
 // Settings given on the command line, keyed like the environment variables without the prefix

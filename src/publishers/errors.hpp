@@ -47,6 +47,10 @@ inline constexpr ErrorCode kStaleVersion{"stale_version", ErrorKind::conflict,
                                          "A newer version of the message exists"};
 inline constexpr ErrorCode kAudienceChanged{"audience_changed", ErrorKind::conflict,
                                             "A message cannot change between public and targeted"};
+inline constexpr ErrorCode kPushRateLimited{"push_rate_limited", ErrorKind::rate_limited,
+                                           "Too many pushes"};
+inline constexpr ErrorCode kDailyQuotaExceeded{"daily_quota_exceeded", ErrorKind::rate_limited,
+                                               "Daily push quota is spent"};
 inline constexpr ErrorCode kInvalidInboxCursor{"invalid_inbox_cursor", ErrorKind::invalid_input,
                                                "Inbox cursor is not valid"};
 

@@ -381,6 +381,9 @@ void PublisherService::put_message(const SignedCall& call, MessageInput in,
     return done(make_error(Errc::invalid_field, "version is a positive integer", "version"));
   }
   UnixMillis now = now_millis();
+  if (auto allowed = limiter_.take(call.publisher_id, now); !allowed) {
+    return done(allowed.take_error());
+  }
   if (in.expires_at && (*in.expires_at <= now || *in.expires_at > now + kMaxLifetime)) {
     return done(make_error(Errc::invalid_field, "expires_at is in the future, within 366 days",
                            "expires_at"));
@@ -402,6 +405,9 @@ void PublisherService::withdraw_message(const SignedCall& call, const std::strin
                                         Callback<MessageRecord> done) {
   if (auto ok = check_message_id(message_id); !ok) return done(ok.take_error());
   UnixMillis now = now_millis();
+  if (auto allowed = limiter_.take(call.publisher_id, now); !allowed) {
+    return done(allowed.take_error());
+  }
   store_.write<Change>(
       [call, message_id, now](storage::Writes& w) -> Result<Change> {
         PADDOCK_TRY(spend_nonce(w, call, now));

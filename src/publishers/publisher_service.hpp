@@ -13,6 +13,7 @@
 #include "events/live_notices.hpp"
 #include "publishers/http_signature.hpp"
 #include "publishers/publisher_repository.hpp"
+#include "publishers/push_limiter.hpp"
 #include "publishers/secret_sealer.hpp"
 #include "storage/store.hpp"
 
@@ -69,8 +70,9 @@ struct InboxPage {
 class PublisherService {
  public:
   // `live` may be null (the command line): changes are then not delivered live.
-  PublisherService(storage::Store& store, const SecretSealer& sealer, events::LiveNotices* live)
-      : store_(store), sealer_(sealer), live_(live) {}
+  PublisherService(storage::Store& store, const SecretSealer& sealer, events::LiveNotices* live,
+                   PushLimits limits = {})
+      : store_(store), sealer_(sealer), live_(live), limiter_(limits) {}
 
   // Records a pending registration; with `auto_approve` (development mode) approves it at once.
   // Errors: invalid_field (name, kind, contact, public_key).
@@ -95,6 +97,8 @@ class PublisherService {
   // Every call made with a SignedCall spends its nonce in the same transaction: a replay within
   // the window is refused with kNonceReplayed and changes nothing.
   void rotate_secret(const SignedCall& call, UnixMillis overlap, Callback<Rotation> done);
+  // Pushes (put and withdraw) count against the publisher's rate limit and daily quota first:
+  // kPushRateLimited, kDailyQuotaExceeded (429 with Retry-After).
   // Errors: invalid_field, kUnknownCategory, kNotACustomer (a receiver who is not a subscriber:
   // the same for an unknown user, so nothing leaks), kStaleVersion, kAudienceChanged.
   void put_message(const SignedCall& call, MessageInput input, Callback<PutOutcome> done);
@@ -124,6 +128,7 @@ class PublisherService {
   storage::Store& store_;
   const SecretSealer& sealer_;
   events::LiveNotices* live_;
+  PushLimiter limiter_;
 };
 
 }  // namespace paddock::publishers

@@ -8,6 +8,7 @@
 
 #include "publishers/errors.hpp"
 #include "publishers/publisher_id.hpp"
+#include "publishers/push_limiter.hpp"
 #include "publishers/rules.hpp"
 #include "publishers/secret_sealer.hpp"
 
@@ -151,6 +152,25 @@ TEST(SecretSealer, SealsUnderItsKeyAndCreatesTheKeyFilePrivate) {
   ASSERT_FALSE(broken.ok());
   EXPECT_EQ(broken.error().field, "publisher_key");
   std::filesystem::remove_all(dir);
+}
+
+TEST(PushLimiter, RateLimitRefillsAndTheDailyQuotaResetsAtMidnightUtc) {
+  constexpr UnixMillis kDay = 24LL * 3600 * 1000;
+  const UnixMillis noon = 20000 * kDay + kDay / 2;
+  PushLimiter limiter({/*per_minute=*/3, /*daily_quota=*/5});
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.take("DL1", noon).ok()) << i;
+  auto refused = limiter.take("DL1", noon);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, kPushRateLimited);
+  EXPECT_EQ(refused.error().retry_after_seconds, 20);  // one token every 20 s
+  EXPECT_TRUE(limiter.take("DL2", noon).ok());         // publishers are limited separately
+  EXPECT_TRUE(limiter.take("DL1", noon + 20000).ok());
+  EXPECT_TRUE(limiter.take("DL1", noon + 60000).ok());
+  auto spent = limiter.take("DL1", noon + 120000);  // the sixth of the day
+  ASSERT_FALSE(spent.ok());
+  EXPECT_EQ(spent.error().code, kDailyQuotaExceeded);
+  EXPECT_EQ(spent.error().retry_after_seconds, (kDay / 2 - 120000) / 1000);
+  EXPECT_TRUE(limiter.take("DL1", 20001 * kDay).ok());  // a new UTC day
 }
 
 }  // namespace

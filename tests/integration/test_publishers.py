@@ -520,6 +520,42 @@ class PublisherHubTest(harness.PaddockTestCase):
         self.assertEqual((code, out["status"]), (0, 201), out)
 
 
+class PushLimitsTest(harness.PaddockTestCase):
+
+    def publisher(self, server):
+        harness.signup(server, OPERATOR)
+        token = harness.login(server, OPERATOR)
+        r = server.post("/v1/publishers", {"name": "L", "kind": "dealer", "contact": "c"})
+        r = server.post("/v1/publishers/%s/approve" % r.body["id"], token=token)
+        return r.body["publisher_id"], r.body["secret"]
+
+    def push(self, server, pid, secret, n):
+        path = "/v1/publisher/messages/m%d" % n
+        body = json.dumps({"audience": {"public": True}, "category": "news",
+                           "title": "t"}).encode()
+        sig = example.sign("PUT", "http://127.0.0.1:%d%s" % (server.port, path), body, pid, secret)
+        return server.request("PUT", path, raw_body=body, headers=sig)
+
+    def test_rate_limit_and_daily_quota_answer_429_with_retry_after(self):
+        server = self.start_server(env={"PADDOCK_PUBLISHER_OPERATORS": OPERATOR,
+                                        "PADDOCK_PUBLISHER_PUSHES_PER_MINUTE": "3"})
+        pid, secret = self.publisher(server)
+        for n in range(3):
+            self.assertEqual(self.push(server, pid, secret, n).status, 201)
+        r = self.push(server, pid, secret, 3)
+        self.assertEqual((r.status, r.body["code"]), (429, "push_rate_limited"), r)
+        self.assertGreaterEqual(int(r.headers["retry-after"]), 1)
+
+        server = self.start_server(env={"PADDOCK_PUBLISHER_OPERATORS": OPERATOR,
+                                        "PADDOCK_PUBLISHER_DAILY_QUOTA": "2"})
+        pid, secret = self.publisher(server)
+        for n in range(2):
+            self.assertEqual(self.push(server, pid, secret, n).status, 201)
+        r = self.push(server, pid, secret, 2)
+        self.assertEqual((r.status, r.body["code"]), (429, "daily_quota_exceeded"), r)
+        self.assertLessEqual(int(r.headers["retry-after"]), 86400)
+
+
 class AutoApproveTest(harness.PaddockTestCase):
 
     def test_development_mode_approves_at_registration(self):
