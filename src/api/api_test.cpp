@@ -162,7 +162,7 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
                                     : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 54u);
+  EXPECT_EQ(seen.size(), 55u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -131,6 +131,7 @@ class App {
   void rotate_publisher_secret(Request&, Responder);
   void put_publisher_message(Request&, Responder);
   void withdraw_publisher_message(Request&, Responder);
+  void get_publisher_message_stats(Request&, Responder);
   void put_subscription(Request&, Responder);
   void list_subscriptions(Request&, Responder);
   void delete_subscription(Request&, Responder);

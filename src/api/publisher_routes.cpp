@@ -257,6 +257,17 @@ void App::withdraw_publisher_message(Request& request, Responder respond) {
                                         });
 }
 
+void App::get_publisher_message_stats(Request& request, Responder respond) {
+  services_.publishers.stats(signed_call(request.principal), request.params[0],
+                             [respond](Result<pub::MessageStats> done) {
+                               if (!done) return respond.problem(done.error());
+                               respond(json_response(
+                                   200, boost::json::object{{"delivered", done->delivered},
+                                                            {"synced", done->synced},
+                                                            {"read", done->read}}));
+                             });
+}
+
 void App::put_subscription(Request& request, Responder respond) {
   services_.publishers.subscribe(request.principal.user_id, request.params[0],
                                  [respond](Result<bool> created) {
@@ -383,6 +394,8 @@ std::span<const RouteDef> publisher_routes() {
        &App::put_publisher_message},
       {Method::del, "/v1/publisher/messages/{messageId}", AuthScheme::publisher,
        &App::withdraw_publisher_message},
+      {Method::get, "/v1/publisher/messages/{messageId}/stats", AuthScheme::publisher,
+       &App::get_publisher_message_stats},
       {Method::put, "/v1/me/subscriptions/{publisherId}", AuthScheme::user, &App::put_subscription},
       {Method::get, "/v1/me/subscriptions", AuthScheme::user, &App::list_subscriptions},
       {Method::del, "/v1/me/subscriptions/{publisherId}", AuthScheme::user,

@@ -55,7 +55,8 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   // Types `entry` may receive on a vehicle with `policy`.
   static sharing::TypeSet admitted(const Entry& entry, const sharing::VisibilityPolicy& policy);
   void set_follow(const storage::FollowRecord& follow);
-  void deliver(const std::string& user_id, const FramePtr& frame);  // honours target_device
+  // Honours target_device; returns on how many streams the frame was queued.
+  std::size_t deliver(const std::string& user_id, const FramePtr& frame);
   void apply_now(const sharing::FeedUpdate& update);  // on the fan-out thread
 
   storage::Store& store_;

@@ -67,6 +67,14 @@ struct OptOut {
   friend bool operator==(const OptOut&, const OptOut&) = default;
 };
 
+// Delivery counts for the publisher, naming nobody: frames queued on streams, inbox syncs that
+// carried the message, receivers who marked it read.
+struct MessageStats {
+  std::int64_t delivered = 0;
+  std::int64_t synced = 0;
+  std::int64_t read = 0;
+};
+
 class PublisherReads {
  public:
   virtual ~PublisherReads() = default;
@@ -99,6 +107,8 @@ class PublisherReads {
                                                        std::string_view publisher_id,
                                                        std::string_view message_id,
                                                        UnixMillis now) = 0;
+  virtual Result<MessageStats> message_stats(std::string_view publisher_id,
+                                             std::string_view message_id) = 0;
   // The highest change sequence assigned; 0 before any.
   virtual Result<std::int64_t> last_publisher_seq() = 0;
 };
@@ -131,6 +141,9 @@ class PublisherWrites : public PublisherReads {
                                            std::string_view publisher_id) = 0;
   virtual Result<void> replace_opt_outs(std::string_view user_id,
                                         const std::vector<OptOut>& opt_outs) = 0;
+  virtual Result<void> add_message_stats(std::string_view publisher_id,
+                                         std::string_view message_id, std::int64_t delivered,
+                                         std::int64_t synced) = 0;
   virtual Result<void> mark_read(std::string_view user_id, std::string_view publisher_id,
                                  std::string_view message_id, bool is_public, UnixMillis at) = 0;
 };

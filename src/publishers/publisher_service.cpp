@@ -256,6 +256,16 @@ void PublisherService::deliver(const MessageRecord& message, const PublisherReco
   notice.everyone = message.is_public;
   notice.users = std::move(users);
   notice.except = std::move(except);
+  // Counted after the fan-out, in a write of its own: the push's answer never waits for it.
+  notice.delivered = [this, pid = message.publisher_id, mid = message.message_id](std::size_t n) {
+    if (n == 0) return;
+    store_.write<bool>(
+        [pid, mid, n](storage::Writes& w) -> Result<bool> {
+          PADDOCK_TRY(w.publishers().add_message_stats(pid, mid, static_cast<std::int64_t>(n), 0));
+          return true;
+        },
+        [](Result<bool>) {});
+  };
   live_->notify(std::move(notice));
 }
 
@@ -448,6 +458,21 @@ void PublisherService::withdraw_message(const SignedCall& call, const std::strin
       });
 }
 
+void PublisherService::stats(const SignedCall& call, const std::string& message_id,
+                             Callback<MessageStats> done) {
+  if (auto ok = check_message_id(message_id); !ok) return done(ok.take_error());
+  UnixMillis now = now_millis();
+  store_.write<MessageStats>(
+      [call, message_id, now](storage::Writes& w) -> Result<MessageStats> {
+        PADDOCK_TRY(spend_nonce(w, call, now));
+        PADDOCK_TRY(active_publisher(w, call.publisher_id));
+        PADDOCK_ASSIGN(m, w.publishers().publisher_message(call.publisher_id, message_id));
+        if (!m) return make_error(Errc::not_found, "you published no message " + message_id);
+        return w.publishers().message_stats(call.publisher_id, message_id);
+      },
+      std::move(done));
+}
+
 void PublisherService::subscribe(const std::string& user_id, const std::string& publisher_id,
                                  Callback<bool> done) {
   if (!valid_publisher_id(publisher_id)) return done(no_publisher());
@@ -522,6 +547,26 @@ Result<InboxPage> PublisherService::inbox(const std::string& user_id, std::int64
   if (!entries.empty()) page.next_cursor = std::max(page.next_cursor, entries.back().message.seq);
   page.next_cursor = std::max(page.next_cursor, cursor);
   page.entries = std::move(entries);
+  // Each live message a sync carried counts once for its publisher's statistics, written apart
+  // so the page is not held up.
+  std::vector<std::pair<std::string, std::string>> carried;
+  UnixMillis now = now_millis();
+  for (const auto& e : page.entries) {
+    const auto& m = e.message;
+    if (!m.withdrawn && (!m.expires_at || *m.expires_at > now)) {
+      carried.emplace_back(m.publisher_id, m.message_id);
+    }
+  }
+  if (!carried.empty()) {
+    store_.write<bool>(
+        [carried = std::move(carried)](storage::Writes& w) -> Result<bool> {
+          for (const auto& [pid, mid] : carried) {
+            PADDOCK_TRY(w.publishers().add_message_stats(pid, mid, 0, 1));
+          }
+          return true;
+        },
+        [](Result<bool>) {});
+  }
   return page;
 }
 

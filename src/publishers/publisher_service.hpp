@@ -106,6 +106,10 @@ class PublisherService {
   void withdraw_message(const SignedCall& call, const std::string& message_id,
                         Callback<MessageRecord> done);
 
+  // The message's delivery counts (naming no receiver). Error not_found unless the caller
+  // published `message_id`.
+  void stats(const SignedCall& call, const std::string& message_id, Callback<MessageStats> done);
+
   // Receivers. Error not_found for an unknown or inactive publisher.
   void subscribe(const std::string& user_id, const std::string& publisher_id, Callback<bool> done);
   void unsubscribe(const std::string& user_id, const std::string& publisher_id,

@@ -292,6 +292,34 @@ class PublisherHubTest(harness.PaddockTestCase):
         self.assertProblem(self.server.get("/v1/inbox?cursor=999999999", token=dave.token), 422,
                            "invalid_inbox_cursor")
 
+    def test_delivery_statistics_count_without_naming_receivers(self):
+        pid, secret = self.new_publisher()
+        other_pid, other_secret = self.new_publisher()
+        kim = harness.new_user(self.server, "pk")
+        lee = harness.new_user(self.server, "pl")
+        for u in (kim, lee):
+            self.subscribe(u, pid)
+        ws = self.stream(kim)
+        self.assertEqual(self.push(pid, secret, "stat-1", {"user_ids": [kim.id, lee.id]}).status,
+                         201)
+        self.next_publisher_frame(ws)
+        self.inbox(lee)
+        self.assertEqual(self.server.post("/v1/inbox/%s-stat-1/read" % pid,
+                                          token=lee.token).status, 204)
+
+        def stats():
+            r = self.signed("GET", "/v1/publisher/messages/stat-1/stats", None, pid, secret)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(sorted(r.body), ["delivered", "read", "synced"])
+            self.assertEqual((r.body["delivered"], r.body["synced"], r.body["read"]), (1, 1, 1),
+                             r.body)
+        harness.eventually(stats, timeout=3.0)
+        r = self.signed("GET", "/v1/publisher/messages/stat-1/stats", None, other_pid,
+                        other_secret)
+        self.assertProblem(r, 404, "not_found")
+        r = self.server.get("/v1/publisher/messages/stat-1/stats", token=kim.token)
+        self.assertProblem(r, 401, "signature_missing")
+
     def test_expired_messages_leave_the_inbox(self):
         pid, secret = self.new_publisher()
         frank = harness.new_user(self.server, "pf")

@@ -148,6 +148,19 @@ TEST_P(StoreContract, TheInboxGivesTheCurrentStateOnlyAndHonoursOptOuts) {
   ASSERT_TRUE(item.ok() && item->has_value());
   EXPECT_FALSE((*item)->read);
   EXPECT_FALSE(reads().publishers().inbox_item("usr_c", kPub, "p2", kNow)->has_value());
+
+  // Statistics: counters add up; reads are the receivers who marked it.
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.publishers().add_message_stats(kPub, "t1", 2, 0));
+    return w.publishers().add_message_stats(kPub, "t1", 1, 3);
+  });
+  auto stats = reads().publishers().message_stats(kPub, "t1");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->delivered, 3);
+  EXPECT_EQ(stats->synced, 3);
+  EXPECT_EQ(stats->read, 1);
+  EXPECT_EQ(reads().publishers().message_stats(kPub, "p1")->read, 1);
+  EXPECT_EQ(reads().publishers().message_stats(kPub, "p1")->delivered, 0);
 }
 
 }  // namespace

@@ -242,6 +242,13 @@ CREATE TABLE publisher_opt_outs (
   PRIMARY KEY (user_id, kind, value)
 );
 CREATE INDEX publisher_opt_outs_by_value ON publisher_opt_outs(kind, value);
+CREATE TABLE publisher_message_stats (
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  delivered    INTEGER NOT NULL DEFAULT 0,
+  synced       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (publisher_id, message_id)
+);
 CREATE TABLE publisher_public_reads (
   user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   publisher_id TEXT NOT NULL,

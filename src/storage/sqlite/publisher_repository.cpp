@@ -204,6 +204,37 @@ Result<std::optional<InboxEntry>> SqlitePublishers::inbox_item(std::string_view 
   });
 }
 
+Result<publishers::MessageStats> SqlitePublishers::message_stats(std::string_view publisher_id,
+                                                                 std::string_view message_id) {
+  return guarded(link_, "message_stats", [&](Connection& db) {
+    auto counts = one<publishers::MessageStats>(
+        db.cached("SELECT COALESCE((SELECT delivered FROM publisher_message_stats WHERE "
+                  "publisher_id = ?1 AND message_id = ?2), 0), "
+                  "COALESCE((SELECT synced FROM publisher_message_stats WHERE "
+                  "publisher_id = ?1 AND message_id = ?2), 0), "
+                  "(SELECT count(*) FROM publisher_receivers WHERE publisher_id = ?1 AND "
+                  "message_id = ?2 AND read_at IS NOT NULL) + "
+                  "(SELECT count(*) FROM publisher_public_reads WHERE publisher_id = ?1 AND "
+                  "message_id = ?2)")
+            .bind(publisher_id, message_id),
+        [](const Statement& s) {
+          return publishers::MessageStats{s.integer(0), s.integer(1), s.integer(2)};
+        });
+    return counts.value_or(publishers::MessageStats{});
+  });
+}
+
+Result<void> SqlitePublishers::add_message_stats(std::string_view publisher_id,
+                                                 std::string_view message_id,
+                                                 std::int64_t delivered, std::int64_t synced) {
+  return guarded(link_, "add_message_stats", [&](Connection& db) {
+    run(db.cached("INSERT INTO publisher_message_stats (publisher_id, message_id, delivered, "
+                  "synced) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (publisher_id, message_id) DO "
+                  "UPDATE SET delivered = delivered + ?3, synced = synced + ?4")
+            .bind(publisher_id, message_id, delivered, synced));
+  });
+}
+
 Result<std::int64_t> SqlitePublishers::last_publisher_seq() {
   return guarded(link_, "last_publisher_seq", [&](Connection& db) {
     return one<std::int64_t>(db.cached("SELECT last FROM publisher_sequence WHERE id = 1").bind(),
