@@ -35,10 +35,8 @@ bool same_name(std::string_view a, std::string_view b) {
 }
 
 boost::json::object publisher_view(const pub::PublisherRecord& p) {
-  boost::json::object out{{"id", p.registration_id},
-                          {"status", p.status},
-                          {"name", p.name},
-                          {"kind", p.kind}};
+  boost::json::object out{
+      {"id", p.registration_id}, {"status", p.status}, {"name", p.name}, {"kind", p.kind}};
   out["publisher_id"] = p.id ? boost::json::value(*p.id) : nullptr;
   return out;
 }
@@ -47,8 +45,8 @@ Result<pub::MessageInput> message_input(const boost::json::object& body) {
   pub::MessageInput in;
   auto audience = body.if_contains("audience");
   if (!audience || !audience->is_object()) {
-    return make_error(Errc::invalid_field,
-                      "audience is {\"user_ids\":[...]} or {\"public\":true}", "audience");
+    return make_error(Errc::invalid_field, "audience is {\"user_ids\":[...]} or {\"public\":true}",
+                      "audience");
   }
   const auto& a = audience->as_object();
   auto users = a.if_contains("user_ids");
@@ -114,7 +112,7 @@ pub::SignedCall signed_call(const Principal& who) {
 Result<pub::SignedCall> App::authenticate_publisher(const Request& request) {
   pub::SignedRequest signed_request;
   signed_request.method = method_name(request.method);
-  // Paddock speaks plain HTTP; a TLS-terminating proxy in front must sign-check or forward as is.
+  // Paddock speaks plain HTTP; a signature made for https (a TLS proxy in front) is accepted too.
   signed_request.scheme = "http";
   signed_request.authority = request.header("Host");
   signed_request.path = request.path;
@@ -212,22 +210,21 @@ void App::rotate_publisher_secret(Request& request, Responder respond) {
     if (!body) return respond.problem(body.error());
     if (auto v = body->if_contains("overlap_seconds"); v && !v->is_null()) {
       if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() * 1000 > pub::kMaxOverlap) {
-        return respond.problem(make_error(
-            Errc::invalid_field, "overlap_seconds is 0 to 604800", "overlap_seconds"));
+        return respond.problem(
+            make_error(Errc::invalid_field, "overlap_seconds is 0 to 604800", "overlap_seconds"));
       }
       overlap = v->as_int64() * 1000;
     }
   }
-  services_.publishers.rotate_secret(signed_call(who), overlap,
-                                     [respond](Result<pub::Rotation> done) {
-                                       if (!done) return respond.problem(done.error());
-                                       respond(json_response(
-                                           201, boost::json::object{
-                                                    {"secret", done->secret},
-                                                    {"serial", done->serial},
-                                                    {"previous_valid_until",
-                                                     format_rfc3339(done->previous_valid_until)}}));
-                                     });
+  services_.publishers.rotate_secret(
+      signed_call(who), overlap, [respond](Result<pub::Rotation> done) {
+        if (!done) return respond.problem(done.error());
+        respond(json_response(
+            201, boost::json::object{
+                     {"secret", done->secret},
+                     {"serial", done->serial},
+                     {"previous_valid_until", format_rfc3339(done->previous_valid_until)}}));
+      });
 }
 
 void App::put_publisher_message(Request& request, Responder respond) {
@@ -258,14 +255,13 @@ void App::withdraw_publisher_message(Request& request, Responder respond) {
 }
 
 void App::get_publisher_message_stats(Request& request, Responder respond) {
-  services_.publishers.stats(signed_call(request.principal), request.params[0],
-                             [respond](Result<pub::MessageStats> done) {
-                               if (!done) return respond.problem(done.error());
-                               respond(json_response(
-                                   200, boost::json::object{{"delivered", done->delivered},
-                                                            {"synced", done->synced},
-                                                            {"read", done->read}}));
-                             });
+  services_.publishers.stats(
+      signed_call(request.principal), request.params[0], [respond](Result<pub::MessageStats> done) {
+        if (!done) return respond.problem(done.error());
+        respond(json_response(200, boost::json::object{{"delivered", done->delivered},
+                                                       {"synced", done->synced},
+                                                       {"read", done->read}}));
+      });
 }
 
 void App::put_subscription(Request& request, Responder respond) {
@@ -299,8 +295,8 @@ namespace {
 boost::json::object preferences_view(const std::vector<pub::OptOut>& opt_outs) {
   boost::json::array publishers, categories;
   for (const auto& o : opt_outs) {
-    (o.kind == pub::OptOut::Kind::publisher ? publishers : categories).push_back(
-        boost::json::value(o.value));
+    (o.kind == pub::OptOut::Kind::publisher ? publishers : categories)
+        .push_back(boost::json::value(o.value));
   }
   return {{"opt_out", boost::json::object{{"publishers", std::move(publishers)},
                                           {"categories", std::move(categories)}}}};
@@ -361,16 +357,17 @@ void App::get_inbox(Request& request, Responder respond) {
   }
   auto limit = query_int(request.query, "limit", 1, kMaxInboxPage, kInboxPage);
   if (!limit) return respond.problem(limit.error());
-  auto page = services_.publishers.inbox(request.principal.user_id, cursor,
-                                         static_cast<int>(*limit));
+  auto page =
+      services_.publishers.inbox(request.principal.user_id, cursor, static_cast<int>(*limit));
   if (!page) return respond.problem(page.error());
   UnixMillis now = now_millis();
   boost::json::array items;
   for (const auto& e : page->entries) {
     items.push_back(pub::inbox_item(e.message, e.publisher_name, e.publisher_kind, now, e.read));
   }
-  respond(json_response(200, boost::json::object{{"items", std::move(items)},
-                                                 {"next_cursor", std::to_string(page->next_cursor)}}));
+  respond(
+      json_response(200, boost::json::object{{"items", std::move(items)},
+                                             {"next_cursor", std::to_string(page->next_cursor)}}));
 }
 
 void App::mark_inbox_read(Request& request, Responder respond) {
@@ -386,8 +383,7 @@ std::span<const RouteDef> publisher_routes() {
       {Method::post, "/v1/publishers", AuthScheme::none, &App::register_publisher},
       {Method::post, "/v1/publishers/{id}/approve", AuthScheme::user, &App::approve_publisher},
       {Method::post, "/v1/publishers/{id}/suspend", AuthScheme::user, &App::suspend_publisher},
-      {Method::post, "/v1/publishers/{id}/reinstate", AuthScheme::user,
-       &App::reinstate_publisher},
+      {Method::post, "/v1/publishers/{id}/reinstate", AuthScheme::user, &App::reinstate_publisher},
       {Method::post, "/v1/publishers/{id}/secrets", AuthScheme::publisher,
        &App::rotate_publisher_secret},
       {Method::put, "/v1/publisher/messages/{messageId}", AuthScheme::publisher,

@@ -11,9 +11,8 @@ inline constexpr ErrorCode kSignatureMissing{"signature_missing", ErrorKind::una
                                              "Request is not signed"};
 inline constexpr ErrorCode kSignatureMalformed{"signature_malformed", ErrorKind::unauthorized,
                                                "Signature fields cannot be parsed"};
-inline constexpr ErrorCode kSignatureIncomplete{
-    "signature_incomplete", ErrorKind::unauthorized,
-    "Signature does not cover what it must"};
+inline constexpr ErrorCode kSignatureIncomplete{"signature_incomplete", ErrorKind::unauthorized,
+                                                "Signature does not cover what it must"};
 inline constexpr ErrorCode kUnsupportedAlgorithm{"unsupported_algorithm", ErrorKind::unauthorized,
                                                  "Signature algorithm is not supported"};
 inline constexpr ErrorCode kSignatureExpired{"signature_expired", ErrorKind::unauthorized,
@@ -32,9 +31,8 @@ inline constexpr ErrorCode kPublisherNotApproved{"publisher_not_approved", Error
                                                  "Publisher is not approved yet"};
 
 // Registration and the operator's decisions.
-inline constexpr ErrorCode kPublisherStateConflict{
-    "publisher_state_conflict", ErrorKind::conflict,
-    "Publisher is not in a state that allows this"};
+inline constexpr ErrorCode kPublisherStateConflict{"publisher_state_conflict", ErrorKind::conflict,
+                                                   "Publisher is not in a state that allows this"};
 inline constexpr ErrorCode kNotOperator{"not_operator", ErrorKind::forbidden,
                                         "Only an operator may do this"};
 
@@ -48,7 +46,7 @@ inline constexpr ErrorCode kStaleVersion{"stale_version", ErrorKind::conflict,
 inline constexpr ErrorCode kAudienceChanged{"audience_changed", ErrorKind::conflict,
                                             "A message cannot change between public and targeted"};
 inline constexpr ErrorCode kPushRateLimited{"push_rate_limited", ErrorKind::rate_limited,
-                                           "Too many pushes"};
+                                            "Too many pushes"};
 inline constexpr ErrorCode kDailyQuotaExceeded{"daily_quota_exceeded", ErrorKind::rate_limited,
                                                "Daily push quota is spent"};
 inline constexpr ErrorCode kInvalidInboxCursor{"invalid_inbox_cursor", ErrorKind::invalid_input,

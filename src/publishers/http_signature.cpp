@@ -60,7 +60,8 @@ class Parser {
         if (!parse_params(m.params)) return std::nullopt;
       }
       // A later member with the same key overrides the earlier one (section 4.2.2).
-      auto same = std::find_if(out.begin(), out.end(), [&](const Member& o) { return o.key == m.key; });
+      auto same =
+          std::find_if(out.begin(), out.end(), [&](const Member& o) { return o.key == m.key; });
       if (same != out.end()) out.erase(same);
       out.push_back(std::move(m));
       skip_ows();
@@ -195,7 +196,8 @@ class Parser {
       static constexpr std::string_view kTchar = "!#$%&'*+-.^_`|~:/";
       while (!done()) {
         char t = peek();
-        if (!(std::isalnum(static_cast<unsigned char>(t)) || kTchar.find(t) != std::string_view::npos)) {
+        if (!(std::isalnum(static_cast<unsigned char>(t)) ||
+              kTchar.find(t) != std::string_view::npos)) {
           break;
         }
         ++pos_;
@@ -223,11 +225,16 @@ std::string serialize_string(std::string_view s) {
 
 std::string serialize_bare(const Bare& b) {
   switch (b.type) {
-    case Bare::Type::integer: return std::to_string(b.integer);
-    case Bare::Type::string: return serialize_string(b.text);
-    case Bare::Type::token: return b.text;
-    case Bare::Type::bytes: return ":" + base64_encode(b.bytes) + ":";
-    case Bare::Type::boolean: return b.flag ? "?1" : "?0";
+    case Bare::Type::integer:
+      return std::to_string(b.integer);
+    case Bare::Type::string:
+      return serialize_string(b.text);
+    case Bare::Type::token:
+      return b.text;
+    case Bare::Type::bytes:
+      return ":" + base64_encode(b.bytes) + ":";
+    case Bare::Type::boolean:
+      return b.flag ? "?1" : "?0";
   }
   return {};
 }
@@ -256,7 +263,8 @@ Result<ParsedSignature> parse_signature(std::string_view signature_input,
     auto sig = std::find_if(signatures->begin(), signatures->end(),
                             [&](const Member& s) { return s.key == input.key; });
     if (sig == signatures->end()) continue;
-    if (!input.inner_list) return malformed("Signature-Input " + input.key + " is not an inner list");
+    if (!input.inner_list)
+      return malformed("Signature-Input " + input.key + " is not an inner list");
     if (sig->inner_list || sig->item.type != Bare::Type::bytes) {
       return malformed("Signature " + input.key + " is not a byte sequence");
     }
@@ -283,7 +291,8 @@ Result<ParsedSignature> parse_signature(std::string_view signature_input,
         serialized += "=" + serialize_bare(param.value);
       }
       auto want = [&](Bare::Type type) -> Result<void> {
-        if (param.value.type != type) return malformed("parameter " + param.key + " has the wrong type");
+        if (param.value.type != type)
+          return malformed("parameter " + param.key + " has the wrong type");
         return {};
       };
       if (param.key == "created" || param.key == "expires") {

@@ -32,7 +32,8 @@ const std::map<std::string, std::string> kRfcHeaders = {
     {"date", "Tue, 20 Apr 2021 02:07:55 GMT"},
     {"content-type", "application/json"},
     {"content-digest",
-     "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:"},
+     "sha-512=:WZDPaVn/"
+     "7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:"},
     {"content-length", "18"},
 };
 
@@ -71,7 +72,8 @@ TEST(HttpSignature, RfcB26Ed25519Verifies) {
   EXPECT_EQ(base64url_encode(pk), "JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs");
   auto parsed = parse_signature(
       R"(sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519")",
-      "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:");
+      "sig-b26=:"
+      "wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:");
   ASSERT_TRUE(parsed.ok()) << parsed.error().detail;
   auto base = signature_base(rfc_request(&kRfcHeaders), parsed->params);
   ASSERT_TRUE(base.ok());

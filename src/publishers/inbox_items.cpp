@@ -20,7 +20,8 @@ boost::json::object inbox_item(const MessageRecord& m, std::string_view publishe
   boost::json::object item{
       {"id", inbox_item_id(m.publisher_id, m.message_id)},
       {"publisher",
-       boost::json::object{{"id", m.publisher_id}, {"name", publisher_name}, {"kind", publisher_kind}}},
+       boost::json::object{
+           {"id", m.publisher_id}, {"name", publisher_name}, {"kind", publisher_kind}}},
       {"message_id", m.message_id},
       {"cursor", std::to_string(m.seq)},
   };

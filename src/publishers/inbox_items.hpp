@@ -3,7 +3,6 @@
 // inbox page: who sent it, the current state (active, or withdrawn/expired without content), the
 // inbox cursor of that state. Depends on the repository records and Boost.JSON.
 #include <boost/json/object.hpp>
-
 #include <string>
 
 #include "publishers/publisher_repository.hpp"

@@ -36,8 +36,8 @@ struct SecretRecord {
 };
 
 struct MessageRecord {
-  std::string publisher_id;  // public id
-  std::string message_id;    // the publisher's own id
+  std::string publisher_id;    // public id
+  std::string message_id;      // the publisher's own id
   std::int64_t seq = 0;        // change sequence of the last change
   std::int64_t first_seq = 0;  // change sequence of the first publication
   bool is_public = false;
@@ -99,9 +99,8 @@ class PublisherReads {
   // publishers and categories the user did not opt out of, and messages targeted at the user.
   // A withdrawn or expired (expires_at <= now) message is included only if it was first
   // published at or before `after` (the receiver may hold it); others it never needs to see.
-  virtual Result<std::vector<InboxEntry>> inbox_after(std::string_view user_id,
-                                                      std::int64_t after, UnixMillis now,
-                                                      int limit) = 0;
+  virtual Result<std::vector<InboxEntry>> inbox_after(std::string_view user_id, std::int64_t after,
+                                                      UnixMillis now, int limit) = 0;
   // The message as it is in the user's inbox (live: not withdrawn, not expired), if it is.
   virtual Result<std::optional<InboxEntry>> inbox_item(std::string_view user_id,
                                                        std::string_view publisher_id,
@@ -141,9 +140,8 @@ class PublisherWrites : public PublisherReads {
                                            std::string_view publisher_id) = 0;
   virtual Result<void> replace_opt_outs(std::string_view user_id,
                                         const std::vector<OptOut>& opt_outs) = 0;
-  virtual Result<void> add_message_stats(std::string_view publisher_id,
-                                         std::string_view message_id, std::int64_t delivered,
-                                         std::int64_t synced) = 0;
+  virtual Result<void> add_message_stats(std::string_view publisher_id, std::string_view message_id,
+                                         std::int64_t delivered, std::int64_t synced) = 0;
   virtual Result<void> mark_read(std::string_view user_id, std::string_view publisher_id,
                                  std::string_view message_id, bool is_public, UnixMillis at) = 0;
 };

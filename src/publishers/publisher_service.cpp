@@ -28,7 +28,8 @@ Result<std::optional<PublisherRecord>> find(storage::Reads& r, const std::string
 Result<void> spend_nonce(storage::Writes& w, const SignedCall& call, UnixMillis now) {
   std::string key = call.publisher_id + ":" + call.nonce;
   PADDOCK_ASSIGN(seen, w.secrets().take_secret(kNoncePurpose, key, now));
-  if (seen) return make_error(kNonceReplayed, "this nonce was already used; sign each request anew");
+  if (seen)
+    return make_error(kNonceReplayed, "this nonce was already used; sign each request anew");
   return w.secrets().put_secret(
       {std::string(kNoncePurpose), key, "", call.created * 1000 + kClockWindow + 1000});
 }
@@ -73,8 +74,8 @@ void PublisherService::register_publisher(Registration reg, bool auto_approve,
     }
   }
   UnixMillis now = now_millis();
-  PublisherRecord record{new_id("reg"), std::nullopt, reg.name, reg.kind, reg.contact,
-                         reg.public_key, "pending", now, now};
+  PublisherRecord record{new_id("reg"),  std::nullopt, reg.name, reg.kind, reg.contact,
+                         reg.public_key, "pending",    now,      now};
   std::string ref = record.registration_id;
   store_.write<std::string>(
       [record](storage::Writes& w) -> Result<std::string> {
@@ -92,15 +93,16 @@ void PublisherService::approve(const std::string& ref, Callback<Approval> done) 
   UnixMillis now = now_millis();
   // The secret is drawn and sealed here, outside the writer; only the sealed form is stored.
   std::string secret = new_secret_text();
-  std::string sealed = sealer_.seal(
-      std::span(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
+  std::string sealed =
+      sealer_.seal(std::span(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
   store_.write<Approval>(
       [ref, now, secret, sealed](storage::Writes& w) -> Result<Approval> {
         PADDOCK_ASSIGN(found, find(w, ref));
         if (!found) return no_publisher();
         PublisherRecord p = *found;
         if (p.status != "pending") {
-          return make_error(kPublisherStateConflict, "the publisher is " + p.status + ", not pending");
+          return make_error(kPublisherStateConflict,
+                            "the publisher is " + p.status + ", not pending");
         }
         for (int draw = 0; draw < kIdDraws && !p.id; ++draw) {
           std::string id = mint_publisher_id(p.kind);
@@ -114,7 +116,8 @@ void PublisherService::approve(const std::string& ref, Callback<Approval> done) 
         Approval out{p, std::nullopt};
         // A publisher that registered a key signs with it alone until it asks for a secret.
         if (!p.public_key) {
-          PADDOCK_TRY(w.publishers().insert_secret({p.registration_id, 1, sealed, now, std::nullopt}));
+          PADDOCK_TRY(
+              w.publishers().insert_secret({p.registration_id, 1, sealed, now, std::nullopt}));
           out.secret = secret;
         }
         return out;
@@ -126,13 +129,14 @@ void PublisherService::transition(const std::string& ref, std::string_view from,
                                   std::string_view to, Callback<PublisherRecord> done) {
   UnixMillis now = now_millis();
   store_.write<PublisherRecord>(
-      [ref, from = std::string(from), to = std::string(to), now](
-          storage::Writes& w) -> Result<PublisherRecord> {
+      [ref, from = std::string(from), to = std::string(to),
+       now](storage::Writes& w) -> Result<PublisherRecord> {
         PADDOCK_ASSIGN(found, find(w, ref));
         if (!found) return no_publisher();
         PublisherRecord p = *found;
         if (p.status != from) {
-          return make_error(kPublisherStateConflict, "the publisher is " + p.status + ", not " + from);
+          return make_error(kPublisherStateConflict,
+                            "the publisher is " + p.status + ", not " + from);
         }
         PADDOCK_TRY(w.publishers().set_publisher_status(p.registration_id, to, now));
         p.status = to;
@@ -170,7 +174,8 @@ Result<SignedCall> PublisherService::authenticate(const SignedRequest& request,
     return incomplete("carry a nonce of 1 to 128 characters");
   }
   if (!p.covers("@method")) return incomplete("cover @method");
-  if (!p.covers("@target-uri") && !p.covers("@path")) return incomplete("cover @target-uri or @path");
+  if (!p.covers("@target-uri") && !p.covers("@path"))
+    return incomplete("cover @target-uri or @path");
   if (!request.query.empty() && !p.covers("@target-uri") && !p.covers("@query") &&
       !p.covers("@request-target")) {
     return incomplete("cover @query (the request has a query)");
@@ -181,9 +186,9 @@ Result<SignedCall> PublisherService::authenticate(const SignedRequest& request,
   }
   std::int64_t skew = now / 1000 - *p.created;
   if (skew > kClockWindow / 1000 || -skew > kClockWindow / 1000) {
-    return make_error(kSignatureExpired,
-                      "created is " + std::to_string(skew < 0 ? -skew : skew) + " s in the " +
-                          (skew < 0 ? "future" : "past") + "; at most 300 s either way");
+    return make_error(kSignatureExpired, "created is " + std::to_string(skew < 0 ? -skew : skew) +
+                                             " s in the " + (skew < 0 ? "future" : "past") +
+                                             "; at most 300 s either way");
   }
   if (p.expires && *p.expires < now / 1000) {
     return make_error(kSignatureExpired, "the signature's expires has passed");
@@ -192,6 +197,15 @@ Result<SignedCall> PublisherService::authenticate(const SignedRequest& request,
     PADDOCK_TRY(check_content_digest(*digest, body));
   }
   PADDOCK_ASSIGN(base, signature_base(request, p));
+  // Behind a TLS-terminating proxy the signer saw https: the base for that scheme is tried too
+  // (the scheme guards nothing here that method, authority, path and body do not).
+  std::vector<std::string> bases{base};
+  if (request.scheme == "http" && (p.covers("@target-uri") || p.covers("@scheme"))) {
+    SignedRequest tls = request;
+    tls.scheme = "https";
+    PADDOCK_ASSIGN(tls_base, signature_base(tls, p));
+    bases.push_back(std::move(tls_base));
+  }
 
   auto& reads = store_.reads().publishers();
   std::optional<PublisherRecord> publisher;
@@ -206,15 +220,17 @@ Result<SignedCall> PublisherService::authenticate(const SignedRequest& request,
     for (const auto& s : secrets) {
       if (s.expires_at && *s.expires_at <= now) continue;
       auto key = sealer_.open_sealed(s.sealed);
-      if (key && verify_hmac_sha256(*key, base, parsed.signature)) {
-        verified = true;
-        break;
+      for (const auto& b : bases) {
+        verified = verified || (key && verify_hmac_sha256(*key, b, parsed.signature));
       }
+      if (verified) break;
     }
   }
   if (!verified && (!p.alg || *p.alg == "ed25519") && publisher->public_key) {
     auto key = base64url_decode(*publisher->public_key);
-    verified = key && verify_ed25519(*key, base, parsed.signature);
+    for (const auto& b : bases) {
+      verified = verified || (key && verify_ed25519(*key, b, parsed.signature));
+    }
   }
   if (!verified) {
     return make_error(kSignatureInvalid,
@@ -231,8 +247,8 @@ void PublisherService::rotate_secret(const SignedCall& call, UnixMillis overlap,
                                      Callback<Rotation> done) {
   UnixMillis now = now_millis();
   std::string secret = new_secret_text();
-  std::string sealed = sealer_.seal(
-      std::span(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
+  std::string sealed =
+      sealer_.seal(std::span(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size()));
   store_.write<Rotation>(
       [call, now, overlap, secret, sealed](storage::Writes& w) -> Result<Rotation> {
         PADDOCK_TRY(spend_nonce(w, call, now));
@@ -241,7 +257,8 @@ void PublisherService::rotate_secret(const SignedCall& call, UnixMillis overlap,
         std::int64_t serial = secrets.empty() ? 1 : secrets.front().serial + 1;
         // The old secrets keep working for the overlap, so senders can switch without a gap.
         PADDOCK_TRY(w.publishers().expire_secrets(p.registration_id, now + overlap));
-        PADDOCK_TRY(w.publishers().insert_secret({p.registration_id, serial, sealed, now, std::nullopt}));
+        PADDOCK_TRY(
+            w.publishers().insert_secret({p.registration_id, serial, sealed, now, std::nullopt}));
         return Rotation{secret, serial, now + overlap};
       },
       std::move(done));
@@ -515,7 +532,8 @@ void PublisherService::set_opt_outs(const std::string& user_id, std::vector<OptO
   }
   for (const auto& o : opt_outs) {
     if (o.kind == OptOut::Kind::category) {
-      if (auto ok = check_category(o.value, "opt_out.categories"); !ok) return done(ok.take_error());
+      if (auto ok = check_category(o.value, "opt_out.categories"); !ok)
+        return done(ok.take_error());
     } else if (!valid_publisher_id(o.value)) {
       return done(make_error(Errc::invalid_field, "not a publisher id: " + o.value.substr(0, 40),
                              "opt_out.publishers"));
@@ -577,7 +595,8 @@ void PublisherService::mark_read(const std::string& user_id, const std::string& 
   UnixMillis now = now_millis();
   store_.write<bool>(
       [user_id, key = *key, now](storage::Writes& w) -> Result<bool> {
-        PADDOCK_ASSIGN(item, w.publishers().inbox_item(user_id, key.publisher_id, key.message_id, now));
+        PADDOCK_ASSIGN(item,
+                       w.publishers().inbox_item(user_id, key.publisher_id, key.message_id, now));
         if (!item) return make_error(Errc::not_found, "no such inbox item");
         PADDOCK_TRY(w.publishers().mark_read(user_id, key.publisher_id, key.message_id,
                                              item->message.is_public, now));

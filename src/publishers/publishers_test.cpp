@@ -20,8 +20,8 @@ TEST(PublisherId, MintedIdsHaveTheKindsPrefixSixteenDigitsAndAValidCheckDigit) {
     const char* kind;
     const char* prefix;
   };
-  const Row rows[] = {{"dealer", "DL"},  {"insurer", "IN"}, {"charging", "CH"},
-                      {"repair", "RP"},  {"parking", "PK"}, {"other", "OT"}};
+  const Row rows[] = {{"dealer", "DL"}, {"insurer", "IN"}, {"charging", "CH"},
+                      {"repair", "RP"}, {"parking", "PK"}, {"other", "OT"}};
   std::set<std::string> seen;
   for (const auto& row : rows) {
     for (int i = 0; i < 50; ++i) {
@@ -114,8 +114,8 @@ TEST(PublisherRules, MessageIdsCategoriesAndItemIds) {
 }
 
 TEST(SecretSealer, SealsUnderItsKeyAndCreatesTheKeyFilePrivate) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("paddock-sealer-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("paddock-sealer-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto file = dir / "publisher-secrets.key";

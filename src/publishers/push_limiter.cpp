@@ -29,15 +29,15 @@ Result<void> PushLimiter::take(const std::string& publisher_id, UnixMillis now) 
     s.used_today = 0;
   }
   if (s.used_today >= limits_.daily_quota) {
-    Error e = make_error(kDailyQuotaExceeded, "today's quota of " +
-                                                  std::to_string(limits_.daily_quota) +
-                                                  " pushes is spent (UTC days)");
+    Error e =
+        make_error(kDailyQuotaExceeded, "today's quota of " + std::to_string(limits_.daily_quota) +
+                                            " pushes is spent (UTC days)");
     e.retry_after_seconds = static_cast<int>(((day + 1) * kDay - now + 999) / 1000);
     return e;
   }
   if (s.tokens < 1.0) {
-    Error e = make_error(kPushRateLimited, "at most " + std::to_string(limits_.per_minute) +
-                                               " pushes a minute");
+    Error e = make_error(kPushRateLimited,
+                         "at most " + std::to_string(limits_.per_minute) + " pushes a minute");
     e.retry_after_seconds =
         std::max(1, static_cast<int>(std::ceil((1.0 - s.tokens) * 60.0 / capacity)));
     return e;

@@ -41,17 +41,18 @@ Result<void> check_category(std::string_view category, std::string_view field) {
   }
   std::string known;
   for (auto c : kCategories) known += (known.empty() ? "" : ", ") + std::string(c);
-  return make_error(kUnknownCategory,
-                    "unknown category '" + std::string(category.substr(0, 64)) + "'; one of " + known,
-                    std::string(field));
+  return make_error(
+      kUnknownCategory,
+      "unknown category '" + std::string(category.substr(0, 64)) + "'; one of " + known,
+      std::string(field));
 }
 
 Result<void> check_message_id(std::string_view message_id) {
   bool ok = !message_id.empty() && message_id.size() <= kMaxMessageIdBytes;
   for (char c : message_id) ok = ok && id_char(c);
   if (!ok) {
-    return make_error(Errc::invalid_field,
-                      "a message id is 1 to 128 of A-Z a-z 0-9 . _ ~ -", "messageId");
+    return make_error(Errc::invalid_field, "a message id is 1 to 128 of A-Z a-z 0-9 . _ ~ -",
+                      "messageId");
   }
   return {};
 }
@@ -99,7 +100,8 @@ std::optional<UnixMillis> parse_rfc3339(std::string_view s) {
     int sign = s[i] == '-' ? -1 : 1;
     int hours = digits(s, i + 1, 2, ok);
     int minutes = digits(s, i + 4, 2, ok);
-    if (!ok || i + 6 != s.size() || s[i + 3] != ':' || hours > 23 || minutes > 59) return std::nullopt;
+    if (!ok || i + 6 != s.size() || s[i + 3] != ':' || hours > 23 || minutes > 59)
+      return std::nullopt;
     offset = sign * (hours * 3600L + minutes * 60L);
     i += 6;
   } else {

@@ -348,6 +348,10 @@ class PublisherHubTest(harness.PaddockTestCase):
         sig["Content-Digest"] = example.content_digest(raw.replace(b'"t"', b'"T"'))
         r = self.server.request("PUT", path, raw_body=raw.replace(b'"t"', b'"T"'), headers=sig)
         self.assertProblem(r, 401, "signature_unverified")
+        # signed for https (a TLS-terminating proxy in front) is accepted over plain http
+        r = self.server.request("PUT", path, raw_body=raw, headers=example.sign(
+            "PUT", self.url(path).replace("http://", "https://"), raw, pid, secret))
+        self.assertEqual(r.status, 201, r)
         # tampered path
         self.assertProblem(attempt(sign_path="/v1/publisher/messages/other"), 401,
                            "signature_unverified")
@@ -371,8 +375,9 @@ class PublisherHubTest(harness.PaddockTestCase):
             "Signature-Input": "s=" + params, "Signature": "s=:AAAA:"})
         self.assertProblem(r, 401, "signature_incomplete")
         # replayed nonce: the first succeeds, the identical second is refused
+        raw = raw.replace(b'"t"', b'"t2"')
         sig = example.sign("PUT", self.url(path), raw, pid, secret)
-        self.assertEqual(self.server.request("PUT", path, raw_body=raw, headers=sig).status, 201)
+        self.assertEqual(self.server.request("PUT", path, raw_body=raw, headers=sig).status, 200)
         r = self.server.request("PUT", path, raw_body=raw, headers=sig)
         self.assertProblem(r, 401, "nonce_replayed")
         # no problem document leaks the secret

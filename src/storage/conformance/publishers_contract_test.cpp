@@ -33,8 +33,10 @@ TEST_P(StoreContract, PublisherIdsAreUniqueByTheDatabase) {
     PADDOCK_TRY(w.publishers().insert_publisher(publisher("reg_1", std::nullopt)));
     return w.publishers().insert_publisher(publisher("reg_2", std::nullopt));
   });
-  auto first = write<bool>([](Writes& w) { return w.publishers().assign_publisher_id("reg_1", kPub); });
-  auto second = write<bool>([](Writes& w) { return w.publishers().assign_publisher_id("reg_2", kPub); });
+  auto first =
+      write<bool>([](Writes& w) { return w.publishers().assign_publisher_id("reg_1", kPub); });
+  auto second =
+      write<bool>([](Writes& w) { return w.publishers().assign_publisher_id("reg_2", kPub); });
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_TRUE(*first);
   EXPECT_FALSE(*second);

@@ -11,19 +11,19 @@ using publishers::PublisherRecord;
 
 #define PUBLISHER_COLUMNS \
   "registration_id, id, name, kind, contact, public_key, status, created_at, updated_at"
-#define MESSAGE_COLUMNS                                                                     \
-  "m.publisher_id, m.message_id, m.seq, m.first_seq, m.is_public, m.category, m.title, "    \
+#define MESSAGE_COLUMNS                                                                  \
+  "m.publisher_id, m.message_id, m.seq, m.first_seq, m.is_public, m.category, m.title, " \
   "m.body, m.data, m.expires_at, m.version, m.withdrawn, m.created_at, m.updated_at"
 // A message is live while it is neither withdrawn nor expired at ?3 (now).
 #define LIVE "(m.withdrawn = 0 AND (m.expires_at IS NULL OR m.expires_at > ?3))"
-#define OPTED_OUT                                                                        \
-  "EXISTS (SELECT 1 FROM publisher_opt_outs o WHERE o.user_id = ?1 AND "                 \
-  "((o.kind = 'publisher' AND o.value = m.publisher_id) OR "                             \
+#define OPTED_OUT                                                        \
+  "EXISTS (SELECT 1 FROM publisher_opt_outs o WHERE o.user_id = ?1 AND " \
+  "((o.kind = 'publisher' AND o.value = m.publisher_id) OR "             \
   "(o.kind = 'category' AND o.value = m.category)))"
 
 PublisherRecord read_publisher(const Statement& s) {
-  return {s.text(0),         optional_text(s, 1), s.text(2),     s.text(3),    s.text(4),
-          optional_text(s, 5), s.text(6),         s.integer(7), s.integer(8)};
+  return {s.text(0),           optional_text(s, 1), s.text(2),    s.text(3),   s.text(4),
+          optional_text(s, 5), s.text(6),           s.integer(7), s.integer(8)};
 }
 
 MessageRecord read_message(const Statement& s) {
@@ -90,16 +90,15 @@ Result<std::vector<publishers::SecretRecord>> SqlitePublishers::secrets_of(
 Result<std::optional<MessageRecord>> SqlitePublishers::publisher_message(
     std::string_view publisher_id, std::string_view message_id) {
   return guarded(link_, "publisher_message", [&](Connection& db) {
-    return one<MessageRecord>(
-        db.cached("SELECT " MESSAGE_COLUMNS " FROM publisher_messages m "
-                  "WHERE m.publisher_id = ? AND m.message_id = ?")
-            .bind(publisher_id, message_id),
-        read_message);
+    return one<MessageRecord>(db.cached("SELECT " MESSAGE_COLUMNS " FROM publisher_messages m "
+                                        "WHERE m.publisher_id = ? AND m.message_id = ?")
+                                  .bind(publisher_id, message_id),
+                              read_message);
   });
 }
 
-Result<std::vector<std::string>> SqlitePublishers::message_receivers(
-    std::string_view publisher_id, std::string_view message_id) {
+Result<std::vector<std::string>> SqlitePublishers::message_receivers(std::string_view publisher_id,
+                                                                     std::string_view message_id) {
   return guarded(link_, "message_receivers", [&](Connection& db) {
     return all<std::string>(
         db.cached("SELECT user_id FROM publisher_receivers WHERE publisher_id = ? AND "
@@ -137,8 +136,7 @@ Result<std::vector<OptOut>> SqlitePublishers::opt_outs_of(std::string_view user_
                   "ORDER BY kind DESC, value")
             .bind(user_id),
         [](const Statement& s) {
-          return OptOut{s.text(0) == "publisher" ? OptOut::Kind::publisher
-                                                 : OptOut::Kind::category,
+          return OptOut{s.text(0) == "publisher" ? OptOut::Kind::publisher : OptOut::Kind::category,
                         s.text(1)};
         });
   });
@@ -163,21 +161,20 @@ Result<std::vector<InboxEntry>> SqlitePublishers::inbox_after(std::string_view u
     // Targeted rows are the user's own; public messages are one row each, read by everyone
     // through the seq index and filtered by the user's opt-outs.
     return all<InboxEntry>(
-        db.cached(
-              "SELECT " MESSAGE_COLUMNS ", p.name, p.kind, r.read_at IS NOT NULL "
-              "FROM publisher_receivers r JOIN publisher_messages m "
-              "ON m.publisher_id = r.publisher_id AND m.message_id = r.message_id "
-              "JOIN publishers p ON p.id = m.publisher_id "
-              "WHERE r.user_id = ?1 AND m.seq > ?2 AND (m.first_seq <= ?2 OR " LIVE ") "
-              "AND NOT " OPTED_OUT " "
-              "UNION ALL "
-              "SELECT " MESSAGE_COLUMNS ", p.name, p.kind, EXISTS (SELECT 1 FROM "
-              "publisher_public_reads pr WHERE pr.user_id = ?1 AND "
-              "pr.publisher_id = m.publisher_id AND pr.message_id = m.message_id) "
-              "FROM publisher_messages m JOIN publishers p ON p.id = m.publisher_id "
-              "WHERE m.is_public = 1 AND m.seq > ?2 AND (m.first_seq <= ?2 OR " LIVE ") "
-              "AND NOT " OPTED_OUT " "
-              "ORDER BY 3 LIMIT ?4")
+        db.cached("SELECT " MESSAGE_COLUMNS ", p.name, p.kind, r.read_at IS NOT NULL "
+                  "FROM publisher_receivers r JOIN publisher_messages m "
+                  "ON m.publisher_id = r.publisher_id AND m.message_id = r.message_id "
+                  "JOIN publishers p ON p.id = m.publisher_id "
+                  "WHERE r.user_id = ?1 AND m.seq > ?2 AND (m.first_seq <= ?2 OR " LIVE ") "
+                  "AND NOT " OPTED_OUT " "
+                  "UNION ALL "
+                  "SELECT " MESSAGE_COLUMNS ", p.name, p.kind, EXISTS (SELECT 1 FROM "
+                  "publisher_public_reads pr WHERE pr.user_id = ?1 AND "
+                  "pr.publisher_id = m.publisher_id AND pr.message_id = m.message_id) "
+                  "FROM publisher_messages m JOIN publishers p ON p.id = m.publisher_id "
+                  "WHERE m.is_public = 1 AND m.seq > ?2 AND (m.first_seq <= ?2 OR " LIVE ") "
+                  "AND NOT " OPTED_OUT " "
+                  "ORDER BY 3 LIMIT ?4")
             .bind(user_id, after, now, limit),
         read_entry);
   });
@@ -189,16 +186,15 @@ Result<std::optional<InboxEntry>> SqlitePublishers::inbox_item(std::string_view 
                                                                UnixMillis now) {
   return guarded(link_, "inbox_item", [&](Connection& db) {
     return one<InboxEntry>(
-        db.cached(
-              "SELECT " MESSAGE_COLUMNS ", p.name, p.kind, CASE WHEN m.is_public = 1 THEN "
-              "EXISTS (SELECT 1 FROM publisher_public_reads pr WHERE pr.user_id = ?1 AND "
-              "pr.publisher_id = m.publisher_id AND pr.message_id = m.message_id) ELSE "
-              "r.read_at IS NOT NULL END "
-              "FROM publisher_messages m JOIN publishers p ON p.id = m.publisher_id "
-              "LEFT JOIN publisher_receivers r ON r.publisher_id = m.publisher_id AND "
-              "r.message_id = m.message_id AND r.user_id = ?1 "
-              "WHERE m.publisher_id = ?4 AND m.message_id = ?5 AND " LIVE " "
-              "AND (m.is_public = 1 OR r.user_id IS NOT NULL) AND NOT " OPTED_OUT)
+        db.cached("SELECT " MESSAGE_COLUMNS ", p.name, p.kind, CASE WHEN m.is_public = 1 THEN "
+                  "EXISTS (SELECT 1 FROM publisher_public_reads pr WHERE pr.user_id = ?1 AND "
+                  "pr.publisher_id = m.publisher_id AND pr.message_id = m.message_id) ELSE "
+                  "r.read_at IS NOT NULL END "
+                  "FROM publisher_messages m JOIN publishers p ON p.id = m.publisher_id "
+                  "LEFT JOIN publisher_receivers r ON r.publisher_id = m.publisher_id AND "
+                  "r.message_id = m.message_id AND r.user_id = ?1 "
+                  "WHERE m.publisher_id = ?4 AND m.message_id = ?5 AND " LIVE " "
+                  "AND (m.is_public = 1 OR r.user_id IS NOT NULL) AND NOT " OPTED_OUT)
             .bind(user_id, std::int64_t{0}, now, publisher_id, message_id),
         read_entry);
   });
@@ -287,8 +283,9 @@ Result<void> SqlitePublishers::expire_secrets(std::string_view registration_id, 
 
 Result<std::int64_t> SqlitePublishers::next_publisher_seq() {
   return guarded(link_, "next_publisher_seq", [&](Connection& db) {
-    auto& s = db.cached("UPDATE publisher_sequence SET last = last + 1 WHERE id = 1 "
-                        "RETURNING last")
+    auto& s = db.cached(
+                    "UPDATE publisher_sequence SET last = last + 1 WHERE id = 1 "
+                    "RETURNING last")
                   .bind();
     ResetOnExit guard{s};
     if (!s.step()) throw SqliteError(0, "publisher_sequence has no row");
@@ -319,8 +316,9 @@ Result<void> SqlitePublishers::add_message_receivers(std::string_view publisher_
                                                      std::string_view message_id,
                                                      const std::vector<std::string>& user_ids) {
   return guarded(link_, "add_message_receivers", [&](Connection& db) {
-    auto& s = db.cached("INSERT OR IGNORE INTO publisher_receivers (publisher_id, message_id, "
-                        "user_id) VALUES (?,?,?)");
+    auto& s = db.cached(
+        "INSERT OR IGNORE INTO publisher_receivers (publisher_id, message_id, "
+        "user_id) VALUES (?,?,?)");
     for (const auto& user_id : user_ids) run(s.bind(publisher_id, message_id, user_id));
   });
 }
@@ -348,8 +346,9 @@ Result<void> SqlitePublishers::replace_opt_outs(std::string_view user_id,
                                                 const std::vector<OptOut>& opt_outs) {
   return guarded(link_, "replace_opt_outs", [&](Connection& db) {
     run(db.cached("DELETE FROM publisher_opt_outs WHERE user_id = ?").bind(user_id));
-    auto& s = db.cached("INSERT OR IGNORE INTO publisher_opt_outs (user_id, kind, value) "
-                        "VALUES (?,?,?)");
+    auto& s = db.cached(
+        "INSERT OR IGNORE INTO publisher_opt_outs (user_id, kind, value) "
+        "VALUES (?,?,?)");
     for (const auto& o : opt_outs) run(s.bind(user_id, opt_out_kind(o.kind), o.value));
   });
 }
