@@ -216,7 +216,8 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
                 // links: a screen nobody signed in to asks; the rest take the watch token
                 (r.path == "/v1/links" && r.method == Method::post) ||
                 r.path == "/v1/links/{id}/refresh" || r.path == "/v1/links/{id}/events" ||
-                r.path.starts_with("/v1/links/{id}/qr.") || r.path.starts_with("/screen/");
+                r.path.starts_with("/v1/links/{id}/qr.") || r.path.starts_with("/screen/") ||
+                (r.path == "/v1/publishers" && r.method == Method::post);
     // A car's routes: the revocation list for the owner or the vehicle's head unit; a report
     // carries its own signature.
     const bool car_read = r.path == "/v1/vehicles/{id}/revocations";
@@ -224,14 +225,17 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
     // OCPP: a pile proves itself with Basic auth, a vehicle platform with its own secret.
     const bool pile = r.path == "/ocpp/{chargePointId}";
     const bool platform = r.path == "/v1/telemetry";
+    // The publisher's own calls are signed requests.
+    const bool signed_call = r.path.starts_with("/v1/publisher/") || r.path.ends_with("/secrets");
     EXPECT_EQ(r.auth, car_read               ? AuthScheme::user_or_head_unit
                       : open || car_report ? AuthScheme::none
                       : pile               ? AuthScheme::charge_point
                       : platform           ? AuthScheme::vehicle_platform
+                      : signed_call        ? AuthScheme::publisher
                                            : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 81u);
+  EXPECT_EQ(seen.size(), 96u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -10,6 +10,7 @@
 #include "identity/identity_service.hpp"
 #include "keys/car_sync_service.hpp"
 #include "keys/head_unit_auth.hpp"
+#include "publishers/publisher_service.hpp"
 
 namespace paddock::api {
 namespace {
@@ -17,7 +18,8 @@ namespace {
 // The areas, in the order `paddock routes` prints them. A new area is one line here.
 constexpr std::array kAreas = {&ops_routes,   &identity_routes,  &device_routes, &sharing_routes,
                                &feed_routes,  &keys_routes,      &key_share_routes, &car_routes,
-                               &link_routes,  &screen_routes,    &ocpp_routes,   &antitheft_routes};
+                               &link_routes,  &screen_routes,    &ocpp_routes,   &antitheft_routes,
+                               &publisher_routes};
 
 }  // namespace
 
@@ -86,9 +88,12 @@ Result<Principal> App::authenticate(AuthScheme scheme, const Request& request) {
     p.vehicle_platform_id = std::move(*platform);
     return p;
   }
-  return authenticate_with(scheme, request, [this](std::string_view authorization) {
-    return services_.identity.authenticate(authorization);
-  });
+  return authenticate_with(
+      scheme, request,
+      [this](std::string_view authorization) {
+        return services_.identity.authenticate(authorization);
+      },
+      [this](const Request& r) { return authenticate_publisher(r); });
 }
 
 std::optional<identity::AuthContext> App::authenticate(const Request& request,

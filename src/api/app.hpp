@@ -37,6 +37,10 @@ class AntiTheftService;
 class LockWorkflow;
 class TelemetryService;
 }  // namespace paddock::antitheft
+namespace paddock::publishers {
+class PublisherService;
+struct SignedCall;
+}  // namespace paddock::publishers
 namespace paddock::metrics { struct Registry; }
 
 namespace paddock::api {
@@ -58,6 +62,11 @@ struct Services {
   keys::KeyShareService& key_shares;
   links::LinkService& links;
   links::WatchHub& link_watch;
+  publishers::PublisherService& publishers;
+  // Who may approve, suspend and reinstate publishers (usernames). A stand-in for the shared
+  // operator role (issue 10): App::is_operator is the one place that reads it.
+  std::vector<std::string> publisher_operators;
+  bool publishers_auto_approve = false;  // development mode: registration approves at once
   // OCPP (api/ocpp_routes.cpp). Without them the OCPP routes answer 503 not_ready.
   ocpp::ChargePointService* charge_points = nullptr;
   ocpp::CentralSystem* central_system = nullptr;
@@ -90,6 +99,7 @@ std::span<const RouteDef> car_routes();
 std::span<const RouteDef> key_share_routes();
 std::span<const RouteDef> ocpp_routes();
 std::span<const RouteDef> antitheft_routes();
+std::span<const RouteDef> publisher_routes();
 
 // Every route the server answers, area by area (also printed by `paddock routes`).
 std::span<const RouteDef> route_table();
@@ -187,6 +197,21 @@ class App {
   void get_vehicle_lock(Request&, Responder);
   void create_vehicle_platform(Request&, Responder);
   void post_telemetry(Request&, Responder);
+  void register_publisher(Request&, Responder);
+  void approve_publisher(Request&, Responder);
+  void suspend_publisher(Request&, Responder);
+  void reinstate_publisher(Request&, Responder);
+  void rotate_publisher_secret(Request&, Responder);
+  void put_publisher_message(Request&, Responder);
+  void withdraw_publisher_message(Request&, Responder);
+  void get_publisher_message_stats(Request&, Responder);
+  void put_subscription(Request&, Responder);
+  void list_subscriptions(Request&, Responder);
+  void delete_subscription(Request&, Responder);
+  void get_preferences(Request&, Responder);
+  void put_preferences(Request&, Responder);
+  void get_inbox(Request&, Responder);
+  void mark_inbox_read(Request&, Responder);
 
  private:
   // The principal `scheme` proves for `request`; error unauthorized otherwise.
@@ -198,6 +223,10 @@ class App {
   // answers 401 and returns nullopt unless the request carries a live session token.
   std::optional<identity::AuthContext> authenticate(const Request& request,
                                                     const Responder& respond);
+  // The publisher scheme: verifies the request's RFC 9421 signature (api/publisher_routes.cpp).
+  Result<publishers::SignedCall> authenticate_publisher(const Request& request);
+  // The operator check of the publisher routes; false answers 403 not_operator.
+  bool is_operator(const Principal& who, const Responder& respond);
 
   Services services_;
   Dispatcher dispatcher_;

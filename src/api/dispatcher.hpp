@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "api/http_types.hpp"
@@ -48,13 +49,16 @@ constexpr bool needs_later_authentication(AuthScheme scheme) {
 }
 
 // The schemes as this server implements them: `user` via `check_bearer(authorization header)`
-// (a Result of something with user_id and token_hash), the ones not implemented here
-// (publisher; vehicle_platform and the head-unit schemes, which the App checks itself with its
-// services; charge_point, which needs AuthenticateLater) answer unauthorized, so that a route
-// declared with them is closed rather than open.
-template <class BearerCheck>
+// (a Result of something with user_id and token_hash), `publisher` via
+// `check_signature(request)` (a Result of something with publisher_id, nonce and created); the
+// ones not implemented here (vehicle_platform and the head-unit schemes, which the App checks
+// itself with its services; charge_point, which needs AuthenticateLater) answer unauthorized,
+// so that a route declared with them is closed rather than open. Without a signature check
+// `publisher` is closed too.
+template <class BearerCheck, class SignatureCheck = std::nullptr_t>
 Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
-                                    BearerCheck&& check_bearer) {
+                                    BearerCheck&& check_bearer,
+                                    SignatureCheck&& check_signature = nullptr) {
   switch (scheme) {
     case AuthScheme::none: return Principal{};
     case AuthScheme::user: {
@@ -63,6 +67,16 @@ Result<Principal> authenticate_with(AuthScheme scheme, const Request& request,
       return Principal{AuthScheme::user, std::move(who->user_id), std::move(who->token_hash)};
     }
     case AuthScheme::publisher:
+      if constexpr (!std::is_null_pointer_v<std::decay_t<SignatureCheck>>) {
+        auto who = check_signature(request);
+        if (!who) return who.take_error();
+        Principal p{AuthScheme::publisher};
+        p.publisher_id = std::move(who->publisher_id);
+        p.nonce = std::move(who->nonce);
+        p.signed_at = who->created;
+        return p;
+      }
+      break;
     case AuthScheme::charge_point:
     case AuthScheme::vehicle_platform:
     case AuthScheme::head_unit:

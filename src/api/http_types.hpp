@@ -25,7 +25,7 @@ Method parse_method(std::string_view text);
 enum class AuthScheme : std::uint8_t {
   none,              // anyone; the handler may authenticate in-band itself (/v1/stream)
   user,              // a session: Authorization: Bearer <token>
-  publisher,         // a signed request (RFC 9421 HTTP Message Signatures); not implemented yet
+  publisher,         // a signed request (RFC 9421 HTTP Message Signatures)
   charge_point,      // OCPP charge point: HTTP Basic (OCPP 1.6-J security profile 1/2)
   vehicle_platform,  // a vehicle platform's own secret: Authorization: Bearer <secret>
   head_unit,         // a car's head unit: Authorization: PaddockHeadUnit (keys/head_unit_auth)
@@ -43,6 +43,9 @@ struct Principal {
   std::string vehicle_id;    // scheme head_unit: the vehicle it belongs to
   std::string charge_point_id;  // scheme charge_point: the pile whose password checked out
   std::string vehicle_platform_id;  // scheme vehicle_platform
+  std::string publisher_id;     // scheme publisher: the signature's keyid
+  std::string nonce;            // scheme publisher: spent by the handler's write
+  std::int64_t signed_at = 0;   // scheme publisher: the signature's created (seconds)
 };
 
 // A request's header fields as received; their total size is bounded by the transport's

@@ -17,6 +17,7 @@
 #include "keys/policy.hpp"
 #include "links/link_service.hpp"
 #include "metrics/metrics.hpp"
+#include "publishers/publisher_service.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -49,12 +50,15 @@ class ReadyzTest : public ::testing::Test {
         std::make_unique<keys::KeyShareService>(*store_, key_policy_, *issuer_keys_, *hub_);
     links_ = std::make_unique<links::LinkService>(*store_, *hub_, link_watch_,
                                                   links::ContextSources{}, links::LinkOptions{});
+    publishers_ = std::make_unique<publishers::PublisherService>(*store_, sealer_, hub_.get());
     app_ = std::make_unique<App>(Services{*store_, *identity_, *devices_, *sharing_, *hub_,
                                           metrics_, *contacts_, key_policy_, *issuer_keys_,
-                                          *car_sync_, *key_shares_, *links_, link_watch_});
+                                          *car_sync_, *key_shares_, *links_, link_watch_,
+                                          *publishers_});
   }
   void TearDown() override {
     app_.reset();
+    publishers_.reset();
     links_.reset();
     key_shares_.reset();
     car_sync_.reset();
@@ -104,6 +108,8 @@ class ReadyzTest : public ::testing::Test {
   std::unique_ptr<identity::IdentityService> identity_;
   std::unique_ptr<devices::DeviceService> devices_;
   std::unique_ptr<keys::ContactService> contacts_;
+  publishers::SecretSealer sealer_{Bytes(32, 7)};
+  std::unique_ptr<publishers::PublisherService> publishers_;
   keys::KeyPolicy key_policy_;
   std::optional<keys::IssuerKeyring> issuer_keys_;
   std::unique_ptr<keys::CarSyncService> car_sync_;

@@ -31,6 +31,8 @@
 #include "metrics/metrics.hpp"
 #include "ocpp/central_system.hpp"
 #include "ocpp/charge_points.hpp"
+#include "publishers/publisher_service.hpp"
+#include "publishers/secret_sealer.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "transport/http_server.hpp"
@@ -45,6 +47,12 @@ std::string database_path(const std::string& data_dir) {
 // The credential-issuer keys live beside the database and are backed up with it.
 std::filesystem::path issuer_keys_path(const std::string& data_dir) {
   return std::filesystem::path(data_dir) / "issuer-keys.toml";
+}
+
+// The key that seals publishers' HMAC secrets. Beside the database but not in it, so a copy of
+// the database alone cannot sign as a publisher; keep it out of database-only backups.
+std::filesystem::path publisher_key_path(const std::string& data_dir) {
+  return std::filesystem::path(data_dir) / "publisher-secrets.key";
 }
 
 int fail(const std::string& message) {
@@ -115,6 +123,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   if (!issuer_keys) return fail(issuer_keys.error().detail);
   log::event(log::Level::info, "issuer keys loaded", {{"signing_kid", issuer_keys->signing_kid()}});
 
+  auto sealer = publishers::SecretSealer::open(publisher_key_path(cfg.data_dir));
+  if (!sealer) return fail(sealer.error().detail);
+
   metrics::Registry metrics(api::route_templates());
   // Declared before the store so that it is destroyed after it: the store's last completions
   // post to the server's io_context.
@@ -157,8 +168,12 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   antitheft::LockWorkflow locks(**store, hasher, limiter, &hub, central_system);
   central_system.set_pile_events(&locks);
   antitheft::TelemetryService telemetry(**store, &hub, &locks);
+  publishers::PublisherService publisher_hub(
+      **store, *sealer, &hub,
+      {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
-                *issuer_keys, car_sync, key_shares, link_service, link_watch, &charge_points,
+                *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
+                cfg.publisher_operators, cfg.publishers_auto_approve, &charge_points,
                 &central_system, &antitheft, &locks, &telemetry});
 
   server = std::make_unique<transport::HttpServer>(
@@ -246,6 +261,21 @@ int main(int argc, char** argv) {
   flag(grant_operator_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
   grant_operator_cmd->add_option("--config", config_file, "TOML configuration file");
 
+  std::string publisher_ref;
+  auto* publishers_cmd = cli.add_subcommand(
+      "publishers", "Approve, suspend or reinstate a publisher (on the database directly)");
+  publishers_cmd->require_subcommand(1);
+  std::vector<CLI::App*> publisher_actions;
+  for (auto [name, help] : {std::pair{"approve", "Approve a pending registration; prints the id and secret once"},
+                            std::pair{"suspend", "Suspend an active publisher"},
+                            std::pair{"reinstate", "Reinstate a suspended publisher"}}) {
+    auto* cmd = publishers_cmd->add_subcommand(name, help);
+    cmd->add_option("ID", publisher_ref, "registration id (reg_...) or publisher id")->required();
+    flag(cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+    cmd->add_option("--config", config_file, "TOML configuration file");
+    publisher_actions.push_back(cmd);
+  }
+
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   auto* routes_cmd = cli.add_subcommand("routes", "Print every HTTP route, one per line");
 
@@ -318,6 +348,38 @@ int main(int argc, char** argv) {
     auto id = granted.get_future().get();
     if (!id) return fail(id.error().detail);
     std::printf("%s (%s) is an operator\n", operator_name.c_str(), id->c_str());
+    return 0;
+  }
+  if (publishers_cmd->parsed()) {
+    if (!init_crypto()) return fail("libsodium could not be initialized");
+    if (auto ready = prepare_data_dir(loaded->data_dir); !ready) return fail(ready.error().detail);
+    auto sealer = publishers::SecretSealer::open(publisher_key_path(loaded->data_dir));
+    if (!sealer) return fail(sealer.error().detail);
+    auto store = storage::sqlite::open_store({db, 16, nullptr});
+    if (!store) return fail(store.error().detail);
+    // No hub in this process: a running server's receivers see the change when they sync.
+    publishers::PublisherService service(**store, *sealer, nullptr);
+    std::promise<Result<publishers::Approval>> promise;
+    auto finished = promise.get_future();
+    auto deliver = [&promise](Result<publishers::PublisherRecord> r) {
+      if (!r) return promise.set_value(r.take_error());
+      promise.set_value(publishers::Approval{std::move(*r), std::nullopt});
+    };
+    if (publisher_actions[0]->parsed()) {
+      service.approve(publisher_ref, [&promise](Result<publishers::Approval> r) {
+        promise.set_value(std::move(r));
+      });
+    } else if (publisher_actions[1]->parsed()) {
+      service.suspend(publisher_ref, deliver);
+    } else {
+      service.reinstate(publisher_ref, deliver);
+    }
+    auto done = finished.get();
+    store->reset();
+    if (!done) return fail(done.error().detail);
+    std::printf("%s %s %s\n", done->publisher.id.value_or("-").c_str(),
+                done->publisher.registration_id.c_str(), done->publisher.status.c_str());
+    if (done->secret) std::printf("secret %s (shown once)\n", done->secret->c_str());
     return 0;
   }
   if (backup_cmd->parsed()) {

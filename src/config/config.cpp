@@ -91,6 +91,29 @@ const std::vector<Setting>& settings() {
       {"PUBLIC_BASE_URL", "public_base_url", text(&Config::public_base_url)},
       {"LINK_SECRET_TTL_SECONDS", "link_secret_ttl_seconds",
        number(&Config::link_secret_ttl_seconds)},
+      {"PUBLISHER_OPERATORS", "publishers.operators",
+       [](Config& c, const std::string& v) {
+         c.publisher_operators.clear();
+         std::string_view rest = v;
+         while (!rest.empty()) {
+           auto comma = rest.find(',');
+           std::string_view item = rest.substr(0, comma);
+           rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+           while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+           while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+           if (!item.empty()) c.publisher_operators.emplace_back(item);
+         }
+         return true;
+       }},
+      {"PUBLISHER_PUSHES_PER_MINUTE", "publishers.pushes_per_minute",
+       number(&Config::publisher_pushes_per_minute)},
+      {"PUBLISHER_DAILY_QUOTA", "publishers.daily_quota", number(&Config::publisher_daily_quota)},
+      {"PUBLISHERS_AUTO_APPROVE", "publishers.auto_approve",
+       [](Config& c, const std::string& v) {
+         if (v != "true" && v != "false") return false;
+         c.publishers_auto_approve = v == "true";
+         return true;
+       }},
       {"SESSION_TTL_SECONDS", "auth.session_ttl_seconds", auth(&Auth::session_ttl_seconds)},
       {"LOGIN_MAX_FAILURES_PER_USER", "auth.login_max_failures_per_user",
        auth(&Auth::login_max_failures_per_user)},
@@ -189,6 +212,8 @@ Result<void> validate(const Config& c) {
   };
   if (c.log_format != "text" && c.log_format != "json") return bad("log_format", "text or json");
   if (c.threads < 0 || c.threads > 256) return bad("threads", "0 to 256");
+  if (c.publisher_pushes_per_minute < 1) return bad("publishers.pushes_per_minute", "at least 1");
+  if (c.publisher_daily_quota < 1) return bad("publishers.daily_quota", "at least 1");
   if (c.limits.max_body_bytes < 64) return bad("limits.max_body_bytes", "at least 64");
   if (c.limits.max_header_bytes < 1024) return bad("limits.max_header_bytes", "at least 1024");
   if (c.limits.read_timeout_seconds < 1) return bad("limits.read_timeout_seconds", "at least 1");

@@ -7,6 +7,9 @@
 namespace paddock::feed {
 namespace {
 
+// A live notice's frame is sent without a mark, so SSE gives it no id and no resume point moves.
+static_assert(kNotInLog == session::kNoMark);
+
 constexpr auto kAuthDeadline = std::chrono::seconds(10);
 constexpr std::string_view kExpectAuth = "expected {\"type\":\"auth\",\"token\":...} first";
 

@@ -46,6 +46,10 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
     scratch_.clear();
     if (subscriber_->drain(scratch_, max) == 0) break;
     for (auto& frame : scratch_) {
+      if (frame->seq == kNotInLog) {  // a live notice: no backlog covers it, no cursor moves
+        out.push_back(std::move(frame));
+        continue;
+      }
       if (frame->seq <= position_) continue;  // already sent from the backlog
       position_ = frame->seq;
       out.push_back(std::move(frame));

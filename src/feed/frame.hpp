@@ -11,8 +11,11 @@
 
 namespace paddock::feed {
 
+// The seq of a frame outside the feed log (a live notice): it moves no cursor.
+inline constexpr std::int64_t kNotInLog = -1;
+
 struct Frame {
-  std::int64_t seq = 0;
+  std::int64_t seq = 0;  // the feed cursor, or kNotInLog
   std::optional<std::string> target_device;  // set: only that device's streams receive it
   std::string json;  // {"cursor","type","vehicle_id","message"|"follow"}
 };

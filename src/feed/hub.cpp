@@ -50,6 +50,30 @@ void Hub::publish(std::vector<storage::EventRecord> events) {
   apply(std::move(update));
 }
 
+void Hub::notify(events::LiveNotice notice) {
+  auto shared = std::make_shared<events::LiveNotice>(std::move(notice));
+  fanout_.post([this, shared] {
+    auto frame = std::make_shared<Frame>();
+    frame->seq = kNotInLog;
+    frame->json = std::move(shared->json);
+    std::size_t streams = 0;
+    {
+      std::shared_lock lock(mutex_);
+      if (!shared->everyone) {
+        for (const auto& user_id : shared->users) streams += deliver(user_id, frame);
+      } else {
+        // Cost: the connected users, never the registered ones.
+        for (const auto& [user_id, subs] : subscribers_) {
+          if (std::binary_search(shared->except.begin(), shared->except.end(), user_id)) continue;
+          for (const auto& s : subs) s->push(frame);
+          streams += subs.size();
+        }
+      }
+    }
+    if (shared->delivered) shared->delivered(streams);
+  });
+}
+
 void Hub::drain() {
   std::promise<void> done;
   fanout_.post([&done] { done.set_value(); });
@@ -106,15 +130,18 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
   }
 }
 
-void Hub::deliver(const std::string& user_id, const FramePtr& frame) {
+std::size_t Hub::deliver(const std::string& user_id, const FramePtr& frame) {
   auto it = subscribers_.find(user_id);
-  if (it == subscribers_.end()) return;
+  if (it == subscribers_.end()) return 0;
+  std::size_t pushed = 0;
   for (const auto& s : it->second) {
     // A device's event is for that device's streams alone; a stream that names no device
     // gets the user's events that name none.
     if (frame->target_device && frame->target_device != s->device_id()) continue;
     s->push(frame);
+    ++pushed;
   }
+  return pushed;
 }
 
 void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {

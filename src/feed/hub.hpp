@@ -5,7 +5,8 @@
 // are handed to the hub's own fan-out thread, so neither the storage writer nor the request
 // that posted waits for delivery; one thread keeps them in commit order.
 // Personal events go to the target user's connections; one that targets a device goes only to
-// the connections that serve that device.
+// the connections that serve that device. Notices (events/live_notices.hpp) go to the users they
+// name, or to every connected user but the excluded ones, walking only the connected.
 // Depends on sharing's LiveFeed interface and visibility rules, storage's interface (to load
 // its index at start), and feed's frames and subscribers. Knows nothing of sockets.
 #include <memory>
@@ -16,13 +17,14 @@
 
 #include "core/work_pool.hpp"
 #include "events/live_events.hpp"
+#include "events/live_notices.hpp"
 #include "feed/subscriber.hpp"
 #include "sharing/live_feed.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::feed {
 
-class Hub final : public sharing::LiveFeed, public events::LiveEvents {
+class Hub final : public sharing::LiveFeed, public events::LiveEvents, public events::LiveNotices {
  public:
   explicit Hub(storage::Store& store);
 
@@ -35,6 +37,8 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents {
   void apply(sharing::FeedUpdate update) override;
   // Queues other modules' events behind everything applied before (one order for all).
   void publish(std::vector<storage::EventRecord> events) override;
+  // Queues a frame outside the feed log (events/live_notices.hpp) behind everything before.
+  void notify(events::LiveNotice notice) override;
   // Blocks until every update queued so far has been applied and delivered.
   void drain();
 
@@ -51,7 +55,8 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents {
   // Types `entry` may receive on a vehicle with `policy`.
   static sharing::TypeSet admitted(const Entry& entry, const sharing::VisibilityPolicy& policy);
   void set_follow(const storage::FollowRecord& follow);
-  void deliver(const std::string& user_id, const FramePtr& frame);  // honours target_device
+  // Honours target_device; returns on how many streams the frame was queued.
+  std::size_t deliver(const std::string& user_id, const FramePtr& frame);
   void apply_now(const sharing::FeedUpdate& update);  // on the fan-out thread
 
   storage::Store& store_;

@@ -1,11 +1,11 @@
 #pragma once
 // storage/store: the unit-of-work machinery the domain modules are written against. Each
 // module owns the repository interface of what it keeps (identity/, devices/, sharing/,
-// events/, keys/, ocpp/, antitheft/); a Reads or Writes hands out all of them on one
-// connection, so one write job can span modules in one transaction. Single-use secrets
-// (storage/secrets.hpp) and write health are generic and live here. The domain never sees SQL;
-// a backend (SQLite now, PostgreSQL later) implements everything, and storage/conformance runs
-// the same contracts against each.
+// events/, keys/, links/, ocpp/, antitheft/, publishers/); a Reads or Writes hands out all of
+// them on one connection, so one write job can span modules in one transaction. Single-use
+// secrets (storage/secrets.hpp) and write health are generic and live here. The domain never
+// sees SQL; a backend (SQLite now, PostgreSQL later) implements everything, and
+// storage/conformance runs the same contracts against each.
 // Depends on core and the repository interfaces (headers only).
 //
 // Reads run synchronously on the calling thread against a snapshot of committed data.
@@ -31,6 +31,7 @@
 #include "keys/head_unit_repository.hpp"
 #include "keys/key_share_repository.hpp"
 #include "ocpp/charge_point_repository.hpp"
+#include "publishers/publisher_repository.hpp"
 #include "sharing/sharing_repository.hpp"
 #include "storage/records.hpp"
 #include "storage/secrets.hpp"
@@ -50,6 +51,7 @@ class Reads {
   virtual keys::HeadUnitReads& head_units() = 0;
   virtual ocpp::ChargePointReads& charge_points() = 0;
   virtual antitheft::AntiTheftReads& antitheft() = 0;
+  virtual publishers::PublisherReads& publishers() = 0;
 };
 
 // Available only inside a write job. Reads through it see the batch's uncommitted writes.
@@ -65,6 +67,7 @@ class Writes : public Reads {
   keys::HeadUnitWrites& head_units() override = 0;
   ocpp::ChargePointWrites& charge_points() override = 0;
   antitheft::AntiTheftWrites& antitheft() override = 0;
+  publishers::PublisherWrites& publishers() override = 0;
   virtual SecretWrites& secrets() = 0;
 };
 

@@ -319,6 +319,86 @@ CREATE TABLE vehicle_charge_state (
   at         BIGINT NOT NULL
 );
 )sql"},
+    // The publisher hub (SQLite's 9).
+    Migration{9, R"sql(
+CREATE TABLE publishers (
+  registration_id TEXT PRIMARY KEY,
+  id              TEXT UNIQUE,
+  name            TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  contact         TEXT NOT NULL,
+  public_key      TEXT,
+  status          TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  updated_at      BIGINT NOT NULL
+);
+CREATE TABLE publisher_secrets (
+  registration_id TEXT NOT NULL REFERENCES publishers(registration_id) ON DELETE CASCADE,
+  serial          BIGINT NOT NULL,
+  sealed          TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  expires_at      BIGINT,
+  PRIMARY KEY (registration_id, serial)
+);
+CREATE TABLE publisher_sequence (
+  id   BIGINT PRIMARY KEY CHECK (id = 1),
+  last BIGINT NOT NULL
+);
+INSERT INTO publisher_sequence (id, last) VALUES (1, 0);
+CREATE TABLE publisher_messages (
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  seq          BIGINT NOT NULL UNIQUE,
+  first_seq    BIGINT NOT NULL,
+  is_public    BOOLEAN NOT NULL,
+  category     TEXT NOT NULL,
+  title        TEXT NOT NULL,
+  body         TEXT NOT NULL,
+  data         TEXT NOT NULL,
+  expires_at   BIGINT,
+  version      BIGINT NOT NULL,
+  withdrawn    BOOLEAN NOT NULL,
+  created_at   BIGINT NOT NULL,
+  updated_at   BIGINT NOT NULL,
+  PRIMARY KEY (publisher_id, message_id)
+);
+CREATE INDEX publisher_messages_public ON publisher_messages(seq) WHERE is_public;
+CREATE TABLE publisher_receivers (
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  read_at      BIGINT,
+  PRIMARY KEY (publisher_id, message_id, user_id)
+);
+CREATE INDEX publisher_receivers_by_user ON publisher_receivers(user_id);
+CREATE TABLE publisher_subscriptions (
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  publisher_id TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  PRIMARY KEY (user_id, publisher_id)
+);
+CREATE TABLE publisher_opt_outs (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind    TEXT NOT NULL,
+  value   TEXT NOT NULL,
+  PRIMARY KEY (user_id, kind, value)
+);
+CREATE INDEX publisher_opt_outs_by_value ON publisher_opt_outs(kind, value);
+CREATE TABLE publisher_message_stats (
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  delivered    BIGINT NOT NULL DEFAULT 0,
+  synced       BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (publisher_id, message_id)
+);
+CREATE TABLE publisher_public_reads (
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  read_at      BIGINT NOT NULL,
+  PRIMARY KEY (user_id, publisher_id, message_id)
+);
+)sql"},
 };
 
 // Any fixed number: every node migrating the same database takes the same lock.

@@ -40,7 +40,11 @@ TEST_F(PostgresMigrations, AnEmptyDatabaseReachesTheLatestVersionOnceAndStaysThe
                             "head_units", "links", "operators", "charge_points",
                             "charge_point_connectors", "charge_transactions", "vehicle_platforms",
                             "antitheft_settings", "vehicle_telemetry", "antitheft_id_tags",
-                            "vehicle_locks", "vehicle_lock_audit", "vehicle_charge_state"}) {
+                            "vehicle_locks", "vehicle_lock_audit", "vehicle_charge_state",
+                            "publishers", "publisher_secrets", "publisher_sequence",
+                            "publisher_messages", "publisher_receivers",
+                            "publisher_subscriptions", "publisher_opt_outs",
+                            "publisher_message_stats", "publisher_public_reads"}) {
     auto found = db.query("SELECT to_regclass($1) IS NOT NULL", std::string(table));
     EXPECT_TRUE(found.boolean(0, 0)) << table;
   }

@@ -380,6 +380,88 @@ CREATE TABLE vehicle_charge_state (
   at         INTEGER NOT NULL
 );
 )sql"},
+    // The publisher hub. A message is one row whatever its audience; targeted messages add a
+    // row per receiver, public ones none. publisher_sequence numbers every message change (the
+    // inbox cursor); a withdrawn message stays as a tombstone so receivers that hold it learn.
+    Migration{9, R"sql(
+CREATE TABLE publishers (
+  registration_id TEXT PRIMARY KEY,
+  id              TEXT UNIQUE,
+  name            TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  contact         TEXT NOT NULL,
+  public_key      TEXT,
+  status          TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+);
+CREATE TABLE publisher_secrets (
+  registration_id TEXT NOT NULL REFERENCES publishers(registration_id) ON DELETE CASCADE,
+  serial          INTEGER NOT NULL,
+  sealed          TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER,
+  PRIMARY KEY (registration_id, serial)
+);
+CREATE TABLE publisher_sequence (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  last INTEGER NOT NULL
+);
+INSERT INTO publisher_sequence (id, last) VALUES (1, 0);
+CREATE TABLE publisher_messages (
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  seq          INTEGER NOT NULL UNIQUE,
+  first_seq    INTEGER NOT NULL,
+  is_public    INTEGER NOT NULL,
+  category     TEXT NOT NULL,
+  title        TEXT NOT NULL,
+  body         TEXT NOT NULL,
+  data         TEXT NOT NULL,
+  expires_at   INTEGER,
+  version      INTEGER NOT NULL,
+  withdrawn    INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  PRIMARY KEY (publisher_id, message_id)
+);
+CREATE INDEX publisher_messages_public ON publisher_messages(seq) WHERE is_public = 1;
+CREATE TABLE publisher_receivers (
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  read_at      INTEGER,
+  PRIMARY KEY (publisher_id, message_id, user_id)
+);
+CREATE INDEX publisher_receivers_by_user ON publisher_receivers(user_id);
+CREATE TABLE publisher_subscriptions (
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  publisher_id TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (user_id, publisher_id)
+);
+CREATE TABLE publisher_opt_outs (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind    TEXT NOT NULL,
+  value   TEXT NOT NULL,
+  PRIMARY KEY (user_id, kind, value)
+);
+CREATE INDEX publisher_opt_outs_by_value ON publisher_opt_outs(kind, value);
+CREATE TABLE publisher_message_stats (
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  delivered    INTEGER NOT NULL DEFAULT 0,
+  synced       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (publisher_id, message_id)
+);
+CREATE TABLE publisher_public_reads (
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  read_at      INTEGER NOT NULL,
+  PRIMARY KEY (user_id, publisher_id, message_id)
+);
+)sql"},
 };
 
 }  // namespace

@@ -211,6 +211,58 @@ class SqliteAntiTheft final : public antitheft::AntiTheftWrites {
   Link& link_;
 };
 
+class SqlitePublishers final : public publishers::PublisherWrites {
+ public:
+  explicit SqlitePublishers(Link& link) : link_(link) {}
+  Result<std::optional<publishers::PublisherRecord>> publisher_by_registration(
+      std::string_view registration_id) override;
+  Result<std::optional<publishers::PublisherRecord>> publisher_by_id(std::string_view id) override;
+  Result<std::vector<publishers::SecretRecord>> secrets_of(
+      std::string_view registration_id) override;
+  Result<std::optional<publishers::MessageRecord>> publisher_message(
+      std::string_view publisher_id, std::string_view message_id) override;
+  Result<std::vector<std::string>> message_receivers(std::string_view publisher_id,
+                                                     std::string_view message_id) override;
+  Result<bool> is_subscribed(std::string_view user_id, std::string_view publisher_id) override;
+  Result<std::vector<std::string>> subscriptions_of(std::string_view user_id) override;
+  Result<std::vector<publishers::OptOut>> opt_outs_of(std::string_view user_id) override;
+  Result<std::vector<std::string>> users_opted_out(std::string_view publisher_id,
+                                                   std::string_view category) override;
+  Result<std::vector<publishers::InboxEntry>> inbox_after(std::string_view user_id,
+                                                          std::int64_t after, UnixMillis now,
+                                                          int limit) override;
+  Result<std::optional<publishers::InboxEntry>> inbox_item(std::string_view user_id,
+                                                           std::string_view publisher_id,
+                                                           std::string_view message_id,
+                                                           UnixMillis now) override;
+  Result<publishers::MessageStats> message_stats(std::string_view publisher_id,
+                                                 std::string_view message_id) override;
+  Result<std::int64_t> last_publisher_seq() override;
+  Result<void> insert_publisher(const publishers::PublisherRecord& publisher) override;
+  Result<void> set_publisher_status(std::string_view registration_id, std::string_view status,
+                                    UnixMillis at) override;
+  Result<bool> assign_publisher_id(std::string_view registration_id, std::string_view id) override;
+  Result<void> insert_secret(const publishers::SecretRecord& secret) override;
+  Result<void> expire_secrets(std::string_view registration_id, UnixMillis at) override;
+  Result<std::int64_t> next_publisher_seq() override;
+  Result<void> put_publisher_message(const publishers::MessageRecord& message) override;
+  Result<void> add_message_receivers(std::string_view publisher_id, std::string_view message_id,
+                                     const std::vector<std::string>& user_ids) override;
+  Result<bool> put_subscription(std::string_view user_id, std::string_view publisher_id,
+                                UnixMillis at) override;
+  Result<bool> delete_subscription(std::string_view user_id,
+                                   std::string_view publisher_id) override;
+  Result<void> replace_opt_outs(std::string_view user_id,
+                                const std::vector<publishers::OptOut>& opt_outs) override;
+  Result<void> mark_read(std::string_view user_id, std::string_view publisher_id,
+                         std::string_view message_id, bool is_public, UnixMillis at) override;
+  Result<void> add_message_stats(std::string_view publisher_id, std::string_view message_id,
+                                 std::int64_t delivered, std::int64_t synced) override;
+
+ private:
+  Link& link_;
+};
+
 class SqliteSecrets final : public SecretWrites {
  public:
   explicit SqliteSecrets(Link& link) : link_(link) {}
@@ -243,6 +295,7 @@ class Context final : public Writes {
   keys::HeadUnitWrites& head_units() override { return head_units_; }
   ocpp::ChargePointWrites& charge_points() override { return charge_points_; }
   antitheft::AntiTheftWrites& antitheft() override { return antitheft_; }
+  publishers::PublisherWrites& publishers() override { return publishers_; }
   SecretWrites& secrets() override { return secrets_; }
 
  private:
@@ -257,6 +310,7 @@ class Context final : public Writes {
   SqliteHeadUnits head_units_{link_};
   SqliteChargePoints charge_points_{link_};
   SqliteAntiTheft antitheft_{link_};
+  SqlitePublishers publishers_{link_};
   SqliteSecrets secrets_{link_};
 };
 
