@@ -138,8 +138,9 @@ def main():
     t = time.monotonic()
     tokens = seed(os.path.join(data, "paddock.db"), args.receivers)
     print("seeded %d users in %.1f s" % (args.receivers, time.monotonic() - t))
-    proc, port = start(data, {"PADDOCK_PUBLISHER_OPERATORS": "bench00000000",
-                              "PADDOCK_PUBLISHER_PUSHES_PER_MINUTE": "1000000"})
+    subprocess.run([BIN, "users", "grant-operator", "bench00000000", "--data-dir", data],
+                   check=True, stdout=subprocess.DEVNULL)
+    proc, port = start(data, {"PADDOCK_PUBLISHER_PUSHES_PER_MINUTE": "1000000"})
     sel = selectors.DefaultSelector()
     try:
         st, reg = request(port, "POST", "/v1/publishers", json.dumps(

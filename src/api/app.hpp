@@ -63,9 +63,6 @@ struct Services {
   links::LinkService& links;
   links::WatchHub& link_watch;
   publishers::PublisherService& publishers;
-  // Who may approve, suspend and reinstate publishers (usernames). A stand-in for the shared
-  // operator role (issue 10): App::is_operator is the one place that reads it.
-  std::vector<std::string> publisher_operators;
   bool publishers_auto_approve = false;  // development mode: registration approves at once
   // OCPP (api/ocpp_routes.cpp). Without them the OCPP routes answer 503 not_ready.
   ocpp::ChargePointService* charge_points = nullptr;

@@ -136,14 +136,15 @@ Result<pub::SignedCall> App::authenticate_publisher(const Request& request) {
   return services_.publishers.authenticate(signed_request, request.body, now_millis());
 }
 
+// The operator role is the one `paddock users grant-operator` gives (it also lets a user
+// register charge points).
 bool App::is_operator(const Principal& who, const Responder& respond) {
-  auto user = services_.store.reads().identity().user_by_id(who.user_id);
-  if (!user) {
-    respond.problem(user.error());
+  auto is = services_.store.reads().charge_points().is_operator(who.user_id);
+  if (!is) {
+    respond.problem(is.error());
     return false;
   }
-  const auto& ops = services_.publisher_operators;
-  if (!*user || std::find(ops.begin(), ops.end(), (*user)->username) == ops.end()) {
+  if (!*is) {
     respond.problem(make_error(pub::kNotOperator, "only an operator may decide on publishers"));
     return false;
   }

@@ -173,7 +173,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
       {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
                 *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
-                cfg.publisher_operators, cfg.publishers_auto_approve, &charge_points,
+                cfg.publishers_auto_approve, &charge_points,
                 &central_system, &antitheft, &locks, &telemetry});
 
   server = std::make_unique<transport::HttpServer>(

@@ -91,20 +91,6 @@ const std::vector<Setting>& settings() {
       {"PUBLIC_BASE_URL", "public_base_url", text(&Config::public_base_url)},
       {"LINK_SECRET_TTL_SECONDS", "link_secret_ttl_seconds",
        number(&Config::link_secret_ttl_seconds)},
-      {"PUBLISHER_OPERATORS", "publishers.operators",
-       [](Config& c, const std::string& v) {
-         c.publisher_operators.clear();
-         std::string_view rest = v;
-         while (!rest.empty()) {
-           auto comma = rest.find(',');
-           std::string_view item = rest.substr(0, comma);
-           rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-           while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-           while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-           if (!item.empty()) c.publisher_operators.emplace_back(item);
-         }
-         return true;
-       }},
       {"PUBLISHER_PUSHES_PER_MINUTE", "publishers.pushes_per_minute",
        number(&Config::publisher_pushes_per_minute)},
       {"PUBLISHER_DAILY_QUOTA", "publishers.daily_quota", number(&Config::publisher_daily_quota)},

@@ -68,9 +68,8 @@ struct Config {
   std::string public_base_url;
   // How long a link's secret (its QR code) stays valid; RFC 8628 §5.2 advises short.
   int link_secret_ttl_seconds = 60;
-  // Usernames that may approve, suspend and reinstate publishers (until the shared operator
-  // role of issue 10 replaces it), and the development mode that approves registrations at once.
-  std::vector<std::string> publisher_operators;
+  // The development mode that approves publisher registrations at once (operators, granted with
+  // `paddock users grant-operator`, approve them otherwise).
   bool publishers_auto_approve = false;
   int publisher_pushes_per_minute = 600;     // per publisher (a token bucket)
   int publisher_daily_quota = 100000;        // pushes per publisher per UTC day

@@ -40,12 +40,20 @@ def luhn_ok(digits):
     return total % 10 == 0
 
 
+def grant_operator(server, username=OPERATOR):
+    """The shared operator role (it also registers charge points), given on the command line."""
+    done = harness.run_cli(["users", "grant-operator", username, "--data-dir", server.data_dir])
+    if done.returncode != 0:
+        raise AssertionError("grant-operator failed: %r" % (done,))
+
+
 class PublisherHubTest(harness.PaddockTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = cls.start_class_server(env={"PADDOCK_PUBLISHER_OPERATORS": OPERATOR})
+        cls.server = cls.start_class_server()
         harness.signup(cls.server, OPERATOR)
+        grant_operator(cls.server)
         cls.operator_token = harness.login(cls.server, OPERATOR)
 
     def tearDown(self):
@@ -557,6 +565,7 @@ class PushLimitsTest(harness.PaddockTestCase):
 
     def publisher(self, server):
         harness.signup(server, OPERATOR)
+        grant_operator(server)
         token = harness.login(server, OPERATOR)
         r = server.post("/v1/publishers", {"name": "L", "kind": "dealer", "contact": "c"})
         r = server.post("/v1/publishers/%s/approve" % r.body["id"], token=token)
@@ -570,8 +579,7 @@ class PushLimitsTest(harness.PaddockTestCase):
         return server.request("PUT", path, raw_body=body, headers=sig)
 
     def test_rate_limit_and_daily_quota_answer_429_with_retry_after(self):
-        server = self.start_server(env={"PADDOCK_PUBLISHER_OPERATORS": OPERATOR,
-                                        "PADDOCK_PUBLISHER_PUSHES_PER_MINUTE": "3"})
+        server = self.start_server(env={"PADDOCK_PUBLISHER_PUSHES_PER_MINUTE": "3"})
         pid, secret = self.publisher(server)
         for n in range(3):
             self.assertEqual(self.push(server, pid, secret, n).status, 201)
@@ -579,8 +587,7 @@ class PushLimitsTest(harness.PaddockTestCase):
         self.assertEqual((r.status, r.body["code"]), (429, "push_rate_limited"), r)
         self.assertGreaterEqual(int(r.headers["retry-after"]), 1)
 
-        server = self.start_server(env={"PADDOCK_PUBLISHER_OPERATORS": OPERATOR,
-                                        "PADDOCK_PUBLISHER_DAILY_QUOTA": "2"})
+        server = self.start_server(env={"PADDOCK_PUBLISHER_DAILY_QUOTA": "2"})
         pid, secret = self.publisher(server)
         for n in range(2):
             self.assertEqual(self.push(server, pid, secret, n).status, 201)
