@@ -150,7 +150,8 @@ Result<SignedRevocations> CarSyncService::revocations_for_head_unit(const HeadUn
 }
 
 Result<SignedRevocations> CarSyncService::sign_list(const std::string& vehicle_id, UnixMillis now) {
-  PADDOCK_ASSIGN(state, store_.reads().key_shares().revocations_of(vehicle_id, now));
+  PADDOCK_ASSIGN(state, store_.reads().key_shares().revocations_of(
+                            vehicle_id, now - kRevokedAfterExpiryMs));
   vehicle::RevocationList list;
   list.version = state.version;
   list.vehicle_id = vehicle_id;

@@ -219,6 +219,44 @@ TEST_F(CarSyncTest, TheRevocationListIsSignedForTheOwnerAndTheVehiclesOwnHeadUni
   EXPECT_EQ(other_user.error().code, Errc::not_found);
 }
 
+TEST_F(CarSyncTest, ARevokedCredentialStaysListedAWeekPastItsExpiry) {
+  const UnixMillis now = now_millis();
+  auto revoked = [&](std::string cti, UnixMillis expires_at) {
+    KeyShareRecord s;
+    s.id = new_id("ksh");
+    s.vehicle_id = vehicle_;
+    s.sharer_id = owner_;
+    s.recipient_id = other_;
+    s.task = "delivery";
+    s.status = std::string(kShareRevoked);
+    s.rights = "{}";
+    s.refused = "[]";
+    s.credential = "x";
+    s.credential_id = std::move(cti);
+    s.credential_expires_at = expires_at;
+    s.created_at = s.updated_at = 1;
+    return s;
+  };
+  auto stored = wait<bool>([&](Callback<bool> done) {
+    store_->write<bool>(
+        [&](storage::Writes& w) -> Result<bool> {
+          // Expired an hour ago: a car ten minutes slow would still take it without the margin.
+          PADDOCK_TRY(w.key_shares().insert_share(revoked("AAAAAAAAAAAAAAAAAAAAAA", now - 3600'000)));
+          PADDOCK_TRY(w.key_shares().insert_share(
+              revoked("BBBBBBBBBBBBBBBBBBBBBA", now - kRevokedAfterExpiryMs - 1000)));
+          return true;
+        },
+        std::move(done));
+  });
+  ASSERT_TRUE(stored.ok()) << stored.error().detail;
+  auto signed_list = service_->revocations_for_owner(owner_, vehicle_, now);
+  ASSERT_TRUE(signed_list.ok()) << signed_list.error().detail;
+  auto list = vehicle::parse_revocations(signed_list->cose);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->list.revoked.size(), 1u);  // the week-old one has gone
+  EXPECT_EQ(base64url_encode(list->list.revoked[0]), "AAAAAAAAAAAAAAAAAAAAAA");
+}
+
 TEST_F(CarSyncTest, AReportIsAcceptedOnceIntoTheAuditLogAndTheOwnersStream) {
   Unit u = add(owner_, vehicle_, 1);
   Unit stranger = add(other_, other_vehicle_, 2);

@@ -394,6 +394,19 @@ TEST(VehicleDecision, RevocationListsOnlyMoveForward) {
   EXPECT_EQ(car.state().revocation_version, 3u);
 }
 
+TEST(VehicleDecision, AnInstalledListMovesALaggingClockUpToItsIssuedAt) {
+  Fixture f;
+  Car car(f.trusted, kVehicle);
+  EXPECT_EQ(car.observe_clock(kNow - 600), kNow - 600);  // ten minutes slow
+  auto later = *encode_and_sign_revocations({1, kVehicle, {}, kNow}, f.kid, f.issuer);
+  ASSERT_EQ(car.install_revocations(later), ListUpdate::installed);
+  EXPECT_EQ(car.observe_clock(kNow - 600), kNow);  // never behind what the issuer signed
+  // A refused list moves nothing.
+  auto forged = *encode_and_sign_revocations({2, kVehicle, {}, kNow + 9999}, f.kid, f.other_issuer);
+  EXPECT_EQ(car.install_revocations(forged), ListUpdate::forged);
+  EXPECT_EQ(car.observe_clock(0), kNow);
+}
+
 TEST(VehicleStateStore, RoundTripsAtomicallyWithMode0600) {
   Fixture f;
   const auto dir = std::filesystem::temp_directory_path() / ("paddock-car-" + std::to_string(::getpid()));
