@@ -171,6 +171,7 @@ int run_verify(const VerifyArgs& a) {
   request.proof = *proof;
   request.action = *action;
   request.now = a.now ? *a.now : static_cast<std::int64_t>(std::time(nullptr));
+  if (!valid_clock(request.now)) return bad_input("--now must be UNIX seconds up to year 9999");
   request.position = position;
   request.speed_kmh = a.speed;
   const Decision decision = car.decide(request);
@@ -201,7 +202,9 @@ int run_challenge(const std::string& dir, std::optional<std::int64_t> now) {
   auto state = load_state(dir, error);
   if (!state) return bad_input(error);
   Car car({}, "", std::move(*state));
-  const Bytes challenge = car.issue_challenge(now ? *now : static_cast<std::int64_t>(std::time(nullptr)));
+  const std::int64_t clock = now ? *now : static_cast<std::int64_t>(std::time(nullptr));
+  if (!valid_clock(clock)) return bad_input("--now must be UNIX seconds up to year 9999");
+  const Bytes challenge = car.issue_challenge(clock);
   if (!save_state(dir, car.state(), error)) return bad_input(error);
   std::cout << base64url(challenge) << std::endl;
   return 0;
@@ -238,7 +241,11 @@ int run_prove(const ProveArgs& a) {
     if (!claims.challenge) return bad_input("--challenge must be base64url");
   }
   claims.counter = a.counter;
-  claims.expires = (a.now ? *a.now : static_cast<std::int64_t>(std::time(nullptr))) + a.lifetime;
+  const std::int64_t clock = a.now ? *a.now : static_cast<std::int64_t>(std::time(nullptr));
+  if (!valid_clock(clock) || a.lifetime < 1 || a.lifetime > 3600) {
+    return bad_input("--now must be UNIX seconds up to year 9999 and --lifetime 1 to 3600");
+  }
+  claims.expires = clock + a.lifetime;
   auto proof = encode_and_sign_proof(claims, *key);
   if (!proof) return bad_input(std::string("proof: ") + std::string(to_string(proof.error)));
   std::cout << base64url(*proof) << std::endl;

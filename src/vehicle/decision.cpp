@@ -79,7 +79,7 @@ ListUpdate Car::install_revocations(std::span<const std::uint8_t> bytes) {
   state_.has_revocations = true;
   state_.revocation_version = list->list.version;
   // The issuer signed this time: the car's clock is at least that late, whatever it says.
-  observe_clock(list->list.issued_at);
+  if (valid_clock(list->list.issued_at)) observe_clock(list->list.issued_at);
   state_.revoked = std::set<Bytes, BytesLess>(list->list.revoked.begin(), list->list.revoked.end());
   return ListUpdate::installed;
 }

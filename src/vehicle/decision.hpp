@@ -20,6 +20,10 @@ inline constexpr std::int64_t kChallengeLifetimeSeconds = 60;
 inline constexpr std::size_t kMaxOutstandingChallenges = 16;
 inline constexpr std::uint64_t kCounterWindow = 64;           // as Tesla's vehicle-command
 inline constexpr std::size_t kChallengeBytes = 16;
+// The latest time a car accepts as its clock (9999-12-31T23:59:59Z): a reading past it is bad
+// input, so arithmetic on the clock cannot overflow and one absurd reading cannot lock the car.
+inline constexpr std::int64_t kMaxClockSeconds = 253402300799;
+inline bool valid_clock(std::int64_t t) { return t >= 0 && t <= kMaxClockSeconds; }
 
 enum class Reason {
   allowed,

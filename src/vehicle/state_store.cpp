@@ -55,7 +55,7 @@ std::optional<CarState> load_state(const std::filesystem::path& dir, std::string
     for (std::string word; fields >> word;) f.push_back(word);
     bool ok = !f.empty();
     if (ok && f[0] == "clock" && f.size() == 2) {
-      ok = number(f[1], state.highest_time);
+      ok = number(f[1], state.highest_time) && valid_clock(state.highest_time);
     } else if (ok && f[0] == "revocations" && f.size() >= 2) {
       state.has_revocations = true;
       ok = number(f[1], state.revocation_version);

@@ -282,6 +282,13 @@ class CredentialInterop(unittest.TestCase):
             "verify", "--issuer-keys", self.keys_file, "--vehicle", VEHICLE, "--credential", junk,
             "--proof", junk, "--action", "fly")
         self.assertEqual(code, 2)
+        # A clock past year 9999 (or negative) is bad input, not arithmetic that overflows.
+        for now in ("9223372036854775807", "-1", "253402300800"):
+            code, out, _ = self.run_cli(
+                "verify", "--issuer-keys", self.keys_file, "--vehicle", VEHICLE,
+                "--credential", junk, "--proof", junk, "--action", "open_trunk", "--now=" + now)
+            self.assertEqual(code, 2, now)
+            self.assertEqual(json.loads(out)["reason"], "bad_input")
 
 
 class ServerIssuedCredentialInterop(harness.PaddockTestCase):
