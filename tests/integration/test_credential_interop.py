@@ -284,11 +284,11 @@ class CredentialInterop(unittest.TestCase):
         self.assertEqual(code, 2)
         # A clock past year 9999 (or negative) is bad input, not arithmetic that overflows.
         for now in ("9223372036854775807", "-1", "253402300800"):
-            code, out, _ = self.run_cli(
+            code, _, err = self.run_cli(
                 "verify", "--issuer-keys", self.keys_file, "--vehicle", VEHICLE,
                 "--credential", junk, "--proof", junk, "--action", "open_trunk", "--now=" + now)
             self.assertEqual(code, 2, now)
-            self.assertEqual(json.loads(out)["reason"], "bad_input")
+            self.assertIn("--now must be", err)
 
 
 class ServerIssuedCredentialInterop(harness.PaddockTestCase):
