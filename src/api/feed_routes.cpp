@@ -91,7 +91,8 @@ void App::open_websocket_stream(Request& request, Responder respond) {
     if (!device) return respond.problem(device.error());
     upgrade->principal = who->user_id;
     upgrade->handler = std::make_shared<feed::FeedSession>(std::make_shared<feed::FeedStream>(
-        hub, sharing, who->user_id, from, feed::FeedStreamOptions{}, *device));
+        hub, sharing, who->user_id, from, feed::FeedStreamOptions{.session = who->token_hash},
+        *device));
   } else {
     // Browsers cannot set headers on a WebSocket: the first text frame carries the token.
     identity::IdentityService& identity = services_.identity;
@@ -114,7 +115,8 @@ void App::open_websocket_stream(Request& request, Responder respond) {
           auto device = feed_device(devices, query, who->user_id);
           if (!device) return device.take_error();
           return std::shared_ptr<feed::EventStream>(std::make_shared<feed::FeedStream>(
-              hub, sharing, who->user_id, from, feed::FeedStreamOptions{}, *device));
+              hub, sharing, who->user_id, from,
+              feed::FeedStreamOptions{.session = who->token_hash}, *device));
         });
   }
   Response r;
@@ -141,7 +143,8 @@ void App::open_event_source(Request& request, Responder respond) {
   upgrade->principal = who.user_id;
   upgrade->handler = std::make_shared<feed::FeedSession>(
       std::make_shared<feed::FeedStream>(services_.hub, services_.sharing, who.user_id, *cursor,
-                                         feed::FeedStreamOptions{}, *device));
+                                         feed::FeedStreamOptions{.session = who.token_hash},
+                                         *device));
   Response r;
   r.status = 200;
   r.content_type = "text/event-stream";

@@ -3,6 +3,7 @@
 
 #include "api/app.hpp"
 #include "api/json_input.hpp"
+#include "feed/hub.hpp"
 #include "identity/identity_service.hpp"
 
 namespace paddock::api {
@@ -66,10 +67,17 @@ void App::create_session(Request& request, Responder respond) {
 }
 
 void App::delete_current_session(Request& request, Responder respond) {
-  services_.identity.log_out(take_session(request.principal), [respond](Result<bool> done) {
-    if (!done) return respond.problem(done.error());
-    respond(empty_response(204));
-  });
+  std::string user_id = request.principal.user_id;
+  std::string token_hash = request.principal.token_hash;
+  services_.identity.log_out(
+      take_session(request.principal),
+      [this, respond, user_id = std::move(user_id),
+       token_hash = std::move(token_hash)](Result<bool> done) mutable {
+        if (!done) return respond.problem(done.error());
+        // Streams opened with this session end with it.
+        services_.hub.end_session(std::move(user_id), std::move(token_hash));
+        respond(empty_response(204));
+      });
 }
 
 void App::get_me(Request& request, Responder respond) {

@@ -15,6 +15,9 @@ class LiveEvents {
   virtual ~LiveEvents() = default;
   // `events` were appended in one commit, seq set, in seq order.
   virtual void publish(std::vector<storage::EventRecord> events) = 0;
+  // The user's session with this token hash was revoked: the live streams it opened end now
+  // (a stream that was opened with it must not go on receiving after its credential died).
+  virtual void end_session(std::string user_id, std::string token_hash) = 0;
 };
 
 }  // namespace paddock::events

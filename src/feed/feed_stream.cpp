@@ -10,7 +10,8 @@ FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string u
       user_id_(std::move(user_id)),
       device_id_(std::move(device_id)),
       options_(options),
-      subscriber_(std::make_shared<Subscriber>(user_id_, options.queue_capacity, device_id_)),
+      subscriber_(std::make_shared<Subscriber>(user_id_, options.queue_capacity, device_id_,
+                                               options.session)),
       position_(cursor) {
   hub_.subscribe(subscriber_);
 }
@@ -23,6 +24,10 @@ void FeedStream::set_wakeup(std::function<void()> wake) {
 
 bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
   if (!end_reason_.empty()) return false;
+  if (auto ended = subscriber_->ended(); !ended.empty()) {
+    end_reason_ = std::move(ended);
+    return false;
+  }
   if (catching_up_) {
     int limit = std::min<int>(options_.backlog_page, static_cast<int>(max));
     auto page = sharing_.feed(user_id_, position_, limit, device_id_);

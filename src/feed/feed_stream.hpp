@@ -16,6 +16,7 @@ namespace paddock::feed {
 struct FeedStreamOptions {
   std::size_t queue_capacity = 4096;  // live frames buffered per connection before it is cut
   int backlog_page = 500;
+  std::string session;  // the token hash that opened the stream: revoking it ends the stream
 };
 
 class FeedStream final : public EventStream {

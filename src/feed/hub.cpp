@@ -130,6 +130,19 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
   }
 }
 
+void Hub::end_session(std::string user_id, std::string token_hash) {
+  if (token_hash.empty()) return;
+  // On the fan-out thread, after every event queued before the revocation was delivered.
+  fanout_.post([this, user_id = std::move(user_id), token_hash = std::move(token_hash)] {
+    std::shared_lock lock(mutex_);
+    auto it = subscribers_.find(user_id);
+    if (it == subscribers_.end()) return;
+    for (const auto& s : it->second) {
+      if (s->session() == token_hash) s->end("session revoked");
+    }
+  });
+}
+
 std::size_t Hub::deliver(const std::string& user_id, const FramePtr& frame) {
   auto it = subscribers_.find(user_id);
   if (it == subscribers_.end()) return 0;

@@ -37,6 +37,7 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   void apply(sharing::FeedUpdate update) override;
   // Queues other modules' events behind everything applied before (one order for all).
   void publish(std::vector<storage::EventRecord> events) override;
+  void end_session(std::string user_id, std::string token_hash) override;
   // Queues a frame outside the feed log (events/live_notices.hpp) behind everything before.
   void notify(events::LiveNotice notice) override;
   // Blocks until every update queued so far has been applied and delivered.

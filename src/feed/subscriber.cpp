@@ -7,17 +7,34 @@ constexpr std::size_t kInitialRing = 8;
 }  // namespace
 
 Subscriber::Subscriber(std::string user_id, std::size_t capacity,
-                       std::optional<std::string> device_id)
+                       std::optional<std::string> device_id, std::string session)
     : user_id_(std::move(user_id)),
       device_id_(std::move(device_id)),
+      session_(std::move(session)),
       ring_(std::min<std::size_t>(kInitialRing, std::max<std::size_t>(capacity, 1))),
       capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+void Subscriber::end(std::string reason) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (!ended_.empty()) return;
+    ended_ = std::move(reason);
+    wake = wake_;
+  }
+  if (wake) wake();
+}
+
+std::string Subscriber::ended() const {
+  std::lock_guard lock(mutex_);
+  return ended_;
+}
 
 void Subscriber::push(const FramePtr& frame) {
   std::function<void()> wake;
   {
     std::lock_guard lock(mutex_);
-    if (overflowed_) return;
+    if (overflowed_ || !ended_.empty()) return;
     if (size_ == ring_.size() && ring_.size() < capacity_) {
       std::vector<FramePtr> grown(std::min(capacity_, ring_.size() * 2));
       for (std::size_t i = 0; i < size_; ++i) {

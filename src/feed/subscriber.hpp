@@ -16,11 +16,19 @@ class Subscriber {
  public:
   // `device_id` set: the connection serves that device of the user, and also receives events
   // targeted at it. Unset: it receives only the user's events that target no device.
+  // `session`: the token hash of the session that opened the connection (empty: none known).
   Subscriber(std::string user_id, std::size_t capacity,
-             std::optional<std::string> device_id = std::nullopt);
+             std::optional<std::string> device_id = std::nullopt, std::string session = {});
 
   const std::string& user_id() const { return user_id_; }
   const std::optional<std::string>& device_id() const { return device_id_; }
+  const std::string& session() const { return session_; }
+
+  // Ends the connection's feed (its session was revoked): it receives nothing more and its
+  // connection closes with `reason`. Wakes the connection.
+  void end(std::string reason);
+  // The reason given to end(), empty while the feed goes on.
+  std::string ended() const;
 
   // Queues a frame; wakes the connection when the queue was empty or on overflow.
   void push(const FramePtr& frame);
@@ -33,7 +41,9 @@ class Subscriber {
  private:
   const std::string user_id_;
   const std::optional<std::string> device_id_;
+  const std::string session_;
   mutable std::mutex mutex_;
+  std::string ended_;
   // A ring that starts small and doubles up to capacity_: an idle connection costs a few
   // hundred bytes, and a busy one stops allocating once its ring has grown to its working size.
   std::vector<FramePtr> ring_;

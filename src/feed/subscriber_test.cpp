@@ -37,5 +37,20 @@ TEST(Subscriber, OverflowsPastCapacityAndThenTakesNothing) {
   EXPECT_EQ(s.drain(out, 10), 0u);
 }
 
+TEST(Subscriber, AnEndedFeedWakesOnceAndTakesNothingMore) {
+  Subscriber s("usr_a", 8, std::nullopt, "hash_1");
+  EXPECT_EQ(s.session(), "hash_1");
+  int wakes = 0;
+  s.set_wakeup([&] { ++wakes; });
+  EXPECT_TRUE(s.ended().empty());
+  s.end("session revoked");
+  s.end("again");  // the first reason stands, no second wake
+  EXPECT_EQ(s.ended(), "session revoked");
+  EXPECT_EQ(wakes, 1);
+  s.push(frame(1));
+  std::vector<FramePtr> out;
+  EXPECT_EQ(s.drain(out, 10), 0u);
+}
+
 }  // namespace
 }  // namespace paddock::feed

@@ -468,8 +468,11 @@ void LinkService::revoke(const std::string& user_id, const std::string& link_id,
         PADDOCK_TRY(w.links().update_link(l));
         return l;
       },
-      std::move(done),
-      [this](LinkRecord& l) { watch_.publish(l.id, notice("link.revoked", l), /*final=*/true); });
+      std::move(done), [this](LinkRecord& l) {
+        // The screen's streams opened with the revoked session end at once.
+        if (l.session_hash && l.claimant_user) live_.end_session(*l.claimant_user, *l.session_hash);
+        watch_.publish(l.id, notice("link.revoked", l), /*final=*/true);
+      });
 }
 
 }  // namespace paddock::links

@@ -2,12 +2,14 @@
 
 import datetime
 import os
+import socket
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import wsclient  # noqa: E402
 from harness import utcnow  # noqa: E402
 
 
@@ -115,6 +117,26 @@ class IdentityTest(harness.PaddockTestCase):
         self.assertProblem(self.server.delete("/v1/sessions/current", token=u.token), 401, "unauthorized")
         # Only that session ended.
         self.assertEqual(self.server.get("/v1/me", token=other).status, 200)
+
+    def test_logout_ends_the_streams_that_session_opened(self):
+        u = harness.new_user(self.server)
+        other = harness.login(self.server, u.username)
+        mine = wsclient.EventSource.connect(self.server.port, "/v1/events", token=u.token)
+        theirs = wsclient.EventSource.connect(self.server.port, "/v1/events", token=other)
+        try:
+            for stream in (mine, theirs):
+                self.assertTrue(stream.next_item(5)[1].startswith("ready"))
+            self.assertEqual(self.server.delete("/v1/sessions/current", token=u.token).status, 204)
+            seen = []
+            with self.assertRaises(EOFError):
+                for _ in range(10):
+                    seen.append(mine.next_item(5))
+            self.assertIn(("comment", "closing: session revoked"), seen)
+            with self.assertRaises(socket.timeout):  # the other session's stream goes on
+                theirs.next_item(0.5)
+        finally:
+            mine.close()
+            theirs.close()
 
     def test_forged_tokens(self):
         u = harness.new_user(self.server)

@@ -5,6 +5,7 @@ authorization of every /v1/links route."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -214,8 +215,26 @@ class LinkFlowTest(LinkTestBase):
         self.assertEqual(len(mine), 1)
         self.assertEqual((mine[0]["role"], mine[0]["state"]), ("claimant", "approved"))
 
-        # Revoke: the screen's session and device end with the link.
-        self.assertEqual(s.delete("/v1/links/" + link["id"], token=driver.user.token).status, 204)
+        # Revoke: the screen's session and device end with the link, and so does the stream the
+        # screen opened with that session; the phone's own stream goes on.
+        screen_stream = wsclient.EventSource.connect(s.port, "/v1/events", token=screen_token)
+        phone_stream = wsclient.EventSource.connect(s.port, "/v1/events", token=driver.user.token)
+        try:
+            for stream in (screen_stream, phone_stream):
+                kind, text = stream.next_item(5)
+                self.assertTrue(kind == "comment" and text.startswith("ready"), text)
+            self.assertEqual(s.delete("/v1/links/" + link["id"], token=driver.user.token).status,
+                             204)
+            closing = []
+            with self.assertRaises(EOFError):
+                for _ in range(10):
+                    closing.append(screen_stream.next_item(5))
+            self.assertIn(("comment", "closing: session revoked"), closing)
+            with self.assertRaises(socket.timeout):
+                phone_stream.next_item(0.5)
+        finally:
+            screen_stream.close()
+            phone_stream.close()
         self.assertProblem(s.get("/v1/me", token=screen_token), 401, "unauthorized")
         devices = check(s.get("/v1/devices", token=driver.user.token), 200)["devices"]
         self.assertNotIn(notice["device_id"], [d["id"] for d in devices])
