@@ -102,9 +102,24 @@ Bytes Car::issue_challenge(std::int64_t now) {
   return challenge;
 }
 
+void Car::forget_expired(std::int64_t now) {
+  for (auto it = state_.expiries.begin(); it != state_.expiries.end();) {
+    if (now - kClockSkewSeconds < it->second) {
+      ++it;
+      continue;
+    }
+    // Expired for the car (exp + skew passed, and its clock never goes back): no proof for
+    // this credential can be allowed again, so its counters and uses are of no more use.
+    state_.counters.erase(it->first);
+    state_.uses.erase(it->first);
+    it = state_.expiries.erase(it);
+  }
+}
+
 Decision Car::decide(const Request& request) {
   Decision out;
   const std::int64_t now = observe_clock(request.now);
+  forget_expired(now);
   auto credential = parse_credential(request.credential);
   if (!credential) return out;
   const Claims& claims = credential->claims;
@@ -143,8 +158,11 @@ Decision Car::decide(const Request& request) {
     const bool expired = it->second + kChallengeLifetimeSeconds < now;
     state_.challenges.erase(it);
     if (expired) return deny(Reason::stale_proof);
-  } else if (!state_.counters[claims.credential_id].accept(*p.counter)) {
-    return deny(Reason::replayed_proof);
+  } else {
+    state_.expiries[claims.credential_id] = claims.expires;
+    if (!state_.counters[claims.credential_id].accept(*p.counter)) {
+      return deny(Reason::replayed_proof);
+    }
   }
 
   if (!claims.rights.allows(request.action)) return deny(Reason::action_not_allowed);
@@ -162,6 +180,7 @@ Decision Car::decide(const Request& request) {
     return deny(Reason::speed_limit);
   }
   if (claims.rights.max_uses) {
+    state_.expiries[claims.credential_id] = claims.expires;
     std::uint64_t& used = state_.uses[claims.credential_id];
     if (used >= *claims.rights.max_uses) return deny(Reason::used_up);
     ++used;

@@ -73,6 +73,9 @@ struct CarState {
   std::map<Bytes, std::int64_t, BytesLess> challenges;  // challenge -> issued at
   std::map<Bytes, CounterWindow, BytesLess> counters;   // cti -> window
   std::map<Bytes, std::uint64_t, BytesLess> uses;       // cti -> allowed uses so far
+  // cti -> its exp, for the credentials above: once one has expired (and the skew passed) its
+  // counters and uses are forgotten, so the state does not grow with every key ever seen.
+  std::map<Bytes, std::int64_t, BytesLess> expiries;
 };
 
 struct Position {
@@ -110,6 +113,8 @@ class Car {
 
   const CarState& state() const { return state_; }
   std::int64_t observe_clock(std::int64_t now);
+  // Drops the counters and uses of credentials that have expired by `now`.
+  void forget_expired(std::int64_t now);
 
  private:
   std::vector<IssuerKey> keys_;

@@ -74,6 +74,11 @@ std::optional<CarState> load_state(const std::filesystem::path& dir, std::string
       CounterWindow w;
       ok = id(f[1], cti) && number(f[2], w.highest) && number(f[3], w.seen);
       state.counters[cti] = w;
+    } else if (ok && f[0] == "expires" && f.size() == 3) {
+      Bytes cti;
+      std::int64_t exp = 0;
+      ok = id(f[1], cti) && number(f[2], exp);
+      state.expiries[cti] = exp;
     } else if (ok && f[0] == "uses" && f.size() == 3) {
       Bytes cti;
       std::uint64_t n = 0;
@@ -103,6 +108,9 @@ bool save_state(const std::filesystem::path& dir, const CarState& state, std::st
     out << "counter " << base64url(cti) << ' ' << w.highest << ' ' << w.seen << '\n';
   }
   for (const auto& [cti, n] : state.uses) out << "uses " << base64url(cti) << ' ' << n << '\n';
+  for (const auto& [cti, exp] : state.expiries) {
+    out << "expires " << base64url(cti) << ' ' << exp << '\n';
+  }
   const std::string text = out.str();
 
   return write_file_atomically(dir, kStateFileName, text, error);

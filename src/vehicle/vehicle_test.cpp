@@ -379,6 +379,40 @@ TEST(VehicleDecision, AllowedProofCannotBeReplayedAndUsesCount) {
   EXPECT_EQ(attempt(3), Reason::used_up);
 }
 
+TEST(VehicleDecision, AnExpiredCredentialsCountersAndUsesAreForgotten) {
+  Fixture f;
+  Car car(f.trusted, kVehicle);
+  Claims short_lived = f.claims();
+  short_lived.expires = kNow + 60;
+  short_lived.rights.max_uses = 5;
+  const Bytes first = f.credential(short_lived);
+  const Bytes proof = f.proof(f.proof_claims(short_lived, Action::unlock, 1), f.device);
+  ASSERT_EQ(car.decide({first, proof, Action::unlock, kNow, std::nullopt, std::nullopt}).reason,
+            Reason::allowed);
+  EXPECT_EQ(car.state().counters.count(short_lived.credential_id), 1u);
+  EXPECT_EQ(car.state().uses.count(short_lived.credential_id), 1u);
+
+  // Later, another key is used: the expired one's entries are gone, the new one's kept.
+  Claims other = f.claims();
+  other.credential_id = Bytes(16, 0xdd);
+  other.not_before = kNow;
+  other.expires = kNow + 7200;
+  const std::int64_t later = kNow + 60 + kClockSkewSeconds + 1;
+  ProofClaims p = f.proof_claims(other, Action::unlock, 1);
+  p.expires = later + 20;
+  ASSERT_EQ(car.decide({f.credential(other), f.proof(p, f.device), Action::unlock, later,
+                        std::nullopt, std::nullopt})
+                .reason,
+            Reason::allowed);
+  EXPECT_EQ(car.state().counters.count(short_lived.credential_id), 0u);
+  EXPECT_EQ(car.state().uses.count(short_lived.credential_id), 0u);
+  EXPECT_EQ(car.state().expiries.count(short_lived.credential_id), 0u);
+  EXPECT_EQ(car.state().counters.count(other.credential_id), 1u);
+  // And the expired key stays refused: the car's clock never goes back.
+  EXPECT_EQ(car.decide({first, proof, Action::unlock, kNow, std::nullopt, std::nullopt}).reason,
+            Reason::expired);
+}
+
 TEST(VehicleDecision, RevocationListsOnlyMoveForward) {
   Fixture f;
   Car car(f.trusted, kVehicle);
@@ -419,6 +453,7 @@ TEST(VehicleStateStore, RoundTripsAtomicallyWithMode0600) {
   CarState state = car.state();
   state.counters[Bytes(16, 2)].accept(9);
   state.uses[Bytes(16, 2)] = 1;
+  state.expiries[Bytes(16, 2)] = kNow + 3600;
   std::string error;
   ASSERT_TRUE(save_state(dir, state, error)) << error;
   struct stat st{};
@@ -433,6 +468,7 @@ TEST(VehicleStateStore, RoundTripsAtomicallyWithMode0600) {
   EXPECT_TRUE(loaded->challenges.contains(challenge));
   EXPECT_EQ(loaded->counters[Bytes(16, 2)].highest, 9u);
   EXPECT_EQ(loaded->uses[Bytes(16, 2)], 1u);
+  EXPECT_EQ(loaded->expiries[Bytes(16, 2)], kNow + 3600);
   { std::ofstream(dir / kStateFileName) << "paddock-car-state 1\nclock x\n"; }
   EXPECT_FALSE(load_state(dir, error));
   std::filesystem::remove_all(dir);
