@@ -27,10 +27,7 @@ namespace paddock::keys {
 class IssuerKeyring;
 
 inline constexpr std::size_t kMaxHeadUnitsPerVehicle = 8;
-// A revoked or returned credential stays on the signed list this long after it expires, so that
-// a car whose clock lags behind the server's still refuses it (the car also moves its clock up to
-// the list's issued_at when it installs one).
-inline constexpr UnixMillis kRevokedAfterExpiryMs = 7LL * 24 * 3600 * 1000;
+
 
 // Who a verified head-unit signature proved is calling.
 struct HeadUnitCaller {

@@ -22,6 +22,10 @@ inline constexpr ErrorCode kShareVoid{"key_share_failed", ErrorKind::conflict,
 inline constexpr ErrorCode kNoRightsLeft{"no_rights_granted", ErrorKind::invalid_input,
                                          "No right survives the key policy"};
 // The credential could not be signed (the issuer keyring refused the claims).
+// Every key that could still reach the car's revocation list (offered, issued, or revoked and
+// listed) counts; past kMaxLiveKeysPerVehicle the list could no longer be signed.
+inline constexpr ErrorCode kKeyLimit{"key_limit", ErrorKind::conflict,
+                                     "Too many keys on this vehicle"};
 inline constexpr ErrorCode kIssuanceFailed{"issuance_failed", ErrorKind::internal,
                                            "The credential could not be issued"};
 

@@ -68,6 +68,11 @@ struct KeyAuditRecord {
   UnixMillis at = 0;
 };
 
+// A revoked or returned credential stays on the signed list this long after it expires, so that
+// a car whose clock lags behind the server's still refuses it (the car also moves its clock up to
+// the list's issued_at when it installs one).
+inline constexpr UnixMillis kRevokedAfterExpiryMs = 7LL * 24 * 3600 * 1000;
+
 // What the car must refuse: the list's version and the ids (base64url cti) of revoked or
 // returned credentials that have not yet expired.
 struct RevocationState {

@@ -264,6 +264,28 @@ Result<storage::DeviceRecord> accepting_device(storage::Reads& r, const KeyShare
   return recipient_device(r, s.recipient_id, device_id);
 }
 
+// Refuses a new share when the vehicle already has kMaxLiveKeysPerVehicle keys that could end
+// up on its revocation list.
+Result<void> check_key_limit(storage::Reads& r, const std::string& vehicle_id, UnixMillis now) {
+  PADDOCK_ASSIGN(shares, r.key_shares().shares_of_vehicle(vehicle_id));
+  std::size_t live = 0;
+  for (const auto& s : shares) {
+    bool pending = (s.status == kShareOffered && s.not_after > now) ||
+                   (s.status == kShareIssued && s.credential_expires_at &&
+                    *s.credential_expires_at > now);
+    bool listed = (s.status == kShareRevoked || s.status == kShareReturned) && s.credential_id &&
+                  s.credential_expires_at &&
+                  *s.credential_expires_at + kRevokedAfterExpiryMs > now;
+    live += pending || listed;
+  }
+  if (live >= kMaxLiveKeysPerVehicle) {
+    return make_error(kKeyLimit, "this vehicle has " + std::to_string(live) +
+                                     " keys that are live or still listed as revoked; revoke "
+                                     "offers or wait for keys to expire");
+  }
+  return {};
+}
+
 }  // namespace
 
 KeyShareService::KeyShareService(storage::Store& store, const KeyPolicy& policy,
@@ -300,6 +322,7 @@ void KeyShareService::share(const std::string& user_id, const std::string& vehic
        username = std::move(*username), id,
        now](storage::Writes& w) mutable -> Result<Committed<ShareCreated>> {
         PADDOCK_ASSIGN(who, authority_of(w, user_id, vehicle_id, now));
+        PADDOCK_TRY(check_key_limit(w, vehicle_id, now));
         PADDOCK_ASSIGN(recipient, w.identity().user_by_username(username));
         if (!recipient) return make_error(Errc::not_found, "no such user", "recipient");
         if (recipient->id == user_id) {

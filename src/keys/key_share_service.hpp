@@ -28,6 +28,10 @@ inline constexpr int kMaxAcceptAttempts = 5;
 inline constexpr std::size_t kMaxNoteBytes = 1000;
 inline constexpr int kOneTimeCodeDigits = 8;
 inline constexpr int kMaxAuditPage = 200;
+// The most keys a vehicle may have that could still end up on its revocation list: offered or
+// issued and not yet expired, or revoked/returned and still listed. It is the list's own limit,
+// so revoking every one of them still yields a list the car accepts.
+inline constexpr std::size_t kMaxLiveKeysPerVehicle = vehicle::kMaxRevokedIds;
 // The credential's `iss` claim (docs/credentials.md).
 inline constexpr std::string_view kIssuerName = "paddock";
 

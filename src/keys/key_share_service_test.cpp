@@ -435,6 +435,43 @@ TEST_F(KeyShareServiceTest, RevokingOrReturningAnIssuedKeyMovesTheRevocationVers
   EXPECT_EQ(std::count(courier.begin(), courier.end(), "key.revoked"), 2);
 }
 
+TEST_F(KeyShareServiceTest, AVehicleTakesNoMoreKeysThanItsRevocationListCanHold) {
+  // kMaxLiveKeysPerVehicle - 1 keys that could still reach the list: revoked-and-listed ones
+  // count as much as live offers.
+  const UnixMillis now = now_millis();
+  auto seeded = wait<bool>([&](Callback<bool> done) {
+    store_->write<bool>(
+        [&](storage::Writes& w) -> Result<bool> {
+          for (std::size_t i = 0; i + 1 < kMaxLiveKeysPerVehicle; ++i) {
+            KeyShareRecord s;
+            s.id = "ksh_seed" + std::to_string(i);
+            s.vehicle_id = "veh_1";
+            s.sharer_id = "usr_owner";
+            s.recipient_id = "usr_courier";
+            s.task = "delivery";
+            s.rights = "{}";
+            s.refused = "[]";
+            s.not_before = now;
+            s.not_after = now + 3600'000;
+            s.status = std::string(i % 2 ? kShareOffered : kShareRevoked);
+            if (i % 2 == 0) {  // revoked an hour after it expired: still on the list
+              s.credential_id = "cti" + std::to_string(i);
+              s.credential_expires_at = now - 3600'000;
+            }
+            s.created_at = s.updated_at = now;
+            PADDOCK_TRY(w.key_shares().insert_share(s));
+          }
+          return true;
+        },
+        std::move(done));
+  });
+  ASSERT_TRUE(seeded.ok()) << seeded.error().detail;
+  ASSERT_TRUE(share("usr_owner", request()).ok());  // the last one that fits
+  auto refused = share("usr_owner", request());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, kKeyLimit);
+}
+
 TEST_F(KeyShareServiceTest, TheOwnerAloneListsKeysAndReadsTheAudit) {
   ASSERT_TRUE(share("usr_owner", request()).ok());
   auto listed = service_->list("usr_owner", "veh_1");
