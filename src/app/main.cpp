@@ -20,6 +20,7 @@
 #include "devices/device_service.hpp"
 #include "feed/hub.hpp"
 #include "links/key_share_context.hpp"
+#include "links/publisher_message_context.hpp"
 #include "links/link_service.hpp"
 #include "links/vehicle_context.hpp"
 #include "identity/identity_service.hpp"
@@ -150,8 +151,10 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, hub);
   links::WatchHub link_watch;
   // Context kinds a share/handoff link can carry: one source each.
-  links::ContextSources link_contexts{std::make_shared<links::VehicleContext>(**store, sharing),
-                                      std::make_shared<links::KeyShareContext>(key_shares)};
+  links::ContextSources link_contexts{
+      std::make_shared<links::VehicleContext>(**store, sharing),
+      std::make_shared<links::KeyShareContext>(key_shares),
+      std::make_shared<links::PublisherMessageContext>(**store)};
   links::LinkOptions link_options;
   link_options.public_base_url = cfg.public_base_url;
   link_options.secret_ttl_seconds = cfg.link_secret_ttl_seconds;

@@ -300,6 +300,45 @@ class PublisherHubTest(harness.PaddockTestCase):
         self.assertProblem(self.server.get("/v1/inbox?cursor=999999999", token=dave.token), 422,
                            "invalid_inbox_cursor")
 
+    def test_a_message_handed_over_by_qr_reaches_only_who_may_read_it(self):
+        """Issue 9's publisher_message_id context: a kiosk shows a publisher's message; a phone
+        that may read it gets it as its inbox shows it; nobody else does."""
+        pid, secret = self.new_publisher()
+        kiosk = harness.new_user(self.server, "pk")
+        fan = harness.new_user(self.server, "pf")
+        opted_out = harness.new_user(self.server, "po")
+        r = self.server.request("PUT", "/v1/me/preferences", token=opted_out.token,
+                                body={"opt_out": {"publishers": [pid], "categories": []}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.push(pid, secret, "show-1", {"public": True}).status, 201)
+        self.subscribe(fan, pid)
+        self.assertEqual(self.push(pid, secret, "only-fan", {"user_ids": [fan.id]}).status, 201)
+        device, _ = harness.register_device(self.server, fan.token, name="fan phone")
+        other_device, _ = harness.register_device(self.server, opted_out.token, name="po phone")
+
+        def link(item_id):
+            return self.server.post("/v1/links", {
+                "purpose": "share", "context": {"publisher_message_id": item_id},
+                "terminal": {"name": "Showroom kiosk", "kind": "kiosk"}}, token=kiosk.token)
+
+        # The kiosk may show the public message, not one targeted at someone else.
+        self.assertProblem(link(pid + "-only-fan"), 404, "not_found")
+        shown = link(pid + "-show-1")
+        self.assertEqual(shown.status, 201, shown)
+        # Someone who opted out of the publisher cannot take it (and spends nothing).
+        r = self.server.post("/v1/links/%s/claim" % shown.body["id"],
+                             {"secret": shown.body["secret"], "device_id": other_device["id"]},
+                             token=opted_out.token)
+        self.assertProblem(r, 403, "forbidden")
+        r = self.server.post("/v1/links/%s/claim" % shown.body["id"],
+                             {"secret": shown.body["secret"], "device_id": device["id"]},
+                             token=fan.token)
+        self.assertEqual(r.status, 200, r)
+        item = r.body["context"]["publisher_message"]
+        self.assertEqual(item["id"], pid + "-show-1")
+        self.assertEqual(item["publisher"]["id"], pid)
+        self.assertEqual(item["audience"], "public")
+
     def test_delivery_statistics_count_without_naming_receivers(self):
         pid, secret = self.new_publisher()
         other_pid, other_secret = self.new_publisher()
