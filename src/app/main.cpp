@@ -149,12 +149,15 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   keys::ContactService contacts(**store);
   keys::CarSyncService car_sync(**store, *issuer_keys, hub);
   keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, hub);
+  publishers::PublisherService publisher_hub(
+      **store, *sealer, &hub,
+      {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   links::WatchHub link_watch;
   // Context kinds a share/handoff link can carry: one source each.
   links::ContextSources link_contexts{
       std::make_shared<links::VehicleContext>(**store, sharing),
       std::make_shared<links::KeyShareContext>(key_shares),
-      std::make_shared<links::PublisherMessageContext>(**store)};
+      std::make_shared<links::PublisherMessageContext>(**store, publisher_hub)};
   links::LinkOptions link_options;
   link_options.public_base_url = cfg.public_base_url;
   link_options.secret_ttl_seconds = cfg.link_secret_ttl_seconds;
@@ -171,9 +174,6 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   antitheft::LockWorkflow locks(**store, hasher, limiter, &hub, central_system);
   central_system.set_pile_events(&locks);
   antitheft::TelemetryService telemetry(**store, &hub, &locks);
-  publishers::PublisherService publisher_hub(
-      **store, *sealer, &hub,
-      {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
                 *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
                 cfg.publishers_auto_approve, &charge_points,

@@ -44,10 +44,17 @@ void PublisherMessageContext::resolve(const std::string& claimant_user, const st
   auto entry = in_inbox(store_, claimant_user, id);
   if (!entry) return done(entry.take_error());
   if (!*entry) return done(make_error(Errc::forbidden, "this message is not for you"));
-  const auto& e = **entry;
-  done(boost::json::serialize(boost::json::object{
+  const publishers::InboxEntry e = std::move(**entry);
+  std::string context = boost::json::serialize(boost::json::object{
       {"publisher_message",
-       publishers::inbox_item(e.message, e.publisher_name, e.publisher_kind, now_millis())}}));
+       publishers::inbox_item(e.message, e.publisher_name, e.publisher_kind, now_millis())}});
+  // Taking the offer makes the claimant the publisher's customer (idempotent).
+  publishers_.subscribe(claimant_user, e.message.publisher_id,
+                        [context = std::move(context), done = std::move(done)](
+                            Result<bool> subscribed) mutable {
+                          if (!subscribed) return done(subscribed.take_error());
+                          done(std::move(context));
+                        });
 }
 
 }  // namespace paddock::links

@@ -330,14 +330,28 @@ class PublisherHubTest(harness.PaddockTestCase):
                              {"secret": shown.body["secret"], "device_id": other_device["id"]},
                              token=opted_out.token)
         self.assertProblem(r, 403, "forbidden")
+        # A phone that is not yet a customer takes it: the claim is accepting the offer.
+        scanner = harness.new_user(self.server, "ps")
+        scanner_device, _ = harness.register_device(self.server, scanner.token, name="ps phone")
+        self.assertProblem(self.push(pid, secret, "for-scanner", {"user_ids": [scanner.id]}),
+                           422, "not_a_customer")
         r = self.server.post("/v1/links/%s/claim" % shown.body["id"],
-                             {"secret": shown.body["secret"], "device_id": device["id"]},
-                             token=fan.token)
+                             {"secret": shown.body["secret"], "device_id": scanner_device["id"]},
+                             token=scanner.token)
         self.assertEqual(r.status, 200, r)
         item = r.body["context"]["publisher_message"]
         self.assertEqual(item["id"], pid + "-show-1")
         self.assertEqual(item["publisher"]["id"], pid)
         self.assertEqual(item["audience"], "public")
+        # ...which made them the publisher's customer: it may now target them.
+        self.assertEqual(self.push(pid, secret, "for-scanner", {"user_ids": [scanner.id]}).status,
+                         201)
+        # The targeted message to the fan is theirs alone to show.
+        fan_link = self.server.post("/v1/links", {
+            "purpose": "share", "context": {"publisher_message_id": pid + "-only-fan"},
+            "device_id": device["id"],
+            "terminal": {"name": "Fan PC", "kind": "pc"}}, token=fan.token)
+        self.assertEqual(fan_link.status, 201, fan_link)
 
     def test_delivery_statistics_count_without_naming_receivers(self):
         pid, secret = self.new_publisher()
