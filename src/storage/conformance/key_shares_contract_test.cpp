@@ -115,6 +115,29 @@ TEST_P(StoreContract, SharesAreListedPerVehicleAndPerRecipientOldestFirst) {
   EXPECT_TRUE(reads().key_shares().shares_of_vehicle("veh_2")->empty());
 }
 
+TEST_P(StoreContract, SharesAreListedPerBoundDeviceOfTheirRecipientOldestFirst) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    auto bound = [](const char* id, const char* recipient, const char* device, UnixMillis at) {
+      auto s = share(id, recipient, at);
+      if (device) s.device_id = device;
+      return s;
+    };
+    PADDOCK_TRY(w.key_shares().insert_share(bound("ksh_2", "usr_b", "dev_1", 20)));
+    PADDOCK_TRY(w.key_shares().insert_share(bound("ksh_1", "usr_b", "dev_1", 10)));
+    PADDOCK_TRY(w.key_shares().insert_share(bound("ksh_3", "usr_b", "dev_2", 30)));
+    PADDOCK_TRY(w.key_shares().insert_share(bound("ksh_4", "usr_b", nullptr, 40)));
+    return w.key_shares().insert_share(bound("ksh_5", "usr_c", "dev_1", 50));
+  });
+  auto of_dev = reads().key_shares().shares_of_device("usr_b", "dev_1");
+  ASSERT_TRUE(of_dev.ok());
+  ASSERT_EQ(of_dev->size(), 2u);
+  EXPECT_EQ((*of_dev)[0].id, "ksh_1");
+  EXPECT_EQ((*of_dev)[1].id, "ksh_2");
+  EXPECT_TRUE(reads().key_shares().shares_of_device("usr_a", "dev_1")->empty());
+  EXPECT_TRUE(reads().key_shares().shares_of_device("usr_b", "dev_9")->empty());
+}
+
 TEST_P(StoreContract, TheAuditLogPagesByIncreasingSeqPerVehicle) {
   seed();
   must_write([](Writes& w) -> Result<void> {
