@@ -150,6 +150,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   keys::CarSyncService car_sync(**store, *issuer_keys, hub);
   keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, hub);
   devices.set_removal_hook(&key_shares);
+  sharing.set_transfer_hook(&key_shares);
   links::WatchHub link_watch;
   // Context kinds a share/handoff link can carry: one source each.
   links::ContextSources link_contexts{

@@ -796,6 +796,23 @@ Result<std::function<void()>> KeyShareService::on_device_removed(storage::Writes
   return publisher(std::move(events));
 }
 
+Result<void> KeyShareService::on_vehicle_transferred(storage::Writes& w,
+                                                     const std::string& vehicle_id,
+                                                     const std::string& old_owner_id,
+                                                     std::vector<storage::EventRecord>& events) {
+  UnixMillis now = now_millis();
+  PADDOCK_ASSIGN(shares, w.key_shares().shares_of_vehicle(vehicle_id));
+  for (auto& s : shares) {
+    PADDOCK_TRY(revoke_for(w, events, std::move(s), old_owner_id, old_owner_id,
+                           "vehicle transferred", now));
+  }
+  PADDOCK_ASSIGN(units, w.head_units().head_units_of(vehicle_id));
+  for (const auto& unit : units) {
+    PADDOCK_TRY(w.head_units().delete_head_unit(vehicle_id, unit.id));
+  }
+  return {};
+}
+
 std::function<void()> KeyShareService::publisher(std::vector<storage::EventRecord> events) {
   if (events.empty()) return {};
   return [this, events = std::move(events)]() mutable { live_.publish(std::move(events)); };

@@ -16,6 +16,7 @@
 #include "keys/issuer_keys.hpp"
 #include "keys/policy.hpp"
 #include "keys/share_view.hpp"
+#include "sharing/sharing_service.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::keys {
@@ -66,7 +67,8 @@ struct AuditPage {
   std::optional<std::int64_t> next;  // the cursor of the next page, when this one is full
 };
 
-class KeyShareService final : public devices::DeviceRemovalHook {
+class KeyShareService final : public devices::DeviceRemovalHook,
+                              public sharing::VehicleTransferHook {
  public:
   KeyShareService(storage::Store& store, const KeyPolicy& policy, const IssuerKeyring& keyring,
                   events::LiveEvents& live);
@@ -113,6 +115,12 @@ class KeyShareService final : public devices::DeviceRemovalHook {
   // "device removed".
   Result<std::function<void()>> on_device_removed(storage::Writes& w, const std::string& user_id,
                                                   const std::string& device_id) override;
+  // A new owner starts with no keys of the old one: every offered or issued share of the
+  // vehicle is revoked (actor the old owner, detail "vehicle transferred", the old owner told)
+  // and its head units are removed, in the transfer's job.
+  Result<void> on_vehicle_transferred(storage::Writes& w, const std::string& vehicle_id,
+                                      const std::string& old_owner_id,
+                                      std::vector<storage::EventRecord>& events) override;
 
  private:
   template <class T>
