@@ -174,7 +174,14 @@ Result<std::string> IssuerKeyring::rotate(const fs::path& file, UnixMillis now) 
   std::erase_if(*entries, [now](const FileEntry& e) {
     return e.retired_at && *e.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now;
   });
-  if (entries->size() >= kMaxKeys) entries->erase(entries->begin());
+  // Every key left may have signed a credential that is still valid: dropping one would make
+  // cars refuse it. Refuse the rotation instead.
+  if (entries->size() >= kMaxKeys) {
+    for (auto& e : *entries) sodium_memzero(e.secret.data(), e.secret.size());
+    return config_error(file, "holds " + std::to_string(kMaxKeys) +
+                                  " keys that are all still published; rotate again once the "
+                                  "oldest one's publication window has closed");
+  }
   entries->push_back(fresh_entry(now));
   std::string kid = entries->back().kid;
   auto written = write_file(file, *entries);

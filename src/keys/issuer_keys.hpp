@@ -34,7 +34,8 @@ class IssuerKeyring {
   // damaged, too open).
   static Result<IssuerKeyring> open(const std::filesystem::path& file, UnixMillis now);
   // Adds a new signing key and retires the current one, rewriting the file atomically.
-  // Returns the new key's kid.
+  // Returns the new key's kid. Keys whose publication window closed are dropped; a key still
+  // published never is (error invalid_field when the file is full of them).
   static Result<std::string> rotate(const std::filesystem::path& file, UnixMillis now);
 
   // The kid of the key that signs now.
