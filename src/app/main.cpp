@@ -330,7 +330,16 @@ int main(int argc, char** argv) {
     }
     auto ring = keys::IssuerKeyring::open(file, now_millis());
     if (!ring) return fail(ring.error().detail);
-    for (const auto& k : ring->published(now_millis())) {
+    // Retired keys whose credentials are still valid stay listed, as GET /v1/issuer-keys does.
+    std::vector<std::string> in_use;
+    if (std::filesystem::exists(db)) {
+      auto store = storage::sqlite::open_store({db, 1, nullptr});
+      if (!store) return fail(store.error().detail);
+      auto kids = (*store)->reads().key_shares().kids_in_use(now_millis());
+      if (!kids) return fail(kids.error().detail);
+      in_use = std::move(*kids);
+    }
+    for (const auto& k : ring->published(now_millis(), in_use)) {
       std::string line = k.kid + " " + base64url_encode(k.public_key) + " created " +
                          format_rfc3339(k.created_at);
       if (k.retired_at) line += " retired " + format_rfc3339(*k.retired_at);

@@ -1,5 +1,6 @@
 #include "keys/issuer_keys.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -214,11 +215,15 @@ vehicle::Result<vehicle::Bytes> IssuerKeyring::sign_revocations(
       current.secret);
 }
 
-std::vector<PublishedIssuerKey> IssuerKeyring::published(UnixMillis now) const {
+std::vector<PublishedIssuerKey> IssuerKeyring::published(
+    UnixMillis now, const std::vector<std::string>& in_use) const {
   std::vector<PublishedIssuerKey> keys;
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     const auto& k = it->key;
-    if (k.retired_at && *k.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now) continue;
+    if (k.retired_at && *k.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now &&
+        !std::binary_search(in_use.begin(), in_use.end(), k.kid)) {
+      continue;
+    }
     keys.push_back(k);
   }
   return keys;

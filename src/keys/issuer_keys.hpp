@@ -45,7 +45,11 @@ class IssuerKeyring {
   vehicle::Result<vehicle::Bytes> sign_revocations(const vehicle::RevocationList& list) const;
   // The keys a verifier should trust at `now`: the signing key and retired keys still inside
   // their publication window. Newest first.
-  std::vector<PublishedIssuerKey> published(UnixMillis now) const;
+  // `in_use` (sorted, KeyShareReads::kids_in_use) keeps a retired key published past its window
+  // while a credential it signed is still valid (a running server signs with the old key until
+  // it restarts).
+  std::vector<PublishedIssuerKey> published(UnixMillis now,
+                                            const std::vector<std::string>& in_use = {}) const;
 
  IssuerKeyring(IssuerKeyring&&) = default;
   IssuerKeyring& operator=(IssuerKeyring&&) = default;

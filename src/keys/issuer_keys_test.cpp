@@ -138,6 +138,23 @@ TEST_F(IssuerKeysTest, RotationNeverDropsAKeyThatIsStillPublished) {
   ASSERT_TRUE(IssuerKeyring::rotate(file_, closed).ok());
 }
 
+TEST_F(IssuerKeysTest, ARetiredKeyStaysPublishedPastItsWindowWhileItsCredentialsAreInUse) {
+  auto first = IssuerKeyring::open(file_, kNow);
+  ASSERT_TRUE(first.ok());
+  std::string old_kid = first->signing_kid();
+  ASSERT_TRUE(IssuerKeyring::rotate(file_, kNow + kDay).ok());
+  auto ring = IssuerKeyring::open(file_, kNow + kDay);
+  ASSERT_TRUE(ring.ok());
+  // A server still running on the old key signed a credential after the rotation: it outlives
+  // the old key's window.
+  UnixMillis closed = kNow + kDay + kMaxCredentialLifetimeSeconds * 1000 + 1;
+  EXPECT_EQ(ring->published(closed).size(), 1u);
+  auto kept = ring->published(closed, {old_kid});
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[1].kid, old_kid);
+  EXPECT_EQ(ring->published(closed, {"ik-unrelated"}).size(), 1u);
+}
+
 TEST_F(IssuerKeysTest, RevocationListsAreSignedByTheSigningKey) {
   auto ring = IssuerKeyring::open(file_, kNow);
   ASSERT_TRUE(ring.ok());

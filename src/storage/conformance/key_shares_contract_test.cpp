@@ -138,6 +138,26 @@ TEST_P(StoreContract, SharesAreListedPerBoundDeviceOfTheirRecipientOldestFirst) 
   EXPECT_TRUE(reads().key_shares().shares_of_device("usr_b", "dev_9")->empty());
 }
 
+TEST_P(StoreContract, KidsInUseAreThoseOfCredentialsNotYetExpired) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    auto signed_by = [](const char* id, const char* cti, const char* kid, UnixMillis exp) {
+      auto s = issued(share(id, "usr_b", 10), cti, exp);
+      s.kid = kid;
+      return s;
+    };
+    PADDOCK_TRY(w.key_shares().insert_share(signed_by("ksh_1", "cti-1", "ik-b", 5000)));
+    PADDOCK_TRY(w.key_shares().insert_share(signed_by("ksh_2", "cti-2", "ik-a", 9000)));
+    PADDOCK_TRY(w.key_shares().insert_share(signed_by("ksh_3", "cti-3", "ik-b", 9000)));
+    PADDOCK_TRY(w.key_shares().insert_share(signed_by("ksh_4", "cti-4", "ik-c", 3000)));
+    return w.key_shares().insert_share(share("ksh_5", "usr_b", 10));  // offered: no kid
+  });
+  auto kids = reads().key_shares().kids_in_use(4000);
+  ASSERT_TRUE(kids.ok());
+  EXPECT_EQ(*kids, (std::vector<std::string>{"ik-a", "ik-b"}));
+  EXPECT_TRUE(reads().key_shares().kids_in_use(9000)->empty());
+}
+
 TEST_P(StoreContract, TheAuditLogPagesByIncreasingSeqPerVehicle) {
   seed();
   must_write([](Writes& w) -> Result<void> {

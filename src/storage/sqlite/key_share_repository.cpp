@@ -99,6 +99,16 @@ Result<std::vector<keys::KeyShareRecord>> SqliteKeyShares::shares_of_device(
   });
 }
 
+Result<std::vector<std::string>> SqliteKeyShares::kids_in_use(UnixMillis now) {
+  return guarded(link_, "kids_in_use", [&](Connection& db) {
+    return all<std::string>(
+        db.cached("SELECT DISTINCT kid FROM key_shares WHERE kid IS NOT NULL AND "
+                  "credential_expires_at > ? ORDER BY kid")
+            .bind(now),
+        [](const Statement& s) { return s.text(0); });
+  });
+}
+
 Result<std::optional<keys::KeyShareRecord>> SqliteKeyShares::share_by_credential_id(
     std::string_view vehicle_id, std::string_view credential_id) {
   return guarded(link_, "share_by_credential_id", [&](Connection& db) {

@@ -157,6 +157,7 @@ class SqliteKeyShares final : public keys::KeyShareWrites {
                                                             std::string_view recipient_id) override;
   Result<std::vector<keys::KeyShareRecord>> shares_of_device(std::string_view recipient_id,
                                                              std::string_view device_id) override;
+  Result<std::vector<std::string>> kids_in_use(UnixMillis now) override;
   Result<std::optional<keys::KeyShareRecord>> share_by_credential_id(
       std::string_view vehicle_id, std::string_view credential_id) override;
   Result<std::vector<keys::KeyAuditRecord>> audit_of(std::string_view vehicle_id,
