@@ -320,7 +320,16 @@ int main(int argc, char** argv) {
       if (auto ring = keys::IssuerKeyring::open(file, now_millis()); !ring) {
         return fail(ring.error().detail);
       }
-      auto kid = keys::IssuerKeyring::rotate(file, now_millis());
+      // Keys whose credentials are still valid stay in the file past their window.
+      std::vector<std::string> in_use;
+      if (std::filesystem::exists(db)) {
+        auto store = storage::sqlite::open_store({db, 1, nullptr});
+        if (!store) return fail(store.error().detail);
+        auto kids = (*store)->reads().key_shares().kids_in_use(now_millis());
+        if (!kids) return fail(kids.error().detail);
+        in_use = std::move(*kids);
+      }
+      auto kid = keys::IssuerKeyring::rotate(file, now_millis(), in_use);
       if (!kid) return fail(kid.error().detail);
       std::printf("signing key %s (restart the server to sign with it)\n", kid->c_str());
       return 0;

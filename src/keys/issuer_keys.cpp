@@ -166,14 +166,18 @@ Result<IssuerKeyring> IssuerKeyring::open(const fs::path& file, UnixMillis now) 
   return ring;
 }
 
-Result<std::string> IssuerKeyring::rotate(const fs::path& file, UnixMillis now) {
+Result<std::string> IssuerKeyring::rotate(const fs::path& file, UnixMillis now,
+                                          const std::vector<std::string>& in_use) {
   if (!vehicle::init_sodium()) return config_error(file, "libsodium could not be initialized");
   auto entries = read_file(file);
   if (!entries) return entries.take_error();
   entries->back().retired_at = now;
   // Keys whose publication window has closed are dropped; nothing they signed is still valid.
-  std::erase_if(*entries, [now](const FileEntry& e) {
-    return e.retired_at && *e.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now;
+  // Keys whose publication window has closed are dropped unless a credential they signed is
+  // still valid.
+  std::erase_if(*entries, [now, &in_use](const FileEntry& e) {
+    return e.retired_at && *e.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now &&
+           !std::binary_search(in_use.begin(), in_use.end(), e.kid);
   });
   // Every key left may have signed a credential that is still valid: dropping one would make
   // cars refuse it. Refuse the rotation instead.

@@ -36,7 +36,9 @@ class IssuerKeyring {
   // Adds a new signing key and retires the current one, rewriting the file atomically.
   // Returns the new key's kid. Keys whose publication window closed are dropped; a key still
   // published never is (error invalid_field when the file is full of them).
-  static Result<std::string> rotate(const std::filesystem::path& file, UnixMillis now);
+  // `in_use` (sorted, KeyShareReads::kids_in_use) keeps keys past their window in the file.
+  static Result<std::string> rotate(const std::filesystem::path& file, UnixMillis now,
+                                    const std::vector<std::string>& in_use = {});
 
   // The kid of the key that signs now.
   const std::string& signing_kid() const;

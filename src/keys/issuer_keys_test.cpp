@@ -153,6 +153,11 @@ TEST_F(IssuerKeysTest, ARetiredKeyStaysPublishedPastItsWindowWhileItsCredentials
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(kept[1].kid, old_kid);
   EXPECT_EQ(ring->published(closed, {"ik-unrelated"}).size(), 1u);
+  // Nor does a rotation drop it from the file while it is in use.
+  ASSERT_TRUE(IssuerKeyring::rotate(file_, closed, {old_kid}).ok());
+  auto rotated = IssuerKeyring::open(file_, closed);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(rotated->published(closed, {old_kid}).size(), 3u);
 }
 
 TEST_F(IssuerKeysTest, RevocationListsAreSignedByTheSigningKey) {
