@@ -2,8 +2,9 @@
 // keys/issuer_keys: the server's credential-issuer keys (Ed25519). Created on first start in the
 // data directory, kept in one file readable by the server's user only (0600), never logged.
 // Rotation adds a new signing key and retires the old one; a retired key stays published (GET
-// /v1/issuer-keys) for kMaxCredentialLifetime after retirement, which outlasts every credential
-// it signed because no credential lives longer than that. Depends on core and the car-side
+// /v1/issuer-keys) for kMaxCredentialLifetime after retirement, and past that while a credential
+// it signed is still valid (a running server signs with the old key until it restarts, so such
+// a credential can outlive the window). Depends on core and the car-side
 // library (src/vehicle) for the COSE encoders.
 #include <filesystem>
 #include <optional>
