@@ -60,7 +60,10 @@ void App::delete_contact(Request& request, Responder respond) {
 // JWK (RFC 8037 OKP) plus when it was made and retired.
 void App::list_issuer_keys(Request&, Responder respond) {
   boost::json::array keys;
-  for (const auto& k : services_.issuer_keys.published(now_millis())) {
+  UnixMillis now = now_millis();
+  auto in_use = services_.store.reads().key_shares().kids_in_use(now);
+  if (!in_use) return respond.problem(in_use.error());
+  for (const auto& k : services_.issuer_keys.published(now, *in_use)) {
     boost::json::object jwk{{"kid", k.kid},
                             {"kty", "OKP"},
                             {"alg", "EdDSA"},

@@ -152,6 +152,8 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   publishers::PublisherService publisher_hub(
       **store, *sealer, &hub,
       {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
+  devices.set_removal_hook(&key_shares);
+  sharing.set_transfer_hook(&key_shares);
   links::WatchHub link_watch;
   // Context kinds a share/handoff link can carry: one source each.
   links::ContextSources link_contexts{
@@ -318,7 +320,16 @@ int main(int argc, char** argv) {
       if (auto ring = keys::IssuerKeyring::open(file, now_millis()); !ring) {
         return fail(ring.error().detail);
       }
-      auto kid = keys::IssuerKeyring::rotate(file, now_millis());
+      // Keys whose credentials are still valid stay in the file past their window.
+      std::vector<std::string> in_use;
+      if (std::filesystem::exists(db)) {
+        auto store = storage::sqlite::open_store({db, 1, nullptr});
+        if (!store) return fail(store.error().detail);
+        auto kids = (*store)->reads().key_shares().kids_in_use(now_millis());
+        if (!kids) return fail(kids.error().detail);
+        in_use = std::move(*kids);
+      }
+      auto kid = keys::IssuerKeyring::rotate(file, now_millis(), in_use);
       if (!kid) return fail(kid.error().detail);
       std::printf("signing key %s (restart the server to sign with it)\n", kid->c_str());
       return 0;
@@ -328,7 +339,16 @@ int main(int argc, char** argv) {
     }
     auto ring = keys::IssuerKeyring::open(file, now_millis());
     if (!ring) return fail(ring.error().detail);
-    for (const auto& k : ring->published(now_millis())) {
+    // Retired keys whose credentials are still valid stay listed, as GET /v1/issuer-keys does.
+    std::vector<std::string> in_use;
+    if (std::filesystem::exists(db)) {
+      auto store = storage::sqlite::open_store({db, 1, nullptr});
+      if (!store) return fail(store.error().detail);
+      auto kids = (*store)->reads().key_shares().kids_in_use(now_millis());
+      if (!kids) return fail(kids.error().detail);
+      in_use = std::move(*kids);
+    }
+    for (const auto& k : ring->published(now_millis(), in_use)) {
       std::string line = k.kid + " " + base64url_encode(k.public_key) + " created " +
                          format_rfc3339(k.created_at);
       if (k.retired_at) line += " retired " + format_rfc3339(*k.retired_at);

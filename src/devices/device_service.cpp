@@ -1,5 +1,7 @@
 #include "devices/device_service.hpp"
 
+#include <memory>
+
 #include "core/ids.hpp"
 #include "core/text.hpp"
 #include "devices/errors.hpp"
@@ -77,14 +79,23 @@ Result<void> DeviceService::check_own_device(const std::string& user_id,
 void DeviceService::remove(const std::string& user_id, const std::string& device_id,
                            Callback<bool> done) {
   if (!looks_like_id(device_id)) return done(device_not_found());
+  // The hook's after-commit step travels from the job to on_commit (same writer thread).
+  auto after = std::make_shared<std::function<void()>>();
   store_.write<bool>(
-      [user_id, device_id](storage::Writes& w) -> Result<bool> {
+      [user_id, device_id, hook = removal_hook_, after](storage::Writes& w) -> Result<bool> {
         auto deleted = w.devices().delete_device(device_id, user_id);
         if (!deleted) return deleted.take_error();
         if (!*deleted) return device_not_found();
+        if (hook) {
+          auto then = hook->on_device_removed(w, user_id, device_id);
+          if (!then) return then.take_error();
+          *after = std::move(*then);
+        }
         return true;
       },
-      std::move(done));
+      std::move(done), [after](bool&) {
+        if (*after) (*after)();
+      });
 }
 
 void DeviceService::issue_challenge(const std::string& user_id, const std::string& device_id,

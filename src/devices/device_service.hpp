@@ -3,6 +3,7 @@
 // keys, and proof of key possession by challenge. Owns devices (device_repository.hpp) and the
 // "device_challenge" single-use secrets. Depends on core, storage's unit-of-work interface and
 // proof; every storage fault comes back as storage_unavailable.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,23 @@ inline constexpr std::string_view kChallengePurpose = "device_challenge";
 // Returns kind iff it is one of the known kinds; else invalid_field on "kind".
 Result<std::string> check_kind(std::string_view kind);
 
+// What another module does when a device goes (e.g. keys revokes the keys bound to it). Runs
+// inside the deletion's write job, after the row is gone, so both commit or neither; an error
+// rolls the deletion back. The returned function (may be empty) runs once the job committed
+// (publishing events); it must only hand work off.
+class DeviceRemovalHook {
+ public:
+  virtual ~DeviceRemovalHook() = default;
+  virtual Result<std::function<void()>> on_device_removed(storage::Writes& w,
+                                                          const std::string& user_id,
+                                                          const std::string& device_id) = 0;
+};
+
 class DeviceService {
  public:
   explicit DeviceService(storage::Store& store) : store_(store) {}
+  // Set once at start, before requests; not owned.
+  void set_removal_hook(DeviceRemovalHook* hook) { removal_hook_ = hook; }
 
   // Errors: invalid_field (name, kind, public_key). A primary device clears the others' flag.
   void register_device(const std::string& user_id, NewDevice device,
@@ -55,6 +70,7 @@ class DeviceService {
   Result<storage::DeviceRecord> owned_device(const std::string& user_id,
                                              const std::string& device_id);
   storage::Store& store_;
+  DeviceRemovalHook* removal_hook_ = nullptr;
 };
 
 }  // namespace paddock::devices

@@ -1,5 +1,6 @@
 #include "keys/issuer_keys.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -165,16 +166,27 @@ Result<IssuerKeyring> IssuerKeyring::open(const fs::path& file, UnixMillis now) 
   return ring;
 }
 
-Result<std::string> IssuerKeyring::rotate(const fs::path& file, UnixMillis now) {
+Result<std::string> IssuerKeyring::rotate(const fs::path& file, UnixMillis now,
+                                          const std::vector<std::string>& in_use) {
   if (!vehicle::init_sodium()) return config_error(file, "libsodium could not be initialized");
   auto entries = read_file(file);
   if (!entries) return entries.take_error();
   entries->back().retired_at = now;
   // Keys whose publication window has closed are dropped; nothing they signed is still valid.
-  std::erase_if(*entries, [now](const FileEntry& e) {
-    return e.retired_at && *e.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now;
+  // Keys whose publication window has closed are dropped unless a credential they signed is
+  // still valid.
+  std::erase_if(*entries, [now, &in_use](const FileEntry& e) {
+    return e.retired_at && *e.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now &&
+           !std::binary_search(in_use.begin(), in_use.end(), e.kid);
   });
-  if (entries->size() >= kMaxKeys) entries->erase(entries->begin());
+  // Every key left may have signed a credential that is still valid: dropping one would make
+  // cars refuse it. Refuse the rotation instead.
+  if (entries->size() >= kMaxKeys) {
+    for (auto& e : *entries) sodium_memzero(e.secret.data(), e.secret.size());
+    return config_error(file, "holds " + std::to_string(kMaxKeys) +
+                                  " keys that are all still published; rotate again once the "
+                                  "oldest one's publication window has closed");
+  }
   entries->push_back(fresh_entry(now));
   std::string kid = entries->back().kid;
   auto written = write_file(file, *entries);
@@ -207,11 +219,15 @@ vehicle::Result<vehicle::Bytes> IssuerKeyring::sign_revocations(
       current.secret);
 }
 
-std::vector<PublishedIssuerKey> IssuerKeyring::published(UnixMillis now) const {
+std::vector<PublishedIssuerKey> IssuerKeyring::published(
+    UnixMillis now, const std::vector<std::string>& in_use) const {
   std::vector<PublishedIssuerKey> keys;
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     const auto& k = it->key;
-    if (k.retired_at && *k.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now) continue;
+    if (k.retired_at && *k.retired_at + kMaxCredentialLifetimeSeconds * 1000 < now &&
+        !std::binary_search(in_use.begin(), in_use.end(), k.kid)) {
+      continue;
+    }
     keys.push_back(k);
   }
   return keys;

@@ -2,8 +2,9 @@
 // keys/issuer_keys: the server's credential-issuer keys (Ed25519). Created on first start in the
 // data directory, kept in one file readable by the server's user only (0600), never logged.
 // Rotation adds a new signing key and retires the old one; a retired key stays published (GET
-// /v1/issuer-keys) for kMaxCredentialLifetime after retirement, which outlasts every credential
-// it signed because no credential lives longer than that. Depends on core and the car-side
+// /v1/issuer-keys) for kMaxCredentialLifetime after retirement, and past that while a credential
+// it signed is still valid (a running server signs with the old key until it restarts, so such
+// a credential can outlive the window). Depends on core and the car-side
 // library (src/vehicle) for the COSE encoders.
 #include <filesystem>
 #include <optional>
@@ -34,8 +35,11 @@ class IssuerKeyring {
   // damaged, too open).
   static Result<IssuerKeyring> open(const std::filesystem::path& file, UnixMillis now);
   // Adds a new signing key and retires the current one, rewriting the file atomically.
-  // Returns the new key's kid.
-  static Result<std::string> rotate(const std::filesystem::path& file, UnixMillis now);
+  // Returns the new key's kid. Keys whose publication window closed are dropped; a key still
+  // published never is (error invalid_field when the file is full of them).
+  // `in_use` (sorted, KeyShareReads::kids_in_use) keeps keys past their window in the file.
+  static Result<std::string> rotate(const std::filesystem::path& file, UnixMillis now,
+                                    const std::vector<std::string>& in_use = {});
 
   // The kid of the key that signs now.
   const std::string& signing_kid() const;
@@ -44,7 +48,11 @@ class IssuerKeyring {
   vehicle::Result<vehicle::Bytes> sign_revocations(const vehicle::RevocationList& list) const;
   // The keys a verifier should trust at `now`: the signing key and retired keys still inside
   // their publication window. Newest first.
-  std::vector<PublishedIssuerKey> published(UnixMillis now) const;
+  // `in_use` (sorted, KeyShareReads::kids_in_use) keeps a retired key published past its window
+  // while a credential it signed is still valid (a running server signs with the old key until
+  // it restarts).
+  std::vector<PublishedIssuerKey> published(UnixMillis now,
+                                            const std::vector<std::string>& in_use = {}) const;
 
  IssuerKeyring(IssuerKeyring&&) = default;
   IssuerKeyring& operator=(IssuerKeyring&&) = default;

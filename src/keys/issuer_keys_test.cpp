@@ -112,6 +112,54 @@ TEST_F(IssuerKeysTest, RotationSignsWithTheNewKeyAndKeepsTheOldPublishedForItsWi
   EXPECT_EQ(pruned->published(closed).size(), 2u);  // the second key (retired now) and the third
 }
 
+TEST_F(IssuerKeysTest, RotationNeverDropsAKeyThatIsStillPublished) {
+  auto first = IssuerKeyring::open(file_, kNow);
+  ASSERT_TRUE(first.ok());
+  std::string oldest = first->signing_kid();
+  // Fill the file with keys all inside their publication window (63 rotations: 64 keys).
+  UnixMillis at = kNow;
+  for (int i = 0; i < 63; ++i) {
+    at += 1000;
+    ASSERT_TRUE(IssuerKeyring::rotate(file_, at).ok()) << i;
+  }
+  // One more would have to drop a key whose credentials may still be valid: refused, and the
+  // file keeps every key.
+  auto refused = IssuerKeyring::rotate(file_, at + 1000);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail.find("still published"), std::string::npos)
+      << refused.error().detail;
+  auto ring = IssuerKeyring::open(file_, at + 1000);
+  ASSERT_TRUE(ring.ok());
+  auto published = ring->published(at + 1000);
+  ASSERT_EQ(published.size(), 64u);
+  EXPECT_EQ(published.back().kid, oldest);
+  // Once the oldest key's window closed, rotating drops it and works again.
+  UnixMillis closed = kNow + 1000 + kMaxCredentialLifetimeSeconds * 1000 + 1;
+  ASSERT_TRUE(IssuerKeyring::rotate(file_, closed).ok());
+}
+
+TEST_F(IssuerKeysTest, ARetiredKeyStaysPublishedPastItsWindowWhileItsCredentialsAreInUse) {
+  auto first = IssuerKeyring::open(file_, kNow);
+  ASSERT_TRUE(first.ok());
+  std::string old_kid = first->signing_kid();
+  ASSERT_TRUE(IssuerKeyring::rotate(file_, kNow + kDay).ok());
+  auto ring = IssuerKeyring::open(file_, kNow + kDay);
+  ASSERT_TRUE(ring.ok());
+  // A server still running on the old key signed a credential after the rotation: it outlives
+  // the old key's window.
+  UnixMillis closed = kNow + kDay + kMaxCredentialLifetimeSeconds * 1000 + 1;
+  EXPECT_EQ(ring->published(closed).size(), 1u);
+  auto kept = ring->published(closed, {old_kid});
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept[1].kid, old_kid);
+  EXPECT_EQ(ring->published(closed, {"ik-unrelated"}).size(), 1u);
+  // Nor does a rotation drop it from the file while it is in use.
+  ASSERT_TRUE(IssuerKeyring::rotate(file_, closed, {old_kid}).ok());
+  auto rotated = IssuerKeyring::open(file_, closed);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(rotated->published(closed, {old_kid}).size(), 3u);
+}
+
 TEST_F(IssuerKeysTest, RevocationListsAreSignedByTheSigningKey) {
   auto ring = IssuerKeyring::open(file_, kNow);
   ASSERT_TRUE(ring.ok());

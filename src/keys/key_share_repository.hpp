@@ -89,6 +89,13 @@ class KeyShareReads {
   // The shares of the vehicle that `recipient_id` received, oldest first.
   virtual Result<std::vector<KeyShareRecord>> shares_received(std::string_view vehicle_id,
                                                               std::string_view recipient_id) = 0;
+  // The shares `recipient_id` received bound to their device `device_id`, any status and
+  // vehicle, oldest first.
+  virtual Result<std::vector<KeyShareRecord>> shares_of_device(std::string_view recipient_id,
+                                                               std::string_view device_id) = 0;
+  // The distinct kids of issuer keys that signed a credential expiring after `now` (any
+  // status), ordered: keys that must stay published whatever their window says.
+  virtual Result<std::vector<std::string>> kids_in_use(UnixMillis now) = 0;
   // The share whose credential has id `credential_id` (base64url cti) on that vehicle.
   virtual Result<std::optional<KeyShareRecord>> share_by_credential_id(
       std::string_view vehicle_id, std::string_view credential_id) = 0;

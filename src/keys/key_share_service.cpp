@@ -628,6 +628,34 @@ Result<void> revoke_reshared(storage::Writes& w, std::vector<storage::EventRecor
   }
   return {};
 }
+
+// Revokes an offered or issued share for a reason outside the share's own flow (its device
+// removed, its vehicle transferred): the revocation list version moves when it was issued,
+// an audit line by `actor_id` (the server when empty), key.revoked to the owner, the sharer
+// and the holder, and the keys shared on from it end too. False iff it was already over or a
+// concurrent step changed it first.
+Result<bool> revoke_for(storage::Writes& w, std::vector<storage::EventRecord>& events,
+                        KeyShareRecord s, const std::string& owner_id,
+                        const std::string& actor_id, std::string detail, UnixMillis now) {
+  if (s.status != kShareOffered && s.status != kShareIssued) return false;
+  std::string expected = s.status;
+  s.status = std::string(kShareRevoked);
+  s.updated_at = now;
+  PADDOCK_ASSIGN(changed, w.key_shares().update_share(s, expected));
+  if (!changed) return false;
+  if (expected == kShareIssued) {
+    PADDOCK_ASSIGN(version, w.key_shares().bump_revocation_version(s.vehicle_id));
+    detail += "; revocation list version " + std::to_string(version);
+  }
+  PADDOCK_TRY(w.key_shares().append_audit({0, s.vehicle_id, s.id, s.credential_id,
+                                           actor_id.empty() ? "server" : "user", actor_id,
+                                           "revoked", std::move(detail), now}));
+  PADDOCK_ASSIGN(view, view_of(s));
+  PADDOCK_TRY(tell_owner_and_sharer(w, events, kKeyRevoked, view, owner_id, now));
+  PADDOCK_TRY(emit(w, events, key_event(kKeyRevoked, view, s.recipient_id, std::nullopt, false, now)));
+  PADDOCK_TRY(revoke_reshared(w, events, s, owner_id, "revoked", now));
+  return true;
+}
 }  // namespace
 
 void KeyShareService::transition(const std::string& user_id, const std::string& share_id, int kind,
@@ -750,6 +778,44 @@ Result<AuditPage> KeyShareService::audit(const std::string& user_id, const std::
   if (static_cast<int>(records.size()) == limit) page.next = records.back().seq;
   page.records = std::move(records);
   return page;
+}
+
+
+Result<std::function<void()>> KeyShareService::on_device_removed(storage::Writes& w,
+                                                                 const std::string& user_id,
+                                                                 const std::string& device_id) {
+  UnixMillis now = now_millis();
+  PADDOCK_ASSIGN(bound, w.key_shares().shares_of_device(user_id, device_id));
+  std::vector<storage::EventRecord> events;
+  for (auto& s : bound) {
+    PADDOCK_ASSIGN(vehicle, w.sharing().vehicle_by_id(s.vehicle_id));
+    if (!vehicle) continue;
+    PADDOCK_TRY(revoke_for(w, events, std::move(s), vehicle->owner_id, user_id, "device removed",
+                           now));
+  }
+  return publisher(std::move(events));
+}
+
+Result<void> KeyShareService::on_vehicle_transferred(storage::Writes& w,
+                                                     const std::string& vehicle_id,
+                                                     const std::string& old_owner_id,
+                                                     std::vector<storage::EventRecord>& events) {
+  UnixMillis now = now_millis();
+  PADDOCK_ASSIGN(shares, w.key_shares().shares_of_vehicle(vehicle_id));
+  for (auto& s : shares) {
+    PADDOCK_TRY(revoke_for(w, events, std::move(s), old_owner_id, old_owner_id,
+                           "vehicle transferred", now));
+  }
+  PADDOCK_ASSIGN(units, w.head_units().head_units_of(vehicle_id));
+  for (const auto& unit : units) {
+    PADDOCK_TRY(w.head_units().delete_head_unit(vehicle_id, unit.id));
+  }
+  return {};
+}
+
+std::function<void()> KeyShareService::publisher(std::vector<storage::EventRecord> events) {
+  if (events.empty()) return {};
+  return [this, events = std::move(events)]() mutable { live_.publish(std::move(events)); };
 }
 
 }  // namespace paddock::keys

@@ -11,10 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "devices/device_service.hpp"
 #include "events/live_events.hpp"
 #include "keys/issuer_keys.hpp"
 #include "keys/policy.hpp"
 #include "keys/share_view.hpp"
+#include "sharing/sharing_service.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::keys {
@@ -65,7 +67,8 @@ struct AuditPage {
   std::optional<std::int64_t> next;  // the cursor of the next page, when this one is full
 };
 
-class KeyShareService {
+class KeyShareService final : public devices::DeviceRemovalHook,
+                              public sharing::VehicleTransferHook {
  public:
   KeyShareService(storage::Store& store, const KeyPolicy& policy, const IssuerKeyring& keyring,
                   events::LiveEvents& live);
@@ -107,6 +110,18 @@ class KeyShareService {
   Result<AuditPage> audit(const std::string& user_id, const std::string& vehicle_id,
                           std::int64_t after, int limit);
 
+  // A removed device takes its keys with it (a lost phone keeps no car keys): every offered or
+  // issued share bound to it is revoked in the deletion's job, actor the user, detail
+  // "device removed".
+  Result<std::function<void()>> on_device_removed(storage::Writes& w, const std::string& user_id,
+                                                  const std::string& device_id) override;
+  // A new owner starts with no keys of the old one: every offered or issued share of the
+  // vehicle is revoked (actor the old owner, detail "vehicle transferred", the old owner told)
+  // and its head units are removed, in the transfer's job.
+  Result<void> on_vehicle_transferred(storage::Writes& w, const std::string& vehicle_id,
+                                      const std::string& old_owner_id,
+                                      std::vector<storage::EventRecord>& events) override;
+
  private:
   template <class T>
   struct Committed {
@@ -118,6 +133,9 @@ class KeyShareService {
   // Runs a status change by the recipient, owner or sharer.
   void transition(const std::string& user_id, const std::string& share_id, int kind,
                   Callback<ShareView> done);
+
+  // Publishes `events` on the live feed when called (empty when there are none).
+  std::function<void()> publisher(std::vector<storage::EventRecord> events);
 
   storage::Store& store_;
   const KeyPolicy& policy_;

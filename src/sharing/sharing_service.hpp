@@ -85,9 +85,23 @@ inline constexpr int kConfirmationTtlSeconds = 300;
 // The single-use secret purpose of follow confirmations (key: the token's hash).
 inline constexpr std::string_view kConfirmationPurpose = "follow_confirmation";
 
+// What another module does when a vehicle changes hands (e.g. keys revokes the old owner's keys
+// and removes the head units). Runs inside the transfer's write job after the owner changed, so
+// both commit or neither; an error rolls the transfer back. Events it appends (seq set) go to
+// the live feed after the commit.
+class VehicleTransferHook {
+ public:
+  virtual ~VehicleTransferHook() = default;
+  virtual Result<void> on_vehicle_transferred(storage::Writes& w, const std::string& vehicle_id,
+                                              const std::string& old_owner_id,
+                                              std::vector<storage::EventRecord>& events) = 0;
+};
+
 class SharingService {
  public:
   SharingService(storage::Store& store, LiveFeed& live);
+  // Set once at start, before requests; not owned.
+  void set_transfer_hook(VehicleTransferHook* hook) { transfer_hook_ = hook; }
 
   // Vehicles. Errors: invalid_field, identification_taken, not_found, forbidden.
   void create_vehicle(const std::string& user_id, VehicleInput input,
@@ -169,6 +183,7 @@ class SharingService {
 
   storage::Store& store_;
   LiveFeed& live_;
+  VehicleTransferHook* transfer_hook_ = nullptr;
 };
 
 // Reads a cursor as given by a client ("" means none). Error: invalid_cursor.

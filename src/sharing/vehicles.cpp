@@ -158,7 +158,8 @@ void SharingService::transfer_vehicle(const std::string& user_id, const std::str
                                       const std::string& new_owner_id,
                                       Callback<VehicleRecord> done) {
   commit<VehicleRecord>(
-      [user_id, vehicle_id, new_owner_id](storage::Writes& w) -> Result<Outcome<VehicleRecord>> {
+      [user_id, vehicle_id, new_owner_id,
+       hook = transfer_hook_](storage::Writes& w) -> Result<Outcome<VehicleRecord>> {
         auto v = vehicle_for_owner(w, user_id, vehicle_id);
         if (!v) return v.take_error();
         if (!looks_like_id(new_owner_id)) {
@@ -179,6 +180,9 @@ void SharingService::transfer_vehicle(const std::string& user_id, const std::str
         }
         out.value.owner_id = new_owner_id;
         PADDOCK_TRY(w.sharing().update_vehicle(out.value));
+        if (hook) {
+          PADDOCK_TRY(hook->on_vehicle_transferred(w, vehicle_id, user_id, out.update.events));
+        }
         return out;
       },
       std::move(done));

@@ -115,6 +115,49 @@ TEST_P(StoreContract, SharesAreListedPerVehicleAndPerRecipientOldestFirst) {
   EXPECT_TRUE(reads().key_shares().shares_of_vehicle("veh_2")->empty());
 }
 
+TEST_P(StoreContract, SharesAreListedPerBoundDeviceOfTheirRecipientOldestFirst) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    auto bound = [](const char* id, const char* recipient, const char* device, UnixMillis at) {
+      auto s = share(id, recipient, at);
+      if (device) s.device_id = device;
+      return s;
+    };
+    PADDOCK_TRY(w.key_shares().insert_share(bound("ksh_2", "usr_b", "dev_1", 20)));
+    PADDOCK_TRY(w.key_shares().insert_share(bound("ksh_1", "usr_b", "dev_1", 10)));
+    PADDOCK_TRY(w.key_shares().insert_share(bound("ksh_3", "usr_b", "dev_2", 30)));
+    PADDOCK_TRY(w.key_shares().insert_share(bound("ksh_4", "usr_b", nullptr, 40)));
+    return w.key_shares().insert_share(bound("ksh_5", "usr_c", "dev_1", 50));
+  });
+  auto of_dev = reads().key_shares().shares_of_device("usr_b", "dev_1");
+  ASSERT_TRUE(of_dev.ok());
+  ASSERT_EQ(of_dev->size(), 2u);
+  EXPECT_EQ((*of_dev)[0].id, "ksh_1");
+  EXPECT_EQ((*of_dev)[1].id, "ksh_2");
+  EXPECT_TRUE(reads().key_shares().shares_of_device("usr_a", "dev_1")->empty());
+  EXPECT_TRUE(reads().key_shares().shares_of_device("usr_b", "dev_9")->empty());
+}
+
+TEST_P(StoreContract, KidsInUseAreThoseOfCredentialsNotYetExpired) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    auto signed_by = [](const char* id, const char* cti, const char* kid, UnixMillis exp) {
+      auto s = issued(share(id, "usr_b", 10), cti, exp);
+      s.kid = kid;
+      return s;
+    };
+    PADDOCK_TRY(w.key_shares().insert_share(signed_by("ksh_1", "cti-1", "ik-b", 5000)));
+    PADDOCK_TRY(w.key_shares().insert_share(signed_by("ksh_2", "cti-2", "ik-a", 9000)));
+    PADDOCK_TRY(w.key_shares().insert_share(signed_by("ksh_3", "cti-3", "ik-b", 9000)));
+    PADDOCK_TRY(w.key_shares().insert_share(signed_by("ksh_4", "cti-4", "ik-c", 3000)));
+    return w.key_shares().insert_share(share("ksh_5", "usr_b", 10));  // offered: no kid
+  });
+  auto kids = reads().key_shares().kids_in_use(4000);
+  ASSERT_TRUE(kids.ok());
+  EXPECT_EQ(*kids, (std::vector<std::string>{"ik-a", "ik-b"}));
+  EXPECT_TRUE(reads().key_shares().kids_in_use(9000)->empty());
+}
+
 TEST_P(StoreContract, TheAuditLogPagesByIncreasingSeqPerVehicle) {
   seed();
   must_write([](Writes& w) -> Result<void> {

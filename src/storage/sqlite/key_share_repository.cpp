@@ -88,6 +88,27 @@ Result<std::vector<keys::KeyShareRecord>> SqliteKeyShares::shares_received(
   });
 }
 
+Result<std::vector<keys::KeyShareRecord>> SqliteKeyShares::shares_of_device(
+    std::string_view recipient_id, std::string_view device_id) {
+  return guarded(link_, "shares_of_device", [&](Connection& db) {
+    return all<keys::KeyShareRecord>(
+        db.cached("SELECT " SHARE_COLUMNS " FROM key_shares WHERE recipient_id = ? AND "
+                  "device_id = ? ORDER BY created_at, rowid")
+            .bind(recipient_id, device_id),
+        read_share);
+  });
+}
+
+Result<std::vector<std::string>> SqliteKeyShares::kids_in_use(UnixMillis now) {
+  return guarded(link_, "kids_in_use", [&](Connection& db) {
+    return all<std::string>(
+        db.cached("SELECT DISTINCT kid FROM key_shares WHERE kid IS NOT NULL AND "
+                  "credential_expires_at > ? ORDER BY kid")
+            .bind(now),
+        [](const Statement& s) { return s.text(0); });
+  });
+}
+
 Result<std::optional<keys::KeyShareRecord>> SqliteKeyShares::share_by_credential_id(
     std::string_view vehicle_id, std::string_view credential_id) {
   return guarded(link_, "share_by_credential_id", [&](Connection& db) {

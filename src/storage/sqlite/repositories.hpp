@@ -155,6 +155,9 @@ class SqliteKeyShares final : public keys::KeyShareWrites {
   Result<std::vector<keys::KeyShareRecord>> shares_of_vehicle(std::string_view vehicle_id) override;
   Result<std::vector<keys::KeyShareRecord>> shares_received(std::string_view vehicle_id,
                                                             std::string_view recipient_id) override;
+  Result<std::vector<keys::KeyShareRecord>> shares_of_device(std::string_view recipient_id,
+                                                             std::string_view device_id) override;
+  Result<std::vector<std::string>> kids_in_use(UnixMillis now) override;
   Result<std::optional<keys::KeyShareRecord>> share_by_credential_id(
       std::string_view vehicle_id, std::string_view credential_id) override;
   Result<std::vector<keys::KeyAuditRecord>> audit_of(std::string_view vehicle_id,
