@@ -271,17 +271,27 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
           // A pile that lost a StopTransaction starts anew on the same connector: the older
           // transaction ends at the new one's meter reading.
           PADDOCK_ASSIGN(running, repo.running_transactions(t.charge_point_id));
+          bool blocked = false;
           for (const auto& old : running) {
             if (old.connector_id != t.connector_id) continue;
+            // A locked car's session is never superseded by another tag: that tag is Blocked
+            // (the pile ends what it started) and the lock's transaction stays open.
+            PADDOCK_ASSIGN(held, blocked_by_lock(w, t.charge_point_id, t.id_tag, old.id));
+            if (held) {
+              blocked = true;
+              continue;
+            }
             PADDOCK_TRY(repo.stop_transaction(old.id, t.meter_start, t.started_at, "superseded"));
           }
-          PADDOCK_ASSIGN(vehicle, w.antitheft().vehicle_of_id_tag(t.id_tag));
           *linked = t;
-          linked->vehicle_id = vehicle;
+          if (!blocked) {
+            PADDOCK_ASSIGN(vehicle, w.antitheft().vehicle_of_id_tag(t.id_tag));
+            linked->vehicle_id = vehicle;
+          }
           PADDOCK_ASSIGN(id, repo.start_transaction(*linked));
           linked->id = id;
-          return json::object{{"transactionId", id},
-                              {"idTagInfo", id_tag_info(in_use ? "ConcurrentTx" : "Accepted")}};
+          const char* status = blocked ? "Blocked" : in_use ? "ConcurrentTx" : "Accepted";
+          return json::object{{"transactionId", id}, {"idTagInfo", id_tag_info(status)}};
         },
         std::move(done));
   }

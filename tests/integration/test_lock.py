@@ -104,6 +104,14 @@ class LockWorkflow(harness.PaddockTestCase):
         self.assertEqual(pile.result("StopTransaction", {"transactionId": tx, "meterStop": 10,
                                                          "timestamp": NOW, "idTag": "THIEF"}),
                          {"idTagInfo": {"status": "Blocked"}})
+        # Nor may another tag start anew on the held connector: Blocked, the lock's session stays.
+        started = pile.result("StartTransaction", {"connectorId": 2, "idTag": "THIEF",
+                                                   "meterStart": 20, "timestamp": NOW})
+        self.assertEqual(started["idTagInfo"]["status"], "Blocked")
+        self.assertNotEqual(started["transactionId"], tx)
+        view = self.server.get("/v1/charge-points/%s" % cp, token=self.operator.token)
+        self.assertEqual(view.status, 200, view)
+        self.assertIn(tx, [t["transaction_id"] for t in view.body["running_transactions"]])
         for action, payload in (("UnlockConnector", {"connectorId": 2}),
                                 ("RemoteStopTransaction", {"transactionId": tx})):
             self.assertProblem(self.server.post("/v1/charge-points/%s/calls" % cp,
