@@ -32,6 +32,9 @@ struct LeverResult {
   std::string status;  // the pile's status, or the error
   bool applied = false;
   bool answered = false;  // a CALLRESULT came back (not a CallError, timeout or absence)
+  // The pile never got to answer (offline, timed out, its queue full): not a refusal, so it
+  // is no reason to fall back or to give up; the lock waits for the pile instead.
+  bool unreachable = false;
 };
 
 using Results = std::vector<LeverResult>;
@@ -56,6 +59,8 @@ void run_levers(PileCalls& piles, std::string cp, std::shared_ptr<std::vector<Le
                } else {
                  r.status = answer.error().detail.empty() ? std::string(answer.error().code.name)
                                                           : answer.error().detail;
+                 const ErrorKind kind = answer.error().code.kind;
+                 r.unreachable = kind == ErrorKind::unavailable || kind == ErrorKind::rate_limited;
                }
                results->push_back(std::move(r));
                run_levers(piles, cp, levers, next + 1, results, done);
@@ -344,6 +349,13 @@ void LockWorkflow::send_lock(const LockRecord& lock) {
               "the pile accepted LockVehicle", [text](LockRecord& l) { l.levers = text; }, nullptr);
           return;
         }
+        // Only the pile's refusal (UnknownVendorId, UnknownMessageId, Rejected, a CallError)
+        // calls for the standard levers; a pile that went away gets LockVehicle again when it
+        // is back (the lock stays requested, and a pile's boot sends it anew).
+        if (vendor.unreachable) {
+          note(lock, "LockVehicle not delivered (" + vendor.status + "): waiting for the pile");
+          return;
+        }
         note(lock, "LockVehicle not taken (" + vendor.status + "): the standard levers");
         send_levers(lock, std::move(record));
       });
@@ -375,7 +387,16 @@ void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
              [this, lock, record = std::move(record)](Results results) mutable {
                int accepted = 0;
-               for (const auto& r : results) accepted += r.applied ? 1 : 0;
+               bool unreachable = false;
+               for (const auto& r : results) {
+                 accepted += r.applied ? 1 : 0;
+                 unreachable = unreachable || r.unreachable;
+               }
+               // The pile went away before any lever took: not a failure, the lock waits for it.
+               if (accepted == 0 && unreachable) {
+                 note(lock, "levers not delivered (" + summary(results) + "): waiting for the pile");
+                 return;
+               }
                json::array list = results_json(results);
                // Ours, not the pile's: other idTags are answered Blocked while the lock holds.
                list.push_back(

@@ -222,6 +222,23 @@ class LockWorkflow(harness.PaddockTestCase):
                                                       "messageId": "Other"}),
                          {"status": "UnknownMessageId"})
 
+    def test_a_pile_that_drops_before_answering_lock_vehicle_gets_it_again(self):
+        owner, car, tag, stream = self.car()
+        cp, pile = self.pile()
+        self.start(pile, tag)
+        self.assertEqual(self.lock(owner, car).status, 202)
+        self.expect_call(pile, "DataTransfer")
+        pile.ws.close()  # gone before answering: no fallback, no failure
+        self.assertEqual(self.states(stream, 1), ["requested"])
+        harness.eventually(lambda: self.assertIn(
+            "waiting for the pile", self.get_lock(owner, car)["audit"][-1]["note"]), timeout=5)
+        self.assertEqual(self.get_lock(owner, car)["state"], "requested")
+        _, back = self.pile(cp)
+        call = self.expect_call(back, "DataTransfer")
+        self.assertEqual(call[3]["messageId"], "LockVehicle")
+        self.reply(back, call, {"status": "Accepted"})
+        self.assertEqual(self.states(stream, 1), ["locked"])
+
     def test_a_pile_rebooting_mid_lock_is_locked_again(self):
         owner, car, tag, stream = self.car()
         cp, pile = self.pile()
