@@ -316,6 +316,73 @@ void LockWorkflow::transition(const std::string& vehicle_id, LockEvent event, Le
       });
 }
 
+void LockWorkflow::levers_answered(const LockRecord& started, std::string levers,
+                                   LeverOutcome outcome, std::string note) {
+  struct Outcome {
+    bool stepped = false;           // levers_done was taken on `started`
+    std::optional<LockRecord> undo;  // `started` was released meanwhile: reverse these levers
+    std::optional<storage::EventRecord> event;
+    std::optional<LockRecord> lock;
+    unsigned actions = kNone;
+  };
+  store_.write<Outcome>(
+      [started, levers, outcome, note](storage::Writes& w) -> Result<Outcome> {
+        Outcome out;
+        PADDOCK_ASSIGN(latest, w.antitheft().latest_lock(started.vehicle_id));
+        const bool same = latest && latest->id == started.id;
+        auto state = same ? parse_state(latest->state) : std::nullopt;
+        if (same && state == LockState::requested) {
+          auto next = step(*state, LockEvent::levers_done, outcome);
+          LockRecord lock = *latest;
+          lock.levers = levers;
+          lock.state = std::string(lock_state_name(next->next));
+          lock.updated_at = now_millis();
+          PADDOCK_TRY(w.antitheft().put_lock(lock));
+          PADDOCK_TRY(w.antitheft().append_lock_audit({lock.id, lock.updated_at, lock.state, note}));
+          PADDOCK_ASSIGN(vehicle, w.sharing().vehicle_by_id(lock.vehicle_id));
+          if (vehicle) {
+            storage::EventRecord e;
+            e.vehicle_id = lock.vehicle_id;
+            e.target_user = vehicle->owner_id;
+            e.type = std::string(kVehicleLockState.name);
+            e.payload = json::serialize(view(lock));
+            e.created_at = lock.updated_at;
+            PADDOCK_ASSIGN(seq, w.events().append_event(e));
+            e.seq = seq;
+            out.event = std::move(e);
+          }
+          out.stepped = true;
+          out.lock = lock;
+          out.actions = next->actions;
+          return out;
+        }
+        // Released (or followed by a newer lock) while its calls were out: keep what the pile
+        // accepted on that lock, and undo it.
+        if (same && state != LockState::released) return out;  // another chain's late answer
+        LockRecord lock = same ? *latest : started;
+        lock.levers = levers;
+        lock.state = std::string(lock_state_name(LockState::released));
+        lock.updated_at = now_millis();
+        PADDOCK_TRY(w.antitheft().put_lock(lock));
+        PADDOCK_TRY(w.antitheft().append_lock_audit(
+            {lock.id, lock.updated_at, lock.state,
+             note + " after the lock was released: reversing what the pile accepted"}));
+        out.undo = lock;
+        return out;
+      },
+      [this, id = started.id](Result<Outcome> done) {
+        {
+          std::lock_guard guard(in_flight_mutex_);
+          in_flight_.erase(id);
+        }
+        if (!done) return;
+        if (done->undo) reverse(*done->undo);
+      },
+      [this](Outcome& out) {
+        if (live_ && out.event) live_->publish({std::move(*out.event)});
+      });
+}
+
 void LockWorkflow::act(const LockRecord& lock, unsigned actions) {
   if (actions & kSendLock) send_lock(lock);
   if (actions & kReapply) reapply(lock);
@@ -324,6 +391,10 @@ void LockWorkflow::act(const LockRecord& lock, unsigned actions) {
 
 void LockWorkflow::send_lock(const LockRecord& lock) {
   if (!lock.charge_point_id) return;
+  {
+    std::lock_guard guard(in_flight_mutex_);
+    if (!in_flight_.insert(lock.id).second) return;  // its calls are already out
+  }
   auto vehicle = store_.reads().sharing().vehicle_by_id(lock.vehicle_id);
   json::object data{{"connectorId", lock.connector_id},
                     {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
@@ -343,10 +414,8 @@ void LockWorkflow::send_lock(const LockRecord& lock) {
             {"vendor_lock", json::object{{"status", vendor.status}, {"applied", vendor.applied}}},
             {"levers", json::array{}}};
         if (vendor.applied) {
-          std::string text = json::serialize(record);
-          transition(
-              lock.vehicle_id, LockEvent::levers_done, {true, 0, 0},
-              "the pile accepted LockVehicle", [text](LockRecord& l) { l.levers = text; }, nullptr);
+          levers_answered(lock, json::serialize(record), {true, 0, 0},
+                          "the pile accepted LockVehicle");
           return;
         }
         // Only the pile's refusal (UnknownVendorId, UnknownMessageId, Rejected, a CallError)
@@ -354,6 +423,8 @@ void LockWorkflow::send_lock(const LockRecord& lock) {
         // is back (the lock stays requested, and a pile's boot sends it anew).
         if (vendor.unreachable) {
           note(lock, "LockVehicle not delivered (" + vendor.status + "): waiting for the pile");
+          std::lock_guard guard(in_flight_mutex_);
+          in_flight_.erase(lock.id);
           return;
         }
         note(lock, "LockVehicle not taken (" + vendor.status + "): the standard levers");
@@ -395,6 +466,8 @@ void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
                // The pile went away before any lever took: not a failure, the lock waits for it.
                if (accepted == 0 && unreachable) {
                  note(lock, "levers not delivered (" + summary(results) + "): waiting for the pile");
+                 std::lock_guard guard(in_flight_mutex_);
+                 in_flight_.erase(lock.id);
                  return;
                }
                json::array list = results_json(results);
@@ -402,12 +475,9 @@ void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
                list.push_back(
                    {{"name", "refuse_other_id_tags"}, {"status", "Applied"}, {"applied", true}});
                record["levers"] = std::move(list);
-               std::string text = json::serialize(record);
-               transition(
-                   lock.vehicle_id, LockEvent::levers_done,
-                   {false, static_cast<int>(results.size()), accepted},
-                   "levers: " + summary(results), [text](LockRecord& l) { l.levers = text; },
-                   nullptr);
+               levers_answered(lock, json::serialize(record),
+                               {false, static_cast<int>(results.size()), accepted},
+                               "levers: " + summary(results));
              });
 }
 

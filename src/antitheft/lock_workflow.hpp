@@ -13,6 +13,8 @@
 // steps serialize on the writer. Depends on core, events, identity's hashing and limiter, sharing's
 // access rules, the storage interface, lock_machine and pile_link.
 #include <boost/json/object.hpp>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,6 +73,12 @@ class LockWorkflow final : public PileEvents {
                   std::string note, std::function<void(LockRecord&)> mutate,
                   std::function<void(const LockRecord&, unsigned actions)> then);
   void act(const LockRecord& lock, unsigned actions);
+  // What the pile answered to the calls `started` made (its levers, as JSON text): the
+  // levers_done step when `started` is still the vehicle's requested lock. When it was released
+  // (or replaced) meanwhile, the levers are recorded on it and reversed at once: a lever the
+  // pile accepted after the owner's unlock must not hold the car.
+  void levers_answered(const LockRecord& started, std::string levers, LeverOutcome outcome,
+                       std::string note);
   void send_lock(const LockRecord& lock);
   void send_levers(const LockRecord& lock, boost::json::object levers);
   void reverse(const LockRecord& lock);
@@ -86,6 +94,9 @@ class LockWorkflow final : public PileEvents {
   identity::LoginLimiter& limiter_;
   events::LiveEvents* live_;
   PileCalls& piles_;
+  // Locks whose calls are out: a second chain for the same lock is not started.
+  std::mutex in_flight_mutex_;
+  std::set<std::string> in_flight_;
 };
 
 }  // namespace paddock::antitheft

@@ -239,6 +239,25 @@ class LockWorkflow(harness.PaddockTestCase):
         self.reply(back, call, {"status": "Accepted"})
         self.assertEqual(self.states(stream, 1), ["locked"])
 
+    def test_an_unlock_while_lock_vehicle_is_out_undoes_what_the_pile_then_accepts(self):
+        owner, car, tag, stream = self.car()
+        cp, pile = self.pile()
+        self.start(pile, tag)
+        self.assertEqual(self.lock(owner, car).status, 202)
+        call = self.expect_call(pile, "DataTransfer")
+        self.assertEqual(call[3]["messageId"], "LockVehicle")
+        r = self.unlock(owner, car)  # the owner found the car while the pile was still deciding
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.states(stream, 2), ["requested", "released"])
+        self.reply(pile, call, {"status": "Accepted"})  # ...and then the pile locks it
+        undo = self.expect_call(pile, "DataTransfer")
+        self.assertEqual(undo[3]["messageId"], "UnlockVehicle")
+        self.reply(pile, undo, {"status": "Accepted"})
+        lock = self.get_lock(owner, car)
+        self.assertEqual(lock["state"], "released")
+        self.assertTrue(lock["levers"]["vendor_lock"]["applied"])
+        self.assertTrue(any("after the lock was released" in a["note"] for a in lock["audit"]))
+
     def test_a_pile_rebooting_mid_lock_is_locked_again(self):
         owner, car, tag, stream = self.car()
         cp, pile = self.pile()
