@@ -407,9 +407,14 @@ class OcppRpcInterop(harness.PaddockTestCase):
             with self.subTest(action):
                 line = cp.call(action, payload)
                 self.assertEqual((line["kind"], line["code"]), ("call_error", code), line)
-        # A second CALL before the first is answered.
-        cp.send({"op": "calls", "calls": [["Heartbeat", {}], ["Heartbeat", {}]]})
-        outcomes = sorted(cp.next(("result", "call_error"))["kind"] for _ in range(2))
+        # A second CALL before the first is answered. The two leave back to back, but a loaded
+        # machine may let the first be answered before the second arrives: a few tries.
+        for _ in range(5):
+            cp.send({"op": "calls", "calls": [["Heartbeat", {}], ["Heartbeat", {}]]})
+            outcomes = sorted(cp.next(("result", "call_error"))["kind"] for _ in range(2))
+            if outcomes == ["call_error", "result"]:
+                break
+            self.assertEqual(outcomes, ["result", "result"])
         self.assertEqual(outcomes, ["call_error", "result"])
         refused = [line for line in cp.lines if line["kind"] == "call_error"][-1]
         self.assertEqual(refused["code"], "ProtocolError")
