@@ -371,16 +371,19 @@ void LockWorkflow::levers_answered(const LockRecord& started, std::string levers
         return out;
       },
       [this, id = started.id](Result<Outcome> done) {
-        {
-          std::lock_guard guard(in_flight_mutex_);
-          in_flight_.erase(id);
-        }
+        chain_ended(id);  // the pile answered: a send asked for meanwhile has nothing left to do
         if (!done) return;
         if (done->undo) reverse(*done->undo);
       },
       [this](Outcome& out) {
         if (live_ && out.event) live_->publish({std::move(*out.event)});
       });
+}
+
+bool LockWorkflow::chain_ended(const std::string& lock_id) {
+  std::lock_guard guard(in_flight_mutex_);
+  in_flight_.erase(lock_id);
+  return wanted_again_.erase(lock_id) > 0;
 }
 
 void LockWorkflow::act(const LockRecord& lock, unsigned actions) {
@@ -393,7 +396,10 @@ void LockWorkflow::send_lock(const LockRecord& lock) {
   if (!lock.charge_point_id) return;
   {
     std::lock_guard guard(in_flight_mutex_);
-    if (!in_flight_.insert(lock.id).second) return;  // its calls are already out
+    if (!in_flight_.insert(lock.id).second) {  // its calls are already out
+      wanted_again_.insert(lock.id);
+      return;
+    }
   }
   auto vehicle = store_.reads().sharing().vehicle_by_id(lock.vehicle_id);
   json::object data{{"connectorId", lock.connector_id},
@@ -423,8 +429,7 @@ void LockWorkflow::send_lock(const LockRecord& lock) {
         // is back (the lock stays requested, and a pile's boot sends it anew).
         if (vendor.unreachable) {
           note(lock, "LockVehicle not delivered (" + vendor.status + "): waiting for the pile");
-          std::lock_guard guard(in_flight_mutex_);
-          in_flight_.erase(lock.id);
+          if (chain_ended(lock.id)) send_lock(lock);
           return;
         }
         note(lock, "LockVehicle not taken (" + vendor.status + "): the standard levers");
@@ -466,8 +471,7 @@ void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
                // The pile went away before any lever took: not a failure, the lock waits for it.
                if (accepted == 0 && unreachable) {
                  note(lock, "levers not delivered (" + summary(results) + "): waiting for the pile");
-                 std::lock_guard guard(in_flight_mutex_);
-                 in_flight_.erase(lock.id);
+                 if (chain_ended(lock.id)) send_lock(lock);
                  return;
                }
                json::array list = results_json(results);

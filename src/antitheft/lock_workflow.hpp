@@ -94,9 +94,14 @@ class LockWorkflow final : public PileEvents {
   identity::LoginLimiter& limiter_;
   events::LiveEvents* live_;
   PileCalls& piles_;
-  // Locks whose calls are out: a second chain for the same lock is not started.
+  // Locks whose calls are out: a second chain for the same lock is not started. One asked for
+  // meanwhile (a pile booted while its old connection's calls were failing) is remembered, and
+  // sent once more if the running chain ends without reaching the pile.
   std::mutex in_flight_mutex_;
   std::set<std::string> in_flight_;
+  std::set<std::string> wanted_again_;
+  // Ends `lock`'s chain; true iff another send was asked for while it ran.
+  bool chain_ended(const std::string& lock_id);
 };
 
 }  // namespace paddock::antitheft
