@@ -268,6 +268,53 @@ Result<LockView> LockWorkflow::get(const std::string& user_id, const std::string
   return LockView{std::move(*latest), std::move(audit)};
 }
 
+namespace {
+
+// The three standard levers for a pile that does not know LockVehicle: keep the cable locked,
+// a 0 A profile on the lock's transaction, the connector inoperative.
+std::shared_ptr<std::vector<Lever>> standard_levers(const LockRecord& lock) {
+  json::object profile{
+      {"chargingProfileId", kLockChargingProfileId},
+      {"stackLevel", 9},
+      {"chargingProfilePurpose", "TxProfile"},
+      {"chargingProfileKind", "Relative"},
+      {"chargingSchedule",
+       json::object{{"chargingRateUnit", "A"},
+                    {"chargingSchedulePeriod",
+                     json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
+  if (lock.transaction_id) profile["transactionId"] = *lock.transaction_id;
+  const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
+  return std::make_shared<std::vector<Lever>>(std::vector<Lever>{
+      {"keep_cable_locked",
+       "ChangeConfiguration",
+       json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "false"}},
+       {"Accepted", "RebootRequired"}},
+      {"zero_current", "SetChargingProfile",
+       json::object{{"connectorId", connector}, {"csChargingProfiles", profile}}},
+      {"inoperative",
+       "ChangeAvailability",
+       json::object{{"connectorId", connector}, {"type", "Inoperative"}},
+       {"Accepted", "Scheduled"}}});
+}
+
+// Appends `vehicle.lock_state` with the lock as written, for the vehicle's owner.
+Result<std::optional<storage::EventRecord>> lock_state_event(storage::Writes& w,
+                                                             const LockRecord& lock) {
+  PADDOCK_ASSIGN(vehicle, w.sharing().vehicle_by_id(lock.vehicle_id));
+  if (!vehicle) return std::optional<storage::EventRecord>{};
+  storage::EventRecord e;
+  e.vehicle_id = lock.vehicle_id;
+  e.target_user = vehicle->owner_id;
+  e.type = std::string(kVehicleLockState.name);
+  e.payload = json::serialize(LockWorkflow::view(lock));
+  e.created_at = lock.updated_at;
+  PADDOCK_ASSIGN(seq, w.events().append_event(e));
+  e.seq = seq;
+  return std::optional(std::move(e));
+}
+
+}  // namespace
+
 void LockWorkflow::transition(const std::string& vehicle_id, LockEvent event, LeverOutcome outcome,
                               std::string note, std::function<void(LockRecord&)> mutate,
                               std::function<void(const LockRecord&, unsigned)> then) {
@@ -292,18 +339,8 @@ void LockWorkflow::transition(const std::string& vehicle_id, LockEvent event, Le
         PADDOCK_TRY(w.antitheft().append_lock_audit({lock.id, lock.updated_at, lock.state, note}));
         Taken taken{lock, next->actions, std::nullopt};
         if (next->actions & kNotifyOwner) {
-          PADDOCK_ASSIGN(vehicle, w.sharing().vehicle_by_id(vehicle_id));
-          if (vehicle) {
-            storage::EventRecord e;
-            e.vehicle_id = vehicle_id;
-            e.target_user = vehicle->owner_id;
-            e.type = std::string(kVehicleLockState.name);
-            e.payload = json::serialize(view(lock));
-            e.created_at = lock.updated_at;
-            PADDOCK_ASSIGN(seq, w.events().append_event(e));
-            e.seq = seq;
-            taken.event = std::move(e);
-          }
+          PADDOCK_ASSIGN(event, lock_state_event(w, lock));
+          taken.event = std::move(event);
         }
         return taken;
       },
@@ -339,18 +376,8 @@ void LockWorkflow::levers_answered(const LockRecord& started, std::string levers
           lock.updated_at = now_millis();
           PADDOCK_TRY(w.antitheft().put_lock(lock));
           PADDOCK_TRY(w.antitheft().append_lock_audit({lock.id, lock.updated_at, lock.state, note}));
-          PADDOCK_ASSIGN(vehicle, w.sharing().vehicle_by_id(lock.vehicle_id));
-          if (vehicle) {
-            storage::EventRecord e;
-            e.vehicle_id = lock.vehicle_id;
-            e.target_user = vehicle->owner_id;
-            e.type = std::string(kVehicleLockState.name);
-            e.payload = json::serialize(view(lock));
-            e.created_at = lock.updated_at;
-            PADDOCK_ASSIGN(seq, w.events().append_event(e));
-            e.seq = seq;
-            out.event = std::move(e);
-          }
+          PADDOCK_ASSIGN(event, lock_state_event(w, lock));
+          out.event = std::move(event);
           out.stepped = true;
           out.lock = lock;
           out.actions = next->actions;
@@ -438,28 +465,7 @@ void LockWorkflow::send_lock(const LockRecord& lock) {
 }
 
 void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
-  json::object profile{
-      {"chargingProfileId", kLockChargingProfileId},
-      {"stackLevel", 9},
-      {"chargingProfilePurpose", "TxProfile"},
-      {"chargingProfileKind", "Relative"},
-      {"chargingSchedule",
-       json::object{{"chargingRateUnit", "A"},
-                    {"chargingSchedulePeriod",
-                     json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
-  if (lock.transaction_id) profile["transactionId"] = *lock.transaction_id;
-  const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
-  auto levers = std::make_shared<std::vector<Lever>>(std::vector<Lever>{
-      {"keep_cable_locked",
-       "ChangeConfiguration",
-       json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "false"}},
-       {"Accepted", "RebootRequired"}},
-      {"zero_current", "SetChargingProfile",
-       json::object{{"connectorId", connector}, {"csChargingProfiles", profile}}},
-      {"inoperative",
-       "ChangeAvailability",
-       json::object{{"connectorId", connector}, {"type", "Inoperative"}},
-       {"Accepted", "Scheduled"}}});
+  auto levers = standard_levers(lock);
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
              [this, lock, record = std::move(record)](Results results) mutable {
                int accepted = 0;
@@ -584,28 +590,7 @@ void LockWorkflow::reapply(const LockRecord& lock) {
                                                                     : json::value(nullptr)}};
   // Re-send every lever (a rebooted pile may have lost the profile and the availability); the
   // state stays what it was, the audit says what the pile took this time.
-  json::object profile{
-      {"chargingProfileId", kLockChargingProfileId},
-      {"stackLevel", 9},
-      {"chargingProfilePurpose", "TxProfile"},
-      {"chargingProfileKind", "Relative"},
-      {"chargingSchedule",
-       json::object{{"chargingRateUnit", "A"},
-                    {"chargingSchedulePeriod",
-                     json::array{json::object{{"startPeriod", 0}, {"limit", 0}}}}}}};
-  if (lock.transaction_id) profile["transactionId"] = *lock.transaction_id;
-  const int connector = lock.connector_id > 0 ? lock.connector_id : 1;
-  auto levers = std::make_shared<std::vector<Lever>>(std::vector<Lever>{
-      {"keep_cable_locked",
-       "ChangeConfiguration",
-       json::object{{"key", "UnlockConnectorOnEVSideDisconnect"}, {"value", "false"}},
-       {"Accepted", "RebootRequired"}},
-      {"zero_current", "SetChargingProfile",
-       json::object{{"connectorId", connector}, {"csChargingProfiles", profile}}},
-      {"inoperative",
-       "ChangeAvailability",
-       json::object{{"connectorId", connector}, {"type", "Inoperative"}},
-       {"Accepted", "Scheduled"}}});
+  auto levers = standard_levers(lock);
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
              [this, lock](Results results) {
                note(lock, "pile reconnected; re-applied: " + summary(results));
