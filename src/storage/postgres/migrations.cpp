@@ -93,10 +93,17 @@ CREATE TABLE single_use_secrets (
   PRIMARY KEY (purpose, key)
 );
 CREATE INDEX single_use_secrets_by_expiry ON single_use_secrets(expires_at);
--- The feed log. seq comes from the identity's sequence: increasing and never reused; the order
--- in which seqs become visible is the store's job (see events/event_log.hpp).
+-- The feed log. A seq is taken from feed_head's one row, whose row lock the appending
+-- transaction holds until it commits: appends from every node are serialized at commit, so seqs
+-- become visible in order (the ordering contract in events/event_log.hpp; the argument is in
+-- docs/ARCHITECTURE.md). feed_head.seq is also the highest committed seq, deletes or not.
+CREATE TABLE feed_head (
+  only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+  seq      BIGINT NOT NULL
+);
+INSERT INTO feed_head (only_row, seq) VALUES (TRUE, 0);
 CREATE TABLE events (
-  seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  seq           BIGINT PRIMARY KEY,
   vehicle_id    TEXT,
   target_user   TEXT,
   target_device TEXT,

@@ -1,0 +1,313 @@
+#include "storage/postgres/pg_store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/log.hpp"
+#include "storage/postgres/migrations.hpp"
+#include "storage/postgres/repositories.hpp"
+
+namespace paddock::storage::postgres {
+namespace {
+
+Error unavailable(const std::string& detail) {
+  return make_error(Errc::storage_unavailable, detail);
+}
+
+// One read connection per thread per store, keyed by a never-reused store serial (as on SQLite).
+struct ThreadReader {
+  std::unique_ptr<Connection> db;
+  std::unique_ptr<Context> context;
+  UnixMillis last_open_attempt = 0;
+  UnixMillis last_open_logged = 0;
+};
+
+constexpr UnixMillis kReopenLogIntervalMs = 30000;
+std::atomic<std::uint64_t> next_store_serial{1};
+thread_local std::unordered_map<std::uint64_t, ThreadReader> thread_readers;
+
+// The single writer of one node: drains queued jobs into one transaction, as
+// sqlite/group_commit does, so that concurrent requests share one commit (one WAL flush).
+// What differs from SQLite: the server can go away (the batch fails, the writer reconnects by
+// itself), and another node can win a race (deadlock or serialization failure), which PostgreSQL
+// resolves by aborting one transaction: the whole batch then runs again, since no job saw
+// anything durable.
+class Writer {
+ public:
+  Writer(PgStoreOptions options, std::unique_ptr<Connection> db)
+      : options_(std::move(options)), db_(std::move(db)) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Writer() { stop(); }
+
+  void submit(WriteJob job) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!stopping_) {
+        queue_.push_back(std::move(job));
+        if (queue_.size() == 1) wake_.notify_one();
+        return;
+      }
+    }
+    job.finish(false);
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  WriteHealth health() const {
+    std::lock_guard lock(health_mutex_);
+    return health_;
+  }
+
+ private:
+  enum class Outcome { committed, retry, failed };
+
+  void loop() {
+    using Clock = std::chrono::steady_clock;
+    auto next_purge = Clock::now();
+    std::deque<WriteJob> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait_until(lock, next_purge, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) return;
+        while (!queue_.empty() && batch.size() < options_.max_batch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      if (Clock::now() >= next_purge) {
+        // Every node purges; the deletes are idempotent, so racing nodes only repeat work.
+        next_purge = Clock::now() + std::chrono::minutes(5);
+        batch.push_back(WriteJob{[](Writes& w) {
+                                   UnixMillis now = now_millis();
+                                   return w.identity().purge_expired_sessions(now).ok() &&
+                                          w.secrets().purge_expired_secrets(now).ok();
+                                 },
+                                 [](bool) {}});
+      }
+      if (!batch.empty()) run_batch(batch);
+      batch.clear();
+      if (health().failing) {
+        next_purge = std::min(next_purge,
+                              Clock::now() + std::chrono::milliseconds(options_.reconnect_ms));
+      }
+    }
+  }
+
+  // Makes sure there is a connection; false (after noting why) when the server is unreachable.
+  bool connected(std::string& why) {
+    if (db_ && db_->ok()) return true;
+    db_.reset();
+    UnixMillis now = now_millis();
+    if (now - last_connect_attempt_ < options_.reconnect_ms) {
+      why = last_connect_error_;
+      return false;
+    }
+    last_connect_attempt_ = now;
+    try {
+      db_ = std::make_unique<Connection>(options_.conninfo);
+      log::event(log::Level::info, "storage: writer connected to PostgreSQL");
+      return true;
+    } catch (const PgError& e) {
+      last_connect_error_ = why = e.what();
+      return false;
+    }
+  }
+
+  void run_batch(std::deque<WriteJob>& batch) {
+    std::vector<char> job_failed(batch.size(), 0);
+    std::string fault;
+    Outcome outcome = Outcome::failed;
+    for (int attempt = 0; attempt <= options_.retry_attempts; ++attempt) {
+      std::fill(job_failed.begin(), job_failed.end(), 0);
+      fault.clear();
+      if (!connected(fault)) break;
+      outcome = try_batch(batch, job_failed, fault);
+      if (outcome != Outcome::retry) break;
+      // Back off a little, more each time, so that racing nodes fall out of step.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1 + attempt * attempt * 3));
+    }
+    bool committed = outcome == Outcome::committed;
+    if (options_.metrics) options_.metrics->commit(batch.size(), committed);
+    record_health(committed && fault.empty(), fault);
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].finish(committed && !job_failed[i]);
+  }
+
+  Outcome try_batch(std::deque<WriteJob>& batch, std::vector<char>& job_failed,
+                    std::string& fault) {
+    Context context(db_.get());
+    Link& link = context.link();
+    link.in_transaction = true;
+    try {
+      db_->exec("BEGIN");
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        db_->exec("SAVEPOINT job");
+        bool keep = batch[i].run(context);
+        if (link.fault) {
+          PgError error = *link.fault;
+          link.fault.reset();
+          // A lost race aborts the transaction for every job; the lost connection too.
+          if (error.retryable() || error.connection_lost()) throw error;
+          // Any other failed statement is a storage fault of this job alone.
+          job_failed[i] = 1;
+          keep = false;
+          fault = error.what();
+        }
+        if (!keep) db_->exec("ROLLBACK TO SAVEPOINT job");
+        db_->exec("RELEASE SAVEPOINT job");
+      }
+      if (link.last_appended_seq > 0) {
+        // Delivered to every listening node when (and only if) this commit succeeds.
+        db_->query("SELECT pg_notify($1, $2)", kFeedChannel,
+                   std::to_string(link.last_appended_seq));
+      }
+      db_->exec("COMMIT");
+      return Outcome::committed;
+    } catch (const PgError& e) {
+      fault = e.what();
+      if (e.connection_lost()) {
+        // A COMMIT that lost its connection may or may not have happened; the jobs are answered
+        // storage_unavailable, and their idempotent retries find out.
+        log::event(log::Level::error, "storage: lost the PostgreSQL connection",
+                   {{"jobs", std::to_string(batch.size())}, {"error", e.what()}});
+        db_.reset();
+        return Outcome::failed;
+      }
+      try {
+        db_->exec("ROLLBACK");
+      } catch (const PgError&) {
+        db_.reset();
+        return Outcome::failed;
+      }
+      if (e.retryable()) return Outcome::retry;
+      log::event(log::Level::error, "storage: group commit failed",
+                 {{"jobs", std::to_string(batch.size())}, {"error", e.what()}});
+      return Outcome::failed;
+    }
+  }
+
+  void record_health(bool ok, const std::string& error) {
+    std::lock_guard lock(health_mutex_);
+    if (ok) {
+      health_ = WriteHealth{};
+      return;
+    }
+    if (!health_.failing) health_.failing_since = now_millis();
+    health_.failing = true;
+    ++health_.consecutive_failures;
+    health_.last_error = error;
+  }
+
+  PgStoreOptions options_;
+  std::unique_ptr<Connection> db_;
+  UnixMillis last_connect_attempt_ = 0;
+  std::string last_connect_error_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<WriteJob> queue_;
+  bool stopping_ = false;
+  mutable std::mutex health_mutex_;
+  WriteHealth health_;
+  std::thread thread_;
+};
+
+class PgStore final : public Store {
+ public:
+  PgStore(const PgStoreOptions& options, std::unique_ptr<Connection> writer_db)
+      : options_(options), writer_(options, std::move(writer_db)) {}
+  ~PgStore() override { writer_.stop(); }
+
+  // Never throws: a thread whose connection is gone gets a detached context (every call answers
+  // storage_unavailable) and tries again at most once per reconnect interval.
+  Reads& reads() override {
+    auto& reader = thread_readers[serial_];
+    if (!reader.context) reader.context = std::make_unique<Context>();
+    Link& link = reader.context->link();
+    if (link.fault && link.fault->connection_lost()) reader.db.reset();
+    link.fault.reset();
+    if (reader.db && !reader.db->ok()) reader.db.reset();
+    if (!reader.db) {
+      reader.context->attach(nullptr);
+      UnixMillis now = now_millis();
+      if (now - reader.last_open_attempt >= options_.reconnect_ms) {
+        reader.last_open_attempt = now;
+        try {
+          reader.db = std::make_unique<Connection>(options_.conninfo);
+          reader.context->attach(reader.db.get());
+          reader.last_open_attempt = reader.last_open_logged = 0;
+        } catch (const PgError& e) {
+          if (now - reader.last_open_logged >= kReopenLogIntervalMs) {
+            reader.last_open_logged = now;
+            log::event(log::Level::error, "storage: cannot open a read connection",
+                       {{"error", e.what()}});
+          }
+        }
+      }
+    }
+    return *reader.context;
+  }
+
+  void submit(WriteJob job) override { writer_.submit(std::move(job)); }
+
+  int expected_schema_version() const override { return latest_schema_version(); }
+
+  WriteHealth write_health() const override { return writer_.health(); }
+
+  Result<int> schema_version() override {
+    reads();
+    auto& reader = thread_readers[serial_];
+    if (!reader.db) return unavailable("PostgreSQL is unreachable");
+    try {
+      return current_schema_version(*reader.db);
+    } catch (const PgError& e) {
+      reader.context->link().fault = e;
+      return unavailable(e.what());
+    }
+  }
+
+ private:
+  const std::uint64_t serial_ = next_store_serial.fetch_add(1);
+  PgStoreOptions options_;
+  Writer writer_;
+};
+
+}  // namespace
+
+bool is_postgres_uri(std::string_view database) {
+  return database.starts_with("postgresql://") || database.starts_with("postgres://");
+}
+
+Result<int> migrate_database(const std::string& conninfo) {
+  try {
+    Connection db(conninfo);
+    return migrate(db);
+  } catch (const PgError& e) {
+    return unavailable(e.what());
+  }
+}
+
+Result<std::unique_ptr<Store>> open_store(const PgStoreOptions& options) {
+  try {
+    auto db = std::make_unique<Connection>(options.conninfo);
+    migrate(*db);
+    return std::unique_ptr<Store>(std::make_unique<PgStore>(options, std::move(db)));
+  } catch (const PgError& e) {
+    return unavailable(e.what());
+  }
+}
+
+}  // namespace paddock::storage::postgres

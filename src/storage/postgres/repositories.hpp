@@ -1,0 +1,323 @@
+#pragma once
+// storage/postgres/repositories: the PostgreSQL implementation of every module's repository, one
+// class per module (each in a .cpp of its own, beside its SQLite twin), and the Context that
+// hands them out on one connection as a storage::Writes (and so Reads). Internal to
+// storage/postgres.
+#include "storage/postgres/rows.hpp"
+#include "storage/store.hpp"
+
+namespace paddock::storage::postgres {
+
+class PgIdentity final : public identity::IdentityWrites {
+ public:
+  explicit PgIdentity(Link& link) : link_(link) {}
+  Result<std::optional<UserRecord>> user_by_id(std::string_view id) override;
+  Result<std::optional<UserRecord>> user_by_username(std::string_view username) override;
+  Result<std::optional<SessionRecord>> session_by_token_hash(std::string_view token_hash) override;
+  Result<void> insert_user(const UserRecord& user) override;
+  Result<void> insert_session(const SessionRecord& session) override;
+  Result<bool> delete_session(std::string_view token_hash) override;
+  Result<std::size_t> purge_expired_sessions(UnixMillis now) override;
+
+ private:
+  Link& link_;
+};
+
+class PgDevices final : public devices::DeviceWrites {
+ public:
+  explicit PgDevices(Link& link) : link_(link) {}
+  Result<std::vector<DeviceRecord>> devices_of_user(std::string_view user_id) override;
+  Result<std::optional<DeviceRecord>> device_by_id(std::string_view id) override;
+  Result<void> insert_device(const DeviceRecord& device) override;
+  Result<void> clear_primary_devices(std::string_view user_id) override;
+  Result<bool> delete_device(std::string_view device_id, std::string_view user_id) override;
+  Result<void> mark_device_verified(std::string_view device_id, UnixMillis at) override;
+
+ private:
+  Link& link_;
+};
+
+class PgSharing final : public sharing::SharingWrites {
+ public:
+  explicit PgSharing(Link& link) : link_(link) {}
+  Result<std::optional<VehicleRecord>> vehicle_by_id(std::string_view id) override;
+  Result<std::optional<VehicleRecord>> vehicle_by_vin(std::string_view vin) override;
+  Result<std::optional<VehicleRecord>> vehicle_by_plate_key(std::string_view plate_key) override;
+  Result<std::vector<VehicleRecord>> vehicles_of_member(std::string_view user_id) override;
+  Result<std::vector<MemberRecord>> members_of(std::string_view vehicle_id) override;
+  Result<bool> is_member(std::string_view vehicle_id, std::string_view user_id) override;
+  Result<std::optional<MessageRecord>> message_by_id(std::string_view id) override;
+  Result<std::vector<MessageRecord>> messages_page(std::string_view vehicle_id, std::int64_t after,
+                                                   unsigned types, int limit) override;
+  Result<std::optional<FollowRecord>> follow_by_id(std::string_view id) override;
+  Result<std::optional<FollowRecord>> follow_of(std::string_view vehicle_id,
+                                                std::string_view follower_id) override;
+  Result<std::vector<FollowRecord>> follows_of_user(std::string_view follower_id) override;
+  Result<std::vector<FollowRecord>> followers_of(std::string_view vehicle_id) override;
+  Result<std::vector<FollowRecord>> all_live_follows() override;
+  Result<std::vector<std::pair<std::string, std::string>>> all_vehicle_visibilities() override;
+  Result<int> count_active_followers(std::string_view vehicle_id) override;
+
+  Result<void> insert_vehicle(const VehicleRecord& vehicle) override;
+  Result<void> update_vehicle(const VehicleRecord& vehicle) override;
+  Result<void> delete_vehicle(std::string_view vehicle_id) override;
+  Result<void> put_member(const MemberRecord& member) override;
+  Result<bool> delete_member(std::string_view vehicle_id, std::string_view user_id) override;
+  Result<std::int64_t> next_message_seq(std::string_view vehicle_id) override;
+  Result<void> insert_message(const MessageRecord& message) override;
+  Result<void> update_message(const MessageRecord& message) override;
+  Result<void> delete_message(std::string_view message_id) override;
+  Result<void> insert_follow(const FollowRecord& follow) override;
+  Result<void> update_follow(const FollowRecord& follow) override;
+  Result<void> delete_follow(std::string_view follow_id) override;
+
+ private:
+  Link& link_;
+};
+
+class PgEventLog final : public events::EventLogWrites {
+ public:
+  explicit PgEventLog(Link& link) : link_(link) {}
+  Result<std::vector<EventRecord>> vehicle_events_after(std::string_view vehicle_id,
+                                                        std::int64_t after, unsigned types,
+                                                        int limit) override;
+  Result<std::vector<EventRecord>> personal_events_after(std::string_view user_id,
+                                                         std::optional<std::string_view> device_id,
+                                                         std::int64_t after, int limit) override;
+  Result<std::int64_t> last_event_seq() override;
+  Result<std::int64_t> append_event(const EventRecord& event) override;
+  Result<void> delete_message_events(std::string_view message_id) override;
+  Result<void> delete_vehicle_events(std::string_view vehicle_id) override;
+
+ private:
+  Link& link_;
+};
+
+class PgContacts final : public keys::ContactWrites {
+ public:
+  explicit PgContacts(Link& link) : link_(link) {}
+  Result<std::vector<keys::ContactRecord>> contacts_of(std::string_view owner_id) override;
+  Result<std::optional<keys::ContactRecord>> contact_of(std::string_view owner_id,
+                                                        std::string_view contact_id) override;
+  Result<void> put_contact(const keys::ContactRecord& contact) override;
+  Result<bool> delete_contact(std::string_view owner_id, std::string_view contact_id) override;
+
+ private:
+  Link& link_;
+};
+
+class PgLinks final : public links::LinkWrites {
+ public:
+  explicit PgLinks(Link& link) : link_(link) {}
+  Result<std::optional<links::LinkRecord>> link_by_id(std::string_view id) override;
+  Result<std::vector<links::LinkRecord>> links_of_user(std::string_view user_id,
+                                                       int limit) override;
+  Result<void> insert_link(const links::LinkRecord& link) override;
+  Result<bool> update_link(const links::LinkRecord& link) override;
+
+ private:
+  Link& link_;
+};
+
+class PgChargePoints final : public ocpp::ChargePointWrites {
+ public:
+  explicit PgChargePoints(Link& link) : link_(link) {}
+  Result<bool> is_operator(std::string_view user_id) override;
+  Result<std::optional<ocpp::ChargePointRecord>> charge_point(std::string_view id) override;
+  Result<std::vector<ocpp::ChargePointRecord>> charge_points() override;
+  Result<std::vector<ocpp::ConnectorRecord>> connectors_of(
+      std::string_view charge_point_id) override;
+  Result<std::optional<ocpp::TransactionRecord>> transaction(std::int64_t id) override;
+  Result<std::vector<ocpp::TransactionRecord>> running_transactions(
+      std::string_view charge_point_id) override;
+  Result<std::optional<ocpp::TransactionRecord>> running_transaction_of_vehicle(
+      std::string_view vehicle_id) override;
+  Result<bool> id_tag_in_use(std::string_view id_tag) override;
+  Result<void> grant_operator(std::string_view user_id, UnixMillis at) override;
+  Result<void> insert_charge_point(const ocpp::ChargePointRecord& charge_point) override;
+  Result<void> record_boot(std::string_view id, std::string_view firmware_version,
+                           std::string_view serial_number, UnixMillis at) override;
+  Result<void> record_heartbeat(std::string_view id, UnixMillis at) override;
+  Result<void> put_connector(const ocpp::ConnectorRecord& connector) override;
+  Result<std::int64_t> start_transaction(const ocpp::TransactionRecord& transaction) override;
+  Result<bool> stop_transaction(std::int64_t id, std::int64_t meter_stop, UnixMillis at,
+                                std::string_view reason) override;
+  Result<void> record_soc(std::int64_t transaction_id, double soc_percent, UnixMillis at) override;
+  Result<bool> link_vehicle(std::int64_t transaction_id, std::string_view vehicle_id) override;
+
+ private:
+  Link& link_;
+};
+
+class PgKeyShares final : public keys::KeyShareWrites {
+ public:
+  explicit PgKeyShares(Link& link) : link_(link) {}
+  Result<std::optional<keys::KeyShareRecord>> share_by_id(std::string_view id) override;
+  Result<std::vector<keys::KeyShareRecord>> shares_of_vehicle(std::string_view vehicle_id) override;
+  Result<std::vector<keys::KeyShareRecord>> shares_received(std::string_view vehicle_id,
+                                                            std::string_view recipient_id) override;
+  Result<std::vector<keys::KeyShareRecord>> shares_of_device(std::string_view recipient_id,
+                                                             std::string_view device_id) override;
+  Result<std::vector<std::string>> kids_in_use(UnixMillis now) override;
+  Result<std::optional<keys::KeyShareRecord>> share_by_credential_id(
+      std::string_view vehicle_id, std::string_view credential_id) override;
+  Result<std::vector<keys::KeyAuditRecord>> audit_of(std::string_view vehicle_id,
+                                                     std::int64_t after, int limit) override;
+  Result<keys::RevocationState> revocations_of(std::string_view vehicle_id,
+                                               UnixMillis now) override;
+  Result<void> insert_share(const keys::KeyShareRecord& share) override;
+  Result<bool> update_share(const keys::KeyShareRecord& share,
+                            std::string_view expected_status) override;
+  Result<std::int64_t> append_audit(const keys::KeyAuditRecord& record) override;
+  Result<std::uint64_t> bump_revocation_version(std::string_view vehicle_id) override;
+
+ private:
+  Link& link_;
+};
+
+class PgHeadUnits final : public keys::HeadUnitWrites {
+ public:
+  explicit PgHeadUnits(Link& link) : link_(link) {}
+  Result<std::vector<keys::HeadUnitRecord>> head_units_of(std::string_view vehicle_id) override;
+  Result<std::optional<keys::HeadUnitRecord>> head_unit_by_id(std::string_view id) override;
+  Result<void> insert_head_unit(const keys::HeadUnitRecord& head_unit) override;
+  Result<bool> delete_head_unit(std::string_view vehicle_id, std::string_view id) override;
+  Result<bool> advance_report_counter(std::string_view id, std::uint64_t counter) override;
+
+ private:
+  Link& link_;
+};
+
+class PgAntiTheft final : public antitheft::AntiTheftWrites {
+ public:
+  explicit PgAntiTheft(Link& link) : link_(link) {}
+  Result<std::optional<antitheft::AntiTheftSettings>> settings(std::string_view vehicle_id) override;
+  Result<std::optional<std::string>> vehicle_of_id_tag(std::string_view id_tag) override;
+  Result<std::optional<antitheft::ChargeState>> charge_state(std::string_view vehicle_id) override;
+  Result<void> put_settings(const antitheft::AntiTheftSettings& settings) override;
+  Result<void> put_charge_state(const antitheft::ChargeState& state) override;
+  Result<std::optional<antitheft::VehiclePlatformRecord>> platform_by_secret_hash(
+      std::string_view secret_hash) override;
+  Result<std::optional<antitheft::VehiclePlatformRecord>> platform(std::string_view id) override;
+  Result<std::optional<antitheft::TelemetryRecord>> telemetry(std::string_view vehicle_id) override;
+  Result<void> insert_platform(const antitheft::VehiclePlatformRecord& platform) override;
+  Result<void> put_telemetry(const antitheft::TelemetryRecord& telemetry) override;
+  Result<std::optional<antitheft::LockRecord>> latest_lock(std::string_view vehicle_id) override;
+  Result<std::vector<antitheft::LockRecord>> live_locks_on(
+      std::string_view charge_point_id) override;
+  Result<std::vector<antitheft::LockRecord>> locks_to_reverse_on(
+      std::string_view charge_point_id) override;
+  Result<std::vector<antitheft::LockAuditEntry>> lock_audit(std::string_view lock_id) override;
+  Result<void> put_lock(const antitheft::LockRecord& lock) override;
+  Result<void> append_lock_audit(const antitheft::LockAuditEntry& entry) override;
+
+ private:
+  Link& link_;
+};
+
+class PgPublishers final : public publishers::PublisherWrites {
+ public:
+  explicit PgPublishers(Link& link) : link_(link) {}
+  Result<std::optional<publishers::PublisherRecord>> publisher_by_registration(
+      std::string_view registration_id) override;
+  Result<std::optional<publishers::PublisherRecord>> publisher_by_id(std::string_view id) override;
+  Result<std::vector<publishers::SecretRecord>> secrets_of(
+      std::string_view registration_id) override;
+  Result<std::optional<publishers::MessageRecord>> publisher_message(
+      std::string_view publisher_id, std::string_view message_id) override;
+  Result<std::vector<std::string>> message_receivers(std::string_view publisher_id,
+                                                     std::string_view message_id) override;
+  Result<bool> is_subscribed(std::string_view user_id, std::string_view publisher_id) override;
+  Result<std::vector<std::string>> subscriptions_of(std::string_view user_id) override;
+  Result<std::vector<publishers::OptOut>> opt_outs_of(std::string_view user_id) override;
+  Result<std::vector<std::string>> users_opted_out(std::string_view publisher_id,
+                                                   std::string_view category) override;
+  Result<std::vector<publishers::InboxEntry>> inbox_after(std::string_view user_id,
+                                                          std::int64_t after, UnixMillis now,
+                                                          int limit) override;
+  Result<std::optional<publishers::InboxEntry>> inbox_item(std::string_view user_id,
+                                                           std::string_view publisher_id,
+                                                           std::string_view message_id,
+                                                           UnixMillis now) override;
+  Result<publishers::MessageStats> message_stats(std::string_view publisher_id,
+                                                 std::string_view message_id) override;
+  Result<std::int64_t> last_publisher_seq() override;
+  Result<void> insert_publisher(const publishers::PublisherRecord& publisher) override;
+  Result<void> set_publisher_status(std::string_view registration_id, std::string_view status,
+                                    UnixMillis at) override;
+  Result<bool> assign_publisher_id(std::string_view registration_id, std::string_view id) override;
+  Result<void> insert_secret(const publishers::SecretRecord& secret) override;
+  Result<void> expire_secrets(std::string_view registration_id, UnixMillis at) override;
+  Result<std::int64_t> next_publisher_seq() override;
+  Result<void> put_publisher_message(const publishers::MessageRecord& message) override;
+  Result<void> add_message_receivers(std::string_view publisher_id, std::string_view message_id,
+                                     const std::vector<std::string>& user_ids) override;
+  Result<bool> put_subscription(std::string_view user_id, std::string_view publisher_id,
+                                UnixMillis at) override;
+  Result<bool> delete_subscription(std::string_view user_id,
+                                   std::string_view publisher_id) override;
+  Result<void> replace_opt_outs(std::string_view user_id,
+                                const std::vector<publishers::OptOut>& opt_outs) override;
+  Result<void> mark_read(std::string_view user_id, std::string_view publisher_id,
+                         std::string_view message_id, bool is_public, UnixMillis at) override;
+  Result<void> add_message_stats(std::string_view publisher_id, std::string_view message_id,
+                                 std::int64_t delivered, std::int64_t synced) override;
+
+ private:
+  Link& link_;
+};
+
+class PgSecrets final : public SecretWrites {
+ public:
+  explicit PgSecrets(Link& link) : link_(link) {}
+  Result<void> put_secret(const SecretRecord& secret) override;
+  Result<std::optional<SecretRecord>> take_secret(std::string_view purpose, std::string_view key,
+                                                  UnixMillis now) override;
+  Result<std::size_t> purge_expired_secrets(UnixMillis now) override;
+
+ private:
+  Link& link_;
+};
+
+// Every repository on one connection. On a read-only connection only the Reads side is used.
+class Context final : public Writes {
+ public:
+  explicit Context(Connection* db = nullptr) { link_.db = db; }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  void attach(Connection* db) { link_.db = db; }
+  bool attached() const { return link_.db != nullptr; }
+  // The writer's view of what the repositories noted (faults, the feed lock).
+  Link& link() { return link_; }
+
+  identity::IdentityWrites& identity() override { return identity_; }
+  devices::DeviceWrites& devices() override { return devices_; }
+  sharing::SharingWrites& sharing() override { return sharing_; }
+  events::EventLogWrites& events() override { return events_; }
+  keys::ContactWrites& contacts() override { return contacts_; }
+  links::LinkWrites& links() override { return links_; }
+  keys::KeyShareWrites& key_shares() override { return key_shares_; }
+  keys::HeadUnitWrites& head_units() override { return head_units_; }
+  ocpp::ChargePointWrites& charge_points() override { return charge_points_; }
+  antitheft::AntiTheftWrites& antitheft() override { return antitheft_; }
+  publishers::PublisherWrites& publishers() override { return publishers_; }
+  SecretWrites& secrets() override { return secrets_; }
+
+ private:
+  Link link_;
+  PgIdentity identity_{link_};
+  PgDevices devices_{link_};
+  PgSharing sharing_{link_};
+  PgEventLog events_{link_};
+  PgContacts contacts_{link_};
+  PgLinks links_{link_};
+  PgKeyShares key_shares_{link_};
+  PgHeadUnits head_units_{link_};
+  PgChargePoints charge_points_{link_};
+  PgAntiTheft antitheft_{link_};
+  PgPublishers publishers_{link_};
+  PgSecrets secrets_{link_};
+};
+
+}  // namespace paddock::storage::postgres

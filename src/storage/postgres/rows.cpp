@@ -1,0 +1,17 @@
+#include "storage/postgres/rows.hpp"
+
+#include "core/log.hpp"
+
+namespace paddock::storage::postgres {
+
+Error storage_fault(Link& link, const char* operation, const PgError& e) {
+  std::string what = std::string(operation) + ": " + e.what();
+  link.fault = PgError(e.sqlstate, what);
+  // A lost race (serialization failure, deadlock) is retried by the writer: not worth an error.
+  log::event(e.retryable() ? log::Level::info : log::Level::error, "storage: statement failed",
+             {{"error", what}, {"sqlstate", e.sqlstate}});
+  // The client learns only that it may retry; the log keeps PostgreSQL's words.
+  return make_error(Errc::storage_unavailable, "the database is unavailable; try again later");
+}
+
+}  // namespace paddock::storage::postgres
