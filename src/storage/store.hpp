@@ -69,7 +69,17 @@ class Writes : public Reads {
   antitheft::AntiTheftWrites& antitheft() override = 0;
   publishers::PublisherWrites& publishers() override = 0;
   virtual SecretWrites& secrets() = 0;
+
+  // Tells every node (this one included) `payload` under `topic`, iff this job's changes commit,
+  // after the commit and in commit order: for state that nodes keep in memory and must hear
+  // about (a lock for a pile another node holds, follow changes). Not a log: a node that was not
+  // listening then hears "resync" instead (see Store::set_announcement_handler) and reloads from
+  // the database. `topic` is one word; topic and payload together at most kMaxAnnouncementBytes.
+  virtual Result<void> announce(std::string_view topic, std::string_view payload) = 0;
 };
+
+// PostgreSQL's NOTIFY payload limit (8000 bytes), less room for the channel's framing.
+inline constexpr std::size_t kMaxAnnouncementBytes = 7900;
 
 // A write job. `run` returns true to keep its changes, false to roll its savepoint back.
 // `finish(durable)` is called exactly once, on the writer thread, after the batch's commit:
@@ -104,6 +114,15 @@ class Store {
   virtual int expected_schema_version() const = 0;
 
   virtual WriteHealth write_health() const = 0;
+
+  // Receives every committed announcement (Writes::announce), from this node and, on a shared
+  // database, from the others; on a storage thread, in the order they committed. Topic
+  // "resync" (empty payload) means announcements may have been missed (the listening
+  // connection was lost and is back): reload what you keep in memory. Set before serving;
+  // the handler must only hand work off.
+  using AnnouncementHandler =
+      std::function<void(const std::string& topic, const std::string& payload)>;
+  virtual void set_announcement_handler(AnnouncementHandler handler) = 0;
 
   // Runs `fn` in the writer. Once the change is durable, `on_commit` (optional) runs on the
   // writer thread, in commit order, with the value; it must only hand work off (the live feed

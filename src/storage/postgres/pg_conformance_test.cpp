@@ -18,6 +18,9 @@ class ScratchStore final : public Store {
   Result<int> schema_version() override { return store_->schema_version(); }
   int expected_schema_version() const override { return store_->expected_schema_version(); }
   WriteHealth write_health() const override { return store_->write_health(); }
+  void set_announcement_handler(AnnouncementHandler handler) override {
+    store_->set_announcement_handler(std::move(handler));
+  }
 
  private:
   std::unique_ptr<postgres::ScratchDatabase> db_;  // dropped after the store has closed

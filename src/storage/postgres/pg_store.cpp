@@ -1,5 +1,10 @@
 #include "storage/postgres/pg_store.hpp"
 
+#include <libpq-fe.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -172,8 +177,8 @@ class Writer {
       }
       if (link.last_appended_seq > 0) {
         // Delivered to every listening node when (and only if) this commit succeeds.
-        db_->query("SELECT pg_notify($1, $2)", kFeedChannel,
-                   std::to_string(link.last_appended_seq));
+        db_->query("SELECT pg_notify($1, $2)", kAnnounceChannel,
+                   std::string(kFeedTopic) + " " + std::to_string(link.last_appended_seq));
       }
       db_->exec("COMMIT");
       return Outcome::committed;
@@ -225,11 +230,120 @@ class Writer {
   std::thread thread_;
 };
 
+// LISTENs on the announcement channel on a connection of its own and hands each notification to
+// the handler, on its own thread, in the order PostgreSQL delivers them (commit order). After
+// every (re)connection it first says "resync": whatever was announced while it was not listening
+// is lost, and the handler reloads from the database instead.
+class Listener {
+ public:
+  Listener(std::string conninfo, int reconnect_ms)
+      : conninfo_(std::move(conninfo)), reconnect_ms_(reconnect_ms),
+        wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~Listener() {
+    stop();
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  void start(Store::AnnouncementHandler handler) {
+    stop();
+    handler_ = std::move(handler);
+    stopping_ = false;
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    thread_.join();
+  }
+
+ private:
+  void loop() {
+    while (!stopping_) {
+      std::unique_ptr<Connection> db;
+      try {
+        db = std::make_unique<Connection>(conninfo_);
+        db->exec(std::string("LISTEN ") + kAnnounceChannel);
+      } catch (const PgError& e) {
+        log_unreachable(e.what());
+        wait(nullptr, reconnect_ms_);
+        continue;
+      }
+      log::event(log::Level::info, "storage: listening for other nodes' changes");
+      handler_("resync", "");
+      listen(*db);
+    }
+  }
+
+  // Returns when the connection is lost or the listener stops.
+  void listen(Connection& db) {
+    using Clock = std::chrono::steady_clock;
+    auto next_probe = Clock::now() + kProbeInterval;
+    while (!stopping_) {
+      wait(&db, 1000);
+      if (stopping_) return;
+      if (PQconsumeInput(db.raw()) == 0 || !db.ok()) {
+        log_unreachable(PQerrorMessage(db.raw()));
+        return;
+      }
+      while (PGnotify* note = PQnotifies(db.raw())) {
+        std::string_view extra = note->extra;
+        auto space = extra.find(' ');
+        std::string topic(extra.substr(0, space));
+        std::string payload(space == std::string_view::npos ? "" : extra.substr(space + 1));
+        PQfreemem(note);
+        handler_(topic, payload);
+      }
+      // A connection whose server vanished without closing it (a network cut) is only found
+      // by using it.
+      if (Clock::now() >= next_probe) {
+        next_probe = Clock::now() + kProbeInterval;
+        try {
+          db.exec("SELECT 1");
+        } catch (const PgError& e) {
+          log_unreachable(e.what());
+          return;
+        }
+      }
+    }
+  }
+
+  // Sleeps until the socket is readable, the listener stops, or `timeout_ms` pass.
+  void wait(Connection* db, int timeout_ms) {
+    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {db ? PQsocket(db->raw()) : -1, POLLIN, 0}};
+    ::poll(fds, db ? 2 : 1, timeout_ms);
+  }
+
+  void log_unreachable(const std::string& why) {
+    UnixMillis now = now_millis();
+    if (now - last_logged_ < kReopenLogIntervalMs) return;
+    last_logged_ = now;
+    log::event(log::Level::error, "storage: cannot listen for other nodes' changes",
+               {{"error", why}});
+  }
+
+  static constexpr auto kProbeInterval = std::chrono::seconds(10);
+  std::string conninfo_;
+  int reconnect_ms_;
+  int wake_fd_;
+  Store::AnnouncementHandler handler_;
+  std::atomic<bool> stopping_{false};
+  UnixMillis last_logged_ = 0;
+  std::thread thread_;
+};
+
 class PgStore final : public Store {
  public:
   PgStore(const PgStoreOptions& options, std::unique_ptr<Connection> writer_db)
-      : options_(options), writer_(options, std::move(writer_db)) {}
-  ~PgStore() override { writer_.stop(); }
+      : options_(options),
+        writer_(options, std::move(writer_db)),
+        listener_(options.conninfo, options.reconnect_ms) {}
+  ~PgStore() override {
+    listener_.stop();
+    writer_.stop();
+  }
 
   // Never throws: a thread whose connection is gone gets a detached context (every call answers
   // storage_unavailable) and tries again at most once per reconnect interval.
@@ -267,6 +381,10 @@ class PgStore final : public Store {
 
   WriteHealth write_health() const override { return writer_.health(); }
 
+  void set_announcement_handler(AnnouncementHandler handler) override {
+    listener_.start(std::move(handler));
+  }
+
   Result<int> schema_version() override {
     reads();
     auto& reader = thread_readers[serial_];
@@ -283,6 +401,7 @@ class PgStore final : public Store {
   const std::uint64_t serial_ = next_store_serial.fetch_add(1);
   PgStoreOptions options_;
   Writer writer_;
+  Listener listener_;
 };
 
 }  // namespace

@@ -14,9 +14,12 @@
 
 namespace paddock::storage::postgres {
 
-// The channel on which a committing writer announces the highest event seq it appended (the
-// payload, in decimal). Notifications are delivered at commit, in commit order.
-inline constexpr const char* kFeedChannel = "paddock_feed";
+// The one channel every node LISTENs on. A notification's payload is "TOPIC PAYLOAD"
+// (Writes::announce). PostgreSQL delivers notifications at commit, in commit order. The writer
+// itself announces topic "feed" with the highest event seq a commit appended (decimal), so that
+// every node reads the new events from the log.
+inline constexpr const char* kAnnounceChannel = "paddock";
+inline constexpr const char* kFeedTopic = "feed";
 
 struct PgStoreOptions {
   std::string conninfo;  // a libpq URI (postgresql://...) or key=value string

@@ -303,6 +303,9 @@ class Context final : public Writes {
   antitheft::AntiTheftWrites& antitheft() override { return antitheft_; }
   publishers::PublisherWrites& publishers() override { return publishers_; }
   SecretWrites& secrets() override { return secrets_; }
+  // A NOTIFY in the job's transaction: PostgreSQL delivers it to every listening node at commit
+  // (and drops it with a rolled-back savepoint).
+  Result<void> announce(std::string_view topic, std::string_view payload) override;
 
  private:
   Link link_;

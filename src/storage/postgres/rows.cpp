@@ -1,6 +1,8 @@
 #include "storage/postgres/rows.hpp"
 
 #include "core/log.hpp"
+#include "storage/postgres/pg_store.hpp"
+#include "storage/postgres/repositories.hpp"
 
 namespace paddock::storage::postgres {
 
@@ -12,6 +14,19 @@ Error storage_fault(Link& link, const char* operation, const PgError& e) {
              {{"error", what}, {"sqlstate", e.sqlstate}});
   // The client learns only that it may retry; the log keeps PostgreSQL's words.
   return make_error(Errc::storage_unavailable, "the database is unavailable; try again later");
+}
+
+Result<void> Context::announce(std::string_view topic, std::string_view payload) {
+  if (topic.empty() || topic.find(' ') != std::string_view::npos ||
+      topic.size() + 1 + payload.size() > kMaxAnnouncementBytes) {
+    return make_error(Errc::internal, "an announcement must be one word and a short payload");
+  }
+  std::string message;
+  message.reserve(topic.size() + 1 + payload.size());
+  message.append(topic).append(" ").append(payload);
+  return guarded(link_, "announce", [&](Connection& db) {
+    db.query("SELECT pg_notify($1, $2)", kAnnounceChannel, message);
+  });
 }
 
 }  // namespace paddock::storage::postgres

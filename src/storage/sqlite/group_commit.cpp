@@ -78,6 +78,11 @@ void GroupCommitWriter::loop() {
   }
 }
 
+void GroupCommitWriter::set_announcement_handler(Store::AnnouncementHandler handler) {
+  std::lock_guard lock(handler_mutex_);
+  announcement_handler_ = std::move(handler);
+}
+
 WriteHealth GroupCommitWriter::health() const {
   std::lock_guard lock(health_mutex_);
   return health_;
@@ -108,6 +113,7 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       db_->cached("SAVEPOINT job").bind().run();
       std::int64_t changes_before = db_->total_changes();
+      std::size_t announced_before = context.announcements().size();
       bool keep = batch[i].run(context);
       // A statement that failed is a storage fault whatever the job made of it: the job's
       // changes are rolled back and its completion says storage_unavailable.
@@ -117,7 +123,10 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
         fault = fault_text;
       }
       if (keep) kept_changes += db_->total_changes() - changes_before;
-      if (!keep) db_->cached("ROLLBACK TO job").bind().run();
+      if (!keep) {
+        db_->cached("ROLLBACK TO job").bind().run();
+        context.announcements().resize(announced_before);
+      }
       db_->cached("RELEASE job").bind().run();
     }
     db_->exec("COMMIT");
@@ -139,6 +148,14 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
     record_health(false, fault);
   } else if (kept_changes > 0) {
     record_health(true, {});
+  }
+  if (committed && !context.announcements().empty()) {
+    std::lock_guard lock(handler_mutex_);
+    if (announcement_handler_) {
+      for (const auto& [topic, payload] : context.announcements()) {
+        announcement_handler_(topic, payload);
+      }
+    }
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     batch[i].finish(committed && !job_failed[i]);

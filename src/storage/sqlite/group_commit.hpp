@@ -32,6 +32,7 @@ class GroupCommitWriter {
 
   void submit(WriteJob job);
   WriteHealth health() const;
+  void set_announcement_handler(Store::AnnouncementHandler handler);
   // Finishes every queued job and joins the thread. Jobs submitted afterwards fail at once.
   void stop();
 
@@ -48,6 +49,8 @@ class GroupCommitWriter {
   std::deque<WriteJob> queue_;
   mutable std::mutex health_mutex_;
   WriteHealth health_;
+  std::mutex handler_mutex_;
+  Store::AnnouncementHandler announcement_handler_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -300,9 +300,15 @@ class Context final : public Writes {
   antitheft::AntiTheftWrites& antitheft() override { return antitheft_; }
   publishers::PublisherWrites& publishers() override { return publishers_; }
   SecretWrites& secrets() override { return secrets_; }
+  Result<void> announce(std::string_view topic, std::string_view payload) override;
+
+  // What this context's jobs announced; the writer drops a rolled-back job's share and hands
+  // the rest out after the commit.
+  std::vector<std::pair<std::string, std::string>>& announcements() { return announcements_; }
 
  private:
   Link link_;
+  std::vector<std::pair<std::string, std::string>> announcements_;
   SqliteIdentity identity_{link_};
   SqliteDevices devices_{link_};
   SqliteSharing sharing_{link_};

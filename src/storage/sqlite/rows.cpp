@@ -1,5 +1,7 @@
 #include "storage/sqlite/rows.hpp"
 
+#include "storage/sqlite/repositories.hpp"
+
 namespace paddock::storage::sqlite {
 
 Error storage_fault(Connection* db, const char* operation, const SqliteError& e) {
@@ -8,6 +10,15 @@ Error storage_fault(Connection* db, const char* operation, const SqliteError& e)
   log::event(log::Level::error, "storage: statement failed", {{"error", what}});
   // The client learns only that it may retry; the log keeps SQLite's words.
   return make_error(Errc::storage_unavailable, "the database is unavailable; try again later");
+}
+
+Result<void> Context::announce(std::string_view topic, std::string_view payload) {
+  if (topic.empty() || topic.find(' ') != std::string_view::npos ||
+      topic.size() + 1 + payload.size() > kMaxAnnouncementBytes) {
+    return make_error(Errc::internal, "an announcement must be one word and a short payload");
+  }
+  announcements_.emplace_back(topic, payload);
+  return {};
 }
 
 }  // namespace paddock::storage::sqlite

@@ -79,6 +79,12 @@ class SqliteStore final : public Store {
 
   WriteHealth write_health() const override { return writer_.health(); }
 
+  // One node: the writer hands its own announcements out after each commit, and nothing is
+  // ever missed, so there is never a "resync".
+  void set_announcement_handler(AnnouncementHandler handler) override {
+    writer_.set_announcement_handler(std::move(handler));
+  }
+
   Result<int> schema_version() override {
     reads();  // opens this thread's connection on first use
     auto& reader = thread_readers[serial_];
