@@ -35,6 +35,7 @@
 #include "publishers/publisher_service.hpp"
 #include "publishers/secret_sealer.hpp"
 #include "sharing/sharing_service.hpp"
+#include "storage/announcements.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "transport/http_server.hpp"
 
@@ -180,6 +181,14 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
                 *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
                 cfg.publishers_auto_approve, &charge_points,
                 &central_system, &antitheft, &locks, &telemetry});
+
+  // What other nodes (and, on SQLite, this node's own writer) announce after their commits.
+  // Modules that keep state in memory register their topics here.
+  storage::AnnouncementRouter announcements;
+  (*store)->set_announcement_handler(
+      [&announcements](const std::string& topic, const std::string& payload) {
+        announcements(topic, payload);
+      });
 
   server = std::make_unique<transport::HttpServer>(
       transport::ServerOptions{.listen = cfg.listen,
