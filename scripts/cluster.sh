@@ -117,6 +117,9 @@ defaults
     # Live streams (WebSocket, SSE, OCPP) stay open for hours; their heartbeats keep them busy.
     timeout tunnel 1h
     option http-server-close
+    # A node that died is retried on another before the health checks notice.
+    retries 3
+    option redispatch
 frontend paddock
     bind 127.0.0.1:$port
     default_backend nodes
