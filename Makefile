@@ -3,7 +3,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: deps configure build run test bench clean
+.PHONY: deps configure build run test bench clean cluster cluster-stop
 
 deps:
 	@scripts/install-deps.sh
@@ -35,6 +35,13 @@ bench: build
 	bench/http_bench.sh
 	bench/fanout_bench.sh
 	/usr/bin/python3 bench/issuance_bench.py
+
+# Three nodes on one PostgreSQL behind HAProxy, on loopback (scripts/cluster.sh; README).
+cluster: build
+	scripts/cluster.sh start
+
+cluster-stop:
+	scripts/cluster.sh stop
 
 clean:
 	rm -rf build

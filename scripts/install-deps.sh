@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libsqlite3-dev libpq-dev libcbor-dev
-  postgresql
+  postgresql haproxy
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpng-dev zbar-tools chromium
   libgtest-dev libgmock-dev libbenchmark-dev

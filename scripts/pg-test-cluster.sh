@@ -9,6 +9,7 @@
 # Run as root, the cluster runs as the unprivileged `postgres` user (initdb refuses root). Trust
 # authentication is safe here: nothing listens on TCP and the socket's directory is private.
 # fsync is off: the tests check behaviour, not durability, and a cluster lives for one run.
+# PADDOCK_PG_DURABLE=1 keeps PostgreSQL's durable defaults (scripts/cluster.sh uses it).
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop STATE_FILE" >&2; exit 2; }
@@ -54,8 +55,10 @@ case $action in
       rm -rf "$dir"
       exit 1
     }
+    speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ ${PADDOCK_PG_DURABLE:-0} == 1 ]] && speed=""
     "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-k $dir -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      -o "-k $dir -c listen_addresses= $speed -c max_connections=300" \
       start >/dev/null || {
       cat "$dir/server.log" >&2
       stop_cluster "$dir"

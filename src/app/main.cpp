@@ -134,6 +134,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   std::unique_ptr<transport::HttpServer> server;
   auto store = storage::sqlite::open_store({database_path(cfg.data_dir), 1024, &metrics.storage});
   if (!store) return fail(store.error().detail);
+  // What other nodes (and, on SQLite, this node's own writer) announce after their commits.
+  // Modules that keep state in memory register their topics below, before the handler is set.
+  storage::AnnouncementRouter announcements;
 
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   WorkPool hashing_pool(cores);
@@ -142,6 +145,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   identity::LoginLimiter limiter({cfg.auth.login_max_failures_per_user,
                                   cfg.auth.login_max_failures_per_address,
                                   cfg.auth.login_failure_window_seconds});
+  limiter.share_through(**store, announcements, "login");
   identity::IdentityService identity(**store, hasher, limiter, {cfg.auth.session_ttl_seconds});
   devices::DeviceService devices(**store);
   feed::Hub hub(**store);
@@ -170,6 +174,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   identity::LoginLimiter charge_point_limiter({cfg.auth.login_max_failures_per_user,
                                                cfg.auth.login_max_failures_per_address,
                                                cfg.auth.login_failure_window_seconds});
+  charge_point_limiter.share_through(**store, announcements, "pile_login");
   ocpp::ChargePointService charge_points(**store, hasher, charge_point_limiter);
   antitheft::AntiTheftService antitheft(**store);
   ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{}, &hub);
@@ -182,9 +187,6 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
                 cfg.publishers_auto_approve, &charge_points,
                 &central_system, &antitheft, &locks, &telemetry});
 
-  // What other nodes (and, on SQLite, this node's own writer) announce after their commits.
-  // Modules that keep state in memory register their topics here.
-  storage::AnnouncementRouter announcements;
   (*store)->set_announcement_handler(
       [&announcements](const std::string& topic, const std::string& payload) {
         announcements(topic, payload);

@@ -1,6 +1,7 @@
 #include "identity/login_limiter.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace paddock::identity {
 namespace {
@@ -46,12 +47,65 @@ int LoginLimiter::retry_after(std::string_view username, std::string_view addres
 
 void LoginLimiter::record_failure(std::string_view username, std::string_view address,
                                   UnixMillis now) {
+  if (!store_) return count_failure(username, address, now);
+  // "fail AT ADDRESS USERNAME": the username goes last, since only it may hold spaces.
+  std::string payload = "fail " + std::to_string(now) + " ";
+  payload.append(address).append(" ").append(username);
+  announce(std::move(payload));
+}
+
+void LoginLimiter::record_success(std::string_view username) {
+  if (!store_) return count_success(username);
+  announce("ok " + std::string(username));
+}
+
+void LoginLimiter::share_through(storage::Store& store, storage::AnnouncementRouter& router,
+                                 std::string topic) {
+  store_ = &store;
+  topic_ = std::move(topic);
+  router.on(topic_, [this](const std::string& payload) { heard(payload); });
+}
+
+void LoginLimiter::announce(std::string payload) {
+  if (payload.size() + topic_.size() + 1 > storage::kMaxAnnouncementBytes) {
+    payload.resize(storage::kMaxAnnouncementBytes - topic_.size() - 1);
+  }
+  // A job that writes nothing and only announces. When the store is down it fails, and the
+  // failure goes uncounted: but then no password can be checked either.
+  store_->submit(storage::WriteJob{
+      [topic = topic_, payload = std::move(payload)](storage::Writes& w) {
+        return w.announce(topic, payload).ok();
+      },
+      [](bool) {}});
+}
+
+void LoginLimiter::heard(const std::string& payload) {
+  std::string_view rest = payload;
+  auto word = [&rest]() {
+    auto space = rest.find(' ');
+    std::string_view w = rest.substr(0, space);
+    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+    return w;
+  };
+  std::string_view kind = word();
+  if (kind == "ok") return count_success(rest);
+  if (kind != "fail") return;
+  std::string_view at_text = word();
+  std::string_view address = word();
+  UnixMillis at = 0;
+  auto [ptr, ec] = std::from_chars(at_text.data(), at_text.data() + at_text.size(), at);
+  if (ec != std::errc() || ptr != at_text.data() + at_text.size()) return;
+  count_failure(rest, address, at);
+}
+
+void LoginLimiter::count_failure(std::string_view username, std::string_view address,
+                                 UnixMillis now) {
   std::lock_guard lock(mutex_);
   add(by_user_, username, limits_.max_failures_per_user, now);
   add(by_address_, address, limits_.max_failures_per_address, now);
 }
 
-void LoginLimiter::record_success(std::string_view username) {
+void LoginLimiter::count_success(std::string_view username) {
   std::lock_guard lock(mutex_);
   by_user_.erase(std::string(username));
 }
