@@ -627,9 +627,13 @@ void LockWorkflow::note(const LockRecord& lock, std::string text) {
 
 void LockWorkflow::session_linked(const std::string& vehicle_id, const std::string& cp,
                                   int connector_id, std::int64_t transaction_id) {
+  // Telemetry may place the car from a node the pile is not connected to: the lock then stays
+  // armed, now for that pile, and the pile's node acts on the announcement.
+  const bool here = piles_.online(cp);
   transition(
-      vehicle_id, LockEvent::on_pile, {},
-      "a session placed the car on " + cp + " connector " + std::to_string(connector_id),
+      vehicle_id, here ? LockEvent::on_pile : LockEvent::not_on_pile, {},
+      "a session placed the car on " + cp + " connector " + std::to_string(connector_id) +
+          (here ? "" : ", a pile not connected to this node: the lock waits for it"),
       [cp, connector_id, transaction_id](LockRecord& l) {
         l.charge_point_id = cp;
         l.connector_id = connector_id;

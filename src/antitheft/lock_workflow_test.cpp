@@ -308,5 +308,27 @@ TEST_F(LockAcrossNodesTest, AnUnlockWhileThePileIsNowhereIsReversedByTheNodeItRe
   EXPECT_EQ(piles_a_.count(), 1u);
 }
 
+TEST_F(LockAcrossNodesTest, ACarPlacedFromAnotherNodeIsLockedByThePilesNode) {
+  auto running = store_->reads().charge_points().running_transaction_of_vehicle("veh_1");
+  ASSERT_TRUE(running.ok() && running->has_value());
+  const std::int64_t first = (*running)->id;
+  write([first](storage::Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.charge_points().stop_transaction(first, 1, 2, "Local"));
+    return {};
+  });
+  lock_through(*node_a_);  // on no pile: armed
+  ASSERT_TRUE(loop_.pump_until([&] { return state_is("pending_plug_in"); }));
+  EXPECT_FALSE(latest().charge_point_id.has_value());
+  piles_b_.connect("CP-1");
+  // Telemetry answered by A names the pile and connector of a session on B's pile.
+  node_a_->session_linked("veh_1", "CP-1", 2, first + 1);
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_b_.count() == 1; }));
+  EXPECT_EQ(piles_b_.what(0), "LockVehicle");
+  EXPECT_EQ(latest().connector_id, 2);
+  piles_b_.answer(0, {{"status", "Accepted"}});
+  ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  EXPECT_EQ(piles_a_.count(), 0u);
+}
+
 }  // namespace
 }  // namespace paddock::antitheft
