@@ -1,6 +1,6 @@
-// The lock workflow across nodes, over a real SQLite store: two LockWorkflows (nodes A and B)
-// share the database and hear every announcement through one router, as nodes on PostgreSQL
-// do; each has its own registry of connected piles (a recording pile link standing in for
+// The lock workflow across nodes: two LockWorkflows (nodes A and B) on one database, on SQLite
+// (one writer, one router: what a single node does with its own announcements) and on
+// PostgreSQL (two stores, announcements by NOTIFY); each has its own registry of connected piles (a recording pile link standing in for
 // the OCPP connections, answered by the test). The test thread is the I/O thread: it carries a
 // ThreadPost hook, so write completions and the piles' threads run there, in pump().
 #include "antitheft/lock_workflow.hpp"
@@ -18,6 +18,8 @@
 
 #include "core/thread_post.hpp"
 #include "core/work_pool.hpp"
+#include "storage/postgres/pg_store.hpp"
+#include "storage/postgres/test_cluster.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 namespace paddock::antitheft {
@@ -133,33 +135,61 @@ class RecordingPiles final : public PileCalls {
   std::vector<Sent> sent_;
 };
 
-class LockAcrossNodesTest : public ::testing::Test {
+// The nodes' database: on SQLite one store whose writer hands every announcement to one router
+// both nodes listen on; on PostgreSQL (the test cluster) two stores on one scratch database,
+// each node with its own router, so announcements travel by NOTIFY as between machines.
+class LockAcrossNodesTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     install_thread_post({&loop_, [](void* target, std::function<void()> task) {
                            static_cast<Loop*>(target)->post(std::move(task));
                          }});
-    dir_ = std::filesystem::temp_directory_path() /
-           ("paddock-locks-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = storage::sqlite::open_store({(dir_ / "paddock.db").string()});
-    ASSERT_TRUE(store.ok()) << store.error().detail;
-    store_ = std::move(store.value());
+    if (GetParam() == "postgres") {
+      auto cluster = storage::postgres::test_cluster_conninfo();
+      if (!cluster) GTEST_SKIP() << "no test cluster: run through ctest (make test)";
+      scratch_ = std::make_unique<storage::postgres::ScratchDatabase>(*cluster);
+      for (auto* store : {&store_, &store_b_}) {
+        auto opened = storage::postgres::open_store({scratch_->conninfo()});
+        ASSERT_TRUE(opened.ok()) << opened.error().detail;
+        *store = std::move(opened.value());
+      }
+    } else {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("paddock-locks-" + std::to_string(::getpid()) + "-" +
+              std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+      auto store = storage::sqlite::open_store({(dir_ / "paddock.db").string()});
+      ASSERT_TRUE(store.ok()) << store.error().detail;
+      store_ = std::move(store.value());
+    }
+    storage::Store& b = store_b_ ? *store_b_ : *store_;
+    storage::AnnouncementRouter& heard_by_b = store_b_ ? router_b_ : router_;
     node_a_ = std::make_unique<LockWorkflow>(*store_, hasher_, limiter_, nullptr, piles_a_);
-    node_b_ = std::make_unique<LockWorkflow>(*store_, hasher_, limiter_, nullptr, piles_b_);
+    node_b_ = std::make_unique<LockWorkflow>(b, hasher_, limiter_, nullptr, piles_b_);
     node_a_->listen(router_);
-    node_b_->listen(router_);
+    node_b_->listen(heard_by_b);
     store_->set_announcement_handler(
         [this](const std::string& topic, const std::string& payload) { router_(topic, payload); });
+    if (store_b_) {
+      store_b_->set_announcement_handler(
+          [this](const std::string& topic, const std::string& payload) {
+            router_b_(topic, payload);
+          });
+    }
     seed();
   }
   void TearDown() override {
-    store_.reset();  // drains the writer while the nodes it announces to are alive
+    // The writers drain while the nodes they announce to are alive.
+    store_b_.reset();
+    store_.reset();
+    scratch_.reset();
     install_thread_post({});
-    std::filesystem::remove_all(dir_);
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
+
+  // Resync as a node's listener says it after a reconnection.
+  void resync_b() { (store_b_ ? router_b_ : router_)("resync", ""); }
 
   void write(std::function<Result<void>(storage::Writes&)> job) {
     std::optional<Result<bool>> done;
@@ -228,14 +258,17 @@ class LockAcrossNodesTest : public ::testing::Test {
   WorkPool pool_{1};
   identity::PasswordHasher hasher_{identity::HashStrength::min, pool_};
   identity::LoginLimiter limiter_{identity::LoginLimits{}};
-  storage::AnnouncementRouter router_;
+  storage::AnnouncementRouter router_;    // node A's (and on SQLite B's too)
+  storage::AnnouncementRouter router_b_;  // node B's, on PostgreSQL
   std::unique_ptr<LockWorkflow> node_a_;
   std::unique_ptr<LockWorkflow> node_b_;
   std::filesystem::path dir_;
-  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::postgres::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Store> store_;    // node A's; on SQLite the only one
+  std::unique_ptr<storage::Store> store_b_;  // node B's, on PostgreSQL
 };
 
-TEST_F(LockAcrossNodesTest, ALockAskedOnOneNodeReachesThePileOnAnotherAndSoDoesTheUnlock) {
+TEST_P(LockAcrossNodesTest, ALockAskedOnOneNodeReachesThePileOnAnotherAndSoDoesTheUnlock) {
   piles_b_.connect("CP-1");
   lock_through(*node_a_);
   ASSERT_TRUE(loop_.pump_until([&] { return piles_b_.count() == 1; }));
@@ -256,7 +289,7 @@ TEST_F(LockAcrossNodesTest, ALockAskedOnOneNodeReachesThePileOnAnotherAndSoDoesT
   EXPECT_EQ(latest().state, "released");
 }
 
-TEST_F(LockAcrossNodesTest, OnThePilesOwnNodeTheAnnouncementDoesNotSendTheLockAgain) {
+TEST_P(LockAcrossNodesTest, OnThePilesOwnNodeTheAnnouncementDoesNotSendTheLockAgain) {
   piles_a_.connect("CP-1");
   lock_through(*node_a_);
   ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
@@ -269,14 +302,14 @@ TEST_F(LockAcrossNodesTest, OnThePilesOwnNodeTheAnnouncementDoesNotSendTheLockAg
   EXPECT_EQ(piles_b_.count(), 0u);
 }
 
-TEST_F(LockAcrossNodesTest, AResyncBringsAPileConnectedMeanwhileToTheArmedLock) {
+TEST_P(LockAcrossNodesTest, AResyncBringsAPileConnectedMeanwhileToTheArmedLock) {
   lock_through(*node_a_);
   ASSERT_TRUE(loop_.pump_until([&] { return state_is("pending_plug_in"); }));
   loop_.settle();
   EXPECT_EQ(piles_a_.count() + piles_b_.count(), 0u);
   // The pile came to B while B's listener was away: it hears "resync" and re-checks its piles.
   piles_b_.connect("CP-1");
-  router_("resync", "");
+  resync_b();
   ASSERT_TRUE(loop_.pump_until([&] { return piles_b_.count() == 1; }));
   EXPECT_EQ(piles_b_.what(0), "LockVehicle");
   piles_b_.answer(0, {{"status", "Accepted"}});
@@ -284,7 +317,7 @@ TEST_F(LockAcrossNodesTest, AResyncBringsAPileConnectedMeanwhileToTheArmedLock) 
   EXPECT_EQ(piles_a_.count(), 0u);
 }
 
-TEST_F(LockAcrossNodesTest, AnUnlockWhileThePileIsNowhereIsReversedByTheNodeItReturnsTo) {
+TEST_P(LockAcrossNodesTest, AnUnlockWhileThePileIsNowhereIsReversedByTheNodeItReturnsTo) {
   piles_b_.connect("CP-1");
   lock_through(*node_b_);
   ASSERT_TRUE(loop_.pump_until([&] { return piles_b_.count() == 1; }));
@@ -299,7 +332,7 @@ TEST_F(LockAcrossNodesTest, AnUnlockWhileThePileIsNowhereIsReversedByTheNodeItRe
   EXPECT_EQ(piles_b_.count(), 1u);
   // It returns to A, whose listener had missed announcements.
   piles_a_.connect("CP-1");
-  router_("resync", "");
+  router_("resync", "");  // node A's listener
   ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
   EXPECT_EQ(piles_a_.what(0), "UnlockVehicle");
   piles_a_.answer(0, {{"status", "Accepted"}});
@@ -308,7 +341,7 @@ TEST_F(LockAcrossNodesTest, AnUnlockWhileThePileIsNowhereIsReversedByTheNodeItRe
   EXPECT_EQ(piles_a_.count(), 1u);
 }
 
-TEST_F(LockAcrossNodesTest, ACarPlacedFromAnotherNodeIsLockedByThePilesNode) {
+TEST_P(LockAcrossNodesTest, ACarPlacedFromAnotherNodeIsLockedByThePilesNode) {
   auto running = store_->reads().charge_points().running_transaction_of_vehicle("veh_1");
   ASSERT_TRUE(running.ok() && running->has_value());
   const std::int64_t first = (*running)->id;
@@ -329,6 +362,12 @@ TEST_F(LockAcrossNodesTest, ACarPlacedFromAnotherNodeIsLockedByThePilesNode) {
   ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
   EXPECT_EQ(piles_a_.count(), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, LockAcrossNodesTest, ::testing::Values("sqlite"),
+                         [](const auto& info) { return info.param; });
+// Named for ctest's cluster fixture (tests matching Postgres*).
+INSTANTIATE_TEST_SUITE_P(Postgres, LockAcrossNodesTest, ::testing::Values("postgres"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace paddock::antitheft
