@@ -60,6 +60,9 @@ Connection::Connection(const std::string& conninfo) {
     conn_ = nullptr;
     throw PgError("08001", "cannot connect to PostgreSQL: " + why);
   }
+  // Notices ("... does not exist, skipping") are for people at a psql prompt; libpq would print
+  // them on stderr, outside the server's structured log.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   // Every timestamp is a Unix-millisecond integer; the session's settings must not change
   // results between nodes.
   exec("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'");

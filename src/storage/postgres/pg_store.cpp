@@ -157,8 +157,10 @@ class Writer {
     Context context(db_.get());
     Link& link = context.link();
     link.in_transaction = true;
+    bool begun = false;
     try {
       db_->exec("BEGIN");
+      begun = true;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         db_->exec("SAVEPOINT job");
         bool keep = batch[i].run(context);
@@ -185,11 +187,14 @@ class Writer {
     } catch (const PgError& e) {
       fault = e.what();
       if (e.connection_lost()) {
+        db_.reset();
+        // Nothing was sent yet (the server restarted while this node was idle): a fresh
+        // connection may take the batch at once.
+        if (!begun) return Outcome::retry;
         // A COMMIT that lost its connection may or may not have happened; the jobs are answered
         // storage_unavailable, and their idempotent retries find out.
         log::event(log::Level::error, "storage: lost the PostgreSQL connection",
                    {{"jobs", std::to_string(batch.size())}, {"error", e.what()}});
-        db_.reset();
         return Outcome::failed;
       }
       try {
