@@ -241,6 +241,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   // The owner's password re-check is limited together with their logins.
   antitheft::LockWorkflow locks(**store, hasher, limiter, &hub, central_system);
   central_system.set_pile_events(&locks);
+  locks.listen(announcements);
   antitheft::TelemetryService telemetry(**store, &hub, &locks);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
                 *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
