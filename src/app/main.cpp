@@ -21,6 +21,7 @@
 #include "core/encoding.hpp"
 #include "core/log.hpp"
 #include "devices/device_service.hpp"
+#include "feed/cluster_feed.hpp"
 #include "feed/hub.hpp"
 #include "links/key_share_context.hpp"
 #include "links/publisher_message_context.hpp"
@@ -210,12 +211,24 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   devices::DeviceService devices(**store);
   feed::Hub hub(**store);
   if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
-  sharing::SharingService sharing(**store, hub);
+  // On a database other nodes share, events reach the hub from the log and live state changes
+  // travel as announcements (feed/cluster_feed); alone, the hub hears this node's commits.
+  std::unique_ptr<feed::ClusterFeed> cluster;
+  if (storage::postgres::is_postgres_uri(cfg.database)) {
+    cluster = std::make_unique<feed::ClusterFeed>(**store, hub);
+    if (auto started = cluster->start(announcements); !started) {
+      return fail(started.error().detail);
+    }
+  }
+  sharing::LiveFeed& live_feed = cluster ? static_cast<sharing::LiveFeed&>(*cluster) : hub;
+  events::LiveEvents& live = cluster ? static_cast<events::LiveEvents&>(*cluster) : hub;
+  events::LiveNotices& notices = cluster ? static_cast<events::LiveNotices&>(*cluster) : hub;
+  sharing::SharingService sharing(**store, live_feed);
   keys::ContactService contacts(**store);
-  keys::CarSyncService car_sync(**store, *issuer_keys, hub);
-  keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, hub);
+  keys::CarSyncService car_sync(**store, *issuer_keys, live);
+  keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, live);
   publishers::PublisherService publisher_hub(
-      **store, *sealer, &hub,
+      **store, *sealer, &notices,
       {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   devices.set_removal_hook(&key_shares);
   sharing.set_transfer_hook(&key_shares);
@@ -228,7 +241,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   links::LinkOptions link_options;
   link_options.public_base_url = cfg.public_base_url;
   link_options.secret_ttl_seconds = cfg.link_secret_ttl_seconds;
-  links::LinkService link_service(**store, hub, link_watch, std::move(link_contexts),
+  links::LinkService link_service(**store, live, link_watch, std::move(link_contexts),
                                   link_options);
   // Charge point passwords fail like logins: limited per pile and per address.
   identity::LoginLimiter charge_point_limiter({cfg.auth.login_max_failures_per_user,
@@ -237,16 +250,16 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   charge_point_limiter.share_through(**store, announcements, "pile_login");
   ocpp::ChargePointService charge_points(**store, hasher, charge_point_limiter);
   antitheft::AntiTheftService antitheft(**store);
-  ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{}, &hub);
+  ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{}, &live);
   // The owner's password re-check is limited together with their logins.
-  antitheft::LockWorkflow locks(**store, hasher, limiter, &hub, central_system);
+  antitheft::LockWorkflow locks(**store, hasher, limiter, &live, central_system);
   central_system.set_pile_events(&locks);
   locks.listen(announcements);
-  antitheft::TelemetryService telemetry(**store, &hub, &locks);
+  antitheft::TelemetryService telemetry(**store, &live, &locks);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
                 *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
                 cfg.publishers_auto_approve, &charge_points,
-                &central_system, &antitheft, &locks, &telemetry});
+                &central_system, &antitheft, &locks, &telemetry, &live});
 
   (*store)->set_announcement_handler(
       [&announcements](const std::string& topic, const std::string& payload) {
