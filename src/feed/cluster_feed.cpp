@@ -25,15 +25,10 @@ bool parse_count(std::string_view text, std::size_t& out) {
   return ec == std::errc() && ptr == text.data() + text.size();
 }
 
-// Tells this process's own notices from the other nodes' (it delivered its own already).
-const std::string& node_tag() {
-  static const std::string tag = new_id("node");
-  return tag;
-}
-
 }  // namespace
 
-ClusterFeed::ClusterFeed(storage::Store& store, Hub& hub) : store_(store), hub_(hub) {}
+ClusterFeed::ClusterFeed(storage::Store& store, Hub& hub)
+    : store_(store), hub_(hub), tag_(new_id("node")) {}
 
 Result<void> ClusterFeed::start(storage::AnnouncementRouter& router) {
   PADDOCK_ASSIGN(head, store_.reads().events().last_event_seq());
@@ -75,7 +70,7 @@ void ClusterFeed::end_session(std::string user_id, std::string token_hash) {
 void ClusterFeed::notify(events::LiveNotice notice) {
   // "ORIGIN E|U COUNT ID... JSON": everyone but the ids, or exactly the ids.
   const auto& ids = notice.everyone ? notice.except : notice.users;
-  std::string payload = node_tag();
+  std::string payload = tag_;
   payload.append(notice.everyone ? " E " : " U ").append(std::to_string(ids.size()));
   for (const auto& id : ids) payload.append(" ").append(id);
   payload.append(" ").append(notice.json);
@@ -90,7 +85,7 @@ void ClusterFeed::notify(events::LiveNotice notice) {
 
 void ClusterFeed::notice_heard(const std::string& payload) {
   std::string_view rest = payload;
-  if (next_word(rest) == node_tag()) return;
+  if (next_word(rest) == tag_) return;
   events::LiveNotice notice;
   notice.everyone = next_word(rest) == "E";
   std::size_t count = 0;

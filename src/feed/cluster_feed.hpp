@@ -61,6 +61,7 @@ class ClusterFeed final : public sharing::LiveFeed,
 
   storage::Store& store_;
   Hub& hub_;
+  const std::string tag_;  // tells this node's own notices from others' (it delivered its own)
   std::mutex catch_up_mutex_;  // one catch-up at a time (resync and feed may race at start)
   std::atomic<std::int64_t> delivered_{0};
 };
