@@ -5,6 +5,9 @@
 #                                                 listening only on a Unix socket inside it, and
 #                                                 writes its libpq connection string to STATE_FILE
 #   scripts/pg-test-cluster.sh stop STATE_FILE    stops that cluster and removes its directory
+#   scripts/pg-test-cluster.sh pause STATE_FILE   stops the server but keeps the cluster (tests of
+#                                                 a database that goes away)
+#   scripts/pg-test-cluster.sh resume STATE_FILE  starts a paused cluster again, same socket
 #
 # Run as root, the cluster runs as the unprivileged `postgres` user (initdb refuses root). Trust
 # authentication is safe here: nothing listens on TCP and the socket's directory is private.
@@ -12,7 +15,7 @@
 # PADDOCK_PG_DURABLE=1 keeps PostgreSQL's durable defaults (scripts/cluster.sh uses it).
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop STATE_FILE" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|pause|resume STATE_FILE" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 action=$1
 state=$2
@@ -57,15 +60,17 @@ case $action in
     }
     speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     [[ ${PADDOCK_PG_DURABLE:-0} == 1 ]] && speed=""
+    options="-k $dir -c listen_addresses= $speed -c max_connections=300"
     "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-k $dir -c listen_addresses= $speed -c max_connections=300" \
+      -o "$options" \
       start >/dev/null || {
       cat "$dir/server.log" >&2
       stop_cluster "$dir"
       exit 1
     }
     mkdir -p "$(dirname "$state")"
-    printf 'dir=%s\nconninfo=host=%s user=paddock dbname=postgres\n' "$dir" "$dir" >"$state"
+    printf 'dir=%s\nconninfo=host=%s user=paddock dbname=postgres\noptions=%s\n' \
+      "$dir" "$dir" "$options" >"$state"
     echo "pg-test-cluster: started in $dir"
     ;;
   stop)
@@ -73,6 +78,18 @@ case $action in
     stop_cluster "$(sed -n 's/^dir=//p' "$state")"
     rm -f "$state"
     echo "pg-test-cluster: stopped"
+    ;;
+  pause)
+    dir=$(sed -n 's/^dir=//p' "$state")
+    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null
+    echo "pg-test-cluster: paused"
+    ;;
+  resume)
+    dir=$(sed -n 's/^dir=//p' "$state")
+    options=$(sed -n 's/^options=//p' "$state")
+    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "$options" start >/dev/null
+    echo "pg-test-cluster: resumed"
     ;;
   *) usage ;;
 esac

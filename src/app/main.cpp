@@ -209,12 +209,19 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   limiter.share_through(**store, announcements, "login");
   identity::IdentityService identity(**store, hasher, limiter, {cfg.auth.session_ttl_seconds});
   devices::DeviceService devices(**store);
+  const bool shared_database = storage::postgres::is_postgres_uri(cfg.database);
   feed::Hub hub(**store);
-  if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
+  if (auto loaded_feed = hub.load(); !loaded_feed) {
+    // On PostgreSQL the node starts without its database (not ready) and reloads the hub when
+    // its listener first connects ("resync"); one SQLite file that cannot be read is fatal.
+    if (!shared_database) return fail(loaded_feed.error().detail);
+    log::event(log::Level::warn, "feed: follow index not loaded yet; it loads when the database answers",
+               {{"error", loaded_feed.error().detail}});
+  }
   // On a database other nodes share, events reach the hub from the log and live state changes
   // travel as announcements (feed/cluster_feed); alone, the hub hears this node's commits.
   std::unique_ptr<feed::ClusterFeed> cluster;
-  if (storage::postgres::is_postgres_uri(cfg.database)) {
+  if (shared_database) {
     cluster = std::make_unique<feed::ClusterFeed>(**store, hub);
     if (auto started = cluster->start(announcements); !started) {
       return fail(started.error().detail);

@@ -11,6 +11,7 @@ namespace paddock::feed {
 namespace {
 
 constexpr int kCatchUpPage = 1000;
+constexpr std::int64_t kHeadUnknown = -1;
 
 // Splits off the first space-separated word of `rest`.
 std::string_view next_word(std::string_view& rest) {
@@ -31,8 +32,10 @@ ClusterFeed::ClusterFeed(storage::Store& store, Hub& hub)
     : store_(store), hub_(hub), tag_(new_id("node")) {}
 
 Result<void> ClusterFeed::start(storage::AnnouncementRouter& router) {
-  PADDOCK_ASSIGN(head, store_.reads().events().last_event_seq());
-  delivered_ = head;
+  // Unreadable (the database is away at start): the first catch-up starts at the head then;
+  // no stream could have been served before it anyway.
+  auto head = store_.reads().events().last_event_seq();
+  delivered_ = head ? *head : kHeadUnknown;
   router.on("feed", [this](const std::string&) { catch_up(); });
   router.on("follow", [this](const std::string& payload) { follow_changed(payload); });
   router.on("vehicle", [this](const std::string& id) { vehicle_changed(id, false); });
@@ -106,6 +109,12 @@ void ClusterFeed::announce(std::string topic, std::string payload) {
 
 void ClusterFeed::catch_up() {
   std::lock_guard lock(catch_up_mutex_);
+  if (delivered_ == kHeadUnknown) {
+    auto head = store_.reads().events().last_event_seq();
+    if (!head) return;
+    delivered_ = *head;
+    return;
+  }
   for (;;) {
     auto page = store_.reads().events().events_after(delivered_, kCatchUpPage);
     if (!page) {

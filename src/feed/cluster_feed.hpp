@@ -39,8 +39,9 @@ class ClusterFeed final : public sharing::LiveFeed,
   ClusterFeed(storage::Store& store, Hub& hub);
 
   // Starts after the log's current head (what the hub loaded at start already covers the
-  // follows; streams catch up on older events by cursor) and registers the topics. Call before
-  // the store's announcement handler is set. Error: storage_unavailable.
+  // follows; streams catch up on older events by cursor; when the database is away, at the head
+  // it has once it answers) and registers the topics. Call before the store's announcement
+  // handler is set.
   Result<void> start(storage::AnnouncementRouter& router);
 
   void apply(sharing::FeedUpdate update) override;
