@@ -86,6 +86,10 @@ std::filesystem::path publisher_key_path(const std::string& data_dir) {
   return std::filesystem::path(data_dir) / "publisher-secrets.key";
 }
 
+// Handler threads on PostgreSQL: each blocks on its own read connection's round trips, so a
+// few per core keep the cores busy while others wait on the network.
+constexpr int kPostgresHandlerThreads = 16;
+
 int fail(const std::string& message) {
   std::cerr << "paddock: " << message << "\n";
   return 1;
@@ -277,7 +281,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
       transport::ServerOptions{.listen = cfg.listen,
                                .threads = cfg.threads,
                                .limits = cfg.limits,
-                               .trusted_proxies = cfg.trusted_proxies},
+                               .trusted_proxies = cfg.trusted_proxies,
+                               // PostgreSQL reads are network round trips: off the I/O threads.
+                               .handler_threads = shared_database ? kPostgresHandlerThreads : 0},
       app, metrics.http);
   auto bound = server->bind();
   if (!bound) return fail(bound.error().detail);
