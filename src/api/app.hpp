@@ -12,6 +12,7 @@
 #include "api/dispatcher.hpp"
 #include "api/http_types.hpp"
 #include "api/router.hpp"
+#include "core/work_pool.hpp"
 #include "events/live_events.hpp"
 #include "identity/identity_service.hpp"
 
@@ -74,6 +75,8 @@ struct Services {
   // Where a session's end goes: the hub itself on one node; with several nodes, the feed that
   // tells the others too (feed/cluster_feed). Null: the hub.
   events::LiveEvents* live = nullptr;
+  // Set (PostgreSQL): live streams read their backlog pages on this pool (feed::FeedStream).
+  WorkPool* stream_read_pool = nullptr;
 };
 
 class App;

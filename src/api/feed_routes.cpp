@@ -83,6 +83,7 @@ void App::open_websocket_stream(Request& request, Responder respond) {
   upgrade->kind = StreamUpgrade::Kind::websocket;
   feed::Hub& hub = services_.hub;
   sharing::SharingService& sharing = services_.sharing;
+  WorkPool* read_pool = services_.stream_read_pool;
   std::int64_t from = *cursor;
   if (!request.authorization().empty()) {
     auto who = authenticate(request, respond);
@@ -91,14 +92,14 @@ void App::open_websocket_stream(Request& request, Responder respond) {
     if (!device) return respond.problem(device.error());
     upgrade->principal = who->user_id;
     upgrade->handler = std::make_shared<feed::FeedSession>(std::make_shared<feed::FeedStream>(
-        hub, sharing, who->user_id, from, feed::FeedStreamOptions{.session = who->token_hash},
+        hub, sharing, who->user_id, from, feed::FeedStreamOptions{.session = who->token_hash, .read_pool = read_pool},
         *device));
   } else {
     // Browsers cannot set headers on a WebSocket: the first text frame carries the token.
     identity::IdentityService& identity = services_.identity;
     devices::DeviceService& devices = services_.devices;
     upgrade->handler = std::make_shared<feed::FeedSession>(
-        [&identity, &devices, &hub, &sharing, from, query = request.query](
+        [&identity, &devices, &hub, &sharing, read_pool, from, query = request.query](
             std::string_view frame) -> Result<std::shared_ptr<feed::EventStream>> {
           boost::system::error_code ec;
           auto value = boost::json::parse(frame, ec);
@@ -116,7 +117,7 @@ void App::open_websocket_stream(Request& request, Responder respond) {
           if (!device) return device.take_error();
           return std::shared_ptr<feed::EventStream>(std::make_shared<feed::FeedStream>(
               hub, sharing, who->user_id, from,
-              feed::FeedStreamOptions{.session = who->token_hash}, *device));
+              feed::FeedStreamOptions{.session = who->token_hash, .read_pool = read_pool}, *device));
         });
   }
   Response r;
@@ -143,7 +144,8 @@ void App::open_event_source(Request& request, Responder respond) {
   upgrade->principal = who.user_id;
   upgrade->handler = std::make_shared<feed::FeedSession>(
       std::make_shared<feed::FeedStream>(services_.hub, services_.sharing, who.user_id, *cursor,
-                                         feed::FeedStreamOptions{.session = who.token_hash},
+                                         feed::FeedStreamOptions{.session = who.token_hash,
+                                                                   .read_pool = services_.stream_read_pool},
                                          *device));
   Response r;
   r.status = 200;

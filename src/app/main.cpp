@@ -89,6 +89,8 @@ std::filesystem::path publisher_key_path(const std::string& data_dir) {
 // Handler threads on PostgreSQL: each blocks on its own read connection's round trips, so a
 // few per core keep the cores busy while others wait on the network.
 constexpr int kPostgresHandlerThreads = 16;
+// Live streams catching up from a cursor read their backlog pages on this many threads.
+constexpr int kPostgresStreamReadThreads = 4;
 
 int fail(const std::string& message) {
   std::cerr << "paddock: " << message << "\n";
@@ -267,10 +269,13 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   central_system.set_pile_events(&locks);
   locks.listen(announcements);
   antitheft::TelemetryService telemetry(**store, &live, &locks);
+  // Streams' backlog pages on PostgreSQL: read off the I/O threads (feed::FeedStream).
+  std::unique_ptr<WorkPool> stream_reads =
+      shared_database ? std::make_unique<WorkPool>(kPostgresStreamReadThreads) : nullptr;
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
                 *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
                 cfg.publishers_auto_approve, &charge_points,
-                &central_system, &antitheft, &locks, &telemetry, &live});
+                &central_system, &antitheft, &locks, &telemetry, &live, stream_reads.get()});
 
   (*store)->set_announcement_handler(
       [&announcements](const std::string& topic, const std::string& payload) {
@@ -299,6 +304,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   // completions call into are alive; then the connections that outlived the grace period are
   // freed (their handlers unsubscribe from the hub) before the hub and the services go.
   hashing_pool.stop(/*discard_queued=*/true);
+  if (stream_reads) stream_reads->stop(/*discard_queued=*/true);
   store->reset();
   server.reset();
   log::event(log::Level::info, "stopped");

@@ -19,7 +19,38 @@ FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string u
 FeedStream::~FeedStream() { hub_.unsubscribe(subscriber_.get()); }
 
 void FeedStream::set_wakeup(std::function<void()> wake) {
+  wake_ = wake;
   subscriber_->set_wakeup(std::move(wake));
+}
+
+std::optional<Result<sharing::FeedPage>> FeedStream::backlog_page(int limit) {
+  if (!options_.read_pool) {
+    page_limit_ = limit;
+    return sharing_.feed(user_id_, position_, limit, device_id_);
+  }
+  if (pending_) {
+    std::lock_guard lock(pending_->mutex);
+    if (!pending_->done) return std::nullopt;
+    auto page = std::move(pending_->page);
+    pending_.reset();
+    return page;
+  }
+  pending_ = std::make_shared<PendingPage>();
+  pending_->wake = wake_;
+  page_limit_ = limit;
+  options_.read_pool->post([pending = pending_, &sharing = sharing_, user_id = user_id_,
+                            cursor = position_, limit, device_id = device_id_] {
+    auto page = sharing.feed(user_id, cursor, limit, device_id);
+    std::function<void()> wake;
+    {
+      std::lock_guard lock(pending->mutex);
+      pending->page = std::move(page);
+      pending->done = true;
+      wake = pending->wake;
+    }
+    if (wake) wake();
+  });
+  return std::nullopt;
 }
 
 bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
@@ -30,14 +61,16 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
   }
   if (catching_up_) {
     int limit = std::min<int>(options_.backlog_page, static_cast<int>(max));
-    auto page = sharing_.feed(user_id_, position_, limit, device_id_);
+    auto next_page = backlog_page(limit);
+    if (!next_page) return true;  // being read; the read's completion wakes the session
+    auto& page = *next_page;
     if (!page) {
       end_reason_ = "feed unavailable; reconnect with cursor " + std::to_string(position_);
       return false;
     }
     for (const auto& e : page->events) out.push_back(make_frame(e));
     position_ = page->next_cursor;
-    if (static_cast<int>(page->events.size()) < limit) catching_up_ = false;
+    if (static_cast<int>(page->events.size()) < page_limit_) catching_up_ = false;
     if (!out.empty() || catching_up_) return true;
   }
   if (subscriber_->overflowed()) {

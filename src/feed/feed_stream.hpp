@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/work_pool.hpp"
 #include "feed/event_stream.hpp"
 #include "feed/hub.hpp"
 #include "sharing/sharing_service.hpp"
@@ -17,6 +18,10 @@ struct FeedStreamOptions {
   std::size_t queue_capacity = 4096;  // live frames buffered per connection before it is cut
   int backlog_page = 500;
   std::string session;  // the token hash that opened the stream: revoking it ends the stream
+  // Set (PostgreSQL): backlog pages are read on this pool, and next() hands them out once they
+  // are in, so a read's round trip never stalls the I/O thread that pumps the stream. Unset:
+  // read inline (SQLite).
+  WorkPool* read_pool = nullptr;
 };
 
 class FeedStream final : public EventStream {
@@ -44,6 +49,19 @@ class FeedStream final : public EventStream {
   bool catching_up_ = true;
   std::string end_reason_;
   std::vector<FramePtr> scratch_;
+  // A backlog page being read on the read pool; shared with the task, which may outlive us.
+  struct PendingPage {
+    std::mutex mutex;
+    bool done = false;
+    Result<sharing::FeedPage> page = make_error(Errc::storage_unavailable, "not read yet");
+    std::function<void()> wake;
+  };
+  std::shared_ptr<PendingPage> pending_;
+  int page_limit_ = 0;  // the limit the page handed out by backlog_page() was read with
+  std::function<void()> wake_;
+  // The next backlog page (at most `limit` events, or the limit of a read already under way:
+  // page_limit_): inline, or (with a read pool) once it has arrived; nullopt while being read.
+  std::optional<Result<sharing::FeedPage>> backlog_page(int limit);
 };
 
 }  // namespace paddock::feed

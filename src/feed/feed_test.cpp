@@ -2,6 +2,9 @@
 // follower receives live and on resume, with no socket in the way.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include <filesystem>
 #include <future>
 
@@ -147,6 +150,51 @@ TEST_F(FeedTest, ResumeGivesExactlyWhatWasMissedThenLive) {
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_NE(frames[0]->json.find("four"), std::string::npos);
   (void)first;
+}
+
+TEST_F(FeedTest, WithAReadPoolTheBacklogArrivesByWakeUpAndInOrderThenLive) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  std::int64_t cursor = *sharing_->feed_head();
+  for (int i = 0; i < 7; ++i) post(vehicle, "status", "backlog");
+  WorkPool reads(1);
+  FeedStreamOptions options;
+  options.backlog_page = 3;  // three pages of backlog, each read on the pool
+  options.read_pool = &reads;
+  FeedStream stream(*hub_, *sharing_, "usr_fan", cursor, options);
+  std::mutex mutex;
+  std::condition_variable woken;
+  int wakes = 0;
+  stream.set_wakeup([&] {
+    std::lock_guard lock(mutex);
+    ++wakes;
+    woken.notify_all();
+  });
+  std::vector<FramePtr> frames;
+  for (int round = 0; round < 20 && frames.size() < 7; ++round) {
+    int seen;
+    {
+      std::lock_guard lock(mutex);
+      seen = wakes;
+    }
+    std::size_t before = frames.size();
+    ASSERT_TRUE(stream.next(frames, 100));
+    if (frames.size() == before) {
+      // Nothing yet: the page is being read, and its arrival wakes the stream.
+      std::unique_lock lock(mutex);
+      ASSERT_TRUE(woken.wait_for(lock, std::chrono::seconds(5), [&] { return wakes > seen; }));
+    }
+  }
+  ASSERT_EQ(frames.size(), 7u);
+  for (std::size_t i = 1; i < frames.size(); ++i) EXPECT_GT(frames[i]->seq, frames[i - 1]->seq);
+  // Caught up: live frames flow as before.
+  post(vehicle, "status", "live");
+  std::vector<FramePtr> live;
+  for (int i = 0; i < 10 && live.empty(); ++i) ASSERT_TRUE(stream.next(live, 100));
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_NE(live[0]->json.find("live"), std::string::npos);
+  reads.stop();
 }
 
 TEST_F(FeedTest, LiveFramesTheBacklogCoveredDoNotHideTheNextOne) {
