@@ -60,7 +60,7 @@ case $action in
     }
     speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     [[ ${PADDOCK_PG_DURABLE:-0} == 1 ]] && speed=""
-    options="-k $dir -c listen_addresses= $speed -c max_connections=300"
+    options="-k $dir -c listen_addresses= $speed -c max_connections=1000"
     "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
       -o "$options" \
       start >/dev/null || {
