@@ -5,6 +5,9 @@
 #                                                 listening only on a Unix socket inside it, and
 #                                                 writes its libpq connection string to STATE_FILE
 #   scripts/pg-test-cluster.sh stop STATE_FILE    stops that cluster and removes its directory
+#   scripts/pg-test-cluster.sh pause STATE_FILE   stops its server (fast shutdown: sessions are
+#                                                 cut), keeping the data (outage tests)
+#   scripts/pg-test-cluster.sh resume STATE_FILE  starts the paused server again, same socket
 #
 # Run as root, the cluster runs as the unprivileged `postgres` user (initdb refuses root). Trust
 # authentication is safe here: nothing listens on TCP and the socket's directory is private.
@@ -12,7 +15,7 @@
 # PADDOCK_PG_DURABLE=1 keeps PostgreSQL's durable defaults (scripts/cluster.sh uses it).
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop STATE_FILE" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|pause|resume STATE_FILE" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 action=$1
 state=$2
@@ -38,6 +41,15 @@ stop_cluster() {
   rm -rf "$dir"
 }
 
+start_server() {
+  local dir=$1
+  local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [[ ${PADDOCK_PG_DURABLE:-0} == 1 ]] && speed=""
+  "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-k $dir -c listen_addresses= $speed -c max_connections=300" \
+    start >/dev/null
+}
+
 case $action in
   start)
     # A cluster left behind by an interrupted run goes first.
@@ -55,11 +67,7 @@ case $action in
       rm -rf "$dir"
       exit 1
     }
-    speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    [[ ${PADDOCK_PG_DURABLE:-0} == 1 ]] && speed=""
-    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-k $dir -c listen_addresses= $speed -c max_connections=300" \
-      start >/dev/null || {
+    start_server "$dir" || {
       cat "$dir/server.log" >&2
       stop_cluster "$dir"
       exit 1
@@ -73,6 +81,16 @@ case $action in
     stop_cluster "$(sed -n 's/^dir=//p' "$state")"
     rm -f "$state"
     echo "pg-test-cluster: stopped"
+    ;;
+  pause)
+    dir=$(sed -n 's/^dir=//p' "$state")
+    [[ -d $dir/data ]] || { echo "pg-test-cluster: no cluster in $state" >&2; exit 1; }
+    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null
+    ;;
+  resume)
+    dir=$(sed -n 's/^dir=//p' "$state")
+    [[ -d $dir/data ]] || { echo "pg-test-cluster: no cluster in $state" >&2; exit 1; }
+    start_server "$dir" || { cat "$dir/server.log" >&2; exit 1; }
     ;;
   *) usage ;;
 esac
