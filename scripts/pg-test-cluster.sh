@@ -5,9 +5,9 @@
 #                                                 listening only on a Unix socket inside it, and
 #                                                 writes its libpq connection string to STATE_FILE
 #   scripts/pg-test-cluster.sh stop STATE_FILE    stops that cluster and removes its directory
-#   scripts/pg-test-cluster.sh pause STATE_FILE   stops its server (fast shutdown: sessions are
-#                                                 cut), keeping the data (outage tests)
-#   scripts/pg-test-cluster.sh resume STATE_FILE  starts the paused server again, same socket
+#   scripts/pg-test-cluster.sh pause STATE_FILE   stops the server but keeps the cluster (tests of
+#                                                 a database that goes away)
+#   scripts/pg-test-cluster.sh resume STATE_FILE  starts a paused cluster again, same socket
 #
 # Run as root, the cluster runs as the unprivileged `postgres` user (initdb refuses root). Trust
 # authentication is safe here: nothing listens on TCP and the socket's directory is private.
@@ -41,15 +41,6 @@ stop_cluster() {
   rm -rf "$dir"
 }
 
-start_server() {
-  local dir=$1
-  local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-  [[ ${PADDOCK_PG_DURABLE:-0} == 1 ]] && speed=""
-  "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-k $dir -c listen_addresses= $speed -c max_connections=300" \
-    start >/dev/null
-}
-
 case $action in
   start)
     # A cluster left behind by an interrupted run goes first.
@@ -67,13 +58,19 @@ case $action in
       rm -rf "$dir"
       exit 1
     }
-    start_server "$dir" || {
+    speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [[ ${PADDOCK_PG_DURABLE:-0} == 1 ]] && speed=""
+    options="-k $dir -c listen_addresses= $speed -c max_connections=300"
+    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "$options" \
+      start >/dev/null || {
       cat "$dir/server.log" >&2
       stop_cluster "$dir"
       exit 1
     }
     mkdir -p "$(dirname "$state")"
-    printf 'dir=%s\nconninfo=host=%s user=paddock dbname=postgres\n' "$dir" "$dir" >"$state"
+    printf 'dir=%s\nconninfo=host=%s user=paddock dbname=postgres\noptions=%s\n' \
+      "$dir" "$dir" "$options" >"$state"
     echo "pg-test-cluster: started in $dir"
     ;;
   stop)
@@ -84,13 +81,15 @@ case $action in
     ;;
   pause)
     dir=$(sed -n 's/^dir=//p' "$state")
-    [[ -d $dir/data ]] || { echo "pg-test-cluster: no cluster in $state" >&2; exit 1; }
     "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null
+    echo "pg-test-cluster: paused"
     ;;
   resume)
     dir=$(sed -n 's/^dir=//p' "$state")
-    [[ -d $dir/data ]] || { echo "pg-test-cluster: no cluster in $state" >&2; exit 1; }
-    start_server "$dir" || { cat "$dir/server.log" >&2; exit 1; }
+    options=$(sed -n 's/^options=//p' "$state")
+    "${as_owner[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "$options" start >/dev/null
+    echo "pg-test-cluster: resumed"
     ;;
   *) usage ;;
 esac

@@ -106,6 +106,12 @@ std::string summary(const Results& results) {
   return text;
 }
 
+// Tells every node (iff the job commits) that a lock on the pile changed.
+Result<void> announce_pile(storage::Writes& w, const LockRecord& lock) {
+  if (!lock.charge_point_id) return {};
+  return w.announce(kPileTopic, *lock.charge_point_id);
+}
+
 std::optional<LockState> parse_state(std::string_view name) {
   for (int i = 0; i <= static_cast<int>(LockState::released); ++i) {
     auto s = static_cast<LockState>(i);
@@ -216,6 +222,7 @@ void LockWorkflow::lock(std::string user_id, std::string vehicle_id, std::string
               PADDOCK_ASSIGN(seq, w.events().append_event(e));
               e.seq = seq;
               created->emplace(std::move(e));
+              PADDOCK_TRY(announce_pile(w, lock));
               return LockView{lock, {entry}};
             },
             [this, done = std::move(done)](Result<LockView> created_lock) {
@@ -337,6 +344,7 @@ void LockWorkflow::transition(const std::string& vehicle_id, LockEvent event, Le
         lock.updated_at = now_millis();
         PADDOCK_TRY(w.antitheft().put_lock(lock));
         PADDOCK_TRY(w.antitheft().append_lock_audit({lock.id, lock.updated_at, lock.state, note}));
+        PADDOCK_TRY(announce_pile(w, lock));
         Taken taken{lock, next->actions, std::nullopt};
         if (next->actions & kNotifyOwner) {
           PADDOCK_ASSIGN(event, lock_state_event(w, lock));
@@ -532,8 +540,16 @@ void LockWorkflow::reverse(const LockRecord& lock) {
         "pile " + *lock.charge_point_id + " is offline: the levers are reversed when it connects");
     return;
   }
+  {
+    std::lock_guard guard(in_flight_mutex_);
+    if (!reversing_.insert(lock.id).second) return;  // already under way
+  }
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
              [this, lock](Results results) {
+               {
+                 std::lock_guard guard(in_flight_mutex_);
+                 reversing_.erase(lock.id);
+               }
                bool answered = true;
                for (const auto& r : results) answered = answered && r.answered;
                // A pile that left mid-way has unanswered calls: they go again when it returns.
@@ -557,6 +573,8 @@ void LockWorkflow::set_reversal_pending(const LockRecord& lock, bool pending, st
         if (latest && latest->id == id && latest->state == lock_state_name(LockState::released)) {
           latest->reversal_pending = pending;
           PADDOCK_TRY(w.antitheft().put_lock(*latest));
+          // The pile may be connected to another node: that one reverses.
+          if (pending) PADDOCK_TRY(announce_pile(w, *latest));
         }
         PADDOCK_TRY(w.antitheft().append_lock_audit(entry));
         return true;
@@ -609,15 +627,48 @@ void LockWorkflow::note(const LockRecord& lock, std::string text) {
 
 void LockWorkflow::session_linked(const std::string& vehicle_id, const std::string& cp,
                                   int connector_id, std::int64_t transaction_id) {
+  // Telemetry may place the car from a node the pile is not connected to: the lock then stays
+  // armed, now for that pile, and the pile's node acts on the announcement.
+  const bool here = piles_.online(cp);
   transition(
-      vehicle_id, LockEvent::on_pile, {},
-      "a session placed the car on " + cp + " connector " + std::to_string(connector_id),
+      vehicle_id, here ? LockEvent::on_pile : LockEvent::not_on_pile, {},
+      "a session placed the car on " + cp + " connector " + std::to_string(connector_id) +
+          (here ? "" : ", a pile not connected to this node: the lock waits for it"),
       [cp, connector_id, transaction_id](LockRecord& l) {
         l.charge_point_id = cp;
         l.connector_id = connector_id;
         l.transaction_id = transaction_id;
       },
       [this](const LockRecord& l, unsigned actions) { act(l, actions); });
+}
+
+void LockWorkflow::listen(storage::AnnouncementRouter& router) {
+  router.on(std::string(kPileTopic), [this](const std::string& cp) { pile_changed(cp); });
+  router.on_resync([this](const std::string&) {
+    for (const auto& cp : piles_.connected()) pile_changed(cp);
+  });
+}
+
+void LockWorkflow::pile_changed(const std::string& cp) {
+  // Off the announcement thread at once; a node without the pile drops it here.
+  piles_.run_on_pile_thread(cp, [this, cp] { bring_to_database(cp); });
+}
+
+void LockWorkflow::bring_to_database(const std::string& cp) {
+  if (!piles_.online(cp)) return;  // gone since: its reconnection (pile_booted) takes over
+  if (auto released = store_.reads().antitheft().locks_to_reverse_on(cp)) {
+    for (const auto& lock : *released) reverse(lock);
+  }
+  auto live = store_.reads().antitheft().live_locks_on(cp);
+  if (!live) return;
+  for (const auto& lock : *live) {
+    // Armed for this pile by a node that does not hold it: act here. A requested lock is sent
+    // by the node that moved it there (the pile was online on it), and a locked one holds
+    // until the pile reconnects (pile_booted re-applies then).
+    if (lock.state != lock_state_name(LockState::pending_plug_in)) continue;
+    transition(lock.vehicle_id, LockEvent::on_pile, {}, "pile " + cp + " is connected", nullptr,
+               [this](const LockRecord& l, unsigned actions) { act(l, actions); });
+  }
 }
 
 void LockWorkflow::pile_booted(const std::string& cp) {

@@ -10,8 +10,11 @@
 // was applied (on an offline pile: when it connects again). States and their steps are
 // antitheft/lock_machine's; every transition is written with an audit entry and pushed to the
 // owner's stream as vehicle.lock_state, in one write job that re-reads the lock, so concurrent
-// steps serialize on the writer. Depends on core, events, identity's hashing and limiter, sharing's
-// access rules, the storage interface, lock_machine and pile_link.
+// steps serialize on the writer. With several nodes the pile's connection is on one of them:
+// every job that changes a lock announces "pile <id>" (storage announcements), and the node
+// holding that pile brings it to what the database says (pile_changed). Depends on core, events,
+// identity's hashing and limiter, sharing's access rules, the storage interface and its
+// announcement router, lock_machine and pile_link.
 #include <boost/json/object.hpp>
 #include <mutex>
 #include <set>
@@ -25,6 +28,7 @@
 #include "events/live_events.hpp"
 #include "identity/login_limiter.hpp"
 #include "identity/passwords.hpp"
+#include "storage/announcements.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::antitheft {
@@ -36,6 +40,8 @@ inline constexpr std::string_view kVendorId = "com.paddock";
 // The TxProfile the lock installs (and clears on unlock): an id no one else should use.
 inline constexpr int kLockChargingProfileId = 7011;
 inline constexpr std::size_t kMaxReasonChars = 200;
+// The announcement topic of a lock change; the payload is the pile's id.
+inline constexpr std::string_view kPileTopic = "pile";
 
 struct LockView {
   LockRecord lock;
@@ -62,6 +68,16 @@ class LockWorkflow final : public PileEvents {
                       int connector_id, std::int64_t transaction_id) override;
   void pile_booted(const std::string& charge_point_id) override;
 
+  // Hears kPileTopic (pile_changed) and resync (every pile connected here is re-checked).
+  // Call before the router becomes the store's announcement handler.
+  void listen(storage::AnnouncementRouter& router);
+  // A lock on the pile changed, on any node. Any thread (the store's announcement thread): on
+  // the node holding the pile's connection, the pile is brought to what the database says on
+  // its connection's thread: what an unlock released is reversed, a lock armed for this pile
+  // acts. The node that moved a lock to `requested` holds the pile and sends it itself; the
+  // in-flight sets keep a lock's calls and a reversal from going twice. Elsewhere: nothing.
+  void pile_changed(const std::string& charge_point_id);
+
   static boost::json::object view(const LockRecord& lock);
 
  private:
@@ -83,6 +99,8 @@ class LockWorkflow final : public PileEvents {
   void send_levers(const LockRecord& lock, boost::json::object levers);
   void reverse(const LockRecord& lock);
   void reapply(const LockRecord& lock);
+  // pile_changed's work, on the pile's thread.
+  void bring_to_database(const std::string& charge_point_id);
   void note(const LockRecord& lock, std::string text);
   // Records whether the released lock's levers still wait for its pile, with an audit entry.
   void set_reversal_pending(const LockRecord& lock, bool pending, std::string text);
@@ -100,6 +118,9 @@ class LockWorkflow final : public PileEvents {
   std::mutex in_flight_mutex_;
   std::set<std::string> in_flight_;
   std::set<std::string> wanted_again_;
+  // Released locks whose levers are being reversed: a reversal asked for meanwhile (the unlock's
+  // node and the pile's reconnection, or two announcements) is not sent twice.
+  std::set<std::string> reversing_;
   // Ends `lock`'s chain; true iff another send was asked for while it ran.
   bool chain_ended(const std::string& lock_id);
 };

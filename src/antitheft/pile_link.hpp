@@ -4,8 +4,10 @@
 // PileCalls; antitheft::LockWorkflow implements PileEvents. Depends on core and Boost.JSON.
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -15,7 +17,14 @@ namespace paddock::antitheft {
 class PileCalls {
  public:
   virtual ~PileCalls() = default;
+  // True iff the pile is connected to this node (with several nodes, to one of them).
   virtual bool online(std::string_view charge_point_id) const = 0;
+  // The piles connected to this node.
+  virtual std::vector<std::string> connected() const = 0;
+  // Any thread. Hands `task` to the thread of this node's connection to the pile and returns
+  // true; false (and `task` is dropped) when the pile is not connected here.
+  virtual bool run_on_pile_thread(std::string_view charge_point_id,
+                                  std::function<void()> task) = 0;
   // Sends an OCPP CALL; `done` runs on the calling thread with the pile's result payload or an
   // error (offline, timeout, the pile's CallError).
   virtual void call(std::string_view charge_point_id, std::string action,

@@ -12,6 +12,7 @@
 #include "api/dispatcher.hpp"
 #include "api/http_types.hpp"
 #include "api/router.hpp"
+#include "events/live_events.hpp"
 #include "identity/identity_service.hpp"
 
 namespace paddock::devices { class DeviceService; }
@@ -70,6 +71,9 @@ struct Services {
   antitheft::AntiTheftService* antitheft = nullptr;  // api/antitheft_routes.cpp
   antitheft::LockWorkflow* locks = nullptr;
   antitheft::TelemetryService* telemetry = nullptr;
+  // Where a session's end goes: the hub itself on one node; with several nodes, the feed that
+  // tells the others too (feed/cluster_feed). Null: the hub.
+  events::LiveEvents* live = nullptr;
 };
 
 class App;

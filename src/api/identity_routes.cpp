@@ -75,7 +75,8 @@ void App::delete_current_session(Request& request, Responder respond) {
        token_hash = std::move(token_hash)](Result<bool> done) mutable {
         if (!done) return respond.problem(done.error());
         // Streams opened with this session end with it.
-        services_.hub.end_session(std::move(user_id), std::move(token_hash));
+        (services_.live ? *services_.live : static_cast<events::LiveEvents&>(services_.hub))
+            .end_session(std::move(user_id), std::move(token_hash));
         respond(empty_response(204));
       });
 }

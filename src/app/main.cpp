@@ -2,7 +2,10 @@
 // API and the transport together; owns process-level concerns (exit codes, stdout contract).
 #include <CLI/CLI.hpp>
 
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +21,7 @@
 #include "core/encoding.hpp"
 #include "core/log.hpp"
 #include "devices/device_service.hpp"
+#include "feed/cluster_feed.hpp"
 #include "feed/hub.hpp"
 #include "links/key_share_context.hpp"
 #include "links/publisher_message_context.hpp"
@@ -36,6 +40,7 @@
 #include "publishers/secret_sealer.hpp"
 #include "sharing/sharing_service.hpp"
 #include "storage/announcements.hpp"
+#include "storage/postgres/pg_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "transport/http_server.hpp"
 
@@ -44,6 +49,30 @@ namespace {
 
 std::string database_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "paddock.db").string();
+}
+
+// The configured store: PostgreSQL when `database` names it (every node on that database),
+// else the embedded SQLite file in the data directory.
+Result<std::unique_ptr<storage::Store>> open_configured_store(const config::Config& cfg,
+                                                              std::size_t max_batch,
+                                                              metrics::StorageMetrics* metrics) {
+  if (storage::postgres::is_postgres_uri(cfg.database)) {
+    return storage::postgres::open_store({cfg.database, max_batch, metrics});
+  }
+  return storage::sqlite::open_store({database_path(cfg.data_dir), max_batch, metrics});
+}
+
+// Where the data lives, for messages: the URI without its password, or the SQLite file.
+std::string describe_database(const config::Config& cfg) {
+  if (cfg.database.empty()) return database_path(cfg.data_dir);
+  std::string shown = cfg.database;
+  auto scheme = shown.find("://");
+  auto at = shown.find('@');
+  auto colon = shown.find(':', scheme + 3);
+  if (at != std::string::npos && colon != std::string::npos && colon < at) {
+    shown.replace(colon + 1, at - colon - 1, "***");
+  }
+  return shown;
 }
 
 // The credential-issuer keys live beside the database and are backed up with it.
@@ -57,9 +86,42 @@ std::filesystem::path publisher_key_path(const std::string& data_dir) {
   return std::filesystem::path(data_dir) / "publisher-secrets.key";
 }
 
+// Handler threads on PostgreSQL: each blocks on its own read connection's round trips, so a
+// few per core keep the cores busy while others wait on the network.
+constexpr int kPostgresHandlerThreads = 16;
+
 int fail(const std::string& message) {
   std::cerr << "paddock: " << message << "\n";
   return 1;
+}
+
+// `paddock backup` on PostgreSQL: the database is not a file of ours to copy, so this runs
+// PostgreSQL's own pg_dump (custom format, for pg_restore), which reads a consistent snapshot
+// while the nodes keep writing.
+int backup_postgres(const config::Config& cfg, const std::string& file) {
+  std::vector<std::string> args = {"pg_dump", "--format=custom", "--file=" + file,
+                                   "--dbname=" + cfg.database};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, "pg_dump", nullptr, nullptr, argv.data(), environ) != 0) {
+    std::fprintf(stderr,
+                 "paddock: the database is PostgreSQL (%s); back it up with pg_dump, which was "
+                 "not found (Debian: apt install postgresql-client), or your PostgreSQL's own "
+                 "backup tooling\n",
+                 describe_database(cfg).c_str());
+    return 1;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return fail("pg_dump failed (its message is above); nothing was written to " + file);
+  }
+  std::printf("backup of %s written to %s by pg_dump (restore with pg_restore)\n",
+              describe_database(cfg).c_str(), file.c_str());
+  return 0;
 }
 
 // The data directory holds password and token hashes, device nonces and every message, so
@@ -132,8 +194,11 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   // Declared before the store so that it is destroyed after it: the store's last completions
   // post to the server's io_context.
   std::unique_ptr<transport::HttpServer> server;
-  auto store = storage::sqlite::open_store({database_path(cfg.data_dir), 1024, &metrics.storage});
+  auto store = open_configured_store(cfg, 1024, &metrics.storage);
   if (!store) return fail(store.error().detail);
+  log::event(log::Level::info, "database open",
+             {{"backend", cfg.database.empty() ? "sqlite" : "postgresql"},
+              {"database", describe_database(cfg)}});
   // What other nodes (and, on SQLite, this node's own writer) announce after their commits.
   // Modules that keep state in memory register their topics below, before the handler is set.
   storage::AnnouncementRouter announcements;
@@ -148,14 +213,33 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   limiter.share_through(**store, announcements, "login");
   identity::IdentityService identity(**store, hasher, limiter, {cfg.auth.session_ttl_seconds});
   devices::DeviceService devices(**store);
+  const bool shared_database = storage::postgres::is_postgres_uri(cfg.database);
   feed::Hub hub(**store);
-  if (auto loaded_feed = hub.load(); !loaded_feed) return fail(loaded_feed.error().detail);
-  sharing::SharingService sharing(**store, hub);
+  if (auto loaded_feed = hub.load(); !loaded_feed) {
+    // On PostgreSQL the node starts without its database (not ready) and reloads the hub when
+    // its listener first connects ("resync"); one SQLite file that cannot be read is fatal.
+    if (!shared_database) return fail(loaded_feed.error().detail);
+    log::event(log::Level::warn, "feed: follow index not loaded yet; it loads when the database answers",
+               {{"error", loaded_feed.error().detail}});
+  }
+  // On a database other nodes share, events reach the hub from the log and live state changes
+  // travel as announcements (feed/cluster_feed); alone, the hub hears this node's commits.
+  std::unique_ptr<feed::ClusterFeed> cluster;
+  if (shared_database) {
+    cluster = std::make_unique<feed::ClusterFeed>(**store, hub);
+    if (auto started = cluster->start(announcements); !started) {
+      return fail(started.error().detail);
+    }
+  }
+  sharing::LiveFeed& live_feed = cluster ? static_cast<sharing::LiveFeed&>(*cluster) : hub;
+  events::LiveEvents& live = cluster ? static_cast<events::LiveEvents&>(*cluster) : hub;
+  events::LiveNotices& notices = cluster ? static_cast<events::LiveNotices&>(*cluster) : hub;
+  sharing::SharingService sharing(**store, live_feed);
   keys::ContactService contacts(**store);
-  keys::CarSyncService car_sync(**store, *issuer_keys, hub);
-  keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, hub);
+  keys::CarSyncService car_sync(**store, *issuer_keys, live);
+  keys::KeyShareService key_shares(**store, *key_policy, *issuer_keys, live);
   publishers::PublisherService publisher_hub(
-      **store, *sealer, &hub,
+      **store, *sealer, &notices,
       {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   devices.set_removal_hook(&key_shares);
   sharing.set_transfer_hook(&key_shares);
@@ -168,7 +252,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   links::LinkOptions link_options;
   link_options.public_base_url = cfg.public_base_url;
   link_options.secret_ttl_seconds = cfg.link_secret_ttl_seconds;
-  links::LinkService link_service(**store, hub, link_watch, std::move(link_contexts),
+  links::LinkService link_service(**store, live, link_watch, std::move(link_contexts),
                                   link_options);
   // Charge point passwords fail like logins: limited per pile and per address.
   identity::LoginLimiter charge_point_limiter({cfg.auth.login_max_failures_per_user,
@@ -177,15 +261,16 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   charge_point_limiter.share_through(**store, announcements, "pile_login");
   ocpp::ChargePointService charge_points(**store, hasher, charge_point_limiter);
   antitheft::AntiTheftService antitheft(**store);
-  ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{}, &hub);
+  ocpp::CentralSystem central_system(**store, ocpp::CentralSystemOptions{}, &live);
   // The owner's password re-check is limited together with their logins.
-  antitheft::LockWorkflow locks(**store, hasher, limiter, &hub, central_system);
+  antitheft::LockWorkflow locks(**store, hasher, limiter, &live, central_system);
   central_system.set_pile_events(&locks);
-  antitheft::TelemetryService telemetry(**store, &hub, &locks);
+  locks.listen(announcements);
+  antitheft::TelemetryService telemetry(**store, &live, &locks);
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
                 *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
                 cfg.publishers_auto_approve, &charge_points,
-                &central_system, &antitheft, &locks, &telemetry});
+                &central_system, &antitheft, &locks, &telemetry, &live});
 
   (*store)->set_announcement_handler(
       [&announcements](const std::string& topic, const std::string& payload) {
@@ -196,7 +281,9 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
       transport::ServerOptions{.listen = cfg.listen,
                                .threads = cfg.threads,
                                .limits = cfg.limits,
-                               .trusted_proxies = cfg.trusted_proxies},
+                               .trusted_proxies = cfg.trusted_proxies,
+                               // PostgreSQL reads are network round trips: off the I/O threads.
+                               .handler_threads = shared_database ? kPostgresHandlerThreads : 0},
       app, metrics.http);
   auto bound = server->bind();
   if (!bound) return fail(bound.error().detail);
@@ -236,6 +323,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--config", config_file, "TOML configuration file (env PADDOCK_CONFIG)");
   flag(serve_cmd, "--listen", "LISTEN", "HOST:PORT to listen on; port 0 picks a free port");
   flag(serve_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  flag(serve_cmd, "--database", "DATABASE",
+       "postgresql://... to share one PostgreSQL database between nodes; default: SQLite in DATA_DIR");
   flag(serve_cmd, "--log-format", "LOG_FORMAT", "text or json");
   flag(serve_cmd, "--log-level", "LOG_LEVEL", "debug, info, warn or error");
   flag(serve_cmd, "--threads", "THREADS", "I/O threads; 0 means one per core");
@@ -250,12 +339,14 @@ int main(int argc, char** argv) {
 
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
   flag(migrate_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  flag(migrate_cmd, "--database", "DATABASE", "postgresql://...; default: SQLite in DATA_DIR");
   migrate_cmd->add_option("--config", config_file, "TOML configuration file");
 
   std::string backup_file;
   auto* backup_cmd = cli.add_subcommand("backup", "Copy the database while the server runs");
   backup_cmd->add_option("FILE", backup_file, "destination file")->required();
   flag(backup_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  flag(backup_cmd, "--database", "DATABASE", "postgresql://...; default: SQLite in DATA_DIR");
   backup_cmd->add_option("--config", config_file, "TOML configuration file");
 
   auto* issuer_cmd = cli.add_subcommand(
@@ -266,6 +357,7 @@ int main(int argc, char** argv) {
       issuer_cmd->add_subcommand("rotate", "Add a signing key; the old one stays published");
   for (auto* cmd : {issuer_list_cmd, issuer_rotate_cmd}) {
     flag(cmd, "--data-dir", "DATA_DIR", "directory holding issuer-keys.toml");
+    flag(cmd, "--database", "DATABASE", "postgresql://... (to keep keys still in use listed)");
     cmd->add_option("--config", config_file, "TOML configuration file");
   }
   std::string operator_name;
@@ -275,6 +367,7 @@ int main(int argc, char** argv) {
       users_cmd->add_subcommand("grant-operator", "Let a user register charge points (OCPP)");
   grant_operator_cmd->add_option("USERNAME", operator_name, "the user's username")->required();
   flag(grant_operator_cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+  flag(grant_operator_cmd, "--database", "DATABASE", "postgresql://...; default: SQLite in DATA_DIR");
   grant_operator_cmd->add_option("--config", config_file, "TOML configuration file");
 
   std::string publisher_ref;
@@ -288,6 +381,7 @@ int main(int argc, char** argv) {
     auto* cmd = publishers_cmd->add_subcommand(name, help);
     cmd->add_option("ID", publisher_ref, "registration id (reg_...) or publisher id")->required();
     flag(cmd, "--data-dir", "DATA_DIR", "directory holding paddock.db");
+    flag(cmd, "--database", "DATABASE", "postgresql://...; default: SQLite in DATA_DIR");
     cmd->add_option("--config", config_file, "TOML configuration file");
     publisher_actions.push_back(cmd);
   }
@@ -315,8 +409,18 @@ int main(int argc, char** argv) {
   log::configure(log::Format::text, log::Level::warn);
   keep_new_files_private();
   std::string db = database_path(loaded->data_dir);
+  const bool postgres = storage::postgres::is_postgres_uri(loaded->database);
   if (migrate_cmd->parsed()) {
     if (auto ready = prepare_data_dir(loaded->data_dir); !ready) return fail(ready.error().detail);
+    if (postgres) {
+      // Every node also migrates at start (one at a time, under an advisory lock); this runs
+      // them ahead of a rolling upgrade.
+      auto version = storage::postgres::migrate_database(loaded->database);
+      if (!version) return fail(version.error().detail);
+      std::printf("schema version %d (PostgreSQL %s)\n", *version,
+                  describe_database(*loaded).c_str());
+      return 0;
+    }
     auto version = storage::sqlite::migrate_database(db);
     if (!version) return fail(version.error().detail);
     std::printf("schema version %d\n", *version);
@@ -333,8 +437,8 @@ int main(int argc, char** argv) {
       }
       // Keys whose credentials are still valid stay in the file past their window.
       std::vector<std::string> in_use;
-      if (std::filesystem::exists(db)) {
-        auto store = storage::sqlite::open_store({db, 1, nullptr});
+      if (postgres || std::filesystem::exists(db)) {
+        auto store = open_configured_store(*loaded, 1, nullptr);
         if (!store) return fail(store.error().detail);
         auto kids = (*store)->reads().key_shares().kids_in_use(now_millis());
         if (!kids) return fail(kids.error().detail);
@@ -352,8 +456,8 @@ int main(int argc, char** argv) {
     if (!ring) return fail(ring.error().detail);
     // Retired keys whose credentials are still valid stay listed, as GET /v1/issuer-keys does.
     std::vector<std::string> in_use;
-    if (std::filesystem::exists(db)) {
-      auto store = storage::sqlite::open_store({db, 1, nullptr});
+    if (postgres || std::filesystem::exists(db)) {
+      auto store = open_configured_store(*loaded, 1, nullptr);
       if (!store) return fail(store.error().detail);
       auto kids = (*store)->reads().key_shares().kids_in_use(now_millis());
       if (!kids) return fail(kids.error().detail);
@@ -369,7 +473,7 @@ int main(int argc, char** argv) {
   }
   if (grant_operator_cmd->parsed()) {
     if (!init_crypto()) return fail("libsodium could not be initialized");
-    auto store = storage::sqlite::open_store({db, 1, nullptr});
+    auto store = open_configured_store(*loaded, 1, nullptr);
     if (!store) return fail(store.error().detail);
     WorkPool unused_pool(1);
     identity::PasswordHasher hasher(identity::HashStrength::min, unused_pool);
@@ -389,7 +493,7 @@ int main(int argc, char** argv) {
     if (auto ready = prepare_data_dir(loaded->data_dir); !ready) return fail(ready.error().detail);
     auto sealer = publishers::SecretSealer::open(publisher_key_path(loaded->data_dir));
     if (!sealer) return fail(sealer.error().detail);
-    auto store = storage::sqlite::open_store({db, 16, nullptr});
+    auto store = open_configured_store(*loaded, 16, nullptr);
     if (!store) return fail(store.error().detail);
     // No hub in this process: a running server's receivers see the change when they sync.
     publishers::PublisherService service(**store, *sealer, nullptr);
@@ -417,6 +521,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (backup_cmd->parsed()) {
+    if (postgres) return backup_postgres(*loaded, backup_file);
     auto ok = storage::sqlite::backup_database(db, backup_file);
     if (!ok) return fail(ok.error().detail);
     // The umask covers a new file; one that already existed is narrowed too: it is a copy of

@@ -74,6 +74,7 @@ const std::vector<Setting>& settings() {
   static const std::vector<Setting> kSettings = {
       {"LISTEN", "listen", text(&Config::listen)},
       {"DATA_DIR", "data_dir", text(&Config::data_dir)},
+      {"DATABASE", "database", text(&Config::database)},
       {"LOG_FORMAT", "log_format", text(&Config::log_format)},
       {"LOG_LEVEL", "log_level", text(&Config::log_level)},
       {"THREADS", "threads", number(&Config::threads)},
@@ -223,6 +224,11 @@ Result<void> validate(const Config& c) {
   if (c.listen.rfind(':') == std::string::npos) return bad("listen", "HOST:PORT");
   if (c.link_secret_ttl_seconds < 1 || c.link_secret_ttl_seconds > 3600) {
     return bad("link_secret_ttl_seconds", "1 to 3600");
+  }
+  if (!c.database.empty() && !c.database.starts_with("postgresql://") &&
+      !c.database.starts_with("postgres://")) {
+    return bad("database",
+               "a postgresql:// URI, or empty for the embedded SQLite database in data_dir");
   }
   return {};
 }

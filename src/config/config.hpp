@@ -53,6 +53,9 @@ struct Auth {
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./var";
+  // Empty: the embedded SQLite database, DATA_DIR/paddock.db. A postgresql:// URI: that
+  // PostgreSQL database, shared by every node (the data directory still holds the keys).
+  std::string database;
   std::string log_format = "text";  // text | json
   std::string log_level = "info";
   int threads = 0;                  // 0: one I/O thread per core

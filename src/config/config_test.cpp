@@ -64,6 +64,19 @@ TEST_F(ConfigTest, RejectsUnusableValuesNamingTheSetting) {
   EXPECT_EQ(bad_format.error().field, "log_format");
 }
 
+TEST_F(ConfigTest, TheDatabaseIsSqliteByDefaultOrAPostgresqlUri) {
+  auto defaults = load("", {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->database, "") << "empty: SQLite in data_dir";
+  write("database = \"postgresql://paddock@db.internal/paddock\"\n");
+  auto from_file = load(file_.string(), {});
+  ASSERT_TRUE(from_file.ok()) << from_file.error().detail;
+  EXPECT_EQ(from_file->database, "postgresql://paddock@db.internal/paddock");
+  auto wrong = load("", {{"DATABASE", "mysql://somewhere"}});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().field, "database");
+}
+
 TEST_F(ConfigTest, ReportsBrokenTomlFile) {
   write("listen = \n");
   auto c = load(file_.string(), {});

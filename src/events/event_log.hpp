@@ -42,6 +42,9 @@ class EventLogReads {
       std::string_view user_id, std::optional<std::string_view> device_id, std::int64_t after,
       int limit) = 0;
   virtual Result<std::int64_t> last_event_seq() = 0;
+  // Every event (vehicle and personal) with seq > after, by seq, at most `limit`: what a node
+  // sharing the database with others delivers live after another node's commit.
+  virtual Result<std::vector<EventRecord>> events_after(std::int64_t after, int limit) = 0;
 };
 
 class EventLogWrites : public EventLogReads {

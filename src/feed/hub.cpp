@@ -26,6 +26,25 @@ Result<void> Hub::load() {
   return {};
 }
 
+Result<void> Hub::reload() {
+  auto& reads = store_.reads().sharing();
+  PADDOCK_ASSIGN(visibilities, reads.all_vehicle_visibilities());
+  PADDOCK_ASSIGN(follows, reads.all_live_follows());
+  using Visibilities = std::vector<std::pair<std::string, std::string>>;
+  auto fresh = std::make_shared<std::pair<Visibilities, std::vector<storage::FollowRecord>>>(
+      std::move(visibilities), std::move(follows));
+  fanout_.post([this, fresh] {
+    std::unique_lock lock(mutex_);
+    follows_.clear();
+    policies_.clear();
+    for (const auto& [vehicle_id, text] : fresh->first) {
+      policies_[vehicle_id] = VisibilityPolicy::decode(text);
+    }
+    for (const auto& f : fresh->second) set_follow(f);
+  });
+  return {};
+}
+
 TypeSet Hub::admitted(const Entry& entry, const VisibilityPolicy& policy) {
   if (entry.muted) return 0;
   return policy.visible_to(entry.role) & entry.types;

@@ -29,9 +29,12 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   explicit Hub(storage::Store& store);
 
   // Builds the follow index from the database. Call once before serving; afterwards the hub
-  // learns everything from FeedUpdates and never reads the store again. Error:
+  // learns everything from FeedUpdates (with several nodes: through feed/cluster_feed). Error:
   // storage_unavailable.
   Result<void> load();
+  // Reads the index again and replaces the one in use, behind everything queued before: for a
+  // node that may have missed other nodes' announcements (storage "resync").
+  Result<void> reload();
 
   // Queues the update for the fan-out thread and returns.
   void apply(sharing::FeedUpdate update) override;

@@ -455,6 +455,29 @@ bool CentralSystem::online(std::string_view charge_point_id) const {
   return found != sessions_.end() && !found->second.expired();
 }
 
+std::vector<std::string> CentralSystem::connected() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> ids;
+  for (const auto& [id, session] : sessions_) {
+    if (!session.expired()) ids.push_back(id);
+  }
+  return ids;
+}
+
+bool CentralSystem::run_on_pile_thread(std::string_view charge_point_id,
+                                       std::function<void()> task) {
+  std::shared_ptr<ChargePointSession> session;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto found = sessions_.find(std::string(charge_point_id)); found != sessions_.end()) {
+      session = found->second.lock();
+    }
+  }
+  if (!session) return false;
+  session->post(std::move(task));
+  return true;
+}
+
 void CentralSystem::attach(const std::string& charge_point_id,
                            const std::shared_ptr<ChargePointSession>& session) {
   std::shared_ptr<ChargePointSession> older;

@@ -76,6 +76,8 @@ class CentralSystem final : public antitheft::PileCalls {
             Callback<boost::json::object> done) override;
 
   bool online(std::string_view charge_point_id) const override;
+  std::vector<std::string> connected() const override;
+  bool run_on_pile_thread(std::string_view charge_point_id, std::function<void()> task) override;
 
   // Told when a session places a vehicle on a pile and when a pile boots (the lock workflow).
   // Set once at start, before piles connect.

@@ -31,6 +31,7 @@ ChargePointSession::ChargePointSession(CentralSystem& central_system, std::strin
 
 void ChargePointSession::on_open(session::Session& session) {
   wake_ = session.waker();
+  post_ = current_thread_post();
   central_system_.attach(charge_point_id_, shared_from_this());
   log::event(log::Level::info, "charge point connected",
              {{"charge_point_id", charge_point_id_}, {"remote", session.peer_address()}});

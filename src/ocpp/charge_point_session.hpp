@@ -19,6 +19,7 @@
 #include <unordered_set>
 
 #include "core/result.hpp"
+#include "core/thread_post.hpp"
 #include "ocpp/central_system.hpp"
 #include "session/session.hpp"
 
@@ -47,6 +48,9 @@ class ChargePointSession final : public session::Handler,
                     Callback<boost::json::object> done);
   // Any thread. A newer connection of the same pile took over: this one closes.
   void replaced();
+  // Any thread. Runs `task` on this session's thread (inline where that thread has no
+  // ThreadPost hook: unit tests).
+  void post(std::function<void()> task) const { post_(std::move(task)); }
 
   const std::string& charge_point_id() const { return charge_point_id_; }
 
@@ -73,6 +77,7 @@ class ChargePointSession final : public session::Handler,
   CentralSystem& central_system_;
   const std::string charge_point_id_;
   std::function<void()> wake_;
+  ThreadPost post_;  // set in on_open, before the pile is registered; read-only afterwards
 
   // Session thread only.
   std::deque<std::string> outbox_;

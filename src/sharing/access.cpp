@@ -76,6 +76,21 @@ storage::EventRecord follow_event(std::string_view kind, const storage::FollowRe
   return e;
 }
 
+Result<void> announce_live_state(storage::Writes& w, const FeedUpdate& update) {
+  for (const auto* follows : {&update.follows_set, &update.follows_gone}) {
+    for (const auto& f : *follows) {
+      PADDOCK_TRY(w.announce("follow", f.id + " " + f.vehicle_id + " " + f.follower_id));
+    }
+  }
+  for (const auto& [vehicle_id, policy] : update.policies) {
+    PADDOCK_TRY(w.announce("vehicle", vehicle_id));
+  }
+  for (const auto& vehicle_id : update.vehicles_gone) {
+    PADDOCK_TRY(w.announce("vehicle_gone", vehicle_id));
+  }
+  return {};
+}
+
 Result<void> emit(storage::Writes& w, FeedUpdate& update, storage::EventRecord event) {
   PADDOCK_ASSIGN(seq, w.events().append_event(event));
   event.seq = seq;

@@ -45,11 +45,22 @@ storage::EventRecord follow_event(std::string_view kind, const storage::FollowRe
 // Appends `event` to the log and records it, with its seq, in `update`.
 Result<void> emit(storage::Writes& w, FeedUpdate& update, storage::EventRecord event);
 
+// Announces, in the job that made them, the changes of `update` that nodes mirror in memory
+// (storage::Writes::announce): "follow ID VEHICLE FOLLOWER" for each follow set or gone,
+// "vehicle ID" for a changed visibility policy, "vehicle_gone ID". Ids only: a node that hears
+// them reads the current state (feed/cluster_feed). Events are not announced: the store
+// announces the log's new head at commit.
+Result<void> announce_live_state(storage::Writes& w, const FeedUpdate& update);
+
 template <class T>
 void SharingService::commit(std::function<Result<Outcome<T>>(storage::Writes&)> job,
                             Callback<T> done) {
   store_.write<Outcome<T>>(
-      std::move(job),
+      [job = std::move(job)](storage::Writes& w) -> Result<Outcome<T>> {
+        PADDOCK_ASSIGN(outcome, job(w));
+        PADDOCK_TRY(announce_live_state(w, outcome.update));
+        return outcome;
+      },
       [done = std::move(done)](Result<Outcome<T>> outcome) {
         if (!outcome) return done(outcome.take_error());
         done(std::move(outcome->value));

@@ -97,21 +97,48 @@ std::string address_text(const Address16& address) {
 bool may_have_body(int status) { return status >= 200 && status != 204 && status != 304; }
 
 // Suspends the calling coroutine until the App answers, on whatever thread it answers from,
-// and resumes it on the connection's own executor.
+// and resumes it on the connection's own executor. With a handler pool the App runs there; the
+// coroutine resumes only once both the answer and the route index are in (a handler may answer
+// before dispatch returns the index, on another thread).
 template <class Token>
-auto async_dispatch(api::App& app, api::Request& request, std::size_t& route, Token&& token) {
+auto async_dispatch(api::App& app, api::Request& request, std::size_t& route,
+                    asio::thread_pool* pool, Token&& token) {
   return asio::async_initiate<Token, void(api::Response)>(
-      [&app, &request, &route](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        auto executor = asio::get_associated_executor(*shared);
+      [&app, &request, &route, pool](auto handler) {
+        using Handler = decltype(handler);
+        struct State {
+          explicit State(Handler h) : handler(std::move(h)) {}
+          Handler handler;
+          std::optional<api::Response> response;
+          std::atomic<int> pending{2};  // the answer and the route index
+        };
+        auto state = std::make_shared<State>(std::move(handler));
+        auto executor = asio::get_associated_executor(state->handler);
+        auto resume = [state, executor] {
+          asio::post(executor, [state]() mutable {
+            auto handler = std::move(state->handler);
+            handler(std::move(*state->response));
+          });
+        };
         api::Responder respond(
-            [shared, executor](api::Response response) {
-              asio::post(executor, [shared, response = std::move(response)]() mutable {
-                (*shared)(std::move(response));
-              });
+            [state, resume](api::Response response) {
+              state->response = std::move(response);
+              if (state->pending.fetch_sub(1) == 1) resume();
             },
             request.request_id);
-        route = app.dispatch(request, std::move(respond));
+        auto run = [&app, &request, &route, state, resume, respond = std::move(respond)]() mutable {
+          route = app.dispatch(request, std::move(respond));
+          if (state->pending.fetch_sub(1) == 1) resume();
+        };
+        if (!pool) return run();
+        asio::post(*pool, [pool, run = std::move(run)]() mutable {
+          // Write completions of this handler come back to the pool, not to the writer.
+          install_thread_post(ThreadPost{pool, [](void* target, std::function<void()> task) {
+                                           asio::post(*static_cast<asio::thread_pool*>(target),
+                                                      std::move(task));
+                                         }});
+          run();
+        });
       },
       token);
 }
@@ -169,6 +196,11 @@ struct HttpServer::Impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::size_t next_context = 0;  // round robin for new connections (accept loop only)
   asio::io_context& io;  // the first context: acceptor, signals, shutdown timer
+  // Where route handlers run when they must not run on an I/O thread (ServerOptions).
+  std::unique_ptr<asio::thread_pool> handler_pool =
+      options.handler_threads > 0
+          ? std::make_unique<asio::thread_pool>(static_cast<std::size_t>(options.handler_threads))
+          : nullptr;
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer grace_timer;
@@ -463,7 +495,8 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
 
     metrics.in_flight_requests().add(1);
     std::size_t route = 0;
-    api::Response response = co_await async_dispatch(app, request, route, use_awaitable);
+    api::Response response =
+        co_await async_dispatch(app, request, route, handler_pool.get(), use_awaitable);
     metrics.in_flight_requests().add(-1);
 
     if (response.upgrade && response.upgrade->kind == api::StreamUpgrade::Kind::websocket) {
@@ -645,6 +678,9 @@ void HttpServer::run() {
   impl.io.run();
   install_thread_post({});
   for (auto& t : workers) t.join();
+  // Handlers still running finish (their answers find the connections gone) before the App
+  // they use can go away.
+  if (impl.handler_pool) impl.handler_pool->join();
 }
 
 void HttpServer::stop() { impl_->begin_shutdown(); }

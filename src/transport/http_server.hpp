@@ -23,6 +23,11 @@ struct ServerOptions {
   int shutdown_grace_seconds = 8;  // leaves room to exit within 10 s of the signal
   // Peers whose connections must begin with a PROXY protocol header naming the real client.
   std::vector<config::AddressRange> trusted_proxies;
+  // > 0: route handlers run on a pool of this many threads instead of the I/O threads, because
+  // their storage reads are network round trips (PostgreSQL) that must not stall a connection
+  // loop. 0: handlers run on the I/O thread that read the request (SQLite: a read is a local
+  // page lookup, cheaper than the hop).
+  int handler_threads = 0;
 };
 
 class HttpServer {

@@ -75,6 +75,61 @@ class ServerError(RuntimeError):
     pass
 
 
+# --------------------------------------------------------------------------
+# Backend: SQLite by default; PADDOCK_TEST_BACKEND=postgres runs every server on a database of
+# its own on the test cluster (ctest starts it: PADDOCK_TEST_POSTGRES_STATE names its state).
+# --------------------------------------------------------------------------
+
+BACKEND = os.environ.get("PADDOCK_TEST_BACKEND", "sqlite")
+_DATABASES = {}  # data dir -> database URI, so that CLI calls naming a data dir find its database
+_db_counter = itertools.count(1)
+
+
+def on_postgres():
+    return BACKEND == "postgres"
+
+
+def skip_on_postgres(reason):
+    """For tests of what only the embedded SQLite file has (its file modes, its faults)."""
+    return unittest.skipIf(on_postgres(), "SQLite only: " + reason)
+
+
+def _cluster_socket_dir():
+    state = os.environ.get("PADDOCK_TEST_POSTGRES_STATE")
+    if not state:
+        raise ServerError("PADDOCK_TEST_BACKEND=postgres needs PADDOCK_TEST_POSTGRES_STATE "
+                          "(run under ctest, or scripts/pg-test-cluster.sh start FILE)")
+    with open(state) as f:
+        for line in f:
+            if line.startswith("dir="):
+                return line[4:].strip()
+    raise ServerError("no dir= line in " + state)
+
+
+def _psql(sql):
+    done = subprocess.run(["psql", "-h", _cluster_socket_dir(), "-U", "paddock", "-d", "postgres",
+                           "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    if done.returncode != 0:
+        raise ServerError("psql %r failed: %s" % (sql, done.stderr))
+
+
+def create_database():
+    """A fresh database on the test cluster; returns its URI."""
+    name = "paddock_it_%d_%d" % (os.getpid(), next(_db_counter))
+    _psql("DROP DATABASE IF EXISTS %s" % name)
+    _psql("CREATE DATABASE %s" % name)
+    return "postgresql://paddock@/%s?host=%s" % (name, _cluster_socket_dir())
+
+
+def drop_database(uri):
+    name = uri.split("/", 3)[3].split("?", 1)[0]
+    try:
+        _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+    except ServerError:
+        pass  # the cluster is thrown away after the run anyway
+
+
 class Server:
     """One `paddock serve` process on a private temp data dir."""
 
@@ -92,6 +147,10 @@ class Server:
         self.last_stop_seconds = None
         self._stderr_file = None
         self._reader = None
+        self.database = None
+        if on_postgres():
+            self.database = create_database()
+            _DATABASES[self.data_dir] = self.database
 
     # -- lifecycle ---------------------------------------------------------
     def command(self):
@@ -99,6 +158,8 @@ class Server:
         if self.listen_args:
             cmd += ["--listen", "127.0.0.1:0"]
         cmd += ["--data-dir", self.data_dir]
+        if self.database:
+            cmd += ["--database", self.database]
         return cmd + self.args
 
     def start(self):
@@ -200,6 +261,10 @@ class Server:
         try:
             self.kill()
         finally:
+            if self.database:
+                _DATABASES.pop(self.data_dir, None)
+                drop_database(self.database)
+                self.database = None
             if not os.environ.get("PADDOCK_KEEP_TMP"):
                 shutil.rmtree(self.tmpdir, ignore_errors=True)
 
@@ -289,8 +354,14 @@ def request_on(conn, method, path, body=None, headers=None, token=None, raw_body
 
 
 def run_cli(args, env=None, timeout=30, cwd=None):
-    """Run `paddock ARGS`; returns subprocess.CompletedProcess with text output."""
-    return subprocess.run([PADDOCK_BIN] + list(args), env=clean_env(env), cwd=cwd,
+    """Run `paddock ARGS`; returns subprocess.CompletedProcess with text output. On PostgreSQL,
+    a `--data-dir` of a running test server brings that server's `--database` along."""
+    args = list(args)
+    if "--data-dir" in args and "--database" not in args:
+        uri = _DATABASES.get(args[args.index("--data-dir") + 1])
+        if uri:
+            args += ["--database", uri]
+    return subprocess.run([PADDOCK_BIN] + args, env=clean_env(env), cwd=cwd,
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=timeout, text=True)
 

@@ -51,6 +51,28 @@ TEST_P(StoreContract, SeqsIncreaseAndAreNeverReusedAfterDeletes) {
   EXPECT_GT(*third, *second);
 }
 
+TEST_P(StoreContract, EventsAfterListsVehicleAndPersonalEventsBySeqFromACursor) {
+  std::vector<std::int64_t> appended;
+  for (int i = 0; i < 5; ++i) {
+    auto seq = write<std::int64_t>([i](Writes& w) {
+      return i % 2 == 0 ? w.events().append_event(vehicle_event("veh_1", 0, "msg_x"))
+                        : w.events().append_event(personal_event("usr_a", "dev_1", std::nullopt));
+    });
+    ASSERT_TRUE(seq.ok());
+    appended.push_back(*seq);
+  }
+  auto all = reads().events().events_after(0, 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(seqs(*all), appended);
+  EXPECT_EQ((*all)[1].target_device, std::optional<std::string>("dev_1"));
+  auto page = reads().events().events_after(appended[1], 2);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(seqs(*page), (std::vector<std::int64_t>{appended[2], appended[3]}));
+  auto none = reads().events().events_after(appended[4], 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(StoreContract, VehicleEventsAreFilteredByVehicleTypeAndCursor) {
   must_write([](Writes& w) -> Result<void> {
     PADDOCK_TRY(w.events().append_event(vehicle_event("veh_1", 0, "msg_1")));

@@ -65,6 +65,15 @@ Result<std::int64_t> PgEventLog::last_event_seq() {
   });
 }
 
+Result<std::vector<EventRecord>> PgEventLog::events_after(std::int64_t after, int limit) {
+  return guarded(link_, "events_after", [&](Connection& db) {
+    return all<EventRecord>(
+        db.query("SELECT " EVENT_COLUMNS " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+                 after, limit),
+        read_event);
+  });
+}
+
 Result<std::int64_t> PgEventLog::append_event(const EventRecord& e) {
   return guarded(link_, "append_event", [&](Connection& db) -> Result<std::int64_t> {
     // Waits while another transaction (on any node) holds uncommitted seqs; see the top.

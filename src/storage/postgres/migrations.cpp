@@ -309,9 +309,11 @@ CREATE TABLE vehicle_locks (
   levers          TEXT NOT NULL,
   created_at      BIGINT NOT NULL,
   updated_at      BIGINT NOT NULL,
-  reversal_pending BOOLEAN NOT NULL DEFAULT FALSE
+  reversal_pending BOOLEAN NOT NULL DEFAULT FALSE,
+  -- First-insertion order (SQLite's rowid), the tie-break between locks created the same ms.
+  ordinal         BIGINT GENERATED ALWAYS AS IDENTITY
 );
-CREATE INDEX vehicle_locks_by_vehicle ON vehicle_locks(vehicle_id, created_at);
+CREATE INDEX vehicle_locks_by_vehicle ON vehicle_locks(vehicle_id, created_at, ordinal);
 CREATE INDEX vehicle_locks_live_by_pile ON vehicle_locks(charge_point_id)
   WHERE state <> 'released';
 CREATE TABLE vehicle_lock_audit (

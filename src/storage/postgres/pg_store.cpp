@@ -124,7 +124,14 @@ class Writer {
     }
     last_connect_attempt_ = now;
     try {
-      db_ = std::make_unique<Connection>(options_.conninfo);
+      auto db = std::make_unique<Connection>(options_.conninfo);
+      // A node that started while PostgreSQL was away migrates once it can (another node may
+      // have already: migrate() does nothing then).
+      if (!migrated_) {
+        migrate(*db);
+        migrated_ = true;
+      }
+      db_ = std::move(db);
       log::event(log::Level::info, "storage: writer connected to PostgreSQL");
       return true;
     } catch (const PgError& e) {
@@ -224,6 +231,7 @@ class Writer {
 
   PgStoreOptions options_;
   std::unique_ptr<Connection> db_;
+  bool migrated_ = db_ != nullptr;  // open_store migrated on the connection it passed
   UnixMillis last_connect_attempt_ = 0;
   std::string last_connect_error_;
   std::mutex mutex_;
@@ -425,13 +433,20 @@ Result<int> migrate_database(const std::string& conninfo) {
 }
 
 Result<std::unique_ptr<Store>> open_store(const PgStoreOptions& options) {
+  std::unique_ptr<Connection> db;
   try {
-    auto db = std::make_unique<Connection>(options.conninfo);
+    db = std::make_unique<Connection>(options.conninfo);
     migrate(*db);
-    return std::unique_ptr<Store>(std::make_unique<PgStore>(options, std::move(db)));
   } catch (const PgError& e) {
-    return unavailable(e.what());
+    // Unreachable: the node starts anyway, not ready (schema_version() fails), and its writer
+    // migrates and serves once the server answers. Anything else (a schema newer than this
+    // build, a migration that fails) stops it.
+    if (!e.connection_lost()) return unavailable(e.what());
+    log::event(log::Level::error, "storage: PostgreSQL is unreachable; not ready until it answers",
+               {{"error", e.what()}});
+    db.reset();
   }
+  return std::unique_ptr<Store>(std::make_unique<PgStore>(options, std::move(db)));
 }
 
 }  // namespace paddock::storage::postgres

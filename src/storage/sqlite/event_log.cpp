@@ -64,6 +64,15 @@ Result<std::int64_t> SqliteEventLog::last_event_seq() {
   });
 }
 
+Result<std::vector<EventRecord>> SqliteEventLog::events_after(std::int64_t after, int limit) {
+  return guarded(link_, "events_after", [&](Connection& db) {
+    return all<EventRecord>(
+        db.cached("SELECT " EVENT_COLUMNS " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after, limit),
+        read_event);
+  });
+}
+
 Result<std::int64_t> SqliteEventLog::append_event(const EventRecord& e) {
   return guarded(link_, "append_event", [&](Connection& db) -> Result<std::int64_t> {
     std::optional<std::int64_t> message_type;

@@ -84,6 +84,7 @@ class SqliteEventLog final : public events::EventLogWrites {
                                                          std::optional<std::string_view> device_id,
                                                          std::int64_t after, int limit) override;
   Result<std::int64_t> last_event_seq() override;
+  Result<std::vector<EventRecord>> events_after(std::int64_t after, int limit) override;
   Result<std::int64_t> append_event(const EventRecord& event) override;
   Result<void> delete_message_events(std::string_view message_id) override;
   Result<void> delete_vehicle_events(std::string_view vehicle_id) override;
