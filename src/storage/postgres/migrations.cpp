@@ -37,9 +37,10 @@ CREATE TABLE devices (
   public_key  TEXT NOT NULL,
   is_primary  BOOLEAN NOT NULL DEFAULT FALSE,
   verified_at BIGINT,
-  created_at  BIGINT NOT NULL
+  created_at  BIGINT NOT NULL,
+  ord         BIGINT GENERATED ALWAYS AS IDENTITY  -- insertion order: SQLite's rowid in ties
 );
-CREATE INDEX devices_by_user ON devices(user_id, created_at);
+CREATE INDEX devices_by_user ON devices(user_id, created_at, ord);
 CREATE TABLE vehicles (
   id                TEXT PRIMARY KEY,
   owner_id          TEXT NOT NULL REFERENCES users(id),
@@ -122,6 +123,7 @@ CREATE TABLE contacts (
   relationship TEXT NOT NULL,
   created_at   BIGINT NOT NULL,
   updated_at   BIGINT NOT NULL,
+  ord          BIGINT GENERATED ALWAYS AS IDENTITY,  -- insertion order: SQLite's rowid in ties
   PRIMARY KEY (owner_id, contact_id)
 );
 )sql"},
@@ -184,9 +186,10 @@ CREATE TABLE head_units (
   name                TEXT NOT NULL,
   public_key          TEXT NOT NULL,
   last_report_counter BIGINT NOT NULL DEFAULT 0,
-  created_at          BIGINT NOT NULL
+  created_at          BIGINT NOT NULL,
+  ord                 BIGINT GENERATED ALWAYS AS IDENTITY  -- insertion order: SQLite's rowid in ties
 );
-CREATE INDEX head_units_by_vehicle ON head_units(vehicle_id, created_at);
+CREATE INDEX head_units_by_vehicle ON head_units(vehicle_id, created_at, ord);
 )sql"},
     // Links (SQLite's 7): QR-code link sessions; personal events that expire.
     Migration{7, R"sql(
