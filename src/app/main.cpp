@@ -256,6 +256,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   link_options.secret_ttl_seconds = cfg.link_secret_ttl_seconds;
   links::LinkService link_service(**store, live, link_watch, std::move(link_contexts),
                                   link_options);
+  link_service.share_limits_through(announcements);
   // Charge point passwords fail like logins: limited per pile and per address.
   identity::LoginLimiter charge_point_limiter({cfg.auth.login_max_failures_per_user,
                                                cfg.auth.login_max_failures_per_address,

@@ -87,6 +87,11 @@ ContextSource* LinkService::context_source(std::string_view kind) {
   return nullptr;
 }
 
+void LinkService::share_limits_through(storage::AnnouncementRouter& router) {
+  claim_limiter_.share_through(store_, router, "link_claim");
+  creation_limiter_.share_through(store_, router, "link_creation");
+}
+
 void LinkService::create(std::optional<std::string> creator_user, NewLink request,
                          Callback<IssuedLink> done) {
   if (!is_purpose(request.purpose)) {

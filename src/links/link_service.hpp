@@ -22,6 +22,7 @@
 #include "links/contexts.hpp"
 #include "links/link_repository.hpp"
 #include "links/watch.hpp"
+#include "storage/announcements.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::links {
@@ -88,6 +89,9 @@ class LinkService {
  public:
   LinkService(storage::Store& store, events::LiveEvents& live, WatchHub& watch,
               ContextSources contexts, LinkOptions options);
+  // Makes the failed-claim and creation limits hold across nodes (identity::LoginLimiter::
+  // share_through). Call once, before the store's announcement handler is set.
+  void share_limits_through(storage::AnnouncementRouter& router);
 
   // `creator_user` is set iff the request carried a valid session. Errors: unauthorized
   // (share/handoff without a session), invalid_field, unknown_context, not_found (context),
