@@ -43,6 +43,7 @@ CREATE TABLE devices (
 CREATE INDEX devices_by_user ON devices(user_id, created_at, ord);
 CREATE TABLE vehicles (
   id                TEXT PRIMARY KEY,
+  ordinal           BIGINT GENERATED ALWAYS AS IDENTITY,  -- SQLite's rowid: ties in created_at
   owner_id          TEXT NOT NULL REFERENCES users(id),
   vin               TEXT UNIQUE,
   plate_number      TEXT,
@@ -56,6 +57,7 @@ CREATE TABLE vehicles (
 );
 CREATE INDEX vehicles_by_owner ON vehicles(owner_id, created_at);
 CREATE TABLE vehicle_members (
+  ordinal    BIGINT GENERATED ALWAYS AS IDENTITY,
   vehicle_id TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
   user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   added_at   BIGINT NOT NULL,
@@ -76,6 +78,7 @@ CREATE TABLE messages (
 );
 CREATE TABLE follows (
   id          TEXT PRIMARY KEY,
+  ordinal     BIGINT GENERATED ALWAYS AS IDENTITY,
   vehicle_id  TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
   follower_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   status      TEXT NOT NULL,
