@@ -166,10 +166,12 @@ class Writer {
     link.in_transaction = true;
     bool begun = false;
     try {
-      db_->exec("BEGIN");
+      // The statements that only frame jobs travel together, so that between two jobs there is
+      // one round trip, and the last job's release, the notification and the COMMIT are one.
+      db_->exec("BEGIN; SAVEPOINT job");
       begun = true;
+      std::string closing;
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        db_->exec("SAVEPOINT job");
         bool keep = batch[i].run(context);
         if (link.fault) {
           PgError error = *link.fault;
@@ -181,15 +183,21 @@ class Writer {
           keep = false;
           fault = error.what();
         }
-        if (!keep) db_->exec("ROLLBACK TO SAVEPOINT job");
-        db_->exec("RELEASE SAVEPOINT job");
+        std::string framing = keep ? "RELEASE SAVEPOINT job"
+                                   : "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job";
+        if (i + 1 == batch.size()) {
+          closing = std::move(framing);
+        } else {
+          db_->exec(framing + "; SAVEPOINT job");
+        }
       }
       if (link.last_appended_seq > 0) {
-        // Delivered to every listening node when (and only if) this commit succeeds.
-        db_->query("SELECT pg_notify($1, $2)", kAnnounceChannel,
-                   std::string(kFeedTopic) + " " + std::to_string(link.last_appended_seq));
+        // Delivered to every listening node when (and only if) this commit succeeds. The
+        // payload is the channel's name and a number: nothing to quote.
+        closing += std::string("; SELECT pg_notify('") + kAnnounceChannel + "', '" + kFeedTopic +
+                   " " + std::to_string(link.last_appended_seq) + "')";
       }
-      db_->exec("COMMIT");
+      db_->exec(closing + "; COMMIT");
       return Outcome::committed;
     } catch (const PgError& e) {
       fault = e.what();
