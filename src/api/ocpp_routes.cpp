@@ -133,7 +133,7 @@ void App::call_charge_point(Request& request, Responder respond) {
     payload = given->get_object();
   }
   std::string name = *action;
-  services_.central_system->call(
+  services_.central_system->operator_call(
       found->id, std::move(*action), std::move(payload),
       [respond, name](Result<json::object> result) {
         if (!result) return respond.problem(result.error());

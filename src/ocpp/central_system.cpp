@@ -8,6 +8,7 @@
 #include "antitheft/anti_theft.hpp"
 #include "antitheft/errors.hpp"
 #include "antitheft/lock_machine.hpp"
+#include "antitheft/operator_commands.hpp"
 #include "core/log.hpp"
 #include "core/thread_post.hpp"
 #include "ocpp/charge_point_session.hpp"
@@ -447,6 +448,18 @@ void CentralSystem::call(std::string_view charge_point_id, std::string action, j
                              "charge point " + std::string(charge_point_id) + " is not connected"));
   }
   session->enqueue_call(std::move(action), std::move(payload), std::move(finish));
+}
+
+void CentralSystem::operator_call(std::string_view charge_point_id, std::string action,
+                                  json::object payload, Callback<json::object> done) {
+  auto locks = store_.reads().antitheft().live_locks_on(charge_point_id);
+  if (!locks) return done(locks.take_error());
+  for (const auto& lock : *locks) {
+    if (auto why = antitheft::undoes_lock(lock, action, payload)) {
+      return done(make_error(antitheft::kVehicleLocked, std::move(*why)));
+    }
+  }
+  call(charge_point_id, std::move(action), std::move(payload), std::move(done));
 }
 
 bool CentralSystem::online(std::string_view charge_point_id) const {

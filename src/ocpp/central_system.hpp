@@ -75,6 +75,13 @@ class CentralSystem final : public antitheft::PileCalls {
   void call(std::string_view charge_point_id, std::string action, boost::json::object payload,
             Callback<boost::json::object> done) override;
 
+  // call() for an operator: besides call()'s errors, vehicle_locked (naming the lock) for a
+  // call that would undo a live lock on the pile (antitheft/operator_commands: Reset,
+  // ChangeAvailability Operative, ClearChargingProfile, UnlockConnector, RemoteStopTransaction
+  // on its connector), and storage_unavailable if the locks cannot be read.
+  void operator_call(std::string_view charge_point_id, std::string action,
+                     boost::json::object payload, Callback<boost::json::object> done);
+
   bool online(std::string_view charge_point_id) const override;
 
   // Told when a session places a vehicle on a pile and when a pile boots (the lock workflow).

@@ -13,6 +13,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import ocpp_helpers as oh  # noqa: E402
+from sharing_helpers import create_vehicle, open_ws  # noqa: E402
+from test_ocpp_interop import ChargePoint, ensure_node_modules, utc  # noqa: E402
 
 STRANGER = "127.0.0.2"  # still loopback: Linux routes all of 127/8 to lo
 
@@ -68,6 +70,136 @@ class PasswordLimiter(harness.PaddockTestCase):
                     statuses.append(upgrade_from(self.server.port, source, cp, "wrong-password-42"))
         self.assertEqual(statuses[:50], [401] * 50)
         self.assertEqual(statuses[50], 429)
+
+
+class WithPeers(harness.PaddockTestCase):
+    """Piles played by npm ocpp-rpc in strict mode (test_ocpp_interop.ChargePoint)."""
+
+    @classmethod
+    def setUpClass(cls):
+        ensure_node_modules()
+        cls.server = cls.start_class_server()
+        cls.operator = oh.make_operator(cls.server)
+
+    def peer(self, cp_id):
+        peer = ChargePoint(self.server, cp_id)
+        self.addCleanup(peer.close)
+        peer.next(("open",))
+        return peer
+
+    def owner_with_car(self):
+        owner = harness.new_user(self.server)
+        car = create_vehicle(self.server, owner)
+        tag = "RF-" + car["id"][-10:]
+        r = self.server.request("PUT", "/v1/vehicles/%s/anti-theft" % car["id"], token=owner.token,
+                                body={"low_charge_threshold_percent": 20, "id_tags": [tag]})
+        self.assertEqual(r.status, 200, r.body)
+        stream, _ = open_ws(self.server, owner)
+        self.addCleanup(stream.close)
+        return owner, car, tag, stream
+
+    def start(self, peer, tag, connector=1):
+        return peer.result("StartTransaction", {"connectorId": connector, "idTag": tag,
+                                                "meterStart": 0, "timestamp": utc(60)})
+
+    def lock(self, owner, car):
+        return self.server.post("/v1/vehicles/%s/lock" % car["id"],
+                                {"reason": "stolen", "password": owner.password},
+                                token=owner.token)
+
+    def lock_state(self, owner, car):
+        r = self.server.get("/v1/vehicles/%s/lock" % car["id"], token=owner.token)
+        self.assertEqual(r.status, 200, r.body)
+        return r.body["state"]
+
+    def lock_states(self, stream, n):
+        events = stream.recv_events(n)
+        self.assertEqual({e["type"] for e in events}, {"vehicle.lock_state"}, events)
+        return [e["lock"]["state"] for e in events]
+
+    def operator_call(self, cp, action, payload):
+        return self.server.post("/v1/charge-points/%s/calls" % cp,
+                                {"action": action, "payload": payload}, token=self.operator.token,
+                                timeout=20)
+
+    def server_calls(self, peer):
+        return [line["action"] for line in peer.lines if line["kind"] == "server_call"]
+
+
+class OperatorCommandsAndLocks(WithPeers):
+    def test_commands_that_would_undo_a_lock_are_refused(self):
+        owner, car, tag, stream = self.owner_with_car()
+        cp = oh.register(self.server, self.operator)
+        pile = self.peer(cp)
+        pile.result("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "M"})
+        tx = self.start(pile, tag, connector=2)["transactionId"]
+        pile.answer("DataTransfer", result={"status": "Accepted"})
+        r = self.lock(owner, car)
+        self.assertEqual(r.status, 202, r.body)
+        lock_id = r.body["id"]
+        self.assertEqual(pile.next(("server_call",))["action"], "DataTransfer")
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "locked"])
+
+        refused = [("Reset", {"type": "Hard"}),
+                   ("Reset", {"type": "Soft"}),
+                   ("ChangeAvailability", {"connectorId": 2, "type": "Operative"}),
+                   ("ChangeAvailability", {"connectorId": 0, "type": "Operative"}),
+                   ("ClearChargingProfile", {}),
+                   ("ClearChargingProfile", {"id": 7011}),
+                   ("UnlockConnector", {"connectorId": 2}),
+                   ("RemoteStopTransaction", {"transactionId": tx})]
+        for action, payload in refused:
+            r = self.operator_call(cp, action, payload)
+            self.assertProblem(r, 409, "vehicle_locked")
+            self.assertIn(lock_id, r.body["detail"], (action, r.body))
+        # Nothing refused reached the pile; calls that leave the lock alone still work.
+        self.assertEqual(self.server_calls(pile), ["DataTransfer"])
+        pile.answer("GetConfiguration", result={"configurationKey": [
+            {"key": "HeartbeatInterval", "readonly": False, "value": "300"}]})
+        r = self.operator_call(cp, "GetConfiguration", {"key": ["HeartbeatInterval"]})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.body["result"]["configurationKey"][0]["value"], "300")
+        pile.answer("ChangeAvailability", result={"status": "Accepted"})
+        r = self.operator_call(cp, "ChangeAvailability", {"connectorId": 1, "type": "Operative"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.server_calls(pile),
+                         ["DataTransfer", "GetConfiguration", "ChangeAvailability"])
+        self.assertEqual(self.lock_state(owner, car), "locked")
+        self.assertEqual(pile.strict_failures(), [])
+
+        # Released, the same commands pass again.
+        r = self.server.post("/v1/vehicles/%s/unlock" % car["id"], {"password": owner.password},
+                             token=owner.token)
+        self.assertEqual(r.status, 200, r.body)
+        pile.answer("Reset", result={"status": "Accepted"})
+        r = self.operator_call(cp, "Reset", {"type": "Soft"})
+        self.assertEqual(r.status, 200, r.body)
+
+    def test_a_reset_on_a_pile_without_a_lock_changes_nothing(self):
+        owner, car, tag, stream = self.owner_with_car()
+        locked_cp = oh.register(self.server, self.operator)
+        locked = self.peer(locked_cp)
+        locked.result("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "M"})
+        self.start(locked, tag)
+        locked.answer("DataTransfer", result={"status": "Accepted"})
+        self.assertEqual(self.lock(owner, car).status, 202)
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "locked"])
+
+        other_cp = oh.register(self.server, self.operator)
+        other = self.peer(other_cp)
+        other.result("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "M"})
+        other.answer("Reset", result={"status": "Accepted"})
+        r = self.operator_call(other_cp, "Reset", {"type": "Hard"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.body["result"], {"status": "Accepted"})
+        # The pile reboots and boots again: no lock is on it, nothing is sent to it.
+        self.assertEqual(other.result("BootNotification", {"chargePointVendor": "Acme",
+                                                           "chargePointModel": "M"})["status"],
+                         "Accepted")
+        self.assertEqual(self.server_calls(other), ["Reset"])
+        self.assertEqual(self.lock_state(owner, car), "locked")
+        self.assertEqual(self.server_calls(locked), ["DataTransfer"])
+        self.assertEqual(other.strict_failures(), [])
 
 
 if __name__ == "__main__":
