@@ -91,7 +91,8 @@ void ChargePointService::register_charge_point(std::string operator_id, Registra
                                      finish](Result<std::string> hash) mutable {
     if (!hash) return finish(hash.take_error());
     ChargePointRecord record{r.id,         std::move(*hash), r.vendor,     r.model, operator_id,
-                             now_millis(), std::nullopt,     std::nullopt, "",      ""};
+                             now_millis(), std::nullopt,     std::nullopt, "",      "",
+                             r.approved};
     store_.write<ChargePointRecord>(
         [record](storage::Writes& w) -> Result<ChargePointRecord> {
           PADDOCK_TRY(require_operator(w, record.registered_by));
@@ -100,6 +101,25 @@ void ChargePointService::register_charge_point(std::string operator_id, Registra
         },
         finish);
   });
+}
+
+void ChargePointService::approve(std::string operator_id, std::string id,
+                                 Callback<ChargePointRecord> done) {
+  if (auto found = get(operator_id, id); !found) return done(found.take_error());
+  store_.write<ChargePointRecord>(
+      [operator_id = std::move(operator_id), id = std::move(id)](
+          storage::Writes& w) -> Result<ChargePointRecord> {
+        // Re-checked in the job: ownership and the role are what the write commits under.
+        PADDOCK_TRY(require_operator(w, operator_id));
+        PADDOCK_ASSIGN(found, w.charge_points().charge_point(id));
+        if (!found || found->registered_by != operator_id) {
+          return make_error(Errc::not_found, "you have no charge point " + id);
+        }
+        PADDOCK_TRY(w.charge_points().approve(id));
+        found->approved = true;
+        return std::move(*found);
+      },
+      std::move(done));
 }
 
 void ChargePointService::grant_operator(std::string_view username, Callback<std::string> done) {

@@ -202,5 +202,116 @@ class OperatorCommandsAndLocks(WithPeers):
         self.assertEqual(other.strict_failures(), [])
 
 
+class Approval(WithPeers):
+    def register_pending(self):
+        cp = oh.new_charge_point_id("NEW")
+        r = self.server.post("/v1/charge-points", {"id": cp, "password": oh.PASSWORD,
+                                                   "vendor": "Acme", "model": "M",
+                                                   "approved": False}, token=self.operator.token)
+        self.assertEqual(r.status, 201, r.body)
+        self.assertFalse(r.body["approved"])
+        return cp
+
+    def boot(self, peer):
+        return peer.result("BootNotification", {"chargePointVendor": "Acme",
+                                                "chargePointModel": "M"})
+
+    def test_registration_approval_and_who_may_approve(self):
+        r = self.server.post("/v1/charge-points", {"id": oh.new_charge_point_id(),
+                                                   "password": oh.PASSWORD, "vendor": "A",
+                                                   "model": "M", "approved": "no"},
+                             token=self.operator.token)
+        self.assertProblem(r, 422, "invalid_field", "approved")
+        cp = self.register_pending()
+        view = self.server.get("/v1/charge-points/" + cp, token=self.operator.token)
+        self.assertFalse(view.body["approved"])
+        self.assertTrue(self.server.get("/v1/charge-points/" + oh.register(
+            self.server, self.operator), token=self.operator.token).body["approved"])
+        path = "/v1/charge-points/%s/approve" % cp
+        self.assertProblem(self.server.post(path, {}), 401, "unauthorized")
+        stranger = harness.new_user(self.server)
+        self.assertProblem(self.server.post(path, {}, token=stranger.token), 403,
+                           "operator_required")
+        other_operator = oh.make_operator(self.server)
+        self.assertProblem(self.server.post(path, {}, token=other_operator.token), 404,
+                           "not_found")
+        self.assertProblem(self.server.post("/v1/charge-points/nope/approve", {},
+                                            token=self.operator.token), 404, "not_found")
+        self.assertFalse(self.server.get("/v1/charge-points/" + cp,
+                                         token=self.operator.token).body["approved"])
+        for _ in range(2):  # idempotent
+            r = self.server.post(path, {}, token=self.operator.token)
+            self.assertEqual(r.status, 200, r.body)
+            self.assertTrue(r.body["approved"])
+        listed = self.server.get("/v1/charge-points", token=self.operator.token).body
+        self.assertIn(cp, [c["id"] for c in listed["charge_points"] if c["approved"]])
+
+    def test_a_pending_pile_then_approved_and_a_lock_waiting_for_it(self):
+        owner, car, tag, stream = self.owner_with_car()
+        cp = self.register_pending()
+        pile = self.peer(cp)
+        booted = self.boot(pile)
+        self.assertEqual((booted["status"], booted["interval"]), ("Pending", 60))
+        # What reports is answered; what would act is refused with SecurityError.
+        self.assertEqual(pile.result("Heartbeat", {}).keys(), {"currentTime"})
+        pile.result("StatusNotification", {"connectorId": 1, "errorCode": "NoError",
+                                           "status": "Preparing"})
+        for action, payload in (("Authorize", {"idTag": tag}),
+                                ("StartTransaction", {"connectorId": 1, "idTag": tag,
+                                                      "meterStart": 0, "timestamp": utc(30)}),
+                                ("DataTransfer", {"vendorId": "com.paddock"})):
+            line = pile.call(action, payload)
+            self.assertEqual((line["kind"], line["code"]), ("call_error", "SecurityError"), line)
+        view = self.server.get("/v1/charge-points/" + cp, token=self.operator.token).body
+        self.assertEqual((view["online"], view["approved"], view["running_transactions"]),
+                         (True, False, []))
+
+        # The operator may read and change its configuration, nothing else.
+        pile.answer("GetConfiguration", result={"configurationKey": []})
+        r = self.operator_call(cp, "GetConfiguration", {})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(pile.next(("server_call",))["action"], "GetConfiguration")
+        for action, payload in (("RemoteStartTransaction", {"idTag": tag}),
+                                ("Reset", {"type": "Soft"})):
+            self.assertProblem(self.operator_call(cp, action, payload), 503,
+                               "charge_point_pending")
+
+        # The owner locks meanwhile: the car is on no accepted pile, so the lock waits.
+        pile.answer("DataTransfer", result={"status": "Accepted"})
+        r = self.lock(owner, car)
+        self.assertEqual(r.status, 202, r.body)
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "pending_plug_in"])
+
+        # Approved: the connected pile is asked to boot again and is Accepted at once.
+        pile.answer("TriggerMessage", result={"status": "Accepted"})
+        r = self.server.post("/v1/charge-points/%s/approve" % cp, {}, token=self.operator.token)
+        self.assertEqual(r.status, 200, r.body)
+        call = pile.next(("server_call",))
+        self.assertEqual((call["action"], call["params"]),
+                         ("TriggerMessage", {"requestedMessage": "BootNotification"}))
+        self.assertNotIn("DataTransfer", self.server_calls(pile))
+        booted = self.boot(pile)
+        self.assertEqual((booted["status"], booted["interval"]), ("Accepted", 300))
+        # Now it charges the car, and the waiting lock acts on it.
+        tx = self.start(pile, tag)
+        self.assertEqual(tx["idTagInfo"]["status"], "Accepted")
+        call = pile.next(("server_call",))
+        self.assertEqual((call["action"], call["params"]["messageId"]),
+                         ("DataTransfer", "LockVehicle"))
+        self.assertEqual(self.lock_states(stream, 2), ["requested", "locked"])
+        self.assertEqual(pile.strict_failures(), [])
+
+    def test_an_approved_pile_reconnecting_without_booting_is_accepted(self):
+        cp = self.register_pending()
+        pile = self.peer(cp)
+        self.assertEqual(self.boot(pile)["status"], "Pending")
+        pile.close()
+        self.assertEqual(self.server.post("/v1/charge-points/%s/approve" % cp, {},
+                                          token=self.operator.token).status, 200)
+        again = self.peer(cp)
+        self.assertEqual(again.result("Authorize", {"idTag": "ANY-TAG"})["idTagInfo"]["status"],
+                         "Accepted")
+
+
 if __name__ == "__main__":
     unittest.main()
