@@ -12,7 +12,8 @@ inline constexpr ErrorCode kLockActive{"lock_active", ErrorKind::conflict,
 inline constexpr ErrorCode kNotLocked{"not_locked", ErrorKind::conflict,
                                       "The vehicle has no lock to release"};
 // The central system refuses UnlockConnector and RemoteStopTransaction on a pile holding a
-// locked car.
+// locked car, and an operator's calls that would undo a live lock
+// (antitheft/operator_commands).
 inline constexpr ErrorCode kVehicleLocked{"vehicle_locked", ErrorKind::conflict,
                                           "A locked vehicle is on this charge point"};
 

@@ -282,7 +282,7 @@ namespace {
 std::shared_ptr<std::vector<Lever>> standard_levers(const LockRecord& lock) {
   json::object profile{
       {"chargingProfileId", kLockChargingProfileId},
-      {"stackLevel", 9},
+      {"stackLevel", kLockChargingProfileStackLevel},
       {"chargingProfilePurpose", "TxProfile"},
       {"chargingProfileKind", "Relative"},
       {"chargingSchedule",

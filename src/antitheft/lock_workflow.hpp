@@ -39,6 +39,7 @@ inline constexpr events::EventKind kVehicleLockState{"vehicle.lock_state", "lock
 inline constexpr std::string_view kVendorId = "com.paddock";
 // The TxProfile the lock installs (and clears on unlock): an id no one else should use.
 inline constexpr int kLockChargingProfileId = 7011;
+inline constexpr int kLockChargingProfileStackLevel = 9;
 inline constexpr std::size_t kMaxReasonChars = 200;
 // The announcement topic of a lock change; the payload is the pile's id.
 inline constexpr std::string_view kPileTopic = "pile";

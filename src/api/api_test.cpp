@@ -235,7 +235,7 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
                                            : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 96u);
+  EXPECT_EQ(seen.size(), 97u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

@@ -193,6 +193,7 @@ class App {
   void list_charge_points(Request&, Responder);
   void get_charge_point(Request&, Responder);
   void call_charge_point(Request&, Responder);
+  void approve_charge_point(Request&, Responder);
   void open_ocpp(Request&, Responder);
   void put_anti_theft(Request&, Responder);
   void get_anti_theft(Request&, Responder);

@@ -29,6 +29,7 @@ json::object summary_view(const ocpp::ChargePointRecord& c, bool online) {
           {"vendor", c.vendor},
           {"model", c.model},
           {"created_at", format_rfc3339(c.created_at)},
+          {"approved", c.approved},
           {"online", online},
           {"last_boot_at", optional_time(c.last_boot_at)},
           {"last_heartbeat_at", optional_time(c.last_heartbeat_at)},
@@ -71,9 +72,12 @@ void App::create_charge_point(Request& request, Responder respond) {
   if (!vendor) return respond.problem(vendor.error());
   auto model = required_string(*body, "model", kMaxNameBytes);
   if (!model) return respond.problem(model.error());
+  // Absent means approved, as before approval existed; a pile being commissioned is false.
+  auto approved = optional_bool(*body, "approved", true);
+  if (!approved) return respond.problem(approved.error());
   services_.charge_points->register_charge_point(
       request.principal.user_id,
-      {std::move(*id), std::move(*password), std::move(*vendor), std::move(*model)},
+      {std::move(*id), std::move(*password), std::move(*vendor), std::move(*model), *approved},
       [respond](Result<ocpp::ChargePointRecord> created) {
         if (!created) return respond.problem(created.error());
         respond(json_response(201, summary_view(*created, false)));
@@ -86,7 +90,7 @@ void App::list_charge_points(Request& request, Responder respond) {
   if (!all) return respond.problem(all.error());
   json::array items;
   for (const auto& c : *all)
-    items.push_back(summary_view(c, services_.central_system->online(c.id)));
+    items.push_back(summary_view(c, services_.central_system->connected(c.id)));
   respond(json_response(200, json::object{{"charge_points", std::move(items)}}));
 }
 
@@ -99,7 +103,7 @@ void App::get_charge_point(Request& request, Responder respond) {
   if (!connectors) return respond.problem(connectors.error());
   auto running = reads.running_transactions(found->id);
   if (!running) return respond.problem(running.error());
-  json::object view = summary_view(*found, services_.central_system->online(found->id));
+  json::object view = summary_view(*found, services_.central_system->connected(found->id));
   json::array connector_views;
   for (const auto& c : *connectors) {
     connector_views.push_back({{"connector_id", c.connector_id},
@@ -133,11 +137,25 @@ void App::call_charge_point(Request& request, Responder respond) {
     payload = given->get_object();
   }
   std::string name = *action;
-  services_.central_system->call(
+  services_.central_system->operator_call(
       found->id, std::move(*action), std::move(payload),
       [respond, name](Result<json::object> result) {
         if (!result) return respond.problem(result.error());
         respond(json_response(200, json::object{{"action", name}, {"result", std::move(*result)}}));
+      });
+}
+
+void App::approve_charge_point(Request& request, Responder respond) {
+  if (!ocpp_wired(services_, respond)) return;
+  auto* central_system = services_.central_system;
+  services_.charge_points->approve(
+      request.principal.user_id, request.params[0],
+      [respond, central_system](Result<ocpp::ChargePointRecord> approved) {
+        if (!approved) return respond.problem(approved.error());
+        const bool connected = central_system->connected(approved->id);
+        respond(json_response(200, summary_view(*approved, connected)));
+        // After the commit: a connected pending pile boots again and is Accepted.
+        central_system->approved(approved->id);
       });
 }
 
@@ -187,6 +205,8 @@ std::span<const RouteDef> ocpp_routes() {
       {Method::get, "/v1/charge-points", AuthScheme::user, &App::list_charge_points},
       {Method::get, "/v1/charge-points/{id}", AuthScheme::user, &App::get_charge_point},
       {Method::post, "/v1/charge-points/{id}/calls", AuthScheme::user, &App::call_charge_point},
+      {Method::post, "/v1/charge-points/{id}/approve", AuthScheme::user,
+       &App::approve_charge_point},
       {Method::get, "/ocpp/{chargePointId}", AuthScheme::charge_point, &App::open_ocpp},
   };
   return kRoutes;

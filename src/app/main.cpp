@@ -257,7 +257,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   links::LinkService link_service(**store, live, link_watch, std::move(link_contexts),
                                   link_options);
   link_service.share_limits_through(announcements);
-  // Charge point passwords fail like logins: limited per pile and per address.
+  // Charge point passwords fail like logins: limited per (pile, address) and per address.
   identity::LoginLimiter charge_point_limiter({cfg.auth.login_max_failures_per_user,
                                                cfg.auth.login_max_failures_per_address,
                                                cfg.auth.login_failure_window_seconds});

@@ -8,6 +8,7 @@
 #include "antitheft/anti_theft.hpp"
 #include "antitheft/errors.hpp"
 #include "antitheft/lock_machine.hpp"
+#include "antitheft/operator_commands.hpp"
 #include "core/log.hpp"
 #include "core/thread_post.hpp"
 #include "ocpp/charge_point_session.hpp"
@@ -31,6 +32,25 @@ constexpr std::array<std::string_view, 11> kCentralSystemActions = {
     "SetChargingProfile",     "ClearChargingProfile",
     "DataTransfer",           "Reset",
     "TriggerMessage"};
+
+// A pile not accepted (its operator has not approved it) is answered Pending. OCPP 1.6 §4.2:
+// while Pending it SHALL NOT send requests unless the central system asked with TriggerMessage.
+// We answer those a TriggerMessage can ask for and that only report (BootNotification,
+// Heartbeat, StatusNotification); what would act (Authorize, transactions, meter values,
+// DataTransfer) is refused with CallError SecurityError, the OCPP-J 1.6 §4.2.3 code for "a
+// security issue prevented completing the action" (OCPP 2.0.1 B02.FR.09 makes it the rule).
+constexpr std::array<std::string_view, 3> kAnsweredWhilePending = {
+    "BootNotification", "Heartbeat", "StatusNotification"};
+// What the central system may send a Pending pile (§4.2: retrieve information or change its
+// configuration; RemoteStart/StopTransaction are explicitly not allowed), and TriggerMessage to
+// have it boot again once approved.
+constexpr std::array<std::string_view, 3> kCallsWhilePending = {
+    "GetConfiguration", "ChangeConfiguration", "TriggerMessage"};
+
+template <std::size_t N>
+bool among(const std::array<std::string_view, N>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
 
 // Paddock's vendor id for DataTransfer in both directions (the lock workflow's LockVehicle).
 constexpr std::string_view kVendorId = "com.paddock";
@@ -191,22 +211,36 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
   const UnixMillis now = now_millis();
   const std::string_view action = call.action;
 
+  if (!among(kAnsweredWhilePending, action) && !accepted(cp)) {
+    return done(refuse(CallErrorCode::security_error,
+                       "this charge point is not accepted yet (BootNotification Pending)"));
+  }
   if (action == "BootNotification") {
-    const int interval = options_.heartbeat_interval_seconds;
-    if (pile_events_) {
-      done = [done = std::move(done), this, cp](Answer answer) {
-        const bool stored = std::holds_alternative<json::object>(answer);
-        done(std::move(answer));
-        if (stored) pile_events_->pile_booted(cp);
-      };
-    }
+    // The approval is read in the write job, so a pile approved on another node is accepted
+    // at its next boot.
+    auto approved = std::make_shared<bool>(false);
+    done = [done = std::move(done), this, cp, approved](Answer answer) {
+      const bool stored = std::holds_alternative<json::object>(answer);
+      if (stored) set_accepted(cp, *approved);
+      done(std::move(answer));
+      if (stored && *approved && pile_events_) pile_events_->pile_booted(cp);
+    };
     return write_answer(
-        [cp, now, interval, firmware = std::string(text_of(p, "firmwareVersion")),
+        [cp, now, options = options_, approved,
+         firmware = std::string(text_of(p, "firmwareVersion")),
          serial = std::string(text_of(p, "chargePointSerialNumber"))](
             storage::Writes& w) -> Result<json::object> {
+          PADDOCK_ASSIGN(record, w.charge_points().charge_point(cp));
           PADDOCK_TRY(w.charge_points().record_boot(cp, firmware, serial, now));
-          return json::object{
-              {"status", "Accepted"}, {"currentTime", format_rfc3339(now)}, {"interval", interval}};
+          *approved = record && record->approved;
+          if (!*approved) {
+            return json::object{{"status", "Pending"},
+                                {"currentTime", format_rfc3339(now)},
+                                {"interval", options.pending_interval_seconds}};
+          }
+          return json::object{{"status", "Accepted"},
+                              {"currentTime", format_rfc3339(now)},
+                              {"interval", options.heartbeat_interval_seconds}};
         },
         std::move(done));
   }
@@ -435,10 +469,12 @@ void CentralSystem::call(std::string_view charge_point_id, std::string action, j
         "payload"));
   }
   std::shared_ptr<ChargePointSession> session;
+  bool pile_accepted = false;
   {
     std::lock_guard lock(mutex_);
     if (auto found = sessions_.find(std::string(charge_point_id)); found != sessions_.end()) {
-      session = found->second.lock();
+      session = found->second.session.lock();
+      pile_accepted = found->second.accepted;
     }
   }
   auto finish = bind_to_current_thread(std::move(done));
@@ -446,20 +482,69 @@ void CentralSystem::call(std::string_view charge_point_id, std::string action, j
     return finish(make_error(kChargePointOffline,
                              "charge point " + std::string(charge_point_id) + " is not connected"));
   }
+  if (!pile_accepted && !among(kCallsWhilePending, action)) {
+    return finish(make_error(kChargePointPending,
+                             action + " cannot be sent to a charge point that is not accepted "
+                                      "yet; GetConfiguration, ChangeConfiguration and "
+                                      "TriggerMessage can"));
+  }
   session->enqueue_call(std::move(action), std::move(payload), std::move(finish));
+}
+
+void CentralSystem::operator_call(std::string_view charge_point_id, std::string action,
+                                  json::object payload, Callback<json::object> done) {
+  auto locks = store_.reads().antitheft().live_locks_on(charge_point_id);
+  if (!locks) return done(locks.take_error());
+  for (const auto& lock : *locks) {
+    if (auto why = antitheft::undoes_lock(lock, action, payload)) {
+      return done(make_error(antitheft::kVehicleLocked, std::move(*why)));
+    }
+  }
+  call(charge_point_id, std::move(action), std::move(payload), std::move(done));
 }
 
 bool CentralSystem::online(std::string_view charge_point_id) const {
   std::lock_guard lock(mutex_);
   auto found = sessions_.find(std::string(charge_point_id));
-  return found != sessions_.end() && !found->second.expired();
+  return found != sessions_.end() && !found->second.session.expired() && found->second.accepted;
+}
+
+bool CentralSystem::connected(std::string_view charge_point_id) const {
+  std::lock_guard lock(mutex_);
+  auto found = sessions_.find(std::string(charge_point_id));
+  return found != sessions_.end() && !found->second.session.expired();
+}
+
+bool CentralSystem::accepted(std::string_view charge_point_id) const {
+  std::lock_guard lock(mutex_);
+  auto found = sessions_.find(std::string(charge_point_id));
+  return found != sessions_.end() && found->second.accepted;
+}
+
+void CentralSystem::set_accepted(const std::string& charge_point_id, bool accepted) {
+  std::lock_guard lock(mutex_);
+  if (auto found = sessions_.find(charge_point_id); found != sessions_.end()) {
+    found->second.accepted = accepted;
+  }
+}
+
+void CentralSystem::approved(const std::string& charge_point_id) {
+  if (!connected(charge_point_id)) return;
+  call(charge_point_id, "TriggerMessage", json::object{{"requestedMessage", "BootNotification"}},
+       [charge_point_id](Result<json::object> r) {
+         // The pile boots again at its Pending interval anyway; this only makes it sooner.
+         log::event(log::Level::info, "approved charge point asked to boot again",
+                    {{"charge_point_id", charge_point_id},
+                     {"answer", r ? std::string(text_of(*r, "status")) : r.error().detail}});
+       });
 }
 
 std::vector<std::string> CentralSystem::connected() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> ids;
-  for (const auto& [id, session] : sessions_) {
-    if (!session.expired()) ids.push_back(id);
+  // Only accepted piles: a pending one takes no lock calls (see online()).
+  for (const auto& [id, entry] : sessions_) {
+    if (entry.accepted && !entry.session.expired()) ids.push_back(id);
   }
   return ids;
 }
@@ -470,7 +555,7 @@ bool CentralSystem::run_on_pile_thread(std::string_view charge_point_id,
   {
     std::lock_guard lock(mutex_);
     if (auto found = sessions_.find(std::string(charge_point_id)); found != sessions_.end()) {
-      session = found->second.lock();
+      session = found->second.session.lock();
     }
   }
   if (!session) return false;
@@ -480,12 +565,15 @@ bool CentralSystem::run_on_pile_thread(std::string_view charge_point_id,
 
 void CentralSystem::attach(const std::string& charge_point_id,
                            const std::shared_ptr<ChargePointSession>& session) {
+  // A storage fault reads as not approved: the pile is answered Pending and boots again.
+  auto record = store_.reads().charge_points().charge_point(charge_point_id);
+  const bool approved = record && *record && (*record)->approved;
   std::shared_ptr<ChargePointSession> older;
   {
     std::lock_guard lock(mutex_);
     auto& slot = sessions_[charge_point_id];
-    older = slot.lock();
-    slot = session;
+    older = slot.session.lock();
+    slot = Connected{session, approved};
   }
   if (older && older != session) older->replaced();
 }
@@ -494,7 +582,7 @@ void CentralSystem::detach(const std::string& charge_point_id, const ChargePoint
   std::lock_guard lock(mutex_);
   auto found = sessions_.find(charge_point_id);
   if (found == sessions_.end()) return;
-  auto current = found->second.lock();
+  auto current = found->second.session.lock();
   if (!current || current.get() == session) sessions_.erase(found);
 }
 

@@ -35,6 +35,9 @@ class ChargePointSession;
 struct CentralSystemOptions {
   // BootNotification.conf interval: how often an idle pile sends a Heartbeat.
   int heartbeat_interval_seconds = 300;
+  // The interval of a Pending BootNotification.conf (a pile its operator has not approved):
+  // the least time before the pile boots again (OCPP 1.6 §4.2).
+  int pending_interval_seconds = 60;
   // How long the pile has to answer one of our CALLs before it fails with
   // charge_point_call_timeout.
   std::chrono::seconds call_timeout{30};
@@ -75,17 +78,34 @@ class CentralSystem final : public antitheft::PileCalls {
   void call(std::string_view charge_point_id, std::string action, boost::json::object payload,
             Callback<boost::json::object> done) override;
 
+  // call() for an operator: besides call()'s errors, vehicle_locked (naming the lock) for a
+  // call that would undo a live lock on the pile (antitheft/operator_commands: Reset,
+  // ChangeAvailability Operative, ClearChargingProfile, UnlockConnector, RemoteStopTransaction
+  // on its connector), and storage_unavailable if the locks cannot be read.
+  void operator_call(std::string_view charge_point_id, std::string action,
+                     boost::json::object payload, Callback<boost::json::object> done);
+
+  // True iff the pile is connected and accepted (approved): the piles a lock acts on. A
+  // connected pile its operator has not approved is not online in this sense.
   bool online(std::string_view charge_point_id) const override;
   std::vector<std::string> connected() const override;
   bool run_on_pile_thread(std::string_view charge_point_id, std::function<void()> task) override;
+  // True iff the pile has a connection here, accepted or pending.
+  bool connected(std::string_view charge_point_id) const;
+
+  // The operator approved the pile: if it is connected here, it is asked to boot again
+  // (TriggerMessage BootNotification) so that it is Accepted at once. A pile connected to
+  // another node learns at its next BootNotification (at most pending_interval_seconds).
+  void approved(const std::string& charge_point_id);
 
   // Told when a session places a vehicle on a pile and when a pile boots (the lock workflow).
   // Set once at start, before piles connect.
   void set_pile_events(antitheft::PileEvents* events) { pile_events_ = events; }
 
   // The registry, for ChargePointSession. attach() replaces (and asks to close) an older
-  // connection of the same pile; detach() forgets `session` only if it is still the registered
-  // one.
+  // connection of the same pile, and reads whether the pile is approved (a pile reconnecting
+  // need not boot again: OCPP 1.6 boots only on power-up); detach() forgets `session` only if
+  // it is still the registered one.
   void attach(const std::string& charge_point_id,
               const std::shared_ptr<ChargePointSession>& session);
   void detach(const std::string& charge_point_id, const ChargePointSession* session);
@@ -105,8 +125,18 @@ class CentralSystem final : public antitheft::PileCalls {
   CentralSystemOptions options_;
   events::LiveEvents* live_;
   antitheft::PileEvents* pile_events_ = nullptr;
+  // Whether the pile's registry entry is accepted; false for an unknown pile.
+  bool accepted(std::string_view charge_point_id) const;
+  void set_accepted(const std::string& charge_point_id, bool accepted);
+
+  struct Connected {
+    std::weak_ptr<ChargePointSession> session;
+    // Approved when it connected or when its last BootNotification was answered: only an
+    // accepted pile may authorize, charge and take calls other than the Pending ones.
+    bool accepted = false;
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::weak_ptr<ChargePointSession>> sessions_;
+  std::unordered_map<std::string, Connected> sessions_;
 };
 
 // Unix milliseconds of an RFC 3339 date-time (already checked by the schema); nullopt if not one.

@@ -26,6 +26,9 @@ struct ChargePointRecord {
   std::optional<UnixMillis> last_heartbeat_at;
   std::string firmware_version;
   std::string serial_number;
+  // False while the operator has not approved the pile: its BootNotification is answered
+  // Pending (OCPP 1.6 §4.2) and it may not authorize or charge.
+  bool approved = true;
 };
 
 struct ConnectorRecord {
@@ -80,6 +83,9 @@ class ChargePointWrites : public ChargePointReads {
   virtual Result<void> grant_operator(std::string_view user_id, UnixMillis at) = 0;
   // Error ocpp::kChargePointTaken iff the id is registered already.
   virtual Result<void> insert_charge_point(const ChargePointRecord& charge_point) = 0;
+  // Marks the charge point approved; true iff it was waiting for approval (false for an
+  // approved or unknown one).
+  virtual Result<bool> approve(std::string_view id) = 0;
   virtual Result<void> record_boot(std::string_view id, std::string_view firmware_version,
                                    std::string_view serial_number, UnixMillis at) = 0;
   virtual Result<void> record_heartbeat(std::string_view id, UnixMillis at) = 0;

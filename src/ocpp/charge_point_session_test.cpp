@@ -14,6 +14,7 @@
 #include "ocpp/charge_points.hpp"
 #include "ocpp/errors.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
+#include <future>
 
 namespace paddock::ocpp {
 namespace {
@@ -62,6 +63,21 @@ class ChargePointSessionTest : public ::testing::Test {
     auto store = storage::sqlite::open_store({(dir_ / "paddock.db").string()});
     ASSERT_TRUE(store.ok()) << store.error().detail;
     store_ = std::move(store.value());
+    // The piles these tests connect are registered and approved: a pile not approved takes only
+    // the Pending calls.
+    std::promise<Result<bool>> done;
+    auto registered = done.get_future();
+    store_->write<bool>(
+        [](storage::Writes& w) -> Result<bool> {
+          for (const char* id : {"CP-1", "CP-2", "CP-NEW"}) {
+            PADDOCK_TRY(w.charge_points().insert_charge_point(
+                {id, "hash", "Vendor", "Model", "usr_op", 1, std::nullopt, std::nullopt, "", "",
+                 std::string_view(id) != "CP-NEW"}));
+          }
+          return true;
+        },
+        [&done](Result<bool> r) { done.set_value(std::move(r)); });
+    ASSERT_TRUE(registered.get().ok());
   }
   void TearDown() override {
     store_.reset();
@@ -81,6 +97,16 @@ class ChargePointSessionTest : public ::testing::Test {
                                                                 {"type", "Soft"}}) {
     auto outcome = std::make_shared<std::optional<Result<json::object>>>();
     cs.call("CP-1", "Reset", std::move(payload),
+            [outcome](Result<json::object> r) { outcome->emplace(std::move(r)); });
+    return outcome;
+  }
+
+  std::shared_ptr<std::optional<Result<json::object>>> call_on(CentralSystem& cs,
+                                                               const std::string& id,
+                                                               std::string action,
+                                                               json::object payload) {
+    auto outcome = std::make_shared<std::optional<Result<json::object>>>();
+    cs.call(id, std::move(action), std::move(payload),
             [outcome](Result<json::object> r) { outcome->emplace(std::move(r)); });
     return outcome;
   }
@@ -110,6 +136,29 @@ TEST_F(ChargePointSessionTest, CallsGoOneAtATimeAndTheAnswerComesBack) {
   ASSERT_EQ(session.sent.size(), 2u);
   EXPECT_NE(session.last()[1], sent[1]);  // a new message id
   EXPECT_FALSE(second->has_value());
+}
+
+TEST_F(ChargePointSessionTest, APileNotApprovedIsPendingAndTakesOnlyThePendingCalls) {
+  CentralSystem cs(*store_, {});
+  RecordingSession session;
+  auto handler = open(cs, session, "CP-NEW");
+  EXPECT_TRUE(cs.connected("CP-NEW"));
+  EXPECT_FALSE(cs.online("CP-NEW"));  // no lock acts on it
+  // (BootNotification answered Pending, after a write: tests/integration/test_ocpp_operations.)
+  handler->on_message(session, session::MessageKind::text,
+                      R"([2,"a1","Authorize",{"idTag":"T"}])");
+  handler->on_writable(session, 8);
+  ASSERT_EQ(session.sent.size(), 1u);
+  EXPECT_EQ(session.last()[0].as_int64(), 4);
+  EXPECT_EQ(session.last()[2].as_string(), "SecurityError");
+
+  auto reset = call_on(cs, "CP-NEW", "Reset", {{"type", "Soft"}});
+  ASSERT_TRUE(reset->has_value());
+  EXPECT_EQ((*reset)->error().code, kChargePointPending);
+  auto trigger = call_on(cs, "CP-NEW", "TriggerMessage", {{"requestedMessage", "BootNotification"}});
+  handler->on_writable(session, 8);
+  EXPECT_FALSE(trigger->has_value());  // sent, waiting for the pile's answer
+  EXPECT_EQ(session.last()[2].as_string(), "TriggerMessage");
 }
 
 struct AnswerRow {

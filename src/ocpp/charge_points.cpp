@@ -91,7 +91,8 @@ void ChargePointService::register_charge_point(std::string operator_id, Registra
                                      finish](Result<std::string> hash) mutable {
     if (!hash) return finish(hash.take_error());
     ChargePointRecord record{r.id,         std::move(*hash), r.vendor,     r.model, operator_id,
-                             now_millis(), std::nullopt,     std::nullopt, "",      ""};
+                             now_millis(), std::nullopt,     std::nullopt, "",      "",
+                             r.approved};
     store_.write<ChargePointRecord>(
         [record](storage::Writes& w) -> Result<ChargePointRecord> {
           PADDOCK_TRY(require_operator(w, record.registered_by));
@@ -100,6 +101,25 @@ void ChargePointService::register_charge_point(std::string operator_id, Registra
         },
         finish);
   });
+}
+
+void ChargePointService::approve(std::string operator_id, std::string id,
+                                 Callback<ChargePointRecord> done) {
+  if (auto found = get(operator_id, id); !found) return done(found.take_error());
+  store_.write<ChargePointRecord>(
+      [operator_id = std::move(operator_id), id = std::move(id)](
+          storage::Writes& w) -> Result<ChargePointRecord> {
+        // Re-checked in the job: ownership and the role are what the write commits under.
+        PADDOCK_TRY(require_operator(w, operator_id));
+        PADDOCK_ASSIGN(found, w.charge_points().charge_point(id));
+        if (!found || found->registered_by != operator_id) {
+          return make_error(Errc::not_found, "you have no charge point " + id);
+        }
+        PADDOCK_TRY(w.charge_points().approve(id));
+        found->approved = true;
+        return std::move(*found);
+      },
+      std::move(done));
 }
 
 void ChargePointService::grant_operator(std::string_view username, Callback<std::string> done) {
@@ -151,7 +171,12 @@ void ChargePointService::authenticate(std::string path_id, std::string_view auth
   if (!is_charge_point_id(path_id)) {
     return done(make_error(Errc::not_found, "no charge point " + path_id));
   }
-  if (int wait = limiter_.retry_after(path_id, address, now_millis()); wait > 0) {
+  // Failures count per (pile, address) and per address, never per pile alone: anyone may fail a
+  // pile's password on purpose, and that must not keep the real pile (from its own address)
+  // out. Brute force stays bounded by the per-address limit, and a password of 16 to 40
+  // characters checked with Argon2id leaves a few guesses per address no real chance.
+  std::string limiter_key = path_id + '@' + address;
+  if (int wait = limiter_.retry_after(limiter_key, address, now_millis()); wait > 0) {
     Error e = make_error(identity::kTooManyAttempts,
                          "too many failed attempts; try again in " + std::to_string(wait) + " s");
     e.retry_after_seconds = wait;
@@ -165,13 +190,13 @@ void ChargePointService::authenticate(std::string path_id, std::string_view auth
   std::string password = std::move(credentials->second);
   hasher_.verify(std::move(stored_hash), std::move(password),
                  [this, path_id = std::move(path_id), address = std::move(address),
-                  finish](Result<bool> verified) {
+                  limiter_key = std::move(limiter_key), finish](Result<bool> verified) {
                    if (!verified || !*verified) {
-                     limiter_.record_failure(path_id, address, now_millis());
+                     limiter_.record_failure(limiter_key, address, now_millis());
                      return finish(make_error(kChargePointCredentials,
                                               "wrong password for charge point " + path_id));
                    }
-                   limiter_.record_success(path_id);
+                   limiter_.record_success(limiter_key);
                    finish(path_id);
                  });
 }

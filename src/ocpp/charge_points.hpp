@@ -33,6 +33,8 @@ struct Registration {
   std::string password;
   std::string vendor;
   std::string model;
+  // False registers a pile being commissioned: answered Pending until approve().
+  bool approved = true;
 };
 
 // `Authorization: Basic base64(id:password)` → (id, password); nullopt iff not that shape.
@@ -48,6 +50,9 @@ class ChargePointService {
   // storage_unavailable.
   void register_charge_point(std::string operator_id, Registration registration,
                              Callback<ChargePointRecord> done);
+  // Approves one of the caller's charge points (idempotent); answers with it as stored. Errors:
+  // operator_required, not_found (also another operator's pile), storage_unavailable.
+  void approve(std::string operator_id, std::string id, Callback<ChargePointRecord> done);
   // Grants the operator role to the user named `username` (the CLI). Errors: not_found.
   void grant_operator(std::string_view username, Callback<std::string> done);
 

@@ -18,6 +18,10 @@ inline constexpr ErrorCode kCallTimedOut{"charge_point_call_timeout", ErrorKind:
                                          "The charge point did not answer in time"};
 inline constexpr ErrorCode kCallRefused{"charge_point_call_error", ErrorKind::conflict,
                                         "The charge point answered with a CallError"};
+// Only GetConfiguration, ChangeConfiguration and TriggerMessage reach a pile answered Pending
+// (OCPP 1.6 §4.2); unavailable, so the lock workflow waits as for an offline pile.
+inline constexpr ErrorCode kChargePointPending{"charge_point_pending", ErrorKind::unavailable,
+                                               "The charge point is not accepted yet"};
 inline constexpr ErrorCode kCallQueueFull{"charge_point_busy", ErrorKind::rate_limited,
                                           "Too many calls are waiting for this charge point"};
 

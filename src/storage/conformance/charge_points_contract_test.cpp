@@ -52,6 +52,30 @@ TEST_P(StoreContract, ChargePointIdsAreUniqueAndListedById) {
   EXPECT_FALSE(reads().charge_points().charge_point("CP-3")->has_value());
 }
 
+TEST_P(StoreContract, ChargePointsAreApprovedOnce) {
+  seed();
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.charge_points().insert_charge_point(charge_point("CP-1", 1)));
+    auto pending = charge_point("CP-2", 2);
+    pending.approved = false;
+    return w.charge_points().insert_charge_point(pending);
+  });
+  EXPECT_TRUE((*reads().charge_points().charge_point("CP-1"))->approved);
+  EXPECT_FALSE((*reads().charge_points().charge_point("CP-2"))->approved);
+  auto approve = [this](const char* id) {
+    return *write<bool>([id](Writes& w) { return w.charge_points().approve(id); });
+  };
+  EXPECT_TRUE(approve("CP-2"));
+  EXPECT_FALSE(approve("CP-2"));  // already approved: nothing to change
+  EXPECT_FALSE(approve("CP-1"));
+  EXPECT_FALSE(approve("CP-9"));  // unknown
+  EXPECT_TRUE((*reads().charge_points().charge_point("CP-2"))->approved);
+  auto all = reads().charge_points().charge_points();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_TRUE((*all)[1].approved);
+}
+
 TEST_P(StoreContract, BootAndHeartbeatAreRecorded) {
   seed();
   must_write([](Writes& w) -> Result<void> {

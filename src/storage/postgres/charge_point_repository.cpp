@@ -12,7 +12,7 @@ namespace {
 
 #define CHARGE_POINT_COLUMNS                                                    \
   "id, password_hash, vendor, model, registered_by, created_at, last_boot_at, " \
-  "last_heartbeat_at, firmware_version, serial_number"
+  "last_heartbeat_at, firmware_version, serial_number, approved"
 #define CONNECTOR_COLUMNS "charge_point_id, connector_id, status, error_code, info, status_at"
 #define TRANSACTION_COLUMNS                                                                      \
   "id, charge_point_id, connector_id, id_tag, meter_start, started_at, meter_stop, stopped_at, " \
@@ -28,7 +28,8 @@ ocpp::ChargePointRecord read_charge_point(const Rows& r, int i) {
           optional_integer(r, i, 6),
           optional_integer(r, i, 7),
           r.text(i, 8),
-          r.text(i, 9)};
+          r.text(i, 9),
+          r.boolean(i, 10)};
 }
 
 ocpp::ConnectorRecord read_connector(const Rows& r, int i) {
@@ -140,9 +141,10 @@ Result<void> PgChargePoints::insert_charge_point(const ocpp::ChargePointRecord& 
   return guarded(link_, "insert_charge_point", [&](Connection& db) -> Result<void> {
     auto inserted =
         db.query("INSERT INTO charge_points (" CHARGE_POINT_COLUMNS ") "
-                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
                  c.id, c.password_hash, c.vendor, c.model, c.registered_by, c.created_at,
-                 c.last_boot_at, c.last_heartbeat_at, c.firmware_version, c.serial_number);
+                 c.last_boot_at, c.last_heartbeat_at, c.firmware_version, c.serial_number,
+                 c.approved);
     if (inserted.affected() == 0) {
       return make_error(ocpp::kChargePointTaken, "the charge point '" + c.id + "' exists", "id");
     }
@@ -211,6 +213,13 @@ Result<bool> PgChargePoints::link_vehicle(std::int64_t transaction_id,
     return db.query("UPDATE charge_transactions SET vehicle_id = $1 "
                     "WHERE id = $2 AND vehicle_id IS NULL AND stopped_at IS NULL",
                     vehicle_id, transaction_id)
+               .affected() > 0;
+  });
+}
+
+Result<bool> PgChargePoints::approve(std::string_view id) {
+  return guarded(link_, "approve", [&](Connection& db) {
+    return db.query("UPDATE charge_points SET approved = TRUE WHERE id = $1 AND NOT approved", id)
                .affected() > 0;
   });
 }

@@ -415,6 +415,11 @@ CREATE TABLE publisher_public_reads (
   PRIMARY KEY (user_id, publisher_id, message_id)
 );
 )sql"},
+    // Charge point approval (issue 10): a pile registered unapproved is answered
+    // BootNotification Pending until its operator approves it. Existing piles stay approved.
+    Migration{10, R"sql(
+ALTER TABLE charge_points ADD COLUMN approved BOOLEAN NOT NULL DEFAULT TRUE;
+)sql"},
 };
 
 // Any fixed number: every node migrating the same database takes the same lock.

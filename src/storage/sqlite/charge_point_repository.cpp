@@ -11,7 +11,7 @@ namespace {
 
 #define CHARGE_POINT_COLUMNS                                                    \
   "id, password_hash, vendor, model, registered_by, created_at, last_boot_at, " \
-  "last_heartbeat_at, firmware_version, serial_number"
+  "last_heartbeat_at, firmware_version, serial_number, approved"
 #define CONNECTOR_COLUMNS "charge_point_id, connector_id, status, error_code, info, status_at"
 #define TRANSACTION_COLUMNS                                                                      \
   "id, charge_point_id, connector_id, id_tag, meter_start, started_at, meter_stop, stopped_at, " \
@@ -27,7 +27,8 @@ ocpp::ChargePointRecord read_charge_point(const Statement& s) {
           optional_integer(s, 6),
           optional_integer(s, 7),
           s.text(8),
-          s.text(9)};
+          s.text(9),
+          s.integer(10) != 0};
 }
 
 ocpp::ConnectorRecord read_connector(const Statement& s) {
@@ -133,13 +134,21 @@ Result<void> SqliteChargePoints::grant_operator(std::string_view user_id, UnixMi
 Result<void> SqliteChargePoints::insert_charge_point(const ocpp::ChargePointRecord& c) {
   return guarded(link_, "insert_charge_point", [&](Connection& db) -> Result<void> {
     run(db.cached("INSERT INTO charge_points (" CHARGE_POINT_COLUMNS ") "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
             .bind(c.id, c.password_hash, c.vendor, c.model, c.registered_by, c.created_at,
-                  c.last_boot_at, c.last_heartbeat_at, c.firmware_version, c.serial_number));
+                  c.last_boot_at, c.last_heartbeat_at, c.firmware_version, c.serial_number,
+                  c.approved ? 1 : 0));
     if (db.changes() == 0) {
       return make_error(ocpp::kChargePointTaken, "the charge point '" + c.id + "' exists", "id");
     }
     return {};
+  });
+}
+
+Result<bool> SqliteChargePoints::approve(std::string_view id) {
+  return guarded(link_, "approve", [&](Connection& db) {
+    run(db.cached("UPDATE charge_points SET approved = 1 WHERE id = ? AND approved = 0").bind(id));
+    return db.changes() > 0;
   });
 }
 

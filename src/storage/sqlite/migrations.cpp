@@ -462,6 +462,11 @@ CREATE TABLE publisher_public_reads (
   PRIMARY KEY (user_id, publisher_id, message_id)
 );
 )sql"},
+    // Charge point approval (issue 10): a pile registered unapproved is answered
+    // BootNotification Pending until its operator approves it. Existing piles stay approved.
+    Migration{10, R"sql(
+ALTER TABLE charge_points ADD COLUMN approved INTEGER NOT NULL DEFAULT 1;
+)sql"},
 };
 
 }  // namespace

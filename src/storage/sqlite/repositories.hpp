@@ -135,6 +135,7 @@ class SqliteChargePoints final : public ocpp::ChargePointWrites {
   Result<bool> id_tag_in_use(std::string_view id_tag) override;
   Result<void> grant_operator(std::string_view user_id, UnixMillis at) override;
   Result<void> insert_charge_point(const ocpp::ChargePointRecord& charge_point) override;
+  Result<bool> approve(std::string_view id) override;
   Result<void> record_boot(std::string_view id, std::string_view firmware_version,
                            std::string_view serial_number, UnixMillis at) override;
   Result<void> record_heartbeat(std::string_view id, UnixMillis at) override;
