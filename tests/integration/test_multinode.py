@@ -204,5 +204,95 @@ class MultiNodeTest(harness.PaddockTestCase):
         self.assertIn("postgresql-client", done.stderr)
 
 
+@unittest.skipUnless(HAVE_POSTGRES, "PostgreSQL server binaries not installed")
+class OutageTest(harness.PaddockTestCase):
+    """The database stopped and started again under load. Always on a cluster of its own:
+    stopping the shared one would break the tests running beside it."""
+
+    def setUp(self):
+        tmp = tempfile.mkdtemp(prefix="paddock-outage-")
+        self.state = os.path.join(tmp, "cluster.state")
+        self.cluster("start")
+        self.addCleanup(self.cluster, "stop")
+        with open(self.state) as f:
+            sock_dir = [l[4:].strip() for l in f if l.startswith("dir=")][0]
+        subprocess.run(["psql", "-h", sock_dir, "-U", "paddock", "-d", "postgres", "-q", "-c",
+                        "CREATE DATABASE paddock_outage"], check=True, timeout=60,
+                       stdout=subprocess.DEVNULL)
+        self.database = "postgresql://paddock@/paddock_outage?host=%s" % sock_dir
+
+    def cluster(self, action):
+        subprocess.run([CLUSTER_SCRIPT, action, self.state], check=True, timeout=120,
+                       stdout=subprocess.DEVNULL)
+
+    def test_writes_across_a_stop_and_start_are_kept_or_refused_and_streams_stay_up(self):
+        srv = harness.Server(database=self.database)
+        self.__dict__.setdefault("_test_servers", []).append(srv)
+        self.addCleanup(srv.close)
+        srv.start()
+        MultiNodeTest.wait_ready(self, srv)
+        owner = harness.new_user(srv, "own")
+        fan = harness.new_user(srv, "fan")
+        veh = create_vehicle(srv, owner)
+        follow(srv, fan, veh)
+        ws, _ = open_ws(srv, fan)
+        self.addCleanup(ws.abort)
+        acked, refused, other = [], [], []
+        stop = threading.Event()
+
+        def poster(i):
+            k = 0
+            while not stop.is_set() and k < 2000:
+                k += 1
+                r = srv.post("/v1/vehicles/%s/messages" % veh["id"],
+                             {"type": "status", "text": "w%d-%d" % (i, k)}, token=owner.token)
+                if r.status == 201:
+                    acked.append(r.body["id"])
+                elif (r.status == 503 and isinstance(r.body, dict)
+                      and r.body.get("code") == "storage_unavailable"):
+                    refused.append(r.body)
+                    time.sleep(0.05)
+                else:
+                    other.append((r.status, r.body))
+
+        threads = [threading.Thread(target=poster, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(1.0)
+            self.cluster("pause")
+            time.sleep(2.0)
+            r = srv.get("/readyz")
+            self.assertProblem(r, 503, "not_ready")
+            self.cluster("resume")
+            MultiNodeTest.wait_ready(self, srv, 30)
+            time.sleep(1.0)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(30)
+        self.assertEqual(other, [])
+        self.assertTrue(refused, "no write was refused while the database was away")
+        self.assertTrue(acked)
+        # Every acknowledged write is there afterwards.
+        stored, after = set(), 0
+        for _ in range(1000):
+            page = srv.get("/v1/vehicles/%s/messages?limit=200&after=%d" % (veh["id"], after),
+                           token=owner.token).body
+            if not page["messages"]:
+                break
+            stored.update(m["id"] for m in page["messages"])
+            after = page["next_after"]
+        self.assertEqual(set(acked) - stored, set())
+        # The stream stayed up: a post made now still reaches it.
+        fresh = post_message(srv, owner, veh["id"], "status", "after the outage")
+        for _ in range(len(acked) + 10):
+            ev = ws.recv_json(10)
+            if ev.get("message", {}).get("id") == fresh["id"]:
+                break
+        else:
+            self.fail("the post made after the outage did not reach the stream")
+
+
 if __name__ == "__main__":
     unittest.main()
