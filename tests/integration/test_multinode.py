@@ -93,49 +93,70 @@ class MultiNodeTest(harness.PaddockTestCase):
             ws.abort()
 
     def test_concurrent_writers_on_two_nodes_reader_on_a_third_misses_nothing(self):
-        a, b, c = self.node(), self.node(), self.node()
-        for n in (a, b, c):
+        # Scaled up for the acceptance run with PADDOCK_MULTINODE_WRITER_NODES=3
+        # PADDOCK_MULTINODE_POSTERS=64 PADDOCK_MULTINODE_SECONDS=30.
+        writer_nodes = int(os.environ.get("PADDOCK_MULTINODE_WRITER_NODES", "2"))
+        posters = int(os.environ.get("PADDOCK_MULTINODE_POSTERS", "8"))
+        seconds = float(os.environ.get("PADDOCK_MULTINODE_SECONDS", "3"))
+        writers = [self.node() for _ in range(writer_nodes)]
+        c = self.node()
+        for n in writers + [c]:
             self.wait_ready(n)
-        owner = harness.new_user(a, "own")
+        owner = harness.new_user(writers[0], "own")
         fan = harness.new_user(c, "fan")
-        vehicles = [create_vehicle(a, owner) for _ in range(4)]
+        vehicles = [create_vehicle(writers[0], owner) for _ in range(4)]
         for v in vehicles:
             follow(c, fan, v)
         ws, ready = open_ws(c, fan)
-        per_poster, posters = 12, 8
-        total = per_poster * posters
-        errors = []
+        acked, errors = [], []
+        end = time.monotonic() + seconds
 
         def poster(i):
-            node = (a, b)[i % 2]
+            node = writers[i % len(writers)]
             vid = vehicles[i % len(vehicles)]["id"]
             try:
-                for k in range(per_poster):
-                    post_message(node, owner, vid, "status", "p%d-%d" % (i, k))
-            except Exception as e:  # reported below: a lost write fails the test
+                for k in range(100000):
+                    if time.monotonic() >= end:
+                        break
+                    acked.append(post_message(node, owner, vid, "status", "p%d-%d" % (i, k))["id"])
+            except Exception as e:  # reported below: a refused write fails the test
                 errors.append(repr(e))
 
         threads = [threading.Thread(target=poster, args=(i,)) for i in range(posters)]
+        received = []
+        reader_done = threading.Event()
+
+        def reader():
+            # Until the posters are done and the stream has been quiet for 3 s (at most 5 min).
+            deadline = time.monotonic() + seconds + 300
+            while time.monotonic() < deadline:
+                try:
+                    received.append(ws.recv_json(3))
+                except socket.timeout:
+                    if reader_done.is_set():
+                        return
+
+        rt = threading.Thread(target=reader)
         try:
+            rt.start()
             for t in threads:
                 t.start()
-            received = []
-            deadline = time.monotonic() + 60
-            while len(received) < total and time.monotonic() < deadline:
-                try:
-                    received.append(ws.recv_json(5))
-                except socket.timeout:
-                    break
             for t in threads:
-                t.join(60)
+                t.join(seconds + 120)
+            reader_done.set()
+            rt.join(seconds + 330)
             self.assertEqual(errors, [])
             cursors = [int(e["cursor"]) for e in received]
             for prev, cur in zip(cursors, cursors[1:]):
                 self.assertGreater(cur, prev, "a cursor went back on the live stream")
+            self.assertEqual(sorted(e["message"]["id"] for e in received), sorted(acked))
             # The live stream missed none: a catch-up read from its start gives the same events.
-            caught_up, _ = feed_all(c, fan, cursor=ready["cursor"], limit=50)
-            self.assertEqual(len(caught_up), total)
+            caught_up, _ = feed_all(c, fan, cursor=ready["cursor"], limit=200, max_pages=100000)
             self.assertEqual([e["cursor"] for e in received], [e["cursor"] for e in caught_up])
+            sys.stderr.write("\n[multinode] %d writer nodes, %d posters, %.0f s: %d posts "
+                             "(%.0f/s), all %d delivered in order on the reader's node\n"
+                             % (writer_nodes, posters, seconds, len(acked), len(acked) / seconds,
+                                len(received)))
         finally:
             ws.abort()
 
