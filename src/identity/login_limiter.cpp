@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/ids.hpp"
+
 namespace paddock::identity {
 namespace {
 // Bounds memory under a flood of invented usernames: past this many keys, stale ones go first.
@@ -47,22 +49,27 @@ int LoginLimiter::retry_after(std::string_view username, std::string_view addres
 
 void LoginLimiter::record_failure(std::string_view username, std::string_view address,
                                   UnixMillis now) {
-  if (!store_) return count_failure(username, address, now);
-  // "fail AT ADDRESS USERNAME": the username goes last, since only it may hold spaces.
-  std::string payload = "fail " + std::to_string(now) + " ";
+  // Counted here at once (the next guess on this node is checked against it), and announced to
+  // the other nodes: "fail ORIGIN AT ADDRESS USERNAME" (the username last: only it may hold
+  // spaces).
+  count_failure(username, address, now);
+  if (!store_) return;
+  std::string payload = "fail " + origin_ + " " + std::to_string(now) + " ";
   payload.append(address).append(" ").append(username);
   announce(std::move(payload));
 }
 
 void LoginLimiter::record_success(std::string_view username) {
-  if (!store_) return count_success(username);
-  announce("ok " + std::string(username));
+  count_success(username);
+  if (!store_) return;
+  announce("ok " + origin_ + " " + std::string(username));
 }
 
 void LoginLimiter::share_through(storage::Store& store, storage::AnnouncementRouter& router,
                                  std::string topic) {
   store_ = &store;
   topic_ = std::move(topic);
+  origin_ = new_id("lim");
   router.on(topic_, [this](const std::string& payload) { heard(payload); });
 }
 
@@ -88,6 +95,7 @@ void LoginLimiter::heard(const std::string& payload) {
     return w;
   };
   std::string_view kind = word();
+  if (word() == origin_) return;  // this limiter counted it when it happened
   if (kind == "ok") return count_success(rest);
   if (kind != "fail") return;
   std::string_view at_text = word();

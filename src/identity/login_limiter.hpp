@@ -1,9 +1,9 @@
 #pragma once
 // identity/login_limiter: counts failed logins per username and per client address in a sliding
 // window and says how long to wait once either passes its limit. The counts are in memory, so
-// that checking costs no database read; with share_through, every failure and success is
-// announced through the store (storage::Writes::announce) and counted when the announcement
-// comes back, on every node alike, so the limits hold whichever node a guesser reaches.
+// that checking costs no database read; with share_through, every failure and success is also
+// announced through the store (storage::Writes::announce) and counted by the other nodes when
+// they hear it, so the limits hold whichever node a guesser reaches.
 // Depends on core and storage's interface.
 #include <deque>
 #include <mutex>
@@ -51,6 +51,7 @@ class LoginLimiter {
   LoginLimits limits_;
   storage::Store* store_ = nullptr;  // set by share_through
   std::string topic_;
+  std::string origin_;  // tells this limiter's own announcements from other nodes'
   std::mutex mutex_;
   Failures by_user_;
   Failures by_address_;

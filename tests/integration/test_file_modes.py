@@ -26,6 +26,7 @@ def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+@harness.skip_on_postgres("the modes of the SQLite file and its data directory")
 class FileModesTest(harness.PaddockTestCase):
 
     def assertMode(self, path, expected):

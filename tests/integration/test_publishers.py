@@ -150,13 +150,19 @@ class PublisherHubTest(harness.PaddockTestCase):
                            "publisher_state_conflict")
         self.assertProblem(self.server.post("/v1/publishers/reg_nope/approve",
                                             token=self.operator_token), 404, "not_found")
-        # The secret is stored sealed: it appears nowhere in the database file.
-        with open(os.path.join(self.server.data_dir, "paddock.db"), "rb") as f:
-            db = f.read()
-        wal = os.path.join(self.server.data_dir, "paddock.db-wal")
-        if os.path.exists(wal):
-            with open(wal, "rb") as f:
-                db += f.read()
+        # The secret is stored sealed: it appears nowhere in the database (the SQLite file, or a
+        # dump of the PostgreSQL database).
+        if harness.on_postgres():
+            db = subprocess.run(["pg_dump", "--data-only", "--dbname=" + self.server.database],
+                                stdout=subprocess.PIPE, check=True, timeout=60).stdout
+            self.assertIn(b"publisher_secrets", db)
+        else:
+            with open(os.path.join(self.server.data_dir, "paddock.db"), "rb") as f:
+                db = f.read()
+            wal = os.path.join(self.server.data_dir, "paddock.db-wal")
+            if os.path.exists(wal):
+                with open(wal, "rb") as f:
+                    db += f.read()
         self.assertNotIn(approved["secret"].encode(), db)
         key = os.path.join(self.server.data_dir, "publisher-secrets.key")
         self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)

@@ -28,6 +28,7 @@ class FullDiskServer(harness.Server):
         return ["/usr/bin/python3", "-c", LIMITED_EXEC] + super().command()
 
 
+@harness.skip_on_postgres("a full disk under the SQLite file (PostgreSQL going away: test_pg_outage)")
 class WriteHealthTest(harness.PaddockTestCase):
 
     def test_readyz_reports_failing_writes_while_reads_go_on(self):

@@ -135,6 +135,7 @@ CREATE TABLE contacts (
     Migration{5, R"sql(
 CREATE TABLE key_shares (
   id                    TEXT PRIMARY KEY,
+  ordinal               BIGINT GENERATED ALWAYS AS IDENTITY,  -- SQLite's rowid: created_at ties
   vehicle_id            TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
   sharer_id             TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   recipient_id          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
