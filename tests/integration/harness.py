@@ -133,7 +133,9 @@ def drop_database(uri):
 class Server:
     """One `paddock serve` process on a private temp data dir."""
 
-    def __init__(self, env=None, args=None, tmpdir=None, listen_args=True):
+    def __init__(self, env=None, args=None, tmpdir=None, listen_args=True, database=None):
+        """database: a PostgreSQL URI this server shares with others (several nodes on one
+        database); the caller owns it, so close() leaves it alone."""
         self.tmpdir = tmpdir or tempfile.mkdtemp(prefix="paddock-it-")
         self.data_dir = os.path.join(self.tmpdir, "data")
         os.makedirs(self.data_dir, exist_ok=True)
@@ -148,8 +150,13 @@ class Server:
         self._stderr_file = None
         self._reader = None
         self.database = None
-        if on_postgres():
+        self._owns_database = False
+        if database:
+            self.database = database
+            _DATABASES[self.data_dir] = self.database
+        elif on_postgres():
             self.database = create_database()
+            self._owns_database = True
             _DATABASES[self.data_dir] = self.database
 
     # -- lifecycle ---------------------------------------------------------
@@ -263,7 +270,8 @@ class Server:
         finally:
             if self.database:
                 _DATABASES.pop(self.data_dir, None)
-                drop_database(self.database)
+                if self._owns_database:
+                    drop_database(self.database)
                 self.database = None
             if not os.environ.get("PADDOCK_KEEP_TMP"):
                 shutil.rmtree(self.tmpdir, ignore_errors=True)

@@ -166,9 +166,14 @@ class Writer {
     link.in_transaction = true;
     bool begun = false;
     try {
-      // The statements that only frame jobs travel together, so that between two jobs there is
-      // one round trip, and the last job's release, the notification and the COMMIT are one.
-      db_->exec("BEGIN; SAVEPOINT job");
+      // Batches from all nodes take feed_head's row lock first, so they run one after another.
+      // Without it a batch holding feed_head (from its first append) and another holding a
+      // vehicle's row (a message seq) each wait for the other: a deadlock PostgreSQL finds only
+      // after deadlock_timeout (1 s), measured as three writer nodes falling to under 100
+      // posts/s. With it no two batches can hold rows in opposite orders.
+      // The statements that only frame jobs travel together: this first one, one round trip
+      // between two jobs, and the last job's release, the notification and the COMMIT as one.
+      db_->exec("BEGIN; SELECT seq FROM feed_head FOR UPDATE; SAVEPOINT job");
       begun = true;
       std::string closing;
       for (std::size_t i = 0; i < batch.size(); ++i) {
