@@ -76,16 +76,18 @@ Result<std::vector<EventRecord>> PgEventLog::events_after(std::int64_t after, in
 
 Result<std::int64_t> PgEventLog::append_event(const EventRecord& e) {
   return guarded(link_, "append_event", [&](Connection& db) -> Result<std::int64_t> {
-    // Waits while another transaction (on any node) holds uncommitted seqs; see the top.
-    std::int64_t seq =
-        db.query("UPDATE feed_head SET seq = seq + 1 RETURNING seq").integer(0, 0);
+    // One round trip: the seq is taken (waiting while another transaction, on any node, holds
+    // uncommitted seqs; see the top) and the event inserted with it.
     std::optional<std::int64_t> message_type;
     if (e.message_type) message_type = *e.message_type;
-    db.query("INSERT INTO events (seq, vehicle_id, target_user, target_device, type, "
-             "message_type, message_id, payload, created_at, expires_at) "
-             "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
-             seq, e.vehicle_id, e.target_user, e.target_device, e.type, message_type,
-             e.message_id, e.payload, e.created_at, e.expires_at);
+    std::int64_t seq =
+        db.query("WITH head AS (UPDATE feed_head SET seq = seq + 1 RETURNING seq) "
+                 "INSERT INTO events (seq, vehicle_id, target_user, target_device, type, "
+                 "message_type, message_id, payload, created_at, expires_at) "
+                 "SELECT head.seq, $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM head RETURNING seq",
+                 e.vehicle_id, e.target_user, e.target_device, e.type, message_type,
+                 e.message_id, e.payload, e.created_at, e.expires_at)
+            .integer(0, 0);
     link_.last_appended_seq = std::max(link_.last_appended_seq, seq);
     return seq;
   });
