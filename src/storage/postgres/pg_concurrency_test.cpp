@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "identity/errors.hpp"
+#include "keys/key_share_repository.hpp"
+#include "sharing/errors.hpp"
 #include "storage/postgres/pg_store.hpp"
 #include "storage/postgres/test_cluster.hpp"
 
@@ -283,6 +285,117 @@ TEST_F(PostgresTwoNodes, AContactPutOnTwoNodesAtOnceIsOneRowWithTheLaterChange) 
   EXPECT_EQ((*listed)[0].relationship, "family");
   EXPECT_EQ((*listed)[0].created_at, 10);
   EXPECT_EQ((*listed)[0].updated_at, 20);
+}
+
+// Sharing and key shares across two nodes: users and the vehicle written directly, since these
+// cases are about what the two writers race on.
+void seed_owner_and_vehicle(const std::string& conninfo) {
+  Connection db(conninfo);
+  db.exec("INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES "
+          "('usr_o', 'owner', 'Owner', 'hash', 1), ('usr_r', 'recipient', 'R', 'hash', 1);"
+          "INSERT INTO vehicles (id, owner_id, nickname, visibility, created_at) "
+          "VALUES ('veh_1', 'usr_o', 'car', 'private', 1)");
+}
+
+TEST_F(PostgresTwoNodes, AVinRegisteredOnTwoNodesAtOnceGoesToExactlyOne) {
+  seed_owner_and_vehicle(db_->conninfo());
+  auto car = [](const char* id) {
+    return VehicleRecord{id,           "usr_o", std::string("WVWZZZ1JZXW000001"),
+                         std::nullopt, std::nullopt, std::nullopt,
+                         "car",        "private", false,
+                         0,            2};
+  };
+  auto [first, ran] = hold<bool>(
+      [car](Writes& w) -> Result<bool> {
+        PADDOCK_TRY(w.sharing().insert_vehicle(car("veh_a")));
+        return true;
+      },
+      true);
+  ASSERT_EQ(ran.wait_for(kWait), std::future_status::ready);
+  auto second = start<bool>(*b_, [car](Writes& w) -> Result<bool> {
+    PADDOCK_TRY(w.sharing().insert_vehicle(car("veh_b")));
+    return true;
+  });
+  auto a = finish(first);
+  auto b = finish(second);
+  EXPECT_TRUE(a.ok());
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error().code, sharing::kIdentificationTaken);
+  auto found = b_->reads().sharing().vehicle_by_vin("WVWZZZ1JZXW000001");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, "veh_a");
+}
+
+TEST_F(PostgresTwoNodes, MessageSeqsOfOneVehicleNeverRepeatAcrossNodes) {
+  seed_owner_and_vehicle(db_->conninfo());
+  constexpr int kPerNode = 20;
+  std::vector<std::future<Result<std::int64_t>>> jobs;
+  for (int i = 0; i < 2 * kPerNode; ++i) {
+    Store& node = (i % 2 == 0) ? *a_ : *b_;
+    std::string id = numbered("msg_", i);
+    jobs.push_back(start<std::int64_t>(node, [id](Writes& w) -> Result<std::int64_t> {
+      PADDOCK_ASSIGN(seq, w.sharing().next_message_seq("veh_1"));
+      PADDOCK_TRY(w.sharing().insert_message(
+          {id, "veh_1", seq, 0, "hi", "{}", "usr_o", 3, std::nullopt}));
+      return seq;
+    }));
+  }
+  std::set<std::int64_t> seqs;
+  for (auto& job : jobs) {
+    auto r = finish(job);
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    EXPECT_TRUE(seqs.insert(*r).second) << "seq " << *r << " handed out twice";
+  }
+  EXPECT_EQ(*seqs.begin(), 1);
+  EXPECT_EQ(*seqs.rbegin(), 2 * kPerNode);
+  auto page = a_->reads().sharing().messages_page("veh_1", 0, ~0u, 100);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->size(), static_cast<std::size_t>(2 * kPerNode));
+}
+
+TEST_F(PostgresTwoNodes, AnAcceptRacingARevokeOnOneShareChangesItOnce) {
+  seed_owner_and_vehicle(db_->conninfo());
+  keys::KeyShareRecord share;
+  share.id = "ksh_1";
+  share.vehicle_id = "veh_1";
+  share.sharer_id = "usr_o";
+  share.recipient_id = "usr_r";
+  share.task = "drive";
+  share.status = std::string(keys::kShareOffered);
+  share.rights = "[]";
+  share.refused = "[]";
+  share.verification = "none";
+  share.not_before = 1;
+  share.not_after = 4'000'000'000'000;
+  share.note = "";
+  share.created_at = 1;
+  share.updated_at = 1;
+  auto put = start<bool>(*a_, [share](Writes& w) -> Result<bool> {
+    PADDOCK_TRY(w.key_shares().insert_share(share));
+    return true;
+  });
+  ASSERT_TRUE(finish(put).ok());
+  auto issued = share;
+  issued.status = std::string(keys::kShareIssued);
+  auto revoked = share;
+  revoked.status = std::string(keys::kShareRevoked);
+  auto [first, ran] = hold<bool>(
+      [issued](Writes& w) {
+        return w.key_shares().update_share(issued, keys::kShareOffered);
+      },
+      true);
+  ASSERT_EQ(ran.wait_for(kWait), std::future_status::ready);
+  auto second = start<bool>(*b_, [revoked](Writes& w) {
+    return w.key_shares().update_share(revoked, keys::kShareOffered);
+  });
+  auto a = finish(first);
+  auto b = finish(second);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(*a);
+  EXPECT_FALSE(*b);
+  auto now = b_->reads().key_shares().share_by_id("ksh_1");
+  ASSERT_TRUE(now.ok() && now->has_value());
+  EXPECT_EQ((*now)->status, keys::kShareIssued);
 }
 
 }  // namespace
