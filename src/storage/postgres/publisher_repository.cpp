@@ -263,9 +263,9 @@ Result<void> PgPublishers::set_publisher_status(std::string_view registration_id
 Result<bool> PgPublishers::assign_publisher_id(std::string_view registration_id,
                                                std::string_view id) {
   return guarded(link_, "assign_publisher_id", [&](Connection& db) {
-    // A taken id leaves the row as it was (the caller draws another). The UNIQUE index is the
-    // last word: two nodes drawing the same random id in the same instant would make one job
-    // fail, never two publishers share an id.
+    // A taken id leaves the row as it was (the caller draws another). No other node's batch
+    // runs meanwhile (every write batch holds feed_head's lock: pg_store.cpp), so the check
+    // cannot race; the UNIQUE index stays the last word.
     return db.query("UPDATE publishers SET id = $1 WHERE registration_id = $2 AND "
                     "NOT EXISTS (SELECT 1 FROM publishers WHERE id = $1)",
                     id, registration_id)
