@@ -243,6 +243,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   publishers::PublisherService publisher_hub(
       **store, *sealer, &notices,
       {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
+  publisher_hub.share_limits_through(announcements);
   devices.set_removal_hook(&key_shares);
   sharing.set_transfer_hook(&key_shares);
   links::WatchHub link_watch;

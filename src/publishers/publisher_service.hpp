@@ -101,6 +101,11 @@ class PublisherService {
   // kPushRateLimited, kDailyQuotaExceeded (429 with Retry-After).
   // Errors: invalid_field, kUnknownCategory, kNotACustomer (a receiver who is not a subscriber:
   // the same for an unknown user, so nothing leaks), kStaleVersion, kAudienceChanged.
+  // Makes the push rate limit and daily quota hold across nodes (PushLimiter::share_through).
+  // Call once, before the store's announcement handler is set.
+  void share_limits_through(storage::AnnouncementRouter& router) {
+    limiter_.share_through(store_, router, "publisher_push");
+  }
   void put_message(const SignedCall& call, MessageInput input, Callback<PutOutcome> done);
   // Error not_found when the publisher never published `message_id`.
   void withdraw_message(const SignedCall& call, const std::string& message_id,
