@@ -235,7 +235,7 @@ TEST(Routes, EveryRouteDeclaresASchemeAndTheStreamAuthenticatesItself) {
                                            : AuthScheme::user)
         << method_name(r.method) << " " << r.path;
   }
-  EXPECT_EQ(seen.size(), 97u);
+  EXPECT_EQ(seen.size(), 100u);
 }
 
 Request json_request(std::string body, std::string type = "application/json") {

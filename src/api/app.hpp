@@ -213,6 +213,9 @@ class App {
   void put_subscription(Request&, Responder);
   void list_subscriptions(Request&, Responder);
   void delete_subscription(Request&, Responder);
+  void put_service_provider(Request&, Responder);
+  void list_service_providers(Request&, Responder);
+  void delete_service_provider(Request&, Responder);
   void get_preferences(Request&, Responder);
   void put_preferences(Request&, Responder);
   void get_inbox(Request&, Responder);

@@ -291,6 +291,34 @@ void App::delete_subscription(Request& request, Responder respond) {
                                    });
 }
 
+void App::put_service_provider(Request& request, Responder respond) {
+  services_.publishers.add_service_provider(
+      request.principal.user_id, request.params[0], request.params[1],
+      [respond](Result<bool> created) {
+        if (!created) return respond.problem(created.error());
+        respond(empty_response(*created ? 201 : 204));
+      });
+}
+
+void App::list_service_providers(Request& request, Responder respond) {
+  auto providers =
+      services_.publishers.service_providers(request.principal.user_id, request.params[0]);
+  if (!providers) return respond.problem(providers.error());
+  boost::json::array out;
+  for (const auto& p : *providers) {
+    out.push_back(boost::json::object{{"publisher_id", *p.id}, {"name", p.name}, {"kind", p.kind}});
+  }
+  respond(json_response(200, boost::json::object{{"service_providers", std::move(out)}}));
+}
+
+void App::delete_service_provider(Request& request, Responder respond) {
+  services_.publishers.remove_service_provider(request.principal.user_id, request.params[0],
+                                               request.params[1], [respond](Result<bool> done) {
+                                                 if (!done) return respond.problem(done.error());
+                                                 respond(empty_response(204));
+                                               });
+}
+
 namespace {
 
 boost::json::object preferences_view(const std::vector<pub::OptOut>& opt_outs) {
@@ -397,6 +425,12 @@ std::span<const RouteDef> publisher_routes() {
       {Method::get, "/v1/me/subscriptions", AuthScheme::user, &App::list_subscriptions},
       {Method::del, "/v1/me/subscriptions/{publisherId}", AuthScheme::user,
        &App::delete_subscription},
+      {Method::put, "/v1/vehicles/{id}/service-providers/{publisherId}", AuthScheme::user,
+       &App::put_service_provider},
+      {Method::get, "/v1/vehicles/{id}/service-providers", AuthScheme::user,
+       &App::list_service_providers},
+      {Method::del, "/v1/vehicles/{id}/service-providers/{publisherId}", AuthScheme::user,
+       &App::delete_service_provider},
       {Method::get, "/v1/me/preferences", AuthScheme::user, &App::get_preferences},
       {Method::put, "/v1/me/preferences", AuthScheme::user, &App::put_preferences},
       {Method::get, "/v1/inbox", AuthScheme::user, &App::get_inbox},

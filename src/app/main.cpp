@@ -245,7 +245,20 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
       {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   publisher_hub.share_limits_through(announcements);
   devices.set_removal_hook(&key_shares);
-  sharing.set_transfer_hook(&key_shares);
+  // Both hooks run in the transfer's write job; the first error rolls the transfer back.
+  struct TransferHooks final : sharing::VehicleTransferHook {
+    std::vector<sharing::VehicleTransferHook*> hooks;
+    Result<void> on_vehicle_transferred(storage::Writes& w, const std::string& vehicle_id,
+                                        const std::string& old_owner_id,
+                                        std::vector<storage::EventRecord>& events) override {
+      for (auto* hook : hooks) {
+        PADDOCK_TRY(hook->on_vehicle_transferred(w, vehicle_id, old_owner_id, events));
+      }
+      return {};
+    }
+  } transfer_hooks;
+  transfer_hooks.hooks = {&key_shares, &publisher_hub};
+  sharing.set_transfer_hook(&transfer_hooks);
   links::WatchHub link_watch;
   // Context kinds a share/handoff link can carry: one source each.
   links::ContextSources link_contexts{

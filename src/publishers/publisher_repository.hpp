@@ -91,6 +91,11 @@ class PublisherReads {
   virtual Result<bool> is_subscribed(std::string_view user_id, std::string_view publisher_id) = 0;
   // Publisher ids the user subscribed to, oldest first.
   virtual Result<std::vector<std::string>> subscriptions_of(std::string_view user_id) = 0;
+  // Whether the user owns a vehicle whose owner named the publisher as serving it.
+  virtual Result<bool> serves_vehicle_of(std::string_view user_id,
+                                         std::string_view publisher_id) = 0;
+  // Publisher ids named as serving the vehicle, oldest first.
+  virtual Result<std::vector<std::string>> service_providers_of(std::string_view vehicle_id) = 0;
   virtual Result<std::vector<OptOut>> opt_outs_of(std::string_view user_id) = 0;
   // Users who opted out of the publisher or of the category, sorted.
   virtual Result<std::vector<std::string>> users_opted_out(std::string_view publisher_id,
@@ -138,6 +143,14 @@ class PublisherWrites : public PublisherReads {
   // True iff there was one.
   virtual Result<bool> delete_subscription(std::string_view user_id,
                                            std::string_view publisher_id) = 0;
+  // True iff the publisher was not yet named for the vehicle.
+  virtual Result<bool> put_service_provider(std::string_view vehicle_id,
+                                            std::string_view publisher_id, UnixMillis at) = 0;
+  // True iff it was named.
+  virtual Result<bool> delete_service_provider(std::string_view vehicle_id,
+                                               std::string_view publisher_id) = 0;
+  // Forgets every provider of the vehicle (its owner changed).
+  virtual Result<void> delete_service_providers(std::string_view vehicle_id) = 0;
   virtual Result<void> replace_opt_outs(std::string_view user_id,
                                         const std::vector<OptOut>& opt_outs) = 0;
   virtual Result<void> add_message_stats(std::string_view publisher_id, std::string_view message_id,

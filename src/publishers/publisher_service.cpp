@@ -7,6 +7,7 @@
 #include "publishers/inbox_items.hpp"
 #include "publishers/publisher_id.hpp"
 #include "publishers/rules.hpp"
+#include "sharing/access.hpp"
 
 namespace paddock::publishers {
 namespace {
@@ -314,11 +315,15 @@ Result<Change> put_job(storage::Writes& w, const SignedCall& call, const Message
       if (looks_like_id(user_id)) {
         PADDOCK_ASSIGN(subscribed, repo.is_subscribed(user_id, call.publisher_id));
         customer = subscribed;
+        if (!customer) {
+          PADDOCK_ASSIGN(served, repo.serves_vehicle_of(user_id, call.publisher_id));
+          customer = served;
+        }
       }
       if (!customer) {
         return make_error(kNotACustomer,
                           "audience.user_ids[" + std::to_string(i) +
-                              "] is not your customer (a user who subscribed to you)",
+                              "] is not your customer (a user who subscribed to you or owns a vehicle you serve)",
                           "audience.user_ids[" + std::to_string(i) + "]");
       }
     }
@@ -523,6 +528,58 @@ Result<std::vector<PublisherRecord>> PublisherService::subscriptions(const std::
     if (p) out.push_back(std::move(*p));
   }
   return out;
+}
+
+void PublisherService::add_service_provider(const std::string& user_id,
+                                            const std::string& vehicle_id,
+                                            const std::string& publisher_id, Callback<bool> done) {
+  UnixMillis now = now_millis();
+  store_.write<bool>(
+      [user_id, vehicle_id, publisher_id, now](storage::Writes& w) -> Result<bool> {
+        PADDOCK_TRY(sharing::vehicle_for_owner(w, user_id, vehicle_id));
+        if (!valid_publisher_id(publisher_id)) return no_publisher();
+        PADDOCK_ASSIGN(p, w.publishers().publisher_by_id(publisher_id));
+        if (!p || p->status != "active") return no_publisher();
+        return w.publishers().put_service_provider(vehicle_id, publisher_id, now);
+      },
+      std::move(done));
+}
+
+void PublisherService::remove_service_provider(const std::string& user_id,
+                                               const std::string& vehicle_id,
+                                               const std::string& publisher_id,
+                                               Callback<bool> done) {
+  store_.write<bool>(
+      [user_id, vehicle_id, publisher_id](storage::Writes& w) -> Result<bool> {
+        PADDOCK_TRY(sharing::vehicle_for_owner(w, user_id, vehicle_id));
+        PADDOCK_ASSIGN(gone, w.publishers().delete_service_provider(vehicle_id, publisher_id));
+        if (!gone) {
+          return make_error(Errc::not_found, publisher_id + " does not serve this vehicle");
+        }
+        return true;
+      },
+      std::move(done));
+}
+
+Result<std::vector<PublisherRecord>> PublisherService::service_providers(
+    const std::string& user_id, const std::string& vehicle_id) {
+  auto& reads = store_.reads();
+  PADDOCK_TRY(sharing::vehicle_for_member(reads, user_id, vehicle_id));
+  PADDOCK_ASSIGN(ids, reads.publishers().service_providers_of(vehicle_id));
+  std::vector<PublisherRecord> out;
+  for (const auto& id : ids) {
+    PADDOCK_ASSIGN(p, reads.publishers().publisher_by_id(id));
+    if (p) out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+Result<void> PublisherService::on_vehicle_transferred(storage::Writes& w,
+                                                      const std::string& vehicle_id,
+                                                      const std::string& /*old_owner_id*/,
+                                                      std::vector<storage::EventRecord>& /*events*/) {
+  // The old owner chose them; the new owner names their own.
+  return w.publishers().delete_service_providers(vehicle_id);
 }
 
 void PublisherService::set_opt_outs(const std::string& user_id, std::vector<OptOut> opt_outs,

@@ -15,6 +15,7 @@
 #include "publishers/publisher_repository.hpp"
 #include "publishers/push_limiter.hpp"
 #include "publishers/secret_sealer.hpp"
+#include "sharing/sharing_service.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::publishers {
@@ -67,7 +68,8 @@ struct InboxPage {
   std::int64_t next_cursor = 0;
 };
 
-class PublisherService {
+// Also sharing's transfer hook: a vehicle changing hands drops the providers its old owner named.
+class PublisherService : public sharing::VehicleTransferHook {
  public:
   // `live` may be null (the command line): changes are then not delivered live.
   PublisherService(storage::Store& store, const SecretSealer& sealer, events::LiveNotices* live,
@@ -123,6 +125,21 @@ class PublisherService {
   void set_opt_outs(const std::string& user_id, std::vector<OptOut> opt_outs,
                     Callback<std::vector<OptOut>> done);
   Result<std::vector<OptOut>> opt_outs(const std::string& user_id);
+  // The providers serving a vehicle, named by its owner (who is then their customer, as a
+  // subscriber is). Only the owner names or drops one: the owner pays for the service, and a
+  // co-owner's choice would make the owner reachable by a publisher they never chose. add: true
+  // iff newly named; not_found for an inactive publisher. Errors (vehicle): not_found for
+  // strangers, forbidden for followers and co-owners (read: owner and co-owners).
+  void add_service_provider(const std::string& user_id, const std::string& vehicle_id,
+                            const std::string& publisher_id, Callback<bool> done);
+  void remove_service_provider(const std::string& user_id, const std::string& vehicle_id,
+                               const std::string& publisher_id, Callback<bool> done);
+  Result<std::vector<PublisherRecord>> service_providers(const std::string& user_id,
+                                                         const std::string& vehicle_id);
+  Result<void> on_vehicle_transferred(storage::Writes& w, const std::string& vehicle_id,
+                                      const std::string& old_owner_id,
+                                      std::vector<storage::EventRecord>& events) override;
+
   // The changes after `cursor`, current state only. Error kInvalidInboxCursor past the head.
   Result<InboxPage> inbox(const std::string& user_id, std::int64_t cursor, int limit);
   // Error not_found unless the item is live in the user's inbox.

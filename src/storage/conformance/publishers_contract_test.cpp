@@ -1,5 +1,6 @@
 // Conformance: the publisher hub's repository (publishers/publisher_repository.hpp): publisher
-// ids unique by the database, the change sequence, and the inbox's current-state contract.
+// ids unique by the database, the change sequence, the inbox's current-state contract, and the
+// providers an owner names for a vehicle.
 #include "storage/conformance/conformance.hpp"
 
 namespace paddock::storage::conformance {
@@ -163,6 +164,47 @@ TEST_P(StoreContract, TheInboxGivesTheCurrentStateOnlyAndHonoursOptOuts) {
   EXPECT_EQ(stats->read, 1);
   EXPECT_EQ(reads().publishers().message_stats(kPub, "p1")->read, 1);
   EXPECT_EQ(reads().publishers().message_stats(kPub, "p1")->delivered, 0);
+}
+
+// A provider named for a vehicle serves its current owner only, once, and goes with the vehicle.
+TEST_P(StoreContract, ServiceProvidersServeTheVehiclesOwnerAndGoWithTheVehicle) {
+  seed();
+  auto put = [](const char* vehicle, const char* pub, UnixMillis at) {
+    return [=](Writes& w) { return w.publishers().put_service_provider(vehicle, pub, at); };
+  };
+  auto first = write<bool>(put("veh_1", kPub, 5));
+  auto again = write<bool>(put("veh_1", kPub, 6));
+  auto other = write<bool>(put("veh_1", "DL0000000000000026", 4));
+  ASSERT_TRUE(first.ok() && again.ok() && other.ok());
+  EXPECT_TRUE(*first);
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(*reads().publishers().service_providers_of("veh_1"),
+            (std::vector<std::string>{"DL0000000000000026", kPub}));
+  EXPECT_TRUE(*reads().publishers().serves_vehicle_of("usr_a", kPub));
+  EXPECT_FALSE(*reads().publishers().serves_vehicle_of("usr_b", kPub));
+
+  // The owner changes: the providers are the old owner's choice, so they go.
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_ASSIGN(v, w.sharing().vehicle_by_id("veh_1"));
+    v->owner_id = "usr_b";
+    PADDOCK_TRY(w.sharing().update_vehicle(*v));
+    return w.publishers().delete_service_providers("veh_1");
+  });
+  EXPECT_FALSE(*reads().publishers().serves_vehicle_of("usr_a", kPub));
+  EXPECT_FALSE(*reads().publishers().serves_vehicle_of("usr_b", kPub));
+  EXPECT_TRUE(reads().publishers().service_providers_of("veh_1")->empty());
+
+  // Named again by the new owner, then one removed, then the vehicle deleted.
+  ASSERT_TRUE(write<bool>(put("veh_1", kPub, 7)).ok());
+  EXPECT_TRUE(*reads().publishers().serves_vehicle_of("usr_b", kPub));
+  auto removed = write<bool>([](Writes& w) {
+    return w.publishers().delete_service_provider("veh_1", "DL0000000000000026");
+  });
+  ASSERT_TRUE(removed.ok());
+  EXPECT_FALSE(*removed);
+  must_write([](Writes& w) { return w.sharing().delete_vehicle("veh_1"); });
+  EXPECT_FALSE(*reads().publishers().serves_vehicle_of("usr_b", kPub));
+  EXPECT_TRUE(reads().publishers().service_providers_of("veh_1")->empty());
 }
 
 }  // namespace

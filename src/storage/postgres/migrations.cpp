@@ -420,6 +420,17 @@ CREATE TABLE publisher_public_reads (
     Migration{10, R"sql(
 ALTER TABLE charge_points ADD COLUMN approved BOOLEAN NOT NULL DEFAULT TRUE;
 )sql"},
+    // Issue 11: the publishers an owner named as serving a vehicle (its owner is then their
+    // customer). Gone with the vehicle; emptied when the vehicle changes hands.
+    Migration{11, R"sql(
+CREATE TABLE vehicle_service_providers (
+  vehicle_id   TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  publisher_id TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  PRIMARY KEY (vehicle_id, publisher_id)
+);
+CREATE INDEX vehicle_service_providers_by_publisher ON vehicle_service_providers(publisher_id);
+)sql"},
 };
 
 // Any fixed number: every node migrating the same database takes the same lock.

@@ -375,3 +375,53 @@ Result<void> PgPublishers::mark_read(std::string_view user_id, std::string_view 
 }
 
 }  // namespace paddock::storage::postgres
+
+namespace paddock::storage::postgres {
+
+Result<bool> PgPublishers::serves_vehicle_of(std::string_view user_id,
+                                             std::string_view publisher_id) {
+  return guarded(link_, "serves_vehicle_of", [&](Connection& db) {
+    return !db.query("SELECT 1 FROM vehicle_service_providers s JOIN vehicles v ON "
+                     "v.id = s.vehicle_id WHERE v.owner_id = $1 AND s.publisher_id = $2 LIMIT 1",
+                     user_id, publisher_id)
+                .empty();
+  });
+}
+
+Result<std::vector<std::string>> PgPublishers::service_providers_of(std::string_view vehicle_id) {
+  return guarded(link_, "service_providers_of", [&](Connection& db) {
+    return all<std::string>(
+        db.query("SELECT publisher_id FROM vehicle_service_providers WHERE vehicle_id = $1 "
+                 "ORDER BY created_at, publisher_id COLLATE \"C\"",
+                 vehicle_id),
+        text_of);
+  });
+}
+
+Result<bool> PgPublishers::put_service_provider(std::string_view vehicle_id,
+                                                std::string_view publisher_id, UnixMillis at) {
+  return guarded(link_, "put_service_provider", [&](Connection& db) {
+    return db.query("INSERT INTO vehicle_service_providers (vehicle_id, publisher_id, "
+                    "created_at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING",
+                    vehicle_id, publisher_id, at)
+               .affected() > 0;
+  });
+}
+
+Result<bool> PgPublishers::delete_service_provider(std::string_view vehicle_id,
+                                                   std::string_view publisher_id) {
+  return guarded(link_, "delete_service_provider", [&](Connection& db) {
+    return db.query("DELETE FROM vehicle_service_providers WHERE vehicle_id = $1 AND "
+                    "publisher_id = $2",
+                    vehicle_id, publisher_id)
+               .affected() > 0;
+  });
+}
+
+Result<void> PgPublishers::delete_service_providers(std::string_view vehicle_id) {
+  return guarded(link_, "delete_service_providers", [&](Connection& db) {
+    db.query("DELETE FROM vehicle_service_providers WHERE vehicle_id = $1", vehicle_id);
+  });
+}
+
+}  // namespace paddock::storage::postgres

@@ -231,6 +231,14 @@ class PgPublishers final : public publishers::PublisherWrites {
                                                      std::string_view message_id) override;
   Result<bool> is_subscribed(std::string_view user_id, std::string_view publisher_id) override;
   Result<std::vector<std::string>> subscriptions_of(std::string_view user_id) override;
+  Result<bool> serves_vehicle_of(std::string_view user_id,
+                                 std::string_view publisher_id) override;
+  Result<std::vector<std::string>> service_providers_of(std::string_view vehicle_id) override;
+  Result<bool> put_service_provider(std::string_view vehicle_id, std::string_view publisher_id,
+                                    UnixMillis at) override;
+  Result<bool> delete_service_provider(std::string_view vehicle_id,
+                                       std::string_view publisher_id) override;
+  Result<void> delete_service_providers(std::string_view vehicle_id) override;
   Result<std::vector<publishers::OptOut>> opt_outs_of(std::string_view user_id) override;
   Result<std::vector<std::string>> users_opted_out(std::string_view publisher_id,
                                                    std::string_view category) override;

@@ -467,6 +467,17 @@ CREATE TABLE publisher_public_reads (
     Migration{10, R"sql(
 ALTER TABLE charge_points ADD COLUMN approved INTEGER NOT NULL DEFAULT 1;
 )sql"},
+    // Issue 11: the publishers an owner named as serving a vehicle (its owner is then their
+    // customer). Gone with the vehicle; emptied when the vehicle changes hands.
+    Migration{11, R"sql(
+CREATE TABLE vehicle_service_providers (
+  vehicle_id   TEXT NOT NULL REFERENCES vehicles(id) ON DELETE CASCADE,
+  publisher_id TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (vehicle_id, publisher_id)
+);
+CREATE INDEX vehicle_service_providers_by_publisher ON vehicle_service_providers(publisher_id);
+)sql"},
 };
 
 }  // namespace

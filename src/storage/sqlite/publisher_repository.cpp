@@ -370,3 +370,57 @@ Result<void> SqlitePublishers::mark_read(std::string_view user_id, std::string_v
 }
 
 }  // namespace paddock::storage::sqlite
+
+namespace paddock::storage::sqlite {
+
+Result<bool> SqlitePublishers::serves_vehicle_of(std::string_view user_id,
+                                                 std::string_view publisher_id) {
+  return guarded(link_, "serves_vehicle_of", [&](Connection& db) {
+    return one<bool>(db.cached("SELECT 1 FROM vehicle_service_providers s JOIN vehicles v ON "
+                               "v.id = s.vehicle_id WHERE v.owner_id = ? AND s.publisher_id = ? "
+                               "LIMIT 1")
+                         .bind(user_id, publisher_id),
+                     [](const Statement&) { return true; })
+        .has_value();
+  });
+}
+
+Result<std::vector<std::string>> SqlitePublishers::service_providers_of(
+    std::string_view vehicle_id) {
+  return guarded(link_, "service_providers_of", [&](Connection& db) {
+    return all<std::string>(
+        db.cached("SELECT publisher_id FROM vehicle_service_providers WHERE vehicle_id = ? "
+                  "ORDER BY created_at, publisher_id")
+            .bind(vehicle_id),
+        [](const Statement& s) { return s.text(0); });
+  });
+}
+
+Result<bool> SqlitePublishers::put_service_provider(std::string_view vehicle_id,
+                                                    std::string_view publisher_id,
+                                                    UnixMillis at) {
+  return guarded(link_, "put_service_provider", [&](Connection& db) {
+    run(db.cached("INSERT OR IGNORE INTO vehicle_service_providers (vehicle_id, publisher_id, "
+                  "created_at) VALUES (?,?,?)")
+            .bind(vehicle_id, publisher_id, at));
+    return db.changes() > 0;
+  });
+}
+
+Result<bool> SqlitePublishers::delete_service_provider(std::string_view vehicle_id,
+                                                       std::string_view publisher_id) {
+  return guarded(link_, "delete_service_provider", [&](Connection& db) {
+    run(db.cached("DELETE FROM vehicle_service_providers WHERE vehicle_id = ? AND "
+                  "publisher_id = ?")
+            .bind(vehicle_id, publisher_id));
+    return db.changes() > 0;
+  });
+}
+
+Result<void> SqlitePublishers::delete_service_providers(std::string_view vehicle_id) {
+  return guarded(link_, "delete_service_providers", [&](Connection& db) {
+    run(db.cached("DELETE FROM vehicle_service_providers WHERE vehicle_id = ?").bind(vehicle_id));
+  });
+}
+
+}  // namespace paddock::storage::sqlite
