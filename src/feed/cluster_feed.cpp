@@ -10,16 +10,10 @@
 namespace paddock::feed {
 namespace {
 
+using storage::next_word;
+
 constexpr int kCatchUpPage = 1000;
 constexpr std::int64_t kHeadUnknown = -1;
-
-// Splits off the first space-separated word of `rest`.
-std::string_view next_word(std::string_view& rest) {
-  auto space = rest.find(' ');
-  std::string_view word = rest.substr(0, space);
-  rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-  return word;
-}
 
 bool parse_count(std::string_view text, std::size_t& out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -66,7 +60,7 @@ void ClusterFeed::publish(std::vector<storage::EventRecord>) {
 }
 
 void ClusterFeed::end_session(std::string user_id, std::string token_hash) {
-  announce("end_session", user_id + " " + token_hash);
+  storage::announce_later(store_, "end_session", user_id + " " + token_hash);
   hub_.end_session(std::move(user_id), std::move(token_hash));
 }
 
@@ -78,7 +72,7 @@ void ClusterFeed::notify(events::LiveNotice notice) {
   for (const auto& id : ids) payload.append(" ").append(id);
   payload.append(" ").append(notice.json);
   if (payload.size() + 7 <= storage::kMaxAnnouncementBytes) {
-    announce("notice", std::move(payload));
+    storage::announce_later(store_, "notice", std::move(payload));
   } else {
     log::event(log::Level::info, "feed: a notice too large to announce reaches this node only",
                {{"bytes", std::to_string(payload.size())}});
@@ -97,14 +91,6 @@ void ClusterFeed::notice_heard(const std::string& payload) {
   for (std::size_t i = 0; i < count && !rest.empty(); ++i) ids.emplace_back(next_word(rest));
   notice.json = std::string(rest);
   hub_.notify(std::move(notice));
-}
-
-void ClusterFeed::announce(std::string topic, std::string payload) {
-  store_.submit(storage::WriteJob{
-      [topic = std::move(topic), payload = std::move(payload)](storage::Writes& w) {
-        return w.announce(topic, payload).ok();
-      },
-      [](bool) {}});
 }
 
 void ClusterFeed::catch_up() {

@@ -58,7 +58,6 @@ class ClusterFeed final : public sharing::LiveFeed,
   void follow_changed(const std::string& payload);
   void vehicle_changed(const std::string& vehicle_id, bool gone);
   void notice_heard(const std::string& payload);
-  void announce(std::string topic, std::string payload);
 
   storage::Store& store_;
   Hub& hub_;

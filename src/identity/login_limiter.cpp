@@ -77,23 +77,14 @@ void LoginLimiter::announce(std::string payload) {
   if (payload.size() + topic_.size() + 1 > storage::kMaxAnnouncementBytes) {
     payload.resize(storage::kMaxAnnouncementBytes - topic_.size() - 1);
   }
-  // A job that writes nothing and only announces. When the store is down it fails, and the
-  // failure goes uncounted: but then no password can be checked either.
-  store_->submit(storage::WriteJob{
-      [topic = topic_, payload = std::move(payload)](storage::Writes& w) {
-        return w.announce(topic, payload).ok();
-      },
-      [](bool) {}});
+  // When the store is down the announcement is lost, and the other nodes do not count this
+  // failure: but then no password can be checked either.
+  storage::announce_later(*store_, topic_, std::move(payload));
 }
 
 void LoginLimiter::heard(const std::string& payload) {
   std::string_view rest = payload;
-  auto word = [&rest]() {
-    auto space = rest.find(' ');
-    std::string_view w = rest.substr(0, space);
-    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-    return w;
-  };
+  auto word = [&rest] { return storage::next_word(rest); };
   std::string_view kind = word();
   if (word() == origin_) return;  // this limiter counted it when it happened
   if (kind == "ok") return count_success(rest);

@@ -57,13 +57,9 @@ Result<void> PushLimiter::take(const std::string& publisher_id, UnixMillis now) 
   ++s.used_today;
   lock.unlock();
   if (store_) {
-    // "ORIGIN AT PUBLISHER": a job that writes nothing and only tells the other nodes.
-    std::string payload = origin_ + " " + std::to_string(now) + " " + publisher_id;
-    store_->submit(storage::WriteJob{
-        [topic = topic_, payload = std::move(payload)](storage::Writes& w) {
-          return w.announce(topic, payload).ok();
-        },
-        [](bool) {}});
+    // "ORIGIN AT PUBLISHER"
+    storage::announce_later(*store_, topic_,
+                            origin_ + " " + std::to_string(now) + " " + publisher_id);
   }
   return {};
 }
@@ -78,12 +74,7 @@ void PushLimiter::share_through(storage::Store& store, storage::AnnouncementRout
 
 void PushLimiter::heard(const std::string& payload) {
   std::string_view rest = payload;
-  auto word = [&rest]() {
-    auto space = rest.find(' ');
-    std::string_view w = rest.substr(0, space);
-    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-    return w;
-  };
+  auto word = [&rest] { return storage::next_word(rest); };
   if (word() == origin_) return;  // counted when it was taken here
   std::string_view at_text = word();
   UnixMillis at = 0;

@@ -81,6 +81,15 @@ class Writes : public Reads {
 // PostgreSQL's NOTIFY payload limit (8000 bytes), less room for the channel's framing.
 inline constexpr std::size_t kMaxAnnouncementBytes = 7900;
 
+// What every backend's announce() accepts: a one-word topic and a short payload.
+inline Result<void> check_announcement(std::string_view topic, std::string_view payload) {
+  if (topic.empty() || topic.find(' ') != std::string_view::npos ||
+      topic.size() + 1 + payload.size() > kMaxAnnouncementBytes) {
+    return make_error(Errc::internal, "an announcement must be one word and a short payload");
+  }
+  return {};
+}
+
 // A write job. `run` returns true to keep its changes, false to roll its savepoint back.
 // `finish(durable)` is called exactly once, on the writer thread, after the batch's commit:
 // durable is false iff the storage failed (the job's changes are then lost). It must be quick.

@@ -17,10 +17,7 @@ Error storage_fault(Link& link, const char* operation, const PgError& e) {
 }
 
 Result<void> Context::announce(std::string_view topic, std::string_view payload) {
-  if (topic.empty() || topic.find(' ') != std::string_view::npos ||
-      topic.size() + 1 + payload.size() > kMaxAnnouncementBytes) {
-    return make_error(Errc::internal, "an announcement must be one word and a short payload");
-  }
+  PADDOCK_TRY(check_announcement(topic, payload));
   std::string message;
   message.reserve(topic.size() + 1 + payload.size());
   message.append(topic).append(" ").append(payload);

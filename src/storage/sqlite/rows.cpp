@@ -13,10 +13,7 @@ Error storage_fault(Connection* db, const char* operation, const SqliteError& e)
 }
 
 Result<void> Context::announce(std::string_view topic, std::string_view payload) {
-  if (topic.empty() || topic.find(' ') != std::string_view::npos ||
-      topic.size() + 1 + payload.size() > kMaxAnnouncementBytes) {
-    return make_error(Errc::internal, "an announcement must be one word and a short payload");
-  }
+  PADDOCK_TRY(check_announcement(topic, payload));
   announcements_.emplace_back(topic, payload);
   return {};
 }
