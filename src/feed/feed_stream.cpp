@@ -7,11 +7,10 @@ FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string u
                        std::optional<std::string> device_id)
     : hub_(hub),
       sharing_(sharing),
-      user_id_(std::move(user_id)),
-      device_id_(std::move(device_id)),
-      options_(options),
-      subscriber_(std::make_shared<Subscriber>(user_id_, options.queue_capacity, device_id_,
-                                               options.session)),
+      subscriber_(std::make_shared<Subscriber>(std::move(user_id), options.queue_capacity,
+                                               std::move(device_id), std::move(options.session))),
+      read_pool_(options.read_pool),
+      backlog_page_size_(options.backlog_page),
       position_(cursor) {
   hub_.subscribe(subscriber_);
 }
@@ -24,9 +23,9 @@ void FeedStream::set_wakeup(std::function<void()> wake) {
 }
 
 std::optional<Result<sharing::FeedPage>> FeedStream::backlog_page(int limit) {
-  if (!options_.read_pool) {
+  if (!read_pool_) {
     page_limit_ = limit;
-    return sharing_.feed(user_id_, position_, limit, device_id_);
+    return sharing_.feed(subscriber_->user_id(), position_, limit, subscriber_->device_id());
   }
   if (pending_) {
     std::lock_guard lock(pending_->mutex);
@@ -38,8 +37,8 @@ std::optional<Result<sharing::FeedPage>> FeedStream::backlog_page(int limit) {
   pending_ = std::make_shared<PendingPage>();
   pending_->wake = wake_;
   page_limit_ = limit;
-  options_.read_pool->post([pending = pending_, &sharing = sharing_, user_id = user_id_,
-                            cursor = position_, limit, device_id = device_id_] {
+  read_pool_->post([pending = pending_, &sharing = sharing_, user_id = subscriber_->user_id(),
+                    cursor = position_, limit, device_id = subscriber_->device_id()] {
     auto page = sharing.feed(user_id, cursor, limit, device_id);
     std::function<void()> wake;
     {
@@ -60,7 +59,7 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
     return false;
   }
   if (catching_up_) {
-    int limit = std::min<int>(options_.backlog_page, static_cast<int>(max));
+    int limit = std::min<int>(backlog_page_size_, static_cast<int>(max));
     auto next_page = backlog_page(limit);
     if (!next_page) return true;  // being read; the read's completion wakes the session
     auto& page = *next_page;
@@ -80,10 +79,12 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
   // Frames the backlog already covered are skipped. Keep draining until something is left to
   // send or the queue is empty: a push into a non-empty queue wakes nobody, so returning
   // nothing while frames wait would stall the stream.
+  // Scratch shared by the thread's streams: an idle stream keeps no vector of its own.
+  thread_local std::vector<FramePtr> scratch;
   while (out.empty()) {
-    scratch_.clear();
-    if (subscriber_->drain(scratch_, max) == 0) break;
-    for (auto& frame : scratch_) {
+    scratch.clear();
+    if (subscriber_->drain(scratch, max) == 0) break;
+    for (auto& frame : scratch) {
       if (frame->seq == kNotInLog) {  // a live notice: no backlog covers it, no cursor moves
         out.push_back(std::move(frame));
         continue;
@@ -93,6 +94,7 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
       out.push_back(std::move(frame));
     }
   }
+  scratch.clear();  // no frame outlives its delivery here
   return true;
 }
 

@@ -11,7 +11,6 @@ Subscriber::Subscriber(std::string user_id, std::size_t capacity,
     : user_id_(std::move(user_id)),
       device_id_(std::move(device_id)),
       session_(std::move(session)),
-      ring_(std::min<std::size_t>(kInitialRing, std::max<std::size_t>(capacity, 1))),
       capacity_(std::max<std::size_t>(capacity, 1)) {}
 
 void Subscriber::end(std::string reason) {
@@ -36,7 +35,9 @@ void Subscriber::push(const FramePtr& frame) {
     std::lock_guard lock(mutex_);
     if (overflowed_ || !ended_.empty()) return;
     if (size_ == ring_.size() && ring_.size() < capacity_) {
-      std::vector<FramePtr> grown(std::min(capacity_, ring_.size() * 2));
+      // The first frame allocates the ring: a follower that never receives one holds none.
+      std::size_t want = ring_.empty() ? kInitialRing : ring_.size() * 2;
+      std::vector<FramePtr> grown(std::min(capacity_, want));
       for (std::size_t i = 0; i < size_; ++i) {
         grown[i] = std::move(ring_[(head_ + i) % ring_.size()]);
       }

@@ -44,8 +44,8 @@ class Subscriber {
   const std::string session_;
   mutable std::mutex mutex_;
   std::string ended_;
-  // A ring that starts small and doubles up to capacity_: an idle connection costs a few
-  // hundred bytes, and a busy one stops allocating once its ring has grown to its working size.
+  // A ring allocated with the first frame, small, doubling up to capacity_: an idle connection
+  // holds none, and a busy one stops allocating once its ring has grown to its working size.
   std::vector<FramePtr> ring_;
   const std::size_t capacity_;
   std::size_t head_ = 0;
