@@ -671,11 +671,14 @@ void HttpServer::run() {
   for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
     workers.emplace_back([&impl, i, post_hook] {
       install_thread_post(post_hook(*impl.contexts[i]));
+      mark_io_thread(true);
       impl.contexts[i]->run();
     });
   }
   install_thread_post(post_hook(impl.io));
+  mark_io_thread(true);
   impl.io.run();
+  mark_io_thread(false);
   install_thread_post({});
   for (auto& t : workers) t.join();
   // Handlers still running finish (their answers find the connections gone) before the App
