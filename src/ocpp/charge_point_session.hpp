@@ -36,7 +36,7 @@ class ChargePointSession final : public session::Handler,
   // closed (1008) rather than buffered without bound.
   static constexpr std::size_t kMaxOutbox = 64;
 
-  // `approved`: whether the pile was approved when it connected (CentralSystem::approved_now,
+  // `approved`: whether the pile was approved when it connected (CentralSystem::read_approval,
   // read by the route, off this thread).
   ChargePointSession(CentralSystem& central_system, std::string charge_point_id, bool approved);
 
