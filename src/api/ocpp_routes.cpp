@@ -175,8 +175,11 @@ void App::open_ocpp(Request& request, Responder respond) {
   // OCPP-J 1.6 §3.1.2 asks, and what tells the pile why.
   upgrade->subprotocol_required = true;
   upgrade->principal = request.principal.charge_point_id;
-  upgrade->handler = std::make_shared<ocpp::ChargePointSession>(*services_.central_system,
-                                                                request.principal.charge_point_id);
+  // Read here, where a handler's reads run (off the I/O thread on PostgreSQL), not when the
+  // connection opens on its I/O thread.
+  const bool approved = services_.central_system->read_approval(request.principal.charge_point_id);
+  upgrade->handler = std::make_shared<ocpp::ChargePointSession>(
+      *services_.central_system, request.principal.charge_point_id, approved);
   Response r;
   r.status = 101;
   r.upgrade = std::move(upgrade);

@@ -244,6 +244,10 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
       **store, *sealer, &notices,
       {cfg.publisher_pushes_per_minute, cfg.publisher_daily_quota});
   publisher_hub.share_limits_through(announcements);
+  hub.on_reach([&publisher_hub](const std::string& counted_as,
+                                std::span<const std::string_view> users) {
+    publisher_hub.record_reach(counted_as, users);
+  });
   devices.set_removal_hook(&key_shares);
   // Both hooks run in the transfer's write job; the first error rolls the transfer back.
   struct TransferHooks final : sharing::VehicleTransferHook {
@@ -320,6 +324,8 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   // freed (their handlers unsubscribe from the hub) before the hub and the services go.
   hashing_pool.stop(/*discard_queued=*/true);
   if (stream_reads) stream_reads->stop(/*discard_queued=*/true);
+  hub.on_reach({});  // no statistics write may reach the store once it starts closing
+  hub.drain();
   store->reset();
   server.reset();
   log::event(log::Level::info, "stopped");

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "core/thread_post.hpp"
 #include "core/work_pool.hpp"
 
 namespace paddock {
@@ -130,6 +131,23 @@ TEST(WorkPool, TheDestructorFinishesQueuedTasks) {
     for (int i = 0; i < 5; ++i) pool.post([&] { ++ran; });
   }
   EXPECT_EQ(ran.load(), 5);
+}
+
+// Only a thread marked as an I/O thread counts a blocking call; the mark is per thread.
+TEST(IoThreads, BlockingCallsCountOnlyOnMarkedThreads) {
+  const std::uint64_t before = blocking_calls_on_io_threads();
+  EXPECT_FALSE(note_blocking_call());
+  std::thread io([] {
+    mark_io_thread(true);
+    EXPECT_TRUE(on_io_thread());
+    EXPECT_TRUE(note_blocking_call());
+    EXPECT_TRUE(note_blocking_call());
+    mark_io_thread(false);
+    EXPECT_FALSE(note_blocking_call());
+  });
+  io.join();
+  EXPECT_FALSE(on_io_thread());
+  EXPECT_EQ(blocking_calls_on_io_threads() - before, 2u);
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 // transport's I/O threads) installs one; code that finishes work on another thread (the storage
 // writer) captures the submitting thread's hook and hands the completion back through it. A
 // thread without a hook (unit tests, the CLI) gets an empty one, which runs the task inline.
-// Depends on nothing.
+// The transport also marks its I/O threads, so that a blocking call made on one (a PostgreSQL
+// round trip, which must run on a pool instead) is counted where it happens and shows in
+// /metrics. Depends on nothing.
+#include <cstdint>
 #include <functional>
 #include <utility>
 
@@ -40,5 +43,16 @@ std::function<void(Args...)> bind_to_current_thread(std::function<void(Args...)>
     post([fn, args...]() mutable { fn(std::move(args)...); });
   };
 }
+
+// Marks the calling thread as an event-loop (I/O) thread, or unmarks it.
+void mark_io_thread(bool is_io);
+// True iff the calling thread is marked as an I/O thread.
+bool on_io_thread();
+
+// Counts a blocking call (a network round trip) iff the calling thread is an I/O thread;
+// returns true iff it counted it. Cheap: one thread-local test when not on an I/O thread.
+bool note_blocking_call();
+// Blocking calls counted on I/O threads since the process started.
+std::uint64_t blocking_calls_on_io_threads();
 
 }  // namespace paddock

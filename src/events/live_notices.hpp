@@ -6,8 +6,6 @@
 // and reaches the named users' streams, or every connected user's but the excluded. Called from
 // a write's on_commit step, so in commit order; it must only enqueue. Implemented by
 // feed::Hub. Depends on nothing.
-#include <cstddef>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,8 +16,9 @@ struct LiveNotice {
   bool everyone = false;            // every connected user ...
   std::vector<std::string> except;  // ... but these (sorted)
   std::vector<std::string> users;   // when !everyone: exactly these
-  // Optional: told, on the fan-out thread, how many streams the frame was queued on.
-  std::function<void(std::size_t streams)> delivered;
+  // Optional: what reaching a user counts toward (a publisher message); the hub then tells its
+  // reach handler which users the frame reached. One word, no spaces.
+  std::string counted_as;
 };
 
 class LiveNotices {

@@ -65,11 +65,13 @@ void ClusterFeed::end_session(std::string user_id, std::string token_hash) {
 }
 
 void ClusterFeed::notify(events::LiveNotice notice) {
-  // "ORIGIN E|U COUNT ID... JSON": everyone but the ids, or exactly the ids.
+  // "ORIGIN E|U COUNT ID... COUNTED_AS JSON": everyone but the ids, or exactly the ids; what
+  // reaching a user counts toward ("-" for nothing), since each node counts its own streams.
   const auto& ids = notice.everyone ? notice.except : notice.users;
   std::string payload = tag_;
   payload.append(notice.everyone ? " E " : " U ").append(std::to_string(ids.size()));
   for (const auto& id : ids) payload.append(" ").append(id);
+  payload.append(" ").append(notice.counted_as.empty() ? "-" : notice.counted_as);
   payload.append(" ").append(notice.json);
   if (payload.size() + 7 <= storage::kMaxAnnouncementBytes) {
     storage::announce_later(store_, "notice", std::move(payload));
@@ -89,6 +91,7 @@ void ClusterFeed::notice_heard(const std::string& payload) {
   if (!parse_count(next_word(rest), count)) return;
   auto& ids = notice.everyone ? notice.except : notice.users;
   for (std::size_t i = 0; i < count && !rest.empty(); ++i) ids.emplace_back(next_word(rest));
+  if (auto counted_as = next_word(rest); counted_as != "-") notice.counted_as = counted_as;
   notice.json = std::string(rest);
   hub_.notify(std::move(notice));
 }

@@ -5,8 +5,11 @@
 // Named Postgres* for ctest's cluster fixture.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <mutex>
+#include <span>
 #include <thread>
 
 #include "feed/cluster_feed.hpp"
@@ -162,10 +165,22 @@ TEST_F(PostgresClusterFeed, NoticesReachTheOtherNodesReceiversButNeverTwiceTheSe
   b_.hub->subscribe(named_on_b);
   a_.hub->subscribe(named_on_a);
   b_.hub->subscribe(excluded_on_b);
+  // Each node counts the receivers it reached itself (the publisher's statistics add them up).
+  std::mutex reach_mutex;
+  std::vector<std::string> reached;
+  for (auto* node : {&a_, &b_}) {
+    std::string name = node == &a_ ? "a:" : "b:";
+    node->hub->on_reach([&, name](const std::string& counted_as,
+                                  std::span<const std::string_view> users) {
+      std::lock_guard lock(reach_mutex);
+      for (auto user : users) reached.push_back(name + counted_as + ":" + std::string(user));
+    });
+  }
   events::LiveNotice notice;
   notice.everyone = true;
   notice.except = {"usr_out"};
   notice.json = R"({"type":"publisher.message","text":"hello there"})";
+  notice.counted_as = "DL0000000000000000-offer-1";
   a_.feed->notify(std::move(notice));
   auto on_b = collect(*named_on_b, 1);
   ASSERT_EQ(on_b.size(), 1u);
@@ -175,6 +190,12 @@ TEST_F(PostgresClusterFeed, NoticesReachTheOtherNodesReceiversButNeverTwiceTheSe
   std::vector<FramePtr> more;
   EXPECT_EQ(named_on_a->drain(more, 4), 0u) << "the sender's node delivered it once";
   EXPECT_EQ(excluded_on_b->drain(more, 4), 0u) << "the excluded stay excluded on every node";
+  {
+    std::lock_guard lock(reach_mutex);
+    std::sort(reached.begin(), reached.end());
+    EXPECT_EQ(reached, (std::vector<std::string>{"a:DL0000000000000000-offer-1:usr_named",
+                                                 "b:DL0000000000000000-offer-1:usr_named"}));
+  }
   for (auto* hub : {a_.hub.get(), b_.hub.get()}) {
     hub->unsubscribe(named_on_b.get());
     hub->unsubscribe(named_on_a.get());

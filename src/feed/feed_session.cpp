@@ -21,6 +21,9 @@ FeedSession::FeedSession(Authenticate authenticate) : authenticate_(std::move(au
 
 void FeedSession::on_open(session::Session& session) {
   if (stream_) return start(session);
+  session_ = &session;
+  back_ = session.poster();
+  run_storage_ = session.storage_runner();
   session.set_deadline(kAuthDeadline);
 }
 
@@ -49,14 +52,28 @@ void FeedSession::on_message(session::Session& session, session::MessageKind kin
   if (stream_) return;  // after authentication clients send nothing we act on
   if (!authenticate_) return;
   if (kind != session::MessageKind::text) return refuse(session, kExpectAuth);
-  auto authenticated = authenticate_(data);
-  if (!authenticated) return refuse(session, authenticated.error().detail);
-  stream_ = std::move(authenticated.value());
+  // One message is checked; what follows it before the answer is ignored, as after it.
+  auto check = std::move(authenticate_);
+  authenticate_ = nullptr;
+  run_storage_([self = shared_from_this(), check = std::move(check), first = std::string(data)] {
+    auto result = check(first);
+    self->back_([self, result = std::move(result)] { self->authenticated(result); });
+  });
+}
+
+void FeedSession::authenticated(Result<std::shared_ptr<EventStream>> result) {
+  if (!session_) return;  // closed meanwhile (the deadline passed, or the peer left)
+  session::Session& session = *session_;
+  session_ = nullptr;
+  if (!result) return refuse(session, result.error().detail);
+  stream_ = std::move(result.value());
   start(session);
 }
 
 void FeedSession::on_deadline(session::Session& session) {
-  if (!stream_) refuse(session, kExpectAuth);
+  if (stream_) return;
+  session_ = nullptr;  // an answer arriving later finds the session closing
+  refuse(session, kExpectAuth);
 }
 
 void FeedSession::on_writable(session::Session& session, std::size_t budget) {
@@ -88,6 +105,9 @@ void FeedSession::on_shutdown(session::Session& session) {
                                               std::to_string(stream_->position()));
 }
 
-void FeedSession::on_closed() { stream_.reset(); }
+void FeedSession::on_closed() {
+  session_ = nullptr;
+  stream_.reset();
+}
 
 }  // namespace paddock::feed

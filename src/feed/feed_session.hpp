@@ -2,7 +2,9 @@
 // feed/feed_session: the live feed as a session handler (session/session.hpp): the "ready"
 // greeting with the starting cursor, then the EventStream's frames as the transport has room
 // for them, and a close whose reason names the cursor to resume from. Over WebSocket it can
-// also take the in-band authentication frame that browsers send instead of a header.
+// also take the in-band authentication frame that browsers send instead of a header; that
+// check reads storage, so it runs where the session's storage work runs
+// (session::Session::storage_runner), and the stream starts when its answer is back.
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -13,7 +15,8 @@
 
 namespace paddock::feed {
 
-class FeedSession final : public session::Handler {
+class FeedSession final : public session::Handler,
+                          public std::enable_shared_from_this<FeedSession> {
  public:
   // Given the first client message, the stream, or the error whose detail follows
   // "unauthorized: " in the 1008 close.
@@ -37,9 +40,16 @@ class FeedSession final : public session::Handler {
  private:
   void start(session::Session& session);
   void refuse(session::Session& session, std::string_view detail);
+  // The first message's check answered, on the session's thread.
+  void authenticated(Result<std::shared_ptr<EventStream>> result);
 
   std::shared_ptr<EventStream> stream_;
-  Authenticate authenticate_;
+  Authenticate authenticate_;  // until the first message is taken
+  // While waiting for the first message: the session (null once it closed) and where to run
+  // the check and come back.
+  session::Session* session_ = nullptr;
+  session::Session::Post back_;
+  session::Session::Post run_storage_;
   std::int64_t start_cursor_ = 0;  // where the stream started, sent in the greeting
 };
 

@@ -2,6 +2,7 @@
 // follower receives live and on resume, with no socket in the way.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -346,6 +347,50 @@ TEST_F(FeedTest, ADeviceTargetedEventReachesOnlyThatDevicesStreams) {
   FeedStream resumed(*hub_, *sharing_, "usr_fan", start, {}, "dev_phone");
   ASSERT_TRUE(resumed.next(frames, 100));
   EXPECT_EQ(frames.size(), 2u);
+}
+
+}  // namespace
+}  // namespace paddock::feed
+
+namespace paddock::feed {
+namespace {
+
+// A counted notice tells the reach handler each user it reached once, however many streams the
+// user has, and never a user it did not reach.
+TEST_F(FeedTest, ACountedNoticeReportsEachReachedUserOnce) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> reports;
+  hub_->on_reach([&](const std::string& counted_as, std::span<const std::string_view> users) {
+    std::vector<std::string> names(users.begin(), users.end());
+    std::sort(names.begin(), names.end());
+    reports.emplace_back(counted_as, std::move(names));
+  });
+  auto phone = std::make_shared<Subscriber>("usr_a", 8);
+  auto laptop = std::make_shared<Subscriber>("usr_a", 8);
+  auto other = std::make_shared<Subscriber>("usr_b", 8);
+  auto opted_out = std::make_shared<Subscriber>("usr_c", 8);
+  for (const auto& s : {phone, laptop, other, opted_out}) hub_->subscribe(s);
+
+  events::LiveNotice everyone;
+  everyone.everyone = true;
+  everyone.except = {"usr_c"};
+  everyone.json = "{}";
+  everyone.counted_as = "msg-1";
+  hub_->notify(everyone);
+  events::LiveNotice named;
+  named.users = {"usr_b", "usr_offline"};
+  named.json = "{}";
+  named.counted_as = "msg-2";
+  hub_->notify(named);
+  events::LiveNotice uncounted = named;
+  uncounted.counted_as.clear();
+  hub_->notify(uncounted);
+  hub_->drain();
+
+  using Report = std::pair<std::string, std::vector<std::string>>;
+  EXPECT_EQ(reports, (std::vector<Report>{{"msg-1", {"usr_a", "usr_b"}}, {"msg-2", {"usr_b"}}}));
+  std::vector<FramePtr> frames;
+  EXPECT_EQ(phone->drain(frames, 8) + laptop->drain(frames, 8), 2u) << "both streams got it";
+  for (const auto& s : {phone, laptop, other, opted_out}) hub_->unsubscribe(s.get());
 }
 
 }  // namespace

@@ -75,22 +75,28 @@ void Hub::notify(events::LiveNotice notice) {
     auto frame = std::make_shared<Frame>();
     frame->seq = kNotInLog;
     frame->json = std::move(shared->json);
-    std::size_t streams = 0;
-    {
-      std::shared_lock lock(mutex_);
-      if (!shared->everyone) {
-        for (const auto& user_id : shared->users) streams += deliver(user_id, frame);
-      } else {
-        // Cost: the connected users, never the registered ones.
-        for (const auto& [user_id, subs] : subscribers_) {
-          if (std::binary_search(shared->except.begin(), shared->except.end(), user_id)) continue;
-          for (const auto& s : subs) s->push(frame);
-          streams += subs.size();
-        }
+    const bool counted = on_reach_ && !shared->counted_as.empty();
+    std::vector<std::string_view> reached;
+    std::shared_lock lock(mutex_);
+    if (!shared->everyone) {
+      for (const auto& user_id : shared->users) {
+        if (deliver(user_id, frame) > 0 && counted) reached.emplace_back(user_id);
+      }
+    } else {
+      // Cost: the connected users, never the registered ones.
+      if (counted) reached.reserve(subscribers_.size());
+      for (const auto& [user_id, subs] : subscribers_) {
+        if (std::binary_search(shared->except.begin(), shared->except.end(), user_id)) continue;
+        for (const auto& s : subs) s->push(frame);
+        if (counted && !subs.empty()) reached.emplace_back(user_id);
       }
     }
-    if (shared->delivered) shared->delivered(streams);
+    if (counted && !reached.empty()) on_reach_(shared->counted_as, reached);
   });
+}
+
+void Hub::on_reach(ReachHandler handler) {
+  fanout_.post([this, handler = std::move(handler)]() mutable { on_reach_ = std::move(handler); });
 }
 
 void Hub::drain() {

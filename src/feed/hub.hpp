@@ -9,9 +9,12 @@
 // name, or to every connected user but the excluded ones, walking only the connected.
 // Depends on sharing's LiveFeed interface and visibility rules, storage's interface (to load
 // its index at start), and feed's frames and subscribers. Knows nothing of sockets.
+#include <functional>
 #include <memory>
 #include <shared_mutex>
+#include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -43,6 +46,14 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   void end_session(std::string user_id, std::string token_hash) override;
   // Queues a frame outside the feed log (events/live_notices.hpp) behind everything before.
   void notify(events::LiveNotice notice) override;
+  // Told, on the fan-out thread, which users a counted notice (LiveNotice::counted_as) reached
+  // on this node's streams, each once however many streams they have. The views last for the
+  // call only (it runs under the hub's read lock, so it must be quick: count and hand off).
+  using ReachHandler =
+      std::function<void(const std::string& counted_as, std::span<const std::string_view> users)>;
+  // Takes effect behind everything queued before; an empty handler stops the reports (at
+  // shutdown, before what the handler uses goes).
+  void on_reach(ReachHandler handler);
   // Blocks until every update queued so far has been applied and delivered.
   void drain();
 
@@ -69,6 +80,7 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   std::unordered_map<std::string, sharing::VisibilityPolicy> policies_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> subscribers_;  // user
   std::size_t subscriber_count_ = 0;
+  ReachHandler on_reach_;  // used on the fan-out thread only
   WorkPool fanout_{1};  // last member: stops (and drains) before the maps above go away
 };
 

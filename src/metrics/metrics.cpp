@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/thread_post.hpp"
+
 namespace paddock::metrics {
 namespace {
 
@@ -155,6 +157,11 @@ std::string Registry::render() const {
   TextWriter out;
   http.render(out);
   storage.render(out);
+  // Zero by design: a blocking call on an I/O thread stalls every connection of that thread.
+  out.family("paddock_io_thread_blocking_calls_total",
+             "Blocking storage round trips (PostgreSQL) made on an I/O thread.", "counter");
+  out.sample("paddock_io_thread_blocking_calls_total", {},
+             static_cast<double>(blocking_calls_on_io_threads()));
   return out.take();
 }
 

@@ -559,15 +559,17 @@ bool CentralSystem::run_on_pile_thread(std::string_view charge_point_id,
     }
   }
   if (!session) return false;
-  session->post(std::move(task));
+  session->run_storage_work(std::move(task));
   return true;
 }
 
-void CentralSystem::attach(const std::string& charge_point_id,
-                           const std::shared_ptr<ChargePointSession>& session) {
-  // A storage fault reads as not approved: the pile is answered Pending and boots again.
+bool CentralSystem::read_approval(const std::string& charge_point_id) {
   auto record = store_.reads().charge_points().charge_point(charge_point_id);
-  const bool approved = record && *record && (*record)->approved;
+  return record && *record && (*record)->approved;
+}
+
+void CentralSystem::attach(const std::string& charge_point_id,
+                           const std::shared_ptr<ChargePointSession>& session, bool approved) {
   std::shared_ptr<ChargePointSession> older;
   {
     std::lock_guard lock(mutex_);

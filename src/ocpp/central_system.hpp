@@ -89,6 +89,8 @@ class CentralSystem final : public antitheft::PileCalls {
   // connected pile its operator has not approved is not online in this sense.
   bool online(std::string_view charge_point_id) const override;
   std::vector<std::string> connected() const override;
+  // The task runs where the pile's connection runs its storage work: the handler pool on
+  // PostgreSQL, the connection's thread on SQLite (ChargePointSession::run_storage_work).
   bool run_on_pile_thread(std::string_view charge_point_id, std::function<void()> task) override;
   // True iff the pile has a connection here, accepted or pending.
   bool connected(std::string_view charge_point_id) const;
@@ -102,12 +104,16 @@ class CentralSystem final : public antitheft::PileCalls {
   // Set once at start, before piles connect.
   void set_pile_events(antitheft::PileEvents* events) { pile_events_ = events; }
 
+  // Whether the pile is approved, as the database says now; a storage fault reads as not
+  // approved (the pile is answered Pending and boots again). A read: call it where reads may
+  // block (the route that opens the pile's connection).
+  bool read_approval(const std::string& charge_point_id);
   // The registry, for ChargePointSession. attach() replaces (and asks to close) an older
-  // connection of the same pile, and reads whether the pile is approved (a pile reconnecting
-  // need not boot again: OCPP 1.6 boots only on power-up); detach() forgets `session` only if
-  // it is still the registered one.
+  // connection of the same pile and registers this one as accepted iff `approved` (read when
+  // it connected: a pile reconnecting need not boot again, OCPP 1.6 boots only on power-up);
+  // detach() forgets `session` only if it is still the registered one.
   void attach(const std::string& charge_point_id,
-              const std::shared_ptr<ChargePointSession>& session);
+              const std::shared_ptr<ChargePointSession>& session, bool approved);
   void detach(const std::string& charge_point_id, const ChargePointSession* session);
 
  private:

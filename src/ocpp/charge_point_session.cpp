@@ -26,13 +26,17 @@ std::string call_error(std::string id, CallErrorCode code, std::string descripti
 
 }  // namespace
 
-ChargePointSession::ChargePointSession(CentralSystem& central_system, std::string charge_point_id)
-    : central_system_(central_system), charge_point_id_(std::move(charge_point_id)) {}
+ChargePointSession::ChargePointSession(CentralSystem& central_system, std::string charge_point_id,
+                                       bool approved)
+    : central_system_(central_system),
+      charge_point_id_(std::move(charge_point_id)),
+      approved_(approved) {}
 
 void ChargePointSession::on_open(session::Session& session) {
   wake_ = session.waker();
-  post_ = current_thread_post();
-  central_system_.attach(charge_point_id_, shared_from_this());
+  back_ = session.poster();
+  run_storage_ = session.storage_runner();
+  central_system_.attach(charge_point_id_, shared_from_this(), approved_);
   log::event(log::Level::info, "charge point connected",
              {{"charge_point_id", charge_point_id_}, {"remote", session.peer_address()}});
 }
@@ -86,24 +90,33 @@ void ChargePointSession::on_call(Call call) {
     return push(call_error(call.id, bad->code, bad->path + ": " + bad->message));
   }
   answering_ = true;
-  auto self = shared_from_this();
-  std::string id = call.id;
-  std::string action = call.action;
-  central_system_.handle(charge_point_id_, call, [self, id, action](Answer answer) {
-    self->answering_ = false;
-    if (auto* error = std::get_if<CallError>(&answer)) {
-      error->id = id;
-      return self->push(serialize(*error));
-    }
-    auto& payload = std::get<json::object>(answer);
-    // Our own answer must meet the schema too: a pile in strict mode would reject it.
-    if (auto bad = SchemaSet::ocpp16().validate(action, Direction::response, payload)) {
-      log::event(log::Level::error, "ocpp answer fails its schema",
-                 {{"action", action}, {"path", bad->path}, {"message", bad->message}});
-      return self->push(call_error(id, CallErrorCode::internal_error, "the answer was invalid"));
-    }
-    self->push(serialize(CallResult{id, std::move(payload)}));
+  // The central system reads (and submits writes) where storage work runs; its answer, from
+  // wherever it is given, comes back here. Nothing else of this pile's is taken meanwhile.
+  run_storage_([self = shared_from_this(), call = std::move(call)] {
+    self->central_system_.handle(self->charge_point_id_, call,
+                                 [self, id = call.id, action = call.action](Answer answer) {
+                                   self->back_([self, id, action, answer = std::move(answer)] {
+                                     self->answered(id, action, answer);
+                                   });
+                                 });
   });
+}
+
+void ChargePointSession::answered(const std::string& id, const std::string& action,
+                                  Answer answer) {
+  answering_ = false;
+  if (auto* error = std::get_if<CallError>(&answer)) {
+    error->id = id;
+    return push(serialize(*error));
+  }
+  auto& payload = std::get<json::object>(answer);
+  // Our own answer must meet the schema too: a pile in strict mode would reject it.
+  if (auto bad = SchemaSet::ocpp16().validate(action, Direction::response, payload)) {
+    log::event(log::Level::error, "ocpp answer fails its schema",
+               {{"action", action}, {"path", bad->path}, {"message", bad->message}});
+    return push(call_error(id, CallErrorCode::internal_error, "the answer was invalid"));
+  }
+  push(serialize(CallResult{id, std::move(payload)}));
 }
 
 void ChargePointSession::on_answer(session::Session& session, std::string_view id,

@@ -6,7 +6,11 @@
 // timeout. Rules per connection (OCPP-J 1.6 §4.1.1): one CALL outstanding in each direction,
 // a pile's second CALL before we answered the first is refused with ProtocolError; a message id
 // the pile used in its last kRecentIds CALLs is refused with ProtocolError. Binary messages end
-// the connection (1003): OCPP-J is text. Depends on session, core and this module.
+// the connection (1003): OCPP-J is text. The central system's work for a CALL (its storage
+// reads and writes) runs where the session's storage work runs (session::Session::
+// storage_runner: the handler pool on PostgreSQL, this thread on SQLite); the answer comes back
+// to this thread, and the next CALL is taken only after it. Depends on session, core and this
+// module.
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <chrono>
@@ -19,7 +23,6 @@
 #include <unordered_set>
 
 #include "core/result.hpp"
-#include "core/thread_post.hpp"
 #include "ocpp/central_system.hpp"
 #include "session/session.hpp"
 
@@ -33,7 +36,9 @@ class ChargePointSession final : public session::Handler,
   // closed (1008) rather than buffered without bound.
   static constexpr std::size_t kMaxOutbox = 64;
 
-  ChargePointSession(CentralSystem& central_system, std::string charge_point_id);
+  // `approved`: whether the pile was approved when it connected (CentralSystem::read_approval,
+  // read by the route, off this thread).
+  ChargePointSession(CentralSystem& central_system, std::string charge_point_id, bool approved);
 
   void on_open(session::Session& session) override;
   void on_message(session::Session& session, session::MessageKind kind,
@@ -48,9 +53,9 @@ class ChargePointSession final : public session::Handler,
                     Callback<boost::json::object> done);
   // Any thread. A newer connection of the same pile took over: this one closes.
   void replaced();
-  // Any thread. Runs `task` on this session's thread (inline where that thread has no
-  // ThreadPost hook: unit tests).
-  void post(std::function<void()> task) const { post_(std::move(task)); }
+  // Any thread. Runs `task`, which may read storage, where this pile's storage work runs (see
+  // above).
+  void run_storage_work(std::function<void()> task) const { run_storage_(std::move(task)); }
 
   const std::string& charge_point_id() const { return charge_point_id_; }
 
@@ -67,6 +72,8 @@ class ChargePointSession final : public session::Handler,
   };
 
   void on_call(Call call);
+  // The central system's answer to the pile's CALL `id`, on this session's thread.
+  void answered(const std::string& id, const std::string& action, Answer answer);
   // The pile answered our outstanding CALL `id` (a CALLRESULT's payload, or an error).
   void on_answer(session::Session& session, std::string_view id,
                  Result<boost::json::object> answer);
@@ -76,8 +83,11 @@ class ChargePointSession final : public session::Handler,
 
   CentralSystem& central_system_;
   const std::string charge_point_id_;
+  const bool approved_;
   std::function<void()> wake_;
-  ThreadPost post_;  // set in on_open, before the pile is registered; read-only afterwards
+  // Set in on_open, before the pile is registered; read-only afterwards.
+  session::Session::Post back_;          // to this session's thread
+  session::Session::Post run_storage_;  // where storage work runs
 
   // Session thread only.
   std::deque<std::string> outbox_;

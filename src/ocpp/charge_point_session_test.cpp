@@ -8,6 +8,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <deque>
 #include <filesystem>
 
 #include "ocpp/central_system.hpp"
@@ -35,6 +36,27 @@ class RecordingSession final : public session::Session {
   std::function<void()> waker() override {
     return [this] { ++wakes; };
   }
+  // Inline, as on SQLite; with `offload`, storage work waits in `pool` and tasks for the
+  // session's thread in `back`, as on PostgreSQL, until the test runs them.
+  Post poster() override {
+    return [this](std::function<void()> task) {
+      if (offload) return back.push_back(std::move(task));
+      task();
+    };
+  }
+  Post storage_runner() override {
+    return [this](std::function<void()> task) {
+      if (offload) return pool.push_back(std::move(task));
+      task();
+    };
+  }
+  static void drain(std::deque<std::function<void()>>& tasks) {
+    while (!tasks.empty()) {
+      auto task = std::move(tasks.front());
+      tasks.pop_front();
+      task();
+    }
+  }
   void set_deadline(std::chrono::steady_clock::duration after) override { deadline = after; }
   const std::string& peer_address() const override { return empty_; }
   const std::string& principal() const override { return empty_; }
@@ -47,6 +69,8 @@ class RecordingSession final : public session::Session {
   std::string reason;
   int wakes = 0;
   std::optional<std::chrono::steady_clock::duration> deadline;
+  bool offload = false;
+  std::deque<std::function<void()>> pool, back;
 
  private:
   std::string empty_;
@@ -86,7 +110,7 @@ class ChargePointSessionTest : public ::testing::Test {
 
   std::shared_ptr<ChargePointSession> open(CentralSystem& cs, RecordingSession& session,
                                            const std::string& id = "CP-1") {
-    auto handler = std::make_shared<ChargePointSession>(cs, id);
+    auto handler = std::make_shared<ChargePointSession>(cs, id, cs.read_approval(id));
     handler->on_open(session);
     return handler;
   }
@@ -159,6 +183,40 @@ TEST_F(ChargePointSessionTest, APileNotApprovedIsPendingAndTakesOnlyThePendingCa
   handler->on_writable(session, 8);
   EXPECT_FALSE(trigger->has_value());  // sent, waiting for the pile's answer
   EXPECT_EQ(session.last()[2].as_string(), "TriggerMessage");
+}
+
+// As on PostgreSQL: the central system's work for a CALL waits for the pool, and its answer for
+// the session's thread. Until the answer is back no other CALL is taken (one at a time, in
+// order), and the storage work touches nothing of the session's.
+TEST_F(ChargePointSessionTest, ACallsStorageWorkRunsOffTheSessionAndItsAnswerComesBackInOrder) {
+  CentralSystem cs(*store_, {});
+  RecordingSession session;
+  session.offload = true;
+  auto handler = open(cs, session);
+  handler->on_message(session, session::MessageKind::text,
+                      R"([2,"a1","Authorize",{"idTag":"T"}])");
+  ASSERT_EQ(session.pool.size(), 1u);  // the central system has not run yet
+  handler->on_message(session, session::MessageKind::text, R"([2,"a2","Heartbeat",{}])");
+  handler->on_writable(session, 8);
+  ASSERT_EQ(session.sent.size(), 1u);  // the second CALL, refused at once
+  EXPECT_EQ(session.last()[1].as_string(), "a2");
+  EXPECT_EQ(session.last()[2].as_string(), "ProtocolError");
+
+  RecordingSession::drain(session.pool);  // the read, "on the pool"
+  handler->on_writable(session, 8);
+  EXPECT_EQ(session.sent.size(), 1u);  // nothing sent from the pool
+  ASSERT_EQ(session.back.size(), 1u);
+  RecordingSession::drain(session.back);  // the answer, back on the session's thread
+  handler->on_writable(session, 8);
+  ASSERT_EQ(session.sent.size(), 2u);
+  EXPECT_EQ(session.last()[0].as_int64(), 3);
+  EXPECT_EQ(session.last()[1].as_string(), "a1");
+  EXPECT_EQ(session.last()[2].at("idTagInfo").at("status").as_string(), "Accepted");
+
+  // Answered: the next CALL is taken.
+  handler->on_message(session, session::MessageKind::text,
+                      R"([2,"a3","Authorize",{"idTag":"U"}])");
+  EXPECT_EQ(session.pool.size(), 1u);
 }
 
 struct AnswerRow {

@@ -67,12 +67,19 @@ struct OptOut {
   friend bool operator==(const OptOut&, const OptOut&) = default;
 };
 
-// Delivery counts for the publisher, naming nobody: frames queued on streams, inbox syncs that
-// carried the message, receivers who marked it read.
+// Delivery statistics for the publisher, in distinct receivers, naming nobody: reached on a
+// live stream, synced through the inbox, marked it read.
 struct MessageStats {
   std::int64_t delivered = 0;
   std::int64_t synced = 0;
   std::int64_t read = 0;
+};
+
+// What a message's statistics are computed from.
+struct MessageTally {
+  std::string delivered_reach;  // ReachSketch text (reach_sketch.hpp) of the users reached live
+  std::int64_t synced = 0;      // its audience whose inbox cursor passed its first publication
+  std::int64_t read = 0;        // receivers who marked it read
 };
 
 class PublisherReads {
@@ -111,8 +118,13 @@ class PublisherReads {
                                                        std::string_view publisher_id,
                                                        std::string_view message_id,
                                                        UnixMillis now) = 0;
-  virtual Result<MessageStats> message_stats(std::string_view publisher_id,
+  // Counts its audience (today's: receivers who opted out since are not counted) from the
+  // inbox cursors, so the cost is the receivers who synced, never a row per message and receiver.
+  virtual Result<MessageTally> message_tally(std::string_view publisher_id,
                                              std::string_view message_id) = 0;
+  // The ReachSketch text of the users its live fan-outs reached; empty before any.
+  virtual Result<std::string> message_reach(std::string_view publisher_id,
+                                            std::string_view message_id) = 0;
   // The highest change sequence assigned; 0 before any.
   virtual Result<std::int64_t> last_publisher_seq() = 0;
 };
@@ -153,8 +165,11 @@ class PublisherWrites : public PublisherReads {
   virtual Result<void> delete_service_providers(std::string_view vehicle_id) = 0;
   virtual Result<void> replace_opt_outs(std::string_view user_id,
                                         const std::vector<OptOut>& opt_outs) = 0;
-  virtual Result<void> add_message_stats(std::string_view publisher_id, std::string_view message_id,
-                                         std::int64_t delivered, std::int64_t synced) = 0;
+  virtual Result<void> put_message_reach(std::string_view publisher_id,
+                                         std::string_view message_id, std::string_view reach) = 0;
+  // The user's inbox has been synced up to `seq`; a lower seq than before changes nothing.
+  virtual Result<void> advance_inbox_cursor(std::string_view user_id, std::int64_t seq,
+                                            UnixMillis at) = 0;
   virtual Result<void> mark_read(std::string_view user_id, std::string_view publisher_id,
                                  std::string_view message_id, bool is_public, UnixMillis at) = 0;
 };

@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "core/ids.hpp"
+#include "core/log.hpp"
 #include "publishers/errors.hpp"
 #include "publishers/inbox_items.hpp"
 #include "publishers/publisher_id.hpp"
+#include "publishers/reach_sketch.hpp"
 #include "publishers/rules.hpp"
 #include "sharing/access.hpp"
 
@@ -274,16 +276,8 @@ void PublisherService::deliver(const MessageRecord& message, const PublisherReco
   notice.everyone = message.is_public;
   notice.users = std::move(users);
   notice.except = std::move(except);
-  // Counted after the fan-out, in a write of its own: the push's answer never waits for it.
-  notice.delivered = [this, pid = message.publisher_id, mid = message.message_id](std::size_t n) {
-    if (n == 0) return;
-    store_.write<bool>(
-        [pid, mid, n](storage::Writes& w) -> Result<bool> {
-          PADDOCK_TRY(w.publishers().add_message_stats(pid, mid, static_cast<std::int64_t>(n), 0));
-          return true;
-        },
-        [](Result<bool>) {});
-  };
+  // Counted after the fan-out (record_reach), on every node: the answer never waits for it.
+  notice.counted_as = inbox_item_id(message.publisher_id, message.message_id);
   live_->notify(std::move(notice));
 }
 
@@ -490,9 +484,35 @@ void PublisherService::stats(const SignedCall& call, const std::string& message_
         PADDOCK_TRY(active_publisher(w, call.publisher_id));
         PADDOCK_ASSIGN(m, w.publishers().publisher_message(call.publisher_id, message_id));
         if (!m) return make_error(Errc::not_found, "you published no message " + message_id);
-        return w.publishers().message_stats(call.publisher_id, message_id);
+        PADDOCK_ASSIGN(tally, w.publishers().message_tally(call.publisher_id, message_id));
+        auto reach = ReachSketch::from_text(tally.delivered_reach);
+        return MessageStats{reach ? reach->estimate() : 0, tally.synced, tally.read};
       },
       std::move(done));
+}
+
+void PublisherService::record_reach(const std::string& counted_as,
+                                    std::span<const std::string_view> users) {
+  auto key = parse_inbox_item_id(counted_as);
+  if (!key || users.empty()) return;
+  ReachSketch reached;
+  for (auto user : users) reached.add_user(user);
+  store_.write<bool>(
+      [key = *key, reached = std::move(reached)](storage::Writes& w) -> Result<bool> {
+        PADDOCK_ASSIGN(text, w.publishers().message_reach(key.publisher_id, key.message_id));
+        auto sketch = ReachSketch::from_text(text);
+        if (!sketch) {
+          // Only a damaged row gets here; counting afresh beats counting nothing from now on.
+          log::event(log::Level::warn, "publishers: a message's reach sketch was unreadable",
+                     {{"message", key.message_id}});
+          sketch.emplace();
+        }
+        sketch->merge(reached);
+        PADDOCK_TRY(
+            w.publishers().put_message_reach(key.publisher_id, key.message_id, sketch->to_text()));
+        return true;
+      },
+      [](Result<bool>) {});
 }
 
 void PublisherService::subscribe(const std::string& user_id, const std::string& publisher_id,
@@ -622,22 +642,12 @@ Result<InboxPage> PublisherService::inbox(const std::string& user_id, std::int64
   if (!entries.empty()) page.next_cursor = std::max(page.next_cursor, entries.back().message.seq);
   page.next_cursor = std::max(page.next_cursor, cursor);
   page.entries = std::move(entries);
-  // Each live message a sync carried counts once for its publisher's statistics, written apart
-  // so the page is not held up.
-  std::vector<std::pair<std::string, std::string>> carried;
-  UnixMillis now = now_millis();
-  for (const auto& e : page.entries) {
-    const auto& m = e.message;
-    if (!m.withdrawn && (!m.expires_at || *m.expires_at > now)) {
-      carried.emplace_back(m.publisher_id, m.message_id);
-    }
-  }
-  if (!carried.empty()) {
+  // The user's sync position is what "synced" counts (one row per user, never per message),
+  // written apart so the page is not held up.
+  if (page.next_cursor > cursor) {
     store_.write<bool>(
-        [carried = std::move(carried)](storage::Writes& w) -> Result<bool> {
-          for (const auto& [pid, mid] : carried) {
-            PADDOCK_TRY(w.publishers().add_message_stats(pid, mid, 0, 1));
-          }
+        [user_id, seq = page.next_cursor, now = now_millis()](storage::Writes& w) -> Result<bool> {
+          PADDOCK_TRY(w.publishers().advance_inbox_cursor(user_id, seq, now));
           return true;
         },
         [](Result<bool>) {});

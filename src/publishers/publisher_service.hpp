@@ -7,7 +7,9 @@
 // the commit, so the publisher's answer never waits for receivers.
 // Depends on core, storage's unit-of-work interface, events' live notices.
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events/live_notices.hpp"
@@ -113,9 +115,13 @@ class PublisherService : public sharing::VehicleTransferHook {
   void withdraw_message(const SignedCall& call, const std::string& message_id,
                         Callback<MessageRecord> done);
 
-  // The message's delivery counts (naming no receiver). Error not_found unless the caller
-  // published `message_id`.
+  // The message's delivery statistics in distinct receivers, naming none: `delivered` from its
+  // reach sketch (exact up to ReachSketch::kExactLimit, estimated beyond), `synced` and `read`
+  // counted. Error not_found unless the caller published `message_id`.
   void stats(const SignedCall& call, const std::string& message_id, Callback<MessageStats> done);
+  // Adds the users a live fan-out of a message reached (`counted_as` is its inbox item id) to
+  // its reach sketch, in a write of its own: the feed hub's reach handler, on its fan-out thread.
+  void record_reach(const std::string& counted_as, std::span<const std::string_view> users);
 
   // Receivers. Error not_found for an unknown or inactive publisher.
   void subscribe(const std::string& user_id, const std::string& publisher_id, Callback<bool> done);

@@ -51,6 +51,18 @@ class Session {
   // Returns a function that, from any thread, has Handler::on_writable run soon on the
   // session's thread. Calls before it runs coalesce; calls after the session ended do nothing.
   virtual std::function<void()> waker() = 0;
+  // Runs a task somewhere (see poster() and storage_runner()).
+  using Post = std::function<void(std::function<void()> task)>;
+  // Returns a function that, from any thread, runs a task on the session's thread: at once when
+  // called there, else posted to it. A task may run after the session ended (it must not touch
+  // the Session then); one still queued when the server stops is dropped unrun.
+  virtual Post poster() = 0;
+  // Returns a function that, from any thread, runs a task that reads storage: on the server's
+  // handler pool when it has one (PostgreSQL: a read is a network round trip, which must not
+  // stall this thread; the pool's writes complete on the pool), else as poster() does (SQLite:
+  // on the session's thread, at once when called there). Tasks are not ordered among
+  // themselves: a handler that needs order starts the next when the previous one answered.
+  virtual Post storage_runner() = 0;
   // Has Handler::on_deadline run once, `after` from now (to within a second); replaces any
   // earlier deadline.
   virtual void set_deadline(std::chrono::steady_clock::duration after) = 0;

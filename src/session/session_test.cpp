@@ -20,6 +20,8 @@ class RecordingSession final : public Session {
     reason = std::string(r);
   }
   std::function<void()> waker() override { return [] {}; }
+  Post poster() override { return [](std::function<void()> task) { task(); }; }
+  Post storage_runner() override { return poster(); }
   void set_deadline(std::chrono::steady_clock::duration) override {}
   const std::string& peer_address() const override { return empty_; }
   const std::string& principal() const override { return empty_; }

@@ -131,14 +131,8 @@ auto async_dispatch(api::App& app, api::Request& request, std::size_t& route,
           if (state->pending.fetch_sub(1) == 1) resume();
         };
         if (!pool) return run();
-        asio::post(*pool, [pool, run = std::move(run)]() mutable {
-          // Write completions of this handler come back to the pool, not to the writer.
-          install_thread_post(ThreadPost{pool, [](void* target, std::function<void()> task) {
-                                           asio::post(*static_cast<asio::thread_pool*>(target),
-                                                      std::move(task));
-                                         }});
-          run();
-        });
+        // Write completions of this handler come back to the pool, not to the writer.
+        detail::run_on_handler_pool(*pool, std::move(run));
       },
       token);
 }
@@ -515,7 +509,7 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
       self->phase = Phase::streaming;
       self->stream = nullptr;
       detail::StreamStart start{std::move(response.upgrade), request.request_id, remote_address,
-                                &self->on_shutdown, forget};
+                                &self->on_shutdown, forget, handler_pool.get()};
       if (start.upgrade->kind == api::StreamUpgrade::Kind::websocket) {
         std::string offered;
         auto [first, last] = req.equal_range(http::field::sec_websocket_protocol);
@@ -671,11 +665,14 @@ void HttpServer::run() {
   for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
     workers.emplace_back([&impl, i, post_hook] {
       install_thread_post(post_hook(*impl.contexts[i]));
+      mark_io_thread(true);
       impl.contexts[i]->run();
     });
   }
   install_thread_post(post_hook(impl.io));
+  mark_io_thread(true);
   impl.io.run();
+  mark_io_thread(false);
   install_thread_post({});
   for (auto& t : workers) t.join();
   // Handlers still running finish (their answers find the connections gone) before the App

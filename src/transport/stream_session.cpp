@@ -153,7 +153,8 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
         principal_(std::move(start.upgrade->principal)),
         peer_address_(std::move(start.peer_address)),
         hook_(start.on_shutdown),
-        on_end_(std::move(start.on_end)) {}
+        on_end_(std::move(start.on_end)),
+        handler_pool_(start.handler_pool) {}
 
   virtual ~StreamSession() {
     // Freed with a context that is being destroyed (the server outlived its grace period): the
@@ -182,6 +183,24 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
         wake->scheduled = false;
         if (auto s = wake->session.lock()) s->pump();
       });
+    };
+  }
+  Post poster() override {
+    auto& io = static_cast<asio::io_context&>(
+        asio::query(socket_.get_executor(), asio::execution::context));
+    return [&io, weak = weak_from_this()](std::function<void()> task) {
+      if (io.get_executor().running_in_this_thread()) return task();
+      asio::post(io, [weak, task = std::move(task)] {
+        task();
+        // What the task sent or closed is written as after a handler callback.
+        if (auto s = weak.lock()) s->after_handler();
+      });
+    };
+  }
+  Post storage_runner() override {
+    if (!handler_pool_) return poster();
+    return [pool = handler_pool_](std::function<void()> task) {
+      run_on_handler_pool(*pool, std::move(task));
     };
   }
   void set_deadline(Clock::duration after) override { deadline_ = Clock::now() + after; }
@@ -490,6 +509,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   const std::string* subprotocol_ = &interned_subprotocol({});
   ShutdownHook* hook_;
   std::function<void()> on_end_;
+  asio::thread_pool* handler_pool_;
   SweepService* sweeper_ = nullptr;
   std::shared_ptr<WakeState> wake_;
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "api/http_types.hpp"
+#include "core/thread_post.hpp"
 #include "transport/pch.hpp"
 #include "transport/websocket_frames.hpp"
 
@@ -23,12 +24,30 @@ namespace beast = boost::beast;
 // ask the stream to close with a reason because the server is shutting down.
 using ShutdownHook = std::function<void()>;
 
+// Runs `task` on the handler pool (ServerOptions::handler_threads) with the pool's ThreadPost
+// hook installed, so that the storage writes it submits complete on the pool as well. The one
+// way work reaches the pool: the App's dispatch and a stream handler's storage work
+// (session::Session::storage_runner).
+template <class Task>
+void run_on_handler_pool(asio::thread_pool& pool, Task task) {
+  ThreadPost hook{&pool, [](void* target, std::function<void()> posted) {
+                    asio::post(*static_cast<asio::thread_pool*>(target), std::move(posted));
+                  }};
+  asio::post(pool, [hook, task = std::move(task)]() mutable {
+    install_thread_post(hook);
+    task();
+  });
+}
+
 struct StreamStart {
   std::shared_ptr<api::StreamUpgrade> upgrade;  // kind, handler, subprotocols, principal
   std::string request_id;
   std::string peer_address;
   ShutdownHook* on_shutdown = nullptr;  // the server's hook for this connection; may be null
   std::function<void()> on_end;         // called once, on the session's thread, when it is gone
+  // Where the handler's storage work runs (session::Session::storage_runner); null: on the
+  // session's own thread.
+  asio::thread_pool* handler_pool = nullptr;
 };
 
 // The problem document answering an upgrade request that check_handshake refused: 426 with

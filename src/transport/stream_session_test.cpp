@@ -60,6 +60,22 @@ class TestHandler final : public session::Handler {
       recorder_->changed.notify_all();
     }
     if (data == "close please") s.close(4000, "bye");
+    if (data == "stored work") {
+      // A read elsewhere (where storage work runs), then an answer and a close from the
+      // session's thread: both must reach the peer without any other handler callback.
+      auto back = s.poster();
+      auto io_thread = std::this_thread::get_id();
+      s.storage_runner()([this, back, io_thread, &s] {
+        const bool elsewhere = std::this_thread::get_id() != io_thread;
+        back([this, elsewhere, &s] {
+          if (recorder_->closed) return;
+          s.send(session::MessageKind::text,
+                 session::SharedBytes::copy(elsewhere ? "ran off the I/O thread"
+                                                      : "ran on the I/O thread"));
+          s.close(4001, "stored");
+        });
+      });
+    }
     if (data == "flood") {
       // Far past every bound at once, ignoring the budget: the transport must cut, not grow.
       auto chunk = session::SharedBytes::copy(std::string(64 * 1024, 'x'));
@@ -83,6 +99,7 @@ struct Route {
   std::vector<std::string> subprotocols;
   bool required = false;
   bool event_source = false;
+  bool handler_pool = false;  // storage work on a pool, as on PostgreSQL
 };
 
 // A server of one WebSocket route: reads the upgrade request, then hands over to the session.
@@ -96,6 +113,7 @@ class SessionServer {
     thread_ = std::thread([this] { io_.run(); });
   }
   ~SessionServer() {
+    pool_.join();
     io_.stop();
     thread_.join();
   }
@@ -115,7 +133,8 @@ class SessionServer {
       upgrade->subprotocols = route_.subprotocols;
       upgrade->subprotocol_required = route_.required;
       upgrade->principal = "usr_test";
-      StreamStart start{upgrade, "req_test", "127.0.0.1", nullptr, [] {}};
+      StreamStart start{upgrade, "req_test", "127.0.0.1", nullptr, [] {},
+                        route_.handler_pool ? &pool_ : nullptr};
       if (route_.event_source) {
         upgrade->kind = api::StreamUpgrade::Kind::server_sent_events;
         return start_event_source(std::move(socket), std::move(start));
@@ -126,6 +145,7 @@ class SessionServer {
     });
   }
   Route route_;
+  asio::thread_pool pool_{1};
   asio::io_context io_;
   tcp::acceptor acceptor_{io_};
   std::thread thread_;
@@ -458,6 +478,24 @@ TEST(StreamSession, FramesServerSentEventsInTheTransport) {
             "id: 8\ndata: two\ndata: lines\n\n"
             "data: no id\n\n"
             ": closing: done here\n\n");
+}
+
+// Storage work runs on the handler pool when the server has one, else inline on the session's
+// thread; either way its answer and close, given from the session's thread, reach the peer.
+TEST(StreamSession, StorageWorkRunsOnTheHandlerPoolWhenThereIsOne) {
+  for (bool pool : {false, true}) {
+    SessionServer server(Route{.handler_pool = pool});
+    Client client(server.port());
+    client.response_head();
+    ASSERT_EQ(client.receive_data_or_close().payload, "hello");
+    client.send(0x1, "stored work");
+    EXPECT_EQ(client.receive_data_or_close().payload,
+              pool ? "ran off the I/O thread" : "ran on the I/O thread");
+    Frame close = client.receive_data_or_close();
+    EXPECT_EQ(close.opcode, 0x8);
+    EXPECT_EQ(close.close_code(), 4001);
+    client.answer_close(close);
+  }
 }
 
 }  // namespace

@@ -8,7 +8,9 @@ throwaway one of its own with scripts/pg-test-cluster.sh; skipped when PostgreSQ
 binaries are not installed."""
 
 import glob
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +22,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import wsclient  # noqa: E402
+
+sys.path.insert(0, os.path.join(harness.REPO_ROOT, "examples", "publisher"))
+import publisher as example  # noqa: E402
 from sharing_helpers import create_vehicle, feed_all, follow, open_ws, post_message  # noqa: E402
 
 CLUSTER_SCRIPT = os.path.join(harness.REPO_ROOT, "scripts", "pg-test-cluster.sh")
@@ -51,9 +56,9 @@ class MultiNodeTest(harness.PaddockTestCase):
         self.database = harness.create_database()
         self.addCleanup(harness.drop_database, self.database)
 
-    def node(self):
+    def node(self, env=None):
         """A node on this test's database (its own data dir, port and process)."""
-        srv = harness.Server(database=self.database)
+        srv = harness.Server(database=self.database, env=env)
         self.__dict__.setdefault("_test_servers", []).append(srv)
         self.addCleanup(srv.close)
         return srv.start()
@@ -91,6 +96,49 @@ class MultiNodeTest(harness.PaddockTestCase):
             ws.expect_silence(0.5)  # each event once, though both nodes hear every commit
         finally:
             ws.abort()
+
+    def test_a_public_message_reaches_streams_on_both_nodes_and_counts_each_receiver_once(self):
+        dev = {"PADDOCK_PUBLISHERS_AUTO_APPROVE": "true"}
+        a = self.node(dev)
+        # Every node opens publishers' sealed secrets with the same key (README, "What every
+        # node needs"): B gets A's, as `make cluster` does.
+        b = harness.Server(database=self.database, env=dev)
+        self.addCleanup(b.close)
+        shutil.copy(os.path.join(a.data_dir, "publisher-secrets.key"), b.data_dir)
+        b.start()
+        for n in (a, b):
+            self.wait_ready(n)
+        r = a.post("/v1/publishers", {"name": "Nodes", "kind": "dealer", "contact": "c"})
+        self.assertEqual(r.status, 201, r)  # approved at once: development mode
+        pid, secret = r.body["publisher_id"], r.body["secret"]
+
+        def signed(node, method, path, payload=None):
+            body = json.dumps(payload).encode() if payload is not None else b""
+            sig = example.sign(method, "http://127.0.0.1:%d%s" % (node.port, path), body, pid,
+                               secret)
+            return node.request(method, path, raw_body=body or None, headers=sig)
+
+        kim, lee = harness.new_user(a, "pk"), harness.new_user(a, "pl")
+        streams = [open_ws(a, kim)[0], open_ws(b, kim)[0], open_ws(b, lee)[0]]
+        try:
+            r = signed(a, "PUT", "/v1/publisher/messages/both",
+                       {"audience": {"public": True}, "category": "news", "title": "hi"})
+            self.assertEqual(r.status, 201, r)
+            for ws in streams:
+                frame = ws.recv_json(5.0)
+                while not frame["type"].startswith("publisher."):
+                    frame = ws.recv_json(5.0)
+                self.assertEqual(frame["item"]["id"], pid + "-both")
+
+            # Kim is reached on both nodes and counts once; Lee once: two receivers.
+            def reached_two():
+                r = signed(b, "GET", "/v1/publisher/messages/both/stats")
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.body["delivered"], 2, r.body)
+            harness.eventually(reached_two, timeout=5.0)
+        finally:
+            for ws in streams:
+                ws.abort()
 
     def test_concurrent_writers_on_two_nodes_reader_on_a_third_misses_nothing(self):
         # Scaled up for the issue's acceptance run with PADDOCK_MULTINODE_WRITER_NODES=3

@@ -387,6 +387,49 @@ class PublisherHubTest(harness.PaddockTestCase):
         r = self.server.get("/v1/publisher/messages/stat-1/stats", token=kim.token)
         self.assertProblem(r, 401, "signature_missing")
 
+    def test_statistics_count_receivers_not_streams_versions_or_syncs(self):
+        pid, secret = self.new_publisher()
+        kim = harness.new_user(self.server, "pk")
+        lee = harness.new_user(self.server, "pl")
+        mo = harness.new_user(self.server, "pm")
+        for u in (kim, lee):
+            self.subscribe(u, pid)
+        phone, laptop = self.stream(kim), self.stream(kim)
+
+        def stats(message_id):
+            r = self.signed("GET", "/v1/publisher/messages/%s/stats" % message_id, None, pid,
+                            secret)
+            self.assertEqual(r.status, 200, r)
+            return (r.body["delivered"], r.body["synced"], r.body["read"])
+
+        # Kim gets two versions on two streams; Lee syncs three times. One receiver each.
+        for version in (1, 2):
+            r = self.push(pid, secret, "stat-2", {"user_ids": [kim.id, lee.id]},
+                          title="v%d" % version, version=version)
+            self.assertIn(r.status, (200, 201), r)
+            for ws in (phone, laptop):
+                self.assertEqual(self.next_publisher_frame(ws)["item"]["title"], "v%d" % version)
+        first = self.inbox(lee)
+        self.inbox(lee)
+        self.inbox(lee, first["next_cursor"])
+        harness.eventually(lambda: self.assertEqual(stats("stat-2"), (1, 1, 0)), timeout=3.0)
+
+        # A public message: Mo opted out of this publisher and is counted nowhere, even after
+        # syncing; Kim is reached live, Lee and Mo have no stream.
+        r = self.server.request("PUT", "/v1/me/preferences", token=mo.token,
+                                body={"opt_out": {"publishers": [pid], "categories": []}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.push(pid, secret, "stat-3", {"public": True}).status, 201)
+        for ws in (phone, laptop):
+            self.assertEqual(self.next_publisher_frame(ws)["item"]["id"], pid + "-stat-3")
+        for u in (lee, mo):
+            self.inbox(u, first["next_cursor"])
+        harness.eventually(lambda: self.assertEqual(stats("stat-3"), (1, 1, 0)), timeout=3.0)
+        self.assertEqual(self.server.post("/v1/inbox/%s-stat-3/read" % pid,
+                                          token=kim.token).status, 204)
+        self.inbox(kim)
+        harness.eventually(lambda: self.assertEqual(stats("stat-3"), (1, 2, 1)), timeout=3.0)
+
     def test_expired_messages_leave_the_inbox(self):
         pid, secret = self.new_publisher()
         frank = harness.new_user(self.server, "pf")

@@ -152,18 +152,37 @@ TEST_P(StoreContract, TheInboxGivesTheCurrentStateOnlyAndHonoursOptOuts) {
   EXPECT_FALSE((*item)->read);
   EXPECT_FALSE(reads().publishers().inbox_item("usr_c", kPub, "p2", kNow)->has_value());
 
-  // Statistics: counters add up; reads are the receivers who marked it.
-  must_write([](Writes& w) -> Result<void> {
-    PADDOCK_TRY(w.publishers().add_message_stats(kPub, "t1", 2, 0));
-    return w.publishers().add_message_stats(kPub, "t1", 1, 3);
+  // Statistics. Synced: the message's audience whose inbox cursor passed its first publication
+  // (a cursor never goes back); read: the receivers who marked it.
+  auto head = *reads().publishers().last_publisher_seq();
+  must_write([&](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.publishers().advance_inbox_cursor("usr_a", head, 7));
+    PADDOCK_TRY(w.publishers().advance_inbox_cursor("usr_b", tgt.first_seq, 7));
+    PADDOCK_TRY(w.publishers().advance_inbox_cursor("usr_c", head, 7));
+    PADDOCK_TRY(w.publishers().advance_inbox_cursor("usr_c", 1, 8));  // an older page: no change
+    return w.publishers().replace_opt_outs("usr_c", {{OptOut::Kind::publisher, kPub}});
   });
-  auto stats = reads().publishers().message_stats(kPub, "t1");
-  ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->delivered, 3);
-  EXPECT_EQ(stats->synced, 3);
-  EXPECT_EQ(stats->read, 1);
-  EXPECT_EQ(reads().publishers().message_stats(kPub, "p1")->read, 1);
-  EXPECT_EQ(reads().publishers().message_stats(kPub, "p1")->delivered, 0);
+  auto tally = [this](const char* id) {
+    auto t = reads().publishers().message_tally(kPub, id);
+    EXPECT_TRUE(t.ok());
+    return std::pair{t->synced, t->read};
+  };
+  EXPECT_EQ(tally("t1"), std::pair(std::int64_t{1}, std::int64_t{1}));  // usr_b's, not usr_a's
+  EXPECT_EQ(tally("p1"), std::pair(std::int64_t{2}, std::int64_t{1}));  // usr_c opted out
+  must_write([](Writes& w) { return w.publishers().replace_opt_outs("usr_c", {}); });
+  EXPECT_EQ(tally("p1").first, 3);
+  EXPECT_EQ(tally("p3").first, 2) << "usr_b's cursor is before p3";
+  EXPECT_EQ(tally("nothing").first, 0);
+
+  // Reach: one sketch per message, replaced whole.
+  EXPECT_EQ(*reads().publishers().message_reach(kPub, "t1"), "");
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.publishers().put_message_reach(kPub, "t1", "Eold"));
+    return w.publishers().put_message_reach(kPub, "t1", "Enew");
+  });
+  EXPECT_EQ(*reads().publishers().message_reach(kPub, "t1"), "Enew");
+  EXPECT_EQ(reads().publishers().message_tally(kPub, "t1")->delivered_reach, "Enew");
+  EXPECT_EQ(reads().publishers().message_tally(kPub, "p1")->delivered_reach, "");
 }
 
 // A provider named for a vehicle serves its current owner only, once, and goes with the vehicle.

@@ -4,6 +4,9 @@
 
 #include <charconv>
 
+#include "core/log.hpp"
+#include "core/thread_post.hpp"
+
 namespace paddock::storage::postgres {
 namespace {
 
@@ -11,6 +14,17 @@ std::string trimmed(const char* message) {
   std::string text = message ? message : "";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   return text;
+}
+
+// A round trip on an I/O thread stalls every connection of that thread: counted (/metrics) and
+// logged, the first few times, with the statement that did it, so that it can be found.
+constexpr std::uint64_t kLoggedIoThreadRoundTrips = 16;
+
+void round_trip(std::string_view what) {
+  if (!note_blocking_call()) return;
+  if (blocking_calls_on_io_threads() > kLoggedIoThreadRoundTrips) return;
+  log::event(log::Level::warn, "storage: a PostgreSQL round trip on an I/O thread",
+             {{"statement", std::string(what.substr(0, 80))}});
 }
 
 }  // namespace
@@ -53,6 +67,7 @@ std::int64_t Rows::affected() const {
 }
 
 Connection::Connection(const std::string& conninfo) {
+  round_trip("connect");
   conn_ = PQconnectdb(conninfo.c_str());
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     std::string why = trimmed(conn_ ? PQerrorMessage(conn_) : "out of memory");
@@ -89,6 +104,7 @@ void Connection::check(pg_result* result, std::string_view what) {
 }
 
 void Connection::exec(std::string_view sql) {
+  round_trip(sql);
   std::string text(sql);
   // With several statements PQexec returns the last result (libpq frees the others) and stops
   // at the first error.
@@ -98,6 +114,7 @@ void Connection::exec(std::string_view sql) {
 }
 
 Rows Connection::run(const char* sql, const Params& params) {
+  round_trip(sql);
   auto found = prepared_.find(sql);
   if (found == prepared_.end()) {
     std::string name = "p" + std::to_string(prepared_.size() + 1);

@@ -431,6 +431,22 @@ CREATE TABLE vehicle_service_providers (
 );
 CREATE INDEX vehicle_service_providers_by_publisher ON vehicle_service_providers(publisher_id);
 )sql"},
+    // Issue 11: publisher statistics in distinct receivers (sqlite/migrations.cpp says why).
+    Migration{12, R"sql(
+DROP TABLE publisher_message_stats;
+CREATE TABLE publisher_message_reach (
+  publisher_id TEXT NOT NULL,
+  message_id   TEXT NOT NULL,
+  reach        TEXT NOT NULL,
+  PRIMARY KEY (publisher_id, message_id)
+);
+CREATE TABLE publisher_inbox_cursors (
+  user_id    TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  synced_seq BIGINT NOT NULL,
+  synced_at  BIGINT NOT NULL
+);
+CREATE INDEX publisher_inbox_cursors_by_seq ON publisher_inbox_cursors(synced_seq);
+)sql"},
 };
 
 // Any fixed number: every node migrating the same database takes the same lock.

@@ -44,7 +44,8 @@ TEST_F(PostgresMigrations, AnEmptyDatabaseReachesTheLatestVersionOnceAndStaysThe
                             "publishers", "publisher_secrets", "publisher_sequence",
                             "publisher_messages", "publisher_receivers",
                             "publisher_subscriptions", "publisher_opt_outs",
-                            "publisher_message_stats", "publisher_public_reads"}) {
+                            "publisher_message_reach", "publisher_inbox_cursors",
+                            "publisher_public_reads"}) {
     auto found = db.query("SELECT to_regclass($1) IS NOT NULL", std::string(table));
     EXPECT_TRUE(found.boolean(0, 0)) << table;
   }

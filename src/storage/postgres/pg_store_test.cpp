@@ -1,6 +1,7 @@
 // The PostgreSQL store's own behaviour with several nodes: two stores on one scratch database
 // whose jobs deadlock each other still both succeed (PostgreSQL aborts one transaction; its
-// writer runs the batch again). Named Postgres* for ctest's cluster fixture.
+// writer runs the batch again); a read on a thread marked as an I/O thread is counted. Named
+// Postgres* for ctest's cluster fixture.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <future>
 #include <thread>
 
+#include "core/thread_post.hpp"
 #include "storage/postgres/pg_store.hpp"
 #include "storage/postgres/test_cluster.hpp"
 
@@ -87,6 +89,27 @@ TEST_F(PostgresStore, JobsThatWouldDeadlockAcrossNodesRunOneAfterTheOtherAndBoth
   EXPECT_EQ(events->size(), 2u);
   EXPECT_FALSE(a_->write_health().failing) << "a lost race is not a storage fault";
   EXPECT_FALSE(b_->write_health().failing);
+}
+
+// What /metrics reports as paddock_io_thread_blocking_calls_total: every round trip of a read
+// (its connection's too) made on a thread the transport marked as an I/O thread, and only those.
+TEST_F(PostgresStore, AReadOnAnIoThreadIsCountedAndOneElsewhereIsNot) {
+  std::thread([this] {
+    ASSERT_TRUE(a_->reads().events().last_event_seq().ok());  // connects off the I/O threads
+  }).join();
+  const std::uint64_t before = blocking_calls_on_io_threads();
+  ASSERT_TRUE(a_->reads().events().last_event_seq().ok());
+  EXPECT_EQ(blocking_calls_on_io_threads(), before);
+  std::uint64_t during = 0;
+  std::thread([this, &during, before] {
+    mark_io_thread(true);
+    auto head = a_->reads().events().last_event_seq();  // a new thread: connect, then read
+    during = blocking_calls_on_io_threads() - before;
+    mark_io_thread(false);
+    EXPECT_TRUE(head.ok());
+  }).join();
+  EXPECT_GE(during, 2u);
+  EXPECT_EQ(blocking_calls_on_io_threads() - before, during);
 }
 
 }  // namespace

@@ -19,11 +19,12 @@ using publishers::PublisherRecord;
   "m.body, m.data, m.expires_at, m.version, m.withdrawn, m.created_at, m.updated_at"
 // A message is live while it is neither withdrawn nor expired at $3 (now).
 #define LIVE "(NOT m.withdrawn AND (m.expires_at IS NULL OR m.expires_at > $3))"
-// The receiver ($1) opted out of the message's publisher or category.
-#define OPTED_OUT                                                        \
-  "EXISTS (SELECT 1 FROM publisher_opt_outs o WHERE o.user_id = $1 AND " \
-  "((o.kind = 'publisher' AND o.value = m.publisher_id) OR "             \
+// The receiver (a column or parameter) opted out of the message's publisher or category.
+#define OPTED_OUT_OF(user)                                                      \
+  "EXISTS (SELECT 1 FROM publisher_opt_outs o WHERE o.user_id = " user " AND " \
+  "((o.kind = 'publisher' AND o.value = m.publisher_id) OR "                    \
   "(o.kind = 'category' AND o.value = m.category)))"
+#define OPTED_OUT OPTED_OUT_OF("$1")
 
 PublisherRecord read_publisher(const Rows& r, int i) {
   return {r.text(i, 0),           optional_text(r, i, 1), r.text(i, 2),
@@ -208,32 +209,58 @@ Result<std::optional<InboxEntry>> PgPublishers::inbox_item(std::string_view user
   });
 }
 
-Result<publishers::MessageStats> PgPublishers::message_stats(std::string_view publisher_id,
+Result<publishers::MessageTally> PgPublishers::message_tally(std::string_view publisher_id,
                                                              std::string_view message_id) {
-  return guarded(link_, "message_stats", [&](Connection& db) {
+  return guarded(link_, "message_tally", [&](Connection& db) {
+    // Synced: the audience whose cursor passed the first publication (sqlite's twin says how).
     auto rows = db.query(
-        "SELECT COALESCE((SELECT delivered FROM publisher_message_stats WHERE "
-        "publisher_id = $1 AND message_id = $2), 0), "
-        "COALESCE((SELECT synced FROM publisher_message_stats WHERE "
-        "publisher_id = $1 AND message_id = $2), 0), "
+        "SELECT COALESCE((SELECT reach FROM publisher_message_reach WHERE "
+        "publisher_id = $1 AND message_id = $2), ''), "
+        "(SELECT count(*) FROM publisher_messages m JOIN publisher_inbox_cursors c "
+        "ON c.synced_seq >= m.first_seq WHERE m.publisher_id = $1 AND "
+        "m.message_id = $2 AND m.is_public AND NOT " OPTED_OUT_OF("c.user_id") ") + "
+        "(SELECT count(*) FROM publisher_messages m JOIN publisher_receivers r "
+        "ON r.publisher_id = m.publisher_id AND r.message_id = m.message_id "
+        "JOIN publisher_inbox_cursors c ON c.user_id = r.user_id "
+        "WHERE m.publisher_id = $1 AND m.message_id = $2 AND NOT m.is_public AND "
+        "c.synced_seq >= m.first_seq AND NOT " OPTED_OUT_OF("r.user_id") "), "
         "(SELECT count(*) FROM publisher_receivers WHERE publisher_id = $1 AND "
         "message_id = $2 AND read_at IS NOT NULL) + "
         "(SELECT count(*) FROM publisher_public_reads WHERE publisher_id = $1 AND "
         "message_id = $2)",
         publisher_id, message_id);
-    return publishers::MessageStats{rows.integer(0, 0), rows.integer(0, 1), rows.integer(0, 2)};
+    return publishers::MessageTally{rows.text(0, 0), rows.integer(0, 1), rows.integer(0, 2)};
   });
 }
 
-Result<void> PgPublishers::add_message_stats(std::string_view publisher_id,
+Result<std::string> PgPublishers::message_reach(std::string_view publisher_id,
+                                                std::string_view message_id) {
+  return guarded(link_, "message_reach", [&](Connection& db) {
+    auto rows = db.query("SELECT reach FROM publisher_message_reach WHERE publisher_id = $1 AND "
+                         "message_id = $2",
+                         publisher_id, message_id);
+    return rows.empty() ? std::string() : rows.text(0, 0);
+  });
+}
+
+Result<void> PgPublishers::put_message_reach(std::string_view publisher_id,
                                              std::string_view message_id,
-                                             std::int64_t delivered, std::int64_t synced) {
-  return guarded(link_, "add_message_stats", [&](Connection& db) {
-    db.query("INSERT INTO publisher_message_stats (publisher_id, message_id, delivered, synced) "
-             "VALUES ($1, $2, $3, $4) ON CONFLICT (publisher_id, message_id) DO UPDATE SET "
-             "delivered = publisher_message_stats.delivered + $3, "
-             "synced = publisher_message_stats.synced + $4",
-             publisher_id, message_id, delivered, synced);
+                                             std::string_view reach) {
+  return guarded(link_, "put_message_reach", [&](Connection& db) {
+    db.query("INSERT INTO publisher_message_reach (publisher_id, message_id, reach) "
+             "VALUES ($1, $2, $3) ON CONFLICT (publisher_id, message_id) DO UPDATE SET "
+             "reach = $3",
+             publisher_id, message_id, reach);
+  });
+}
+
+Result<void> PgPublishers::advance_inbox_cursor(std::string_view user_id, std::int64_t seq,
+                                                UnixMillis at) {
+  return guarded(link_, "advance_inbox_cursor", [&](Connection& db) {
+    db.query("INSERT INTO publisher_inbox_cursors (user_id, synced_seq, synced_at) "
+             "VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET "
+             "synced_seq = $2, synced_at = $3 WHERE publisher_inbox_cursors.synced_seq < $2",
+             user_id, seq, at);
   });
 }
 

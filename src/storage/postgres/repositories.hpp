@@ -249,8 +249,10 @@ class PgPublishers final : public publishers::PublisherWrites {
                                                            std::string_view publisher_id,
                                                            std::string_view message_id,
                                                            UnixMillis now) override;
-  Result<publishers::MessageStats> message_stats(std::string_view publisher_id,
+  Result<publishers::MessageTally> message_tally(std::string_view publisher_id,
                                                  std::string_view message_id) override;
+  Result<std::string> message_reach(std::string_view publisher_id,
+                                    std::string_view message_id) override;
   Result<std::int64_t> last_publisher_seq() override;
   Result<void> insert_publisher(const publishers::PublisherRecord& publisher) override;
   Result<void> set_publisher_status(std::string_view registration_id, std::string_view status,
@@ -270,8 +272,10 @@ class PgPublishers final : public publishers::PublisherWrites {
                                 const std::vector<publishers::OptOut>& opt_outs) override;
   Result<void> mark_read(std::string_view user_id, std::string_view publisher_id,
                          std::string_view message_id, bool is_public, UnixMillis at) override;
-  Result<void> add_message_stats(std::string_view publisher_id, std::string_view message_id,
-                                 std::int64_t delivered, std::int64_t synced) override;
+  Result<void> put_message_reach(std::string_view publisher_id, std::string_view message_id,
+                                 std::string_view reach) override;
+  Result<void> advance_inbox_cursor(std::string_view user_id, std::int64_t seq,
+                                    UnixMillis at) override;
 
  private:
   Link& link_;

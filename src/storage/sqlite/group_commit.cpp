@@ -11,8 +11,9 @@
 namespace paddock::storage::sqlite {
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> db, GroupCommitOptions options,
-                                     metrics::StorageMetrics* metrics)
-    : db_(std::move(db)), options_(options), metrics_(metrics) {
+                                     metrics::StorageMetrics* metrics,
+                                     SessionsVersion* sessions_version)
+    : db_(std::move(db)), options_(options), metrics_(metrics), sessions_version_(sessions_version) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -140,6 +141,10 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
     } catch (const SqliteError&) {
       // The transaction may already be gone (SQLite rolls back on some errors by itself).
     }
+  }
+  // Before any completion: a client told "logged out" is never let in by a read thread's cache.
+  if (context.take_deleted_sessions() && sessions_version_) {
+    sessions_version_->value.fetch_add(1, std::memory_order_release);
   }
   if (metrics_) metrics_->commit(batch.size(), committed);
   // Only a commit that wrote proves the disk takes writes: one whose jobs all rolled back (a

@@ -12,6 +12,7 @@
 
 #include "metrics/metrics.hpp"
 #include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/repositories.hpp"
 #include "storage/store.hpp"
 
 namespace paddock::storage::sqlite {
@@ -26,8 +27,9 @@ struct GroupCommitOptions {
 
 class GroupCommitWriter {
  public:
+  // `sessions_version` (may be null) is bumped after each commit that deleted a session.
   GroupCommitWriter(std::unique_ptr<Connection> db, GroupCommitOptions options,
-                    metrics::StorageMetrics* metrics);
+                    metrics::StorageMetrics* metrics, SessionsVersion* sessions_version = nullptr);
   ~GroupCommitWriter();  // drains the queue, then stops
 
   void submit(WriteJob job);
@@ -44,6 +46,7 @@ class GroupCommitWriter {
   std::unique_ptr<Connection> db_;
   GroupCommitOptions options_;
   metrics::StorageMetrics* metrics_;
+  SessionsVersion* sessions_version_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<WriteJob> queue_;

@@ -14,10 +14,18 @@ UserRecord read_user(const Statement& s) {
 }  // namespace
 
 Result<std::optional<UserRecord>> SqliteIdentity::user_by_id(std::string_view id) {
-  return guarded(link_, "user_by_id", [&](Connection& db) {
+  if (sessions_version_) {
+    if (auto hit = users_.find(id); hit != users_.end()) return std::optional(hit->second);
+  }
+  auto found = guarded(link_, "user_by_id", [&](Connection& db) {
     return one<UserRecord>(db.cached("SELECT " USER_COLUMNS " FROM users WHERE id = ?").bind(id),
                            read_user);
   });
+  if (sessions_version_ && found && *found) {
+    if (users_.size() >= kMaxCached) users_.clear();
+    users_.insert_or_assign(std::string(id), **found);
+  }
+  return found;
 }
 
 Result<std::optional<UserRecord>> SqliteIdentity::user_by_username(std::string_view username) {
@@ -30,6 +38,22 @@ Result<std::optional<UserRecord>> SqliteIdentity::user_by_username(std::string_v
 
 Result<std::optional<SessionRecord>> SqliteIdentity::session_by_token_hash(
     std::string_view token_hash) {
+  if (!sessions_version_) return read_session(token_hash);
+  // The version is taken before the read: a deletion committed meanwhile makes this entry old.
+  std::uint64_t version = sessions_version_->value.load(std::memory_order_acquire);
+  if (auto hit = sessions_.find(token_hash); hit != sessions_.end()) {
+    if (hit->second.version == version) return std::optional(hit->second.record);
+    sessions_.erase(hit);
+  }
+  auto found = read_session(token_hash);
+  if (found && *found) {
+    if (sessions_.size() >= kMaxCached) sessions_.clear();
+    sessions_.insert_or_assign(std::string(token_hash), CachedSession{**found, version});
+  }
+  return found;
+}
+
+Result<std::optional<SessionRecord>> SqliteIdentity::read_session(std::string_view token_hash) {
   return guarded(link_, "session_by_token_hash", [&](Connection& db) {
     return one<SessionRecord>(
         db.cached("SELECT token_hash, user_id, created_at, expires_at FROM sessions "
@@ -65,6 +89,7 @@ Result<void> SqliteIdentity::insert_session(const SessionRecord& r) {
 Result<bool> SqliteIdentity::delete_session(std::string_view token_hash) {
   return guarded(link_, "delete_session", [&](Connection& db) {
     run(db.cached("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash));
+    deleted_sessions_ = deleted_sessions_ || db.changes() > 0;
     return db.changes() > 0;
   });
 }

@@ -16,10 +16,12 @@ using publishers::PublisherRecord;
   "m.body, m.data, m.expires_at, m.version, m.withdrawn, m.created_at, m.updated_at"
 // A message is live while it is neither withdrawn nor expired at ?3 (now).
 #define LIVE "(m.withdrawn = 0 AND (m.expires_at IS NULL OR m.expires_at > ?3))"
-#define OPTED_OUT                                                        \
-  "EXISTS (SELECT 1 FROM publisher_opt_outs o WHERE o.user_id = ?1 AND " \
-  "((o.kind = 'publisher' AND o.value = m.publisher_id) OR "             \
+// The receiver (a column or parameter) opted out of the message's publisher or category.
+#define OPTED_OUT_OF(user)                                                      \
+  "EXISTS (SELECT 1 FROM publisher_opt_outs o WHERE o.user_id = " user " AND " \
+  "((o.kind = 'publisher' AND o.value = m.publisher_id) OR "                    \
   "(o.kind = 'category' AND o.value = m.category)))"
+#define OPTED_OUT OPTED_OUT_OF("?1")
 
 PublisherRecord read_publisher(const Statement& s) {
   return {s.text(0),           optional_text(s, 1), s.text(2),    s.text(3),   s.text(4),
@@ -200,34 +202,64 @@ Result<std::optional<InboxEntry>> SqlitePublishers::inbox_item(std::string_view 
   });
 }
 
-Result<publishers::MessageStats> SqlitePublishers::message_stats(std::string_view publisher_id,
+Result<publishers::MessageTally> SqlitePublishers::message_tally(std::string_view publisher_id,
                                                                  std::string_view message_id) {
-  return guarded(link_, "message_stats", [&](Connection& db) {
-    auto counts = one<publishers::MessageStats>(
-        db.cached("SELECT COALESCE((SELECT delivered FROM publisher_message_stats WHERE "
-                  "publisher_id = ?1 AND message_id = ?2), 0), "
-                  "COALESCE((SELECT synced FROM publisher_message_stats WHERE "
-                  "publisher_id = ?1 AND message_id = ?2), 0), "
+  return guarded(link_, "message_tally", [&](Connection& db) {
+    // Synced: the audience whose cursor passed the first publication: for a public message,
+    // every cursor there (through its seq index) but those who opted out; for a targeted one,
+    // its receivers' cursors.
+    auto tally = one<publishers::MessageTally>(
+        db.cached("SELECT COALESCE((SELECT reach FROM publisher_message_reach WHERE "
+                  "publisher_id = ?1 AND message_id = ?2), ''), "
+                  "(SELECT count(*) FROM publisher_messages m JOIN publisher_inbox_cursors c "
+                  "ON c.synced_seq >= m.first_seq WHERE m.publisher_id = ?1 AND "
+                  "m.message_id = ?2 AND m.is_public = 1 AND NOT " OPTED_OUT_OF("c.user_id") ") + "
+                  "(SELECT count(*) FROM publisher_messages m JOIN publisher_receivers r "
+                  "ON r.publisher_id = m.publisher_id AND r.message_id = m.message_id "
+                  "JOIN publisher_inbox_cursors c ON c.user_id = r.user_id "
+                  "WHERE m.publisher_id = ?1 AND m.message_id = ?2 AND m.is_public = 0 AND "
+                  "c.synced_seq >= m.first_seq AND NOT " OPTED_OUT_OF("r.user_id") "), "
                   "(SELECT count(*) FROM publisher_receivers WHERE publisher_id = ?1 AND "
                   "message_id = ?2 AND read_at IS NOT NULL) + "
                   "(SELECT count(*) FROM publisher_public_reads WHERE publisher_id = ?1 AND "
                   "message_id = ?2)")
             .bind(publisher_id, message_id),
         [](const Statement& s) {
-          return publishers::MessageStats{s.integer(0), s.integer(1), s.integer(2)};
+          return publishers::MessageTally{s.text(0), s.integer(1), s.integer(2)};
         });
-    return counts.value_or(publishers::MessageStats{});
+    return tally.value_or(publishers::MessageTally{});
   });
 }
 
-Result<void> SqlitePublishers::add_message_stats(std::string_view publisher_id,
+Result<std::string> SqlitePublishers::message_reach(std::string_view publisher_id,
+                                                    std::string_view message_id) {
+  return guarded(link_, "message_reach", [&](Connection& db) {
+    auto reach = one<std::string>(db.cached("SELECT reach FROM publisher_message_reach WHERE "
+                                            "publisher_id = ? AND message_id = ?")
+                                      .bind(publisher_id, message_id),
+                                  [](const Statement& s) { return s.text(0); });
+    return reach.value_or(std::string());
+  });
+}
+
+Result<void> SqlitePublishers::put_message_reach(std::string_view publisher_id,
                                                  std::string_view message_id,
-                                                 std::int64_t delivered, std::int64_t synced) {
-  return guarded(link_, "add_message_stats", [&](Connection& db) {
-    run(db.cached("INSERT INTO publisher_message_stats (publisher_id, message_id, delivered, "
-                  "synced) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (publisher_id, message_id) DO "
-                  "UPDATE SET delivered = delivered + ?3, synced = synced + ?4")
-            .bind(publisher_id, message_id, delivered, synced));
+                                                 std::string_view reach) {
+  return guarded(link_, "put_message_reach", [&](Connection& db) {
+    run(db.cached("INSERT INTO publisher_message_reach (publisher_id, message_id, reach) "
+                  "VALUES (?1, ?2, ?3) ON CONFLICT (publisher_id, message_id) DO UPDATE SET "
+                  "reach = ?3")
+            .bind(publisher_id, message_id, reach));
+  });
+}
+
+Result<void> SqlitePublishers::advance_inbox_cursor(std::string_view user_id, std::int64_t seq,
+                                                    UnixMillis at) {
+  return guarded(link_, "advance_inbox_cursor", [&](Connection& db) {
+    run(db.cached("INSERT INTO publisher_inbox_cursors (user_id, synced_seq, synced_at) "
+                  "VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET "
+                  "synced_seq = ?2, synced_at = ?3 WHERE synced_seq < ?2")
+            .bind(user_id, seq, at));
   });
 }
 

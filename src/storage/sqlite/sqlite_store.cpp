@@ -41,7 +41,8 @@ class SqliteStore final : public Store {
       : path_(options.path),
         faults_(options.faults),
         writer_(std::make_unique<Connection>(options.path, true, options.faults, true),
-                GroupCommitOptions{options.max_batch, 300, options.failing_probe_ms}, options.metrics) {}
+                GroupCommitOptions{options.max_batch, 300, options.failing_probe_ms}, options.metrics,
+                &sessions_version_) {}
 
   ~SqliteStore() override { writer_.stop(); }
 
@@ -50,7 +51,7 @@ class SqliteStore final : public Store {
   // database neither floods the log nor costs an open() per request.
   Reads& reads() override {
     auto& reader = thread_readers[serial_];
-    if (!reader.context) reader.context = std::make_unique<Context>();
+    if (!reader.context) reader.context = std::make_unique<Context>(nullptr, &sessions_version_);
     if (!reader.context->attached()) {
       UnixMillis now = now_millis();
       if (now - reader.last_open_attempt >= kReopenIntervalMs) {
@@ -100,6 +101,7 @@ class SqliteStore final : public Store {
   const std::uint64_t serial_ = next_store_serial.fetch_add(1);
   std::string path_;
   std::shared_ptr<FaultInjection> faults_;
+  SessionsVersion sessions_version_;  // before the writer, which bumps it
   GroupCommitWriter writer_;
 };
 

@@ -179,6 +179,55 @@ TEST_F(SqliteStoreTest, AReadFaultIsStorageUnavailableAndTheNextReadWorks) {
   EXPECT_TRUE(again.ok());
 }
 
+// A read thread answers sessions and users it read before from memory (no statement runs: an
+// injected read fault stays unspent) until a commit deletes a session; then every thread reads
+// again, so a logged-out token is refused everywhere once its logout is acknowledged.
+TEST_F(SqliteStoreTest, ReadThreadsCacheSessionsUntilACommitDeletesOne) {
+  constexpr UnixMillis kFarFuture = 4'000'000'000'000;  // the writer purges expired sessions
+  open();
+  ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
+                PADDOCK_TRY(w.identity().insert_user(user("ada")));
+                PADDOCK_TRY(w.identity().insert_session({"hash-1", "usr_ada", 1, kFarFuture}));
+                PADDOCK_TRY(w.identity().insert_session({"hash-2", "usr_ada", 1, kFarFuture}));
+                return true;
+              }).ok());
+  auto session = [this](const char* hash) {
+    auto found = store_->reads().identity().session_by_token_hash(hash);
+    EXPECT_TRUE(found.ok());
+    return found.ok() && found->has_value();
+  };
+  auto on_other_thread = [&](const char* hash) {
+    bool found = false;
+    std::thread([&] { found = session(hash); }).join();
+    return found;
+  };
+  EXPECT_TRUE(session("hash-1"));
+  EXPECT_TRUE(session("hash-2"));
+  EXPECT_TRUE(store_->reads().identity().user_by_id("usr_ada")->has_value());
+
+  faults_->fail_reads = 1;
+  EXPECT_TRUE(session("hash-1"));
+  EXPECT_TRUE(store_->reads().identity().user_by_id("usr_ada")->has_value());
+  EXPECT_EQ(faults_->fail_reads.load(), 1) << "answered without a statement";
+  faults_->fail_reads = 0;
+  EXPECT_FALSE(session("unknown")) << "absence is never cached";
+
+  // Deleting nothing keeps the caches.
+  ASSERT_TRUE(write_and_wait<bool>([](Writes& w) { return w.identity().delete_session("nope"); })
+                  .ok());
+  faults_->fail_reads = 1;
+  EXPECT_TRUE(session("hash-2"));
+  EXPECT_EQ(faults_->fail_reads.load(), 1);
+  faults_->fail_reads = 0;
+
+  // A logout (on any thread's cache) takes effect before its completion runs.
+  EXPECT_TRUE(on_other_thread("hash-1"));
+  ASSERT_TRUE(*write_and_wait<bool>([](Writes& w) { return w.identity().delete_session("hash-1"); }));
+  EXPECT_FALSE(session("hash-1"));
+  EXPECT_FALSE(on_other_thread("hash-1"));
+  EXPECT_TRUE(session("hash-2"));  // read again, still there
+}
+
 TEST_F(SqliteStoreTest, AReadConnectionThatCannotOpenAnswersUnavailableAndIsRetriedLater) {
   open();
   // The file is moved away before this (new) thread opens its read connection, then put back.
