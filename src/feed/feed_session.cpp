@@ -17,18 +17,20 @@ constexpr std::string_view kExpectAuth = "expected {\"type\":\"auth\",\"token\":
 
 FeedSession::FeedSession(std::shared_ptr<EventStream> stream) : stream_(std::move(stream)) {}
 
-FeedSession::FeedSession(Authenticate authenticate) : authenticate_(std::move(authenticate)) {}
+FeedSession::FeedSession(Authenticate authenticate)
+    : opening_(std::make_unique<Opening>(Opening{std::move(authenticate)})) {}
 
 void FeedSession::on_open(session::Session& session) {
   if (stream_) return start(session);
-  session_ = &session;
-  back_ = session.poster();
-  run_storage_ = session.storage_runner();
+  if (!opening_) return;
+  opening_->session = &session;
+  opening_->back = session.poster();
+  opening_->run_storage = session.storage_runner();
   session.set_deadline(kAuthDeadline);
 }
 
 void FeedSession::start(session::Session& session) {
-  authenticate_ = nullptr;
+  opening_.reset();
   start_cursor_ = stream_->position();
   std::string cursor = std::to_string(start_cursor_);
   if (session.protocol() == session::Protocol::websocket) {
@@ -50,21 +52,24 @@ void FeedSession::refuse(session::Session& session, std::string_view detail) {
 void FeedSession::on_message(session::Session& session, session::MessageKind kind,
                              std::string_view data) {
   if (stream_) return;  // after authentication clients send nothing we act on
-  if (!authenticate_) return;
+  if (!opening_ || !opening_->authenticate) return;
   if (kind != session::MessageKind::text) return refuse(session, kExpectAuth);
-  // One message is checked; what follows it before the answer is ignored, as after it.
-  auto check = std::move(authenticate_);
-  authenticate_ = nullptr;
-  run_storage_([self = shared_from_this(), check = std::move(check), first = std::string(data)] {
+  // One message is checked; what follows it before the answer is ignored, as after it. The
+  // task owns what it uses: opening_ goes on this thread when the answer is back.
+  auto check = std::move(opening_->authenticate);
+  opening_->authenticate = nullptr;
+  opening_->run_storage([self = shared_from_this(), check = std::move(check),
+                         back = opening_->back, first = std::string(data)] {
     auto result = check(first);
-    self->back_([self, result = std::move(result)] { self->authenticated(result); });
+    back([self, result = std::move(result)] { self->authenticated(result); });
   });
 }
 
 void FeedSession::authenticated(Result<std::shared_ptr<EventStream>> result) {
-  if (!session_) return;  // closed meanwhile (the deadline passed, or the peer left)
-  session::Session& session = *session_;
-  session_ = nullptr;
+  // Closed meanwhile (the deadline passed, or the peer left): nothing to start.
+  if (!opening_ || !opening_->session) return;
+  session::Session& session = *opening_->session;
+  opening_.reset();
   if (!result) return refuse(session, result.error().detail);
   stream_ = std::move(result.value());
   start(session);
@@ -72,7 +77,7 @@ void FeedSession::authenticated(Result<std::shared_ptr<EventStream>> result) {
 
 void FeedSession::on_deadline(session::Session& session) {
   if (stream_) return;
-  session_ = nullptr;  // an answer arriving later finds the session closing
+  opening_.reset();  // an answer arriving later finds the session closing
   refuse(session, kExpectAuth);
 }
 
@@ -106,7 +111,7 @@ void FeedSession::on_shutdown(session::Session& session) {
 }
 
 void FeedSession::on_closed() {
-  session_ = nullptr;
+  opening_.reset();
   stream_.reset();
 }
 

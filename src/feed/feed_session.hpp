@@ -43,13 +43,17 @@ class FeedSession final : public session::Handler,
   // The first message's check answered, on the session's thread.
   void authenticated(Result<std::shared_ptr<EventStream>> result);
 
+  // Until the first message's check answered (in-band authentication only): held apart so
+  // that a running stream does not carry it (an idle follower should cost little).
+  struct Opening {
+    Authenticate authenticate;  // until the first message is taken
+    session::Session* session = nullptr;  // null once it closed
+    session::Session::Post back;          // where the check's answer comes back
+    session::Session::Post run_storage;   // where the check runs
+  };
+
   std::shared_ptr<EventStream> stream_;
-  Authenticate authenticate_;  // until the first message is taken
-  // While waiting for the first message: the session (null once it closed) and where to run
-  // the check and come back.
-  session::Session* session_ = nullptr;
-  session::Session::Post back_;
-  session::Session::Post run_storage_;
+  std::unique_ptr<Opening> opening_;
   std::int64_t start_cursor_ = 0;  // where the stream started, sent in the greeting
 };
 

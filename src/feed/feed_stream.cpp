@@ -18,7 +18,6 @@ FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string u
 FeedStream::~FeedStream() { hub_.unsubscribe(subscriber_.get()); }
 
 void FeedStream::set_wakeup(std::function<void()> wake) {
-  wake_ = wake;
   subscriber_->set_wakeup(std::move(wake));
 }
 
@@ -35,7 +34,7 @@ std::optional<Result<sharing::FeedPage>> FeedStream::backlog_page(int limit) {
     return page;
   }
   pending_ = std::make_shared<PendingPage>();
-  pending_->wake = wake_;
+  pending_->wake = subscriber_->waker();
   page_limit_ = limit;
   read_pool_->post([pending = pending_, &sharing = sharing_, user_id = subscriber_->user_id(),
                     cursor = position_, limit, device_id = subscriber_->device_id()] {
@@ -53,18 +52,14 @@ std::optional<Result<sharing::FeedPage>> FeedStream::backlog_page(int limit) {
 }
 
 bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
-  if (!end_reason_.empty()) return false;
-  if (auto ended = subscriber_->ended(); !ended.empty()) {
-    end_reason_ = std::move(ended);
-    return false;
-  }
+  if (subscriber_->has_ended()) return false;
   if (catching_up_) {
     int limit = std::min<int>(backlog_page_size_, static_cast<int>(max));
     auto next_page = backlog_page(limit);
     if (!next_page) return true;  // being read; the read's completion wakes the session
     auto& page = *next_page;
     if (!page) {
-      end_reason_ = "feed unavailable; reconnect with cursor " + std::to_string(position_);
+      subscriber_->end("feed unavailable; reconnect with cursor " + std::to_string(position_));
       return false;
     }
     for (const auto& e : page->events) out.push_back(make_frame(e));
@@ -73,7 +68,7 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
     if (!out.empty() || catching_up_) return true;
   }
   if (subscriber_->overflowed()) {
-    end_reason_ = "slow consumer; reconnect with cursor " + std::to_string(position_);
+    subscriber_->end("slow consumer; reconnect with cursor " + std::to_string(position_));
     return false;
   }
   // Frames the backlog already covered are skipped. Keep draining until something is left to

@@ -35,21 +35,21 @@ class FeedStream final : public EventStream {
 
   bool next(std::vector<FramePtr>& out, std::size_t max) override;
   void set_wakeup(std::function<void()> wake) override;
-  std::string end_reason() const override { return end_reason_; }
+  std::string end_reason() const override { return subscriber_->ended(); }
   std::int64_t position() const override { return position_; }
 
  private:
   Hub& hub_;
   sharing::SharingService& sharing_;
-  // Holds the user id, the device id and the token hash: the only copies a stream keeps (an
-  // idle follower should cost little; see docs/PERFORMANCE.md).
+  // Holds the user id, the device id, the token hash, the wake-up and the reason the stream
+  // ended: the only copies a stream keeps (an idle follower should cost little; see
+  // docs/PERFORMANCE.md).
   std::shared_ptr<Subscriber> subscriber_;
   WorkPool* read_pool_;
   int backlog_page_size_;
   int page_limit_ = 0;  // the limit the page handed out by backlog_page() was read with
   std::int64_t position_;  // every event with seq <= position_ has been handled
   bool catching_up_ = true;
-  std::string end_reason_;
   // A backlog page being read on the read pool; shared with the task, which may outlive us.
   struct PendingPage {
     std::mutex mutex;
@@ -58,7 +58,6 @@ class FeedStream final : public EventStream {
     std::function<void()> wake;
   };
   std::shared_ptr<PendingPage> pending_;
-  std::function<void()> wake_;
   // The next backlog page (at most `limit` events, or the limit of a read already under way:
   // page_limit_): inline, or (with a read pool) once it has arrived; nullopt while being read.
   std::optional<Result<sharing::FeedPage>> backlog_page(int limit);

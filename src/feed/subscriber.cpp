@@ -17,8 +17,8 @@ void Subscriber::end(std::string reason) {
   std::function<void()> wake;
   {
     std::lock_guard lock(mutex_);
-    if (!ended_.empty()) return;
-    ended_ = std::move(reason);
+    if (ended_) return;
+    ended_ = std::make_unique<std::string>(std::move(reason));
     wake = wake_;
   }
   if (wake) wake();
@@ -26,14 +26,24 @@ void Subscriber::end(std::string reason) {
 
 std::string Subscriber::ended() const {
   std::lock_guard lock(mutex_);
-  return ended_;
+  return ended_ ? *ended_ : std::string();
+}
+
+bool Subscriber::has_ended() const {
+  std::lock_guard lock(mutex_);
+  return ended_ != nullptr;
+}
+
+std::function<void()> Subscriber::waker() const {
+  std::lock_guard lock(mutex_);
+  return wake_;
 }
 
 void Subscriber::push(const FramePtr& frame) {
   std::function<void()> wake;
   {
     std::lock_guard lock(mutex_);
-    if (overflowed_ || !ended_.empty()) return;
+    if (overflowed_ || ended_) return;
     if (size_ == ring_.size() && ring_.size() < capacity_) {
       // The first frame allocates the ring: a follower that never receives one holds none.
       std::size_t want = ring_.empty() ? kInitialRing : ring_.size() * 2;

@@ -3,6 +3,7 @@
 // fan-out thread; the connection drains from its own thread. Past its capacity the subscriber
 // is marked overflowed (a slow consumer) and receives nothing more: it must resume by cursor.
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,11 +25,13 @@ class Subscriber {
   const std::optional<std::string>& device_id() const { return device_id_; }
   const std::string& session() const { return session_; }
 
-  // Ends the connection's feed (its session was revoked): it receives nothing more and its
-  // connection closes with `reason`. Wakes the connection.
+  // Ends the connection's feed (its session was revoked, or its stream ended): it receives
+  // nothing more and its connection closes with `reason` (the first one given). Wakes the
+  // connection.
   void end(std::string reason);
   // The reason given to end(), empty while the feed goes on.
   std::string ended() const;
+  bool has_ended() const;
 
   // Queues a frame; wakes the connection when the queue was empty or on overflow.
   void push(const FramePtr& frame);
@@ -37,13 +40,15 @@ class Subscriber {
   bool overflowed() const;
   // `wake` runs on the pushing thread, without locks held; it must only schedule work.
   void set_wakeup(std::function<void()> wake);
+  // A copy of the wake-up given to set_wakeup (empty before).
+  std::function<void()> waker() const;
 
  private:
   const std::string user_id_;
   const std::optional<std::string> device_id_;
   const std::string session_;
   mutable std::mutex mutex_;
-  std::string ended_;
+  std::unique_ptr<std::string> ended_;  // null while the feed goes on
   // A ring allocated with the first frame, small, doubling up to capacity_: an idle connection
   // holds none, and a busy one stops allocating once its ring has grown to its working size.
   std::vector<FramePtr> ring_;
