@@ -136,15 +136,6 @@ const std::string& interned_subprotocol(std::string name) {
   return *names.insert(std::move(name)).first;
 }
 
-// Lets any thread wake a session: shared so that a wake-up posted just before the session ends
-// finds an expired pointer, not a dangling one.
-struct WakeState {
-  WakeState(Executor e, std::weak_ptr<StreamSession> s) : executor(e), session(std::move(s)) {}
-  std::atomic<bool> scheduled{false};
-  Executor executor;
-  std::weak_ptr<StreamSession> session;
-};
-
 class StreamSession : public session::Session, public std::enable_shared_from_this<StreamSession> {
  public:
   StreamSession(Socket socket, StreamStart start)
@@ -176,12 +167,18 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     queue_close(code, reason, kWriteTimeout);
   }
   std::function<void()> waker() override {
-    if (!wake_) wake_ = std::make_shared<WakeState>(socket_.get_executor(), weak_from_this());
-    return [wake = wake_] {
-      if (wake->scheduled.exchange(true)) return;
-      asio::post(wake->executor, [wake] {
-        wake->scheduled = false;
-        if (auto s = wake->session.lock()) s->pump();
+    // A weak pointer fits std::function's inline storage: waking costs the session no
+    // allocation of its own. The reference taken here goes back to the session's thread in
+    // every case, so a session never ends on the waking thread.
+    return [weak = weak_from_this()] {
+      auto s = weak.lock();
+      if (!s) return;  // the session ended
+      bool again = s->wake_scheduled_.exchange(true);
+      Executor executor = s->socket_.get_executor();  // set at construction, never changed
+      asio::post(executor, [s = std::move(s), again] {
+        if (again) return;  // coalesced into the wake-up already on its way
+        s->wake_scheduled_ = false;
+        s->pump();
       });
     };
   }
@@ -511,7 +508,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   std::function<void()> on_end_;
   asio::thread_pool* handler_pool_;
   SweepService* sweeper_ = nullptr;
-  std::shared_ptr<WakeState> wake_;
+  std::atomic<bool> wake_scheduled_{false};  // a waker's pump is posted and has not run
 
   // Outbound: `inflight_` is being written (stable while a write is pending), `queue_` waits.
   std::vector<Item> inflight_;
