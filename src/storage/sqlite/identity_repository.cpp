@@ -42,13 +42,14 @@ Result<std::optional<SessionRecord>> SqliteIdentity::session_by_token_hash(
   // The version is taken before the read: a deletion committed meanwhile makes this entry old.
   std::uint64_t version = sessions_version_->value.load(std::memory_order_acquire);
   if (auto hit = sessions_.find(token_hash); hit != sessions_.end()) {
-    if (hit->second.version == version) return std::optional(hit->second.record);
+    if (hit->version == version) return std::optional(hit->record);
     sessions_.erase(hit);
   }
   auto found = read_session(token_hash);
   if (found && *found) {
     if (sessions_.size() >= kMaxCached) sessions_.clear();
-    sessions_.insert_or_assign(std::string(token_hash), CachedSession{**found, version});
+    // Nothing cached under this hash now (a stale entry was erased above).
+    sessions_.insert(CachedSession{**found, version});
   }
   return found;
 }

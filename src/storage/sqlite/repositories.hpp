@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "storage/sqlite/rows.hpp"
@@ -56,10 +57,24 @@ class SqliteIdentity final : public identity::IdentityWrites {
     SessionRecord record;
     std::uint64_t version = 0;
   };
+  // Sessions are found by their record's own token hash: one copy of the hash per entry, not a
+  // key beside it (every live follower's session sits here; docs/PERFORMANCE.md).
+  struct SessionHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(const CachedSession& c) const { return (*this)(c.record.token_hash); }
+  };
+  struct SessionEqual {
+    using is_transparent = void;
+    static std::string_view key(std::string_view s) { return s; }
+    static std::string_view key(const CachedSession& c) { return c.record.token_hash; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const { return key(a) == key(b); }
+  };
 
   Link& link_;
   const SessionsVersion* sessions_version_;  // null: no cache (the writer's repository)
-  std::unordered_map<std::string, CachedSession, TextHash, std::equal_to<>> sessions_;
+  std::unordered_set<CachedSession, SessionHash, SessionEqual> sessions_;
   std::unordered_map<std::string, UserRecord, TextHash, std::equal_to<>> users_;
   bool deleted_sessions_ = false;
 };
