@@ -142,12 +142,15 @@ auto async_dispatch(api::App& app, api::Request& request, std::size_t& route,
 struct HttpServer::Impl {
   // What shutdown needs to know about a connection. Touched only on its own context.
   enum class Phase { idle, reading, handling, streaming };
+  // Kept small: a stream session (an idle follower) holds one for its whole life.
   struct Connection {
-    asio::any_io_executor executor;
+    asio::io_context* context = nullptr;  // its own (an any_io_executor would take 56 bytes)
     beast::tcp_stream* stream = nullptr;
     Phase phase = Phase::idle;
     detail::ShutdownHook on_shutdown;
     AddressSlot address_slot;  // this connection's count in its client's quota
+    Impl* server = nullptr;
+    std::uint64_t id = 0;  // key in `connections`
   };
 
   Impl(ServerOptions opts, api::App& app_ref, metrics::HttpMetrics& m)
@@ -212,6 +215,8 @@ struct HttpServer::Impl {
   bool trusted_proxy(const Address16& peer) const;
   Error per_address_refusal() const;
   void begin_shutdown();
+  // Every way out of a connection calls this once (see serve()).
+  void forget(Connection& c);
   void connection_closed();
 };
 
@@ -327,27 +332,18 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
   open_connections.fetch_add(1);
   metrics.open_connections().add(1);
   auto self = std::make_shared<Connection>();
-  self->executor = socket.get_executor();
+  self->context = &static_cast<asio::io_context&>(
+      asio::query(socket.get_executor(), asio::execution::context));
   self->address_slot = std::move(slot);
-  std::uint64_t id;
+  self->server = this;
   {
     std::lock_guard lock(connections_mutex);
-    id = next_connection_id++;
-    connections.emplace(id, self);
+    self->id = next_connection_id++;
+    connections.emplace(self->id, self);
   }
-  // Every way out calls this once, also for a stream session that outlives this coroutine.
-  auto forget = [this, id, self] {
-    self->stream = nullptr;
-    self->on_shutdown = nullptr;
-    self->address_slot.release();
-    {
-      std::lock_guard lock(connections_mutex);
-      connections.erase(id);
-    }
-    metrics.open_connections().add(-1);
-    open_connections.fetch_sub(1);
-    connection_closed();
-  };
+  // Every way out calls this once, also for a stream session that outlives this coroutine. One
+  // shared pointer fits std::function's inline storage: no allocation for the session's copy.
+  auto forget = [self] { self->server->forget(*self); };
 
   beast::error_code ignored;
   std::string remote_address;
@@ -525,7 +521,7 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
       }
       // A shutdown that began while this upgrade was being handled found no stream to close.
       if (stopping) {
-        asio::post(self->executor, [self] {
+        asio::post(*self->context, [self] {
           if (self->on_shutdown) self->on_shutdown();
         });
       }
@@ -569,6 +565,19 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
   forget();
 }
 
+void HttpServer::Impl::forget(Connection& c) {
+  c.stream = nullptr;
+  c.on_shutdown = nullptr;
+  c.address_slot.release();
+  {
+    std::lock_guard lock(connections_mutex);
+    connections.erase(c.id);
+  }
+  metrics.open_connections().add(-1);
+  open_connections.fetch_sub(1);
+  connection_closed();
+}
+
 void HttpServer::Impl::connection_closed() {
   if (stopping && open_connections.load() == 0) {
     asio::post(io, [this] { grace_timer.cancel(); });
@@ -590,7 +599,7 @@ void HttpServer::Impl::begin_shutdown() {
     }
     for (auto& c : open) {
       // Runs on the connection's context, so `phase` and `stream` are read where written.
-      asio::post(c->executor, [c] {
+      asio::post(*c->context, [c] {
         // Requests being handled finish; connections waiting for or reading a request close;
         // streams close with a reason.
         if (c->phase == Phase::streaming) {
