@@ -103,28 +103,41 @@ Item raw_item(std::string bytes) {
   return item;
 }
 
-// Outbound item vectors shared by the sessions of one thread: a session borrows one while it
-// has something to write and gives it back once everything is out, so an idle session holds
-// none and a busy one allocates none in the steady state.
-std::vector<std::vector<Item>>& spare_queues() {
-  thread_local std::vector<std::vector<Item>> spares;
+// What a session has to write: `inflight` is being written (stable while a write is pending),
+// `queue` waits.
+struct Outbound {
+  std::vector<Item> inflight;
+  std::size_t inflight_pos = 0;  // first item not completely written
+  std::size_t front_offset = 0;  // bytes of that item already written
+  std::vector<Item> queue;
+};
+
+// Outbound state shared by the sessions of one thread: a session borrows one while it has
+// something to write and gives it back once everything is out, so an idle session holds none
+// (a pointer instead of 80 bytes) and a busy one allocates none in the steady state.
+std::vector<std::unique_ptr<Outbound>>& spare_outbounds() {
+  thread_local std::vector<std::unique_ptr<Outbound>> spares;
   return spares;
 }
-void borrow(std::vector<Item>& items) {
-  auto& spares = spare_queues();
-  if (items.capacity() > 0 || spares.empty()) return;
-  items.swap(spares.back());
+std::unique_ptr<Outbound> borrow_outbound() {
+  auto& spares = spare_outbounds();
+  if (spares.empty()) return std::make_unique<Outbound>();
+  auto out = std::move(spares.back());
   spares.pop_back();
+  return out;
 }
-void give_back(std::vector<Item>& items) {
-  items.clear();
-  if (items.capacity() == 0) return;
-  auto& spares = spare_queues();
-  if (items.capacity() <= kSpareQueueCapacity && spares.size() < kSpareQueues) {
-    spares.emplace_back().swap(items);
-  } else {
-    std::vector<Item>().swap(items);  // a burst grew it: don't keep that memory
+void give_back(std::unique_ptr<Outbound>& out) {
+  if (!out) return;
+  out->inflight.clear();
+  out->queue.clear();
+  out->inflight_pos = out->front_offset = 0;
+  auto& spares = spare_outbounds();
+  // One a burst grew is freed rather than kept.
+  if (spares.size() < kSpareQueues && out->inflight.capacity() <= kSpareQueueCapacity &&
+      out->queue.capacity() <= kSpareQueueCapacity) {
+    spares.push_back(std::move(out));
   }
+  out.reset();
 }
 
 // Sec-WebSocket-Protocol values a session negotiated, held once per process: they come from
@@ -160,7 +173,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   void send(session::MessageKind kind, session::SharedBytes payload, std::int64_t mark) override {
     if (closing_) return;
     enqueue(frame(kind, std::move(payload), mark));
-    if (queue_.size() > kHardMaxMessages || queued_bytes_ > kHardMaxBytes) overfull_ = true;
+    if (out_->queue.size() > kHardMaxMessages || queued_bytes_ > kHardMaxBytes) overfull_ = true;
   }
   void close(std::uint16_t code, std::string_view reason) override {
     if (closing_) return;
@@ -246,13 +259,8 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       flush();
       return;
     }
-    if (!writing_ && queue_.empty() && !control_) {
-      // A quiet session holds no outbound vector.
-      if (inflight_pos_ >= inflight_.size() && inflight_.capacity() > 0) {
-        give_back(inflight_);
-        inflight_pos_ = front_offset_ = 0;
-      }
-      give_back(queue_);
+    if (!writing_ && unwritten() == 0 && !control_) {
+      give_back(out_);  // a quiet session holds no outbound state
       idle(now);
     }
   }
@@ -278,8 +286,8 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
 
   void enqueue(Item item) {
     queued_bytes_ += item.size();
-    borrow(queue_);
-    queue_.push_back(std::move(item));
+    if (!out_) out_ = borrow_outbound();
+    out_->queue.push_back(std::move(item));
   }
 
   // Queues the close after what is queued; the session ends once it is written, or at
@@ -293,10 +301,10 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   }
 
   // Drops every message not yet started and the pending control frame; the one being written
-  // is finished, so the framing stays intact. The write in flight points into inflight_, so
+  // is finished, so the framing stays intact. The write in flight points into out_->inflight, so
   // while one is pending the cut waits for its completion.
   void drop_unstarted() {
-    std::erase_if(queue_, [](const Item& item) { return !item.essential; });
+    if (out_) std::erase_if(out_->queue, [](const Item& item) { return !item.essential; });
     control_.reset();
     if (writing_) {
       truncate_pending_ = true;
@@ -306,16 +314,18 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     recount();
   }
   void truncate_inflight() {
-    std::size_t keep = inflight_pos_ + (front_offset_ > 0 ? 1 : 0);
-    if (keep < inflight_.size()) inflight_.resize(keep);
+    if (!out_) return;
+    std::size_t keep = out_->inflight_pos + (out_->front_offset > 0 ? 1 : 0);
+    if (keep < out_->inflight.size()) out_->inflight.resize(keep);
   }
   void recount() {
     queued_bytes_ = 0;
-    for (std::size_t i = inflight_pos_; i < inflight_.size(); ++i) {
-      queued_bytes_ += inflight_[i].size();
+    if (!out_) return;
+    for (std::size_t i = out_->inflight_pos; i < out_->inflight.size(); ++i) {
+      queued_bytes_ += out_->inflight[i].size();
     }
-    queued_bytes_ -= std::min(queued_bytes_, front_offset_);
-    for (const auto& item : queue_) queued_bytes_ += item.size();
+    queued_bytes_ -= std::min(queued_bytes_, out_->front_offset);
+    for (const auto& item : out_->queue) queued_bytes_ += item.size();
   }
 
   // The slow-consumer decision: close with 1008 right behind the message being written, with
@@ -326,7 +336,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     close_deadline_ = Clock::now() + kWriteTimeout;
     if (writing_) {
       // What waits behind the write goes now; the reason needs the write's outcome.
-      std::erase_if(queue_, [](const Item& item) { return !item.essential; });
+      if (out_) std::erase_if(out_->queue, [](const Item& item) { return !item.essential; });
       control_.reset();
       recount();
       cut_pending_ = true;
@@ -336,9 +346,9 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   }
   void cut() {
     std::int64_t mark = delivered_mark_;
-    if (front_offset_ > 0 && inflight_pos_ < inflight_.size() &&
-        inflight_[inflight_pos_].mark != kNoMark) {
-      mark = inflight_[inflight_pos_].mark;
+    if (out_ && out_->front_offset > 0 && out_->inflight_pos < out_->inflight.size() &&
+        out_->inflight[out_->inflight_pos].mark != kNoMark) {
+      mark = out_->inflight[out_->inflight_pos].mark;
     }
     drop_unstarted();
     queue_close(session::kClosePolicy, handler_->slow_consumer_reason(mark), kWriteTimeout);
@@ -354,9 +364,14 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     flush();
   }
 
+  // Messages queued or being written.
+  std::size_t unwritten() const {
+    return out_ ? out_->queue.size() + (out_->inflight.size() - out_->inflight_pos) : 0;
+  }
+
   std::size_t budget() const {
     if (queued_bytes_ >= kMaxQueuedBytes) return 0;
-    std::size_t queued = queue_.size() + (inflight_.size() - inflight_pos_);
+    std::size_t queued = unwritten();
     return queued >= kMaxQueuedMessages ? 0 : kMaxQueuedMessages - queued;
   }
 
@@ -370,33 +385,36 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
 
   void flush() {
     if (writing_ || finished_) return;
-    if (inflight_pos_ >= inflight_.size()) {
-      inflight_.clear();
-      inflight_pos_ = 0;
-      front_offset_ = 0;
-      if (!control_ && queue_.size() <= kItemsPerWrite) {
-        inflight_.swap(queue_);  // the whole queue goes in this write
+    if (!out_) {
+      if (!control_) return;  // nothing to write
+      out_ = borrow_outbound();
+    }
+    if (out_->inflight_pos >= out_->inflight.size()) {
+      out_->inflight.clear();
+      out_->inflight_pos = 0;
+      out_->front_offset = 0;
+      if (!control_ && out_->queue.size() <= kItemsPerWrite) {
+        out_->inflight.swap(out_->queue);  // the whole queue goes in this write
       } else {
-        borrow(inflight_);
         if (control_) {
           queued_bytes_ += control_->size();
-          inflight_.push_back(std::move(*control_));
+          out_->inflight.push_back(std::move(*control_));
           control_.reset();
         }
-        std::size_t take = std::min(kItemsPerWrite - inflight_.size(), queue_.size());
-        for (std::size_t i = 0; i < take; ++i) inflight_.push_back(std::move(queue_[i]));
-        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+        std::size_t take = std::min(kItemsPerWrite - out_->inflight.size(), out_->queue.size());
+        auto& queue = out_->queue;
+        for (std::size_t i = 0; i < take; ++i) out_->inflight.push_back(std::move(queue[i]));
+        queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(take));
       }
-      if (queue_.empty()) give_back(queue_);
     }
-    if (inflight_.empty()) {
-      give_back(inflight_);
+    if (out_->inflight.empty()) {
+      give_back(out_);  // everything is out: an idle session holds no outbound state
       return;
     }
     // Every queued message in one write: framing and shared payload bytes side by side.
     thread_local std::vector<asio::const_buffer> gather;
     gather.clear();
-    std::size_t skip = front_offset_;
+    std::size_t skip = out_->front_offset;
     auto add = [&skip](const void* data, std::size_t size) {
       if (skip >= size) {
         skip -= size;
@@ -405,8 +423,8 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       gather.emplace_back(static_cast<const char*>(data) + skip, size - skip);
       skip = 0;
     };
-    for (std::size_t i = inflight_pos_; i < inflight_.size(); ++i) {
-      const Item& item = inflight_[i];
+    for (std::size_t i = out_->inflight_pos; i < out_->inflight.size(); ++i) {
+      const Item& item = out_->inflight[i];
       add(item.head.data(), item.head_size);
       add(item.payload.bytes.data(), item.payload.bytes.size());
       add(item.tail.data(), item.tail.size());
@@ -424,19 +442,19 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     if (ec) return finish();
     last_progress_ = last_sent_ = Clock::now();
     queued_bytes_ -= n;
-    while (n > 0 && inflight_pos_ < inflight_.size()) {
-      Item& item = inflight_[inflight_pos_];
-      std::size_t left = item.size() - front_offset_;
+    while (n > 0 && out_->inflight_pos < out_->inflight.size()) {
+      Item& item = out_->inflight[out_->inflight_pos];
+      std::size_t left = item.size() - out_->front_offset;
       if (n < left) {
-        front_offset_ += n;
+        out_->front_offset += n;
         break;
       }
       n -= left;
-      front_offset_ = 0;
+      out_->front_offset = 0;
       if (item.mark != kNoMark) delivered_mark_ = item.mark;
       if (item.is_close) close_sent_ = true;
       item.payload.owner.reset();
-      ++inflight_pos_;
+      ++out_->inflight_pos;
     }
     if (truncate_pending_) {
       truncate_pending_ = false;
@@ -495,7 +513,9 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
     handler_->on_closed();
-    give_back(queue_);
+    // A write still pending points into the in-flight items: they stay until the session goes.
+    if (!writing_) give_back(out_);
+    if (out_) out_->queue.clear();
     control_.reset();
   }
 
@@ -510,11 +530,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   SweepService* sweeper_ = nullptr;
   std::atomic<bool> wake_scheduled_{false};  // a waker's pump is posted and has not run
 
-  // Outbound: `inflight_` is being written (stable while a write is pending), `queue_` waits.
-  std::vector<Item> inflight_;
-  std::size_t inflight_pos_ = 0;  // first item not completely written
-  std::size_t front_offset_ = 0;  // bytes of that item already written
-  std::vector<Item> queue_;
+  std::unique_ptr<Outbound> out_;  // null while nothing waits to be written
   // At most one control frame waits (the latest wins); rare, so not held inline.
   std::unique_ptr<Item> control_;
   std::size_t queued_bytes_ = 0;  // not yet written, inflight and queued
