@@ -592,7 +592,6 @@ class WebSocketSession final : public StreamSession {
   WebSocketSession(Socket socket, StreamStart start, std::string subprotocol,
                    bool refuse_subprotocol)
       : StreamSession(std::move(socket), std::move(start)),
-        assembler_(kMaxClientMessage),
         refuse_subprotocol_(refuse_subprotocol) {
     subprotocol_ = &interned_subprotocol(std::move(subprotocol));
   }
@@ -668,9 +667,9 @@ class WebSocketSession final : public StreamSession {
   void received(const char* data, std::size_t size) override {
     if (failed_ || peer_closed_) return;  // nothing after a broken frame or the peer's close
     std::string_view view(data, size);
-    if (!inbound_.empty()) {
-      inbound_.append(data, size);
-      view = inbound_;
+    if (in_ && !in_->partial.empty()) {
+      in_->partial.append(data, size);
+      view = in_->partial;
     }
     // A parsed frame lives only until handle() returns: one per thread, none per session.
     thread_local ws::ClientFrame frame;
@@ -692,15 +691,19 @@ class WebSocketSession final : public StreamSession {
       offset += consumed;
       handle(frame);
     }
+    if (frame.payload.capacity() > 256) std::string().swap(frame.payload);
     if (failed_ || peer_closed_ || finished_) {
-      std::string().swap(inbound_);
-      std::string().swap(frame.payload);
+      in_.reset();
       return;
     }
-    std::string rest(view.substr(offset));
-    inbound_.swap(rest);
-    if (inbound_.empty()) std::string().swap(inbound_);
-    if (frame.payload.capacity() > 256) std::string().swap(frame.payload);
+    if (offset < view.size()) {
+      std::string rest(view.substr(offset));  // `view` may point into in_->partial
+      if (!in_) in_ = std::make_unique<Inbound>();
+      in_->partial.swap(rest);
+    } else if (in_) {
+      std::string().swap(in_->partial);
+      if (!in_->assembler.in_progress()) in_.reset();  // nothing pending: hold nothing
+    }
   }
 
   void handle(ws::ClientFrame& frame) {
@@ -750,24 +753,38 @@ class WebSocketSession final : public StreamSession {
       }
       default: {
         if (closing_) return;
+        // A message in one frame (the usual case) is assembled in the thread's assembler and
+        // leaves nothing behind; only a fragmented one keeps state in the session.
+        thread_local ws::MessageAssembler single(kMaxClientMessage);
+        bool whole = frame.fin && !(in_ && in_->assembler.in_progress());
+        if (!whole && !in_) in_ = std::make_unique<Inbound>();
+        ws::MessageAssembler& assembler = whole ? single : in_->assembler;
         bool complete = false;
-        std::uint16_t code = assembler_.add(frame, complete);
-        if (code == ws::kCloseProtocolError) return fail(code, "unexpected continuation frame");
-        if (code == ws::kCloseTooBig) return fail(code, "message over 65536 bytes");
-        if (code == ws::kCloseInvalidData) return fail(code, "text message is not UTF-8");
+        std::uint16_t code = assembler.add(frame, complete);
+        if (code != 0) {
+          assembler.clear();
+          if (code == ws::kCloseProtocolError) return fail(code, "unexpected continuation frame");
+          if (code == ws::kCloseTooBig) return fail(code, "message over 65536 bytes");
+          return fail(code, "text message is not UTF-8");
+        }
         if (!complete) return;
         handler_->on_message(*this,
-                             assembler_.opcode() == ws::Opcode::text ? session::MessageKind::text
-                                                                     : session::MessageKind::binary,
-                             assembler_.message());
-        assembler_.clear();
+                             assembler.opcode() == ws::Opcode::text ? session::MessageKind::text
+                                                                    : session::MessageKind::binary,
+                             assembler.message());
+        assembler.clear();
         after_handler();
       }
     }
   }
 
-  ws::MessageAssembler assembler_;
-  std::string inbound_;  // a partial frame read so far
+  // What a read left unfinished: a partial frame, or a fragmented message. Rare for a feed
+  // follower, so held apart (null when nothing is pending) rather than in every session.
+  struct Inbound {
+    ws::MessageAssembler assembler{kMaxClientMessage};
+    std::string partial;  // a partial frame read so far
+  };
+  std::unique_ptr<Inbound> in_;
   bool refuse_subprotocol_;
   bool peer_closed_ = false;
   bool failed_ = false;

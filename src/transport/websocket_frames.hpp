@@ -99,6 +99,8 @@ class MessageAssembler {
   std::uint16_t add(ClientFrame& frame, bool& complete);
   Opcode opcode() const { return opcode_; }
   std::string& message() { return message_; }
+  // True while a fragmented message has begun and not ended.
+  bool in_progress() const { return in_progress_; }
   // Forgets the completed message (frees its memory).
   void clear();
 
