@@ -1,9 +1,12 @@
 #include "feed/subscriber.hpp"
 
+#include <algorithm>
+
 namespace paddock::feed {
 
 namespace {
-constexpr std::size_t kInitialRing = 8;
+constexpr std::uint32_t kInitialRing = 8;
+constexpr std::size_t kMaxCapacity = UINT32_MAX / 2;  // the ring's size doubles in 32 bits
 }  // namespace
 
 Subscriber::Subscriber(std::string user_id, std::size_t capacity,
@@ -11,7 +14,7 @@ Subscriber::Subscriber(std::string user_id, std::size_t capacity,
     : user_id_(std::move(user_id)),
       device_id_(std::move(device_id)),
       session_(std::move(session)),
-      capacity_(std::max<std::size_t>(capacity, 1)) {}
+      capacity_(static_cast<std::uint32_t>(std::clamp<std::size_t>(capacity, 1, kMaxCapacity))) {}
 
 void Subscriber::end(std::string reason) {
   std::function<void()> wake;
@@ -44,21 +47,22 @@ void Subscriber::push(const FramePtr& frame) {
   {
     std::lock_guard lock(mutex_);
     if (overflowed_ || ended_) return;
-    if (size_ == ring_.size() && ring_.size() < capacity_) {
+    if (size_ == ring_size_ && ring_size_ < capacity_) {
       // The first frame allocates the ring: a follower that never receives one holds none.
-      std::size_t want = ring_.empty() ? kInitialRing : ring_.size() * 2;
-      std::vector<FramePtr> grown(std::min(capacity_, want));
-      for (std::size_t i = 0; i < size_; ++i) {
-        grown[i] = std::move(ring_[(head_ + i) % ring_.size()]);
+      std::uint32_t grown_size = std::min(capacity_, ring_size_ == 0 ? kInitialRing : ring_size_ * 2);
+      auto grown = std::make_unique<FramePtr[]>(grown_size);
+      for (std::uint32_t i = 0; i < size_; ++i) {
+        grown[i] = std::move(ring_[(head_ + i) % ring_size_]);
       }
       ring_ = std::move(grown);
+      ring_size_ = grown_size;
       head_ = 0;
     }
-    if (size_ == ring_.size()) {
+    if (size_ == ring_size_) {
       overflowed_ = true;
       wake = wake_;
     } else {
-      ring_[(head_ + size_) % ring_.size()] = frame;
+      ring_[(head_ + size_) % ring_size_] = frame;
       if (++size_ == 1) wake = wake_;
     }
   }
@@ -67,10 +71,10 @@ void Subscriber::push(const FramePtr& frame) {
 
 std::size_t Subscriber::drain(std::vector<FramePtr>& out, std::size_t max) {
   std::lock_guard lock(mutex_);
-  std::size_t n = std::min(max, size_);
-  for (std::size_t i = 0; i < n; ++i) {
+  auto n = static_cast<std::uint32_t>(std::min<std::size_t>(max, size_));
+  for (std::uint32_t i = 0; i < n; ++i) {
     out.push_back(std::move(ring_[head_]));
-    head_ = (head_ + 1) % ring_.size();
+    head_ = (head_ + 1) % ring_size_;
   }
   size_ -= n;
   return n;

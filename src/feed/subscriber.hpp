@@ -2,11 +2,14 @@
 // feed/subscriber: one live connection's bounded queue of frames. The hub pushes from its
 // fan-out thread; the connection drains from its own thread. Past its capacity the subscriber
 // is marked overflowed (a slow consumer) and receives nothing more: it must resume by cursor.
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "feed/frame.hpp"
@@ -44,17 +47,34 @@ class Subscriber {
   std::function<void()> waker() const;
 
  private:
+  // A one-byte lock (a std::mutex is 40 bytes, and every follower has a subscriber): held for
+  // a few instructions at a time by the hub's thread and the connection's; a waiter spins a
+  // little, then yields its core.
+  class SpinLock {
+   public:
+    void lock() {
+      for (int spins = 0; locked_.test_and_set(std::memory_order_acquire); ++spins) {
+        if (spins >= 64) std::this_thread::yield();
+      }
+    }
+    void unlock() { locked_.clear(std::memory_order_release); }
+
+   private:
+    std::atomic_flag locked_ = ATOMIC_FLAG_INIT;
+  };
+
   const std::string user_id_;
   const std::optional<std::string> device_id_;
   const std::string session_;
-  mutable std::mutex mutex_;
   std::unique_ptr<std::string> ended_;  // null while the feed goes on
   // A ring allocated with the first frame, small, doubling up to capacity_: an idle connection
   // holds none, and a busy one stops allocating once its ring has grown to its working size.
-  std::vector<FramePtr> ring_;
-  const std::size_t capacity_;
-  std::size_t head_ = 0;
-  std::size_t size_ = 0;
+  std::unique_ptr<FramePtr[]> ring_;
+  std::uint32_t ring_size_ = 0;
+  const std::uint32_t capacity_;
+  std::uint32_t head_ = 0;
+  std::uint32_t size_ = 0;
+  mutable SpinLock mutex_;
   bool overflowed_ = false;
   std::function<void()> wake_;
 };
