@@ -393,5 +393,41 @@ TEST_F(FeedTest, ACountedNoticeReportsEachReachedUserOnce) {
   for (const auto& s : {phone, laptop, other, opted_out}) hub_->unsubscribe(s.get());
 }
 
+// The hub keys a user's streams by a view of one stream's user id: when that stream leaves
+// (and is freed), the user's other streams are still found, by every kind of delivery.
+TEST_F(FeedTest, AUsersOtherStreamsAreFoundAfterTheFirstLeaves) {
+  auto first = std::make_shared<Subscriber>("usr_a", 8, std::nullopt, "hash-1");
+  auto second = std::make_shared<Subscriber>(std::string("usr_a"), 8, std::nullopt, "hash-2");
+  hub_->subscribe(first);
+  hub_->subscribe(second);
+  hub_->unsubscribe(first.get());
+  first.reset();  // the id the key viewed is gone with it
+  EXPECT_EQ(hub_->subscriber_count(), 1u);
+
+  events::LiveNotice named;
+  named.users = {"usr_a"};
+  named.json = "{}";
+  hub_->notify(named);
+  events::LiveNotice everyone;
+  everyone.everyone = true;
+  everyone.json = "{}";
+  hub_->notify(everyone);
+  hub_->end_session("usr_a", "hash-2");
+  hub_->drain();
+  std::vector<FramePtr> frames;
+  EXPECT_EQ(second->drain(frames, 8), 2u);
+  EXPECT_EQ(second->ended(), "session revoked");
+
+  auto third = std::make_shared<Subscriber>("usr_a", 8);
+  hub_->subscribe(third);
+  hub_->unsubscribe(second.get());
+  second.reset();
+  hub_->notify(named);
+  hub_->drain();
+  EXPECT_EQ(third->drain(frames, 8), 1u);
+  hub_->unsubscribe(third.get());
+  EXPECT_EQ(hub_->subscriber_count(), 0u);
+}
+
 }  // namespace
 }  // namespace paddock::feed

@@ -197,7 +197,14 @@ void Hub::unsubscribe(const Subscriber* subscriber) {
                              [subscriber](const auto& s) { return s.get() == subscriber; });
   subscriber_count_ -= static_cast<std::size_t>(list.end() - gone);
   list.erase(gone, list.end());
-  if (list.empty()) subscribers_.erase(it);
+  if (list.empty()) {
+    subscribers_.erase(it);
+  } else if (it->first.data() == subscriber->user_id().data()) {
+    // The key viewed the leaving subscriber's id: view one that stays.
+    auto node = subscribers_.extract(it);
+    node.key() = node.mapped().front()->user_id();
+    subscribers_.insert(std::move(node));
+  }
 }
 
 std::size_t Hub::subscriber_count() const {

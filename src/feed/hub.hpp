@@ -76,9 +76,17 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
 
   storage::Store& store_;
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string, std::unordered_map<std::string, Entry>> follows_;  // vehicle→user
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // user → entry; looked up with the views that key subscribers_.
+  using Followers = std::unordered_map<std::string, Entry, TextHash, std::equal_to<>>;
+  std::unordered_map<std::string, Followers> follows_;  // vehicle → user
   std::unordered_map<std::string, sharing::VisibilityPolicy> policies_;
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> subscribers_;  // user
+  // user → the user's streams. The key views the user id of one of them (the first), so a
+  // connected user's id is held once, by its Subscriber; unsubscribe() moves the key on.
+  std::unordered_map<std::string_view, std::vector<std::shared_ptr<Subscriber>>> subscribers_;
   std::size_t subscriber_count_ = 0;
   ReachHandler on_reach_;  // used on the fan-out thread only
   WorkPool fanout_{1};  // last member: stops (and drains) before the maps above go away
