@@ -227,7 +227,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     auto& context = asio::query(socket_.get_executor(), asio::execution::context);
     sweeper_ = &asio::use_service<SweepService>(context);
     sweeper_->add(this, socket_.get_executor());
-    last_heard_ = last_sent_ = last_progress_ = Clock::now();
+    last_heard_ = last_sent_ = Clock::now();
     if (hook_) {
       *hook_ = [weak = weak_from_this()] {
         if (auto s = weak.lock()) s->server_shutdown();
@@ -245,8 +245,8 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   // Called by the sweep about once a second.
   void tick(Clock::time_point now) {
     if (finished_) return;
-    if (deadline_ && now >= *deadline_) {
-      deadline_.reset();
+    if (now >= deadline_) {
+      deadline_ = Clock::time_point::max();
       if (!closing_) handler_->on_deadline(*this);
       after_handler();
     }
@@ -254,7 +254,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       if (now >= close_deadline_) finish();
       return;
     }
-    if (writing_ && now - last_progress_ >= kStallLimit) {
+    if (writing_ && now - last_sent_ >= kStallLimit) {
       cut_slow_consumer();
       flush();
       return;
@@ -324,7 +324,8 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     for (std::size_t i = out_->inflight_pos; i < out_->inflight.size(); ++i) {
       queued_bytes_ += out_->inflight[i].size();
     }
-    queued_bytes_ -= std::min(queued_bytes_, out_->front_offset);
+    queued_bytes_ -= static_cast<std::uint32_t>(
+        std::min<std::size_t>(queued_bytes_, out_->front_offset));
     for (const auto& item : out_->queue) queued_bytes_ += item.size();
   }
 
@@ -430,7 +431,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       add(item.tail.data(), item.tail.size());
     }
     writing_ = true;
-    last_progress_ = Clock::now();
+    last_sent_ = Clock::now();  // a write starting counts as progress
     socket_.async_write_some(
         gather,
         [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->written(ec, n); });
@@ -440,7 +441,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     writing_ = false;
     if (finished_) return;
     if (ec) return finish();
-    last_progress_ = last_sent_ = Clock::now();
+    last_sent_ = Clock::now();
     queued_bytes_ -= n;
     while (n > 0 && out_->inflight_pos < out_->inflight.size()) {
       Item& item = out_->inflight[out_->inflight_pos];
@@ -532,11 +533,19 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   std::unique_ptr<Outbound> out_;  // null while nothing waits to be written
   // At most one control frame waits (the latest wins); rare, so not held inline.
   std::unique_ptr<Item> control_;
-  std::size_t queued_bytes_ = 0;  // not yet written, inflight and queued
   std::int64_t delivered_mark_ = kNoMark;
 
-  Clock::time_point last_heard_, last_sent_, last_progress_, close_deadline_;
-  std::optional<Clock::time_point> deadline_;
+  Clock::time_point last_heard_;
+  Clock::time_point last_sent_;  // the last write's start or progress (stalls, pings, heartbeats)
+  Clock::time_point close_deadline_;
+  Clock::time_point deadline_ = Clock::time_point::max();  // the handler's; max() if none
+  // Not yet written, in flight and queued: bounded far below 4 GiB by the limits above.
+  std::uint32_t queued_bytes_ = 0;
+
+ public:
+  std::uint32_t sweep_index = UINT32_MAX;  // position in the SweepService's list
+
+ protected:
   // The flags side by side (every session carries them: padding between them was 24 bytes).
   std::atomic<bool> wake_scheduled_{false};  // a waker's pump is posted and has not run
   bool truncate_pending_ = false;
@@ -547,9 +556,6 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   bool close_sent_ = false;
   bool finished_ = false;
   bool overfull_ = false;
-
- public:
-  std::uint32_t sweep_index = UINT32_MAX;  // position in the SweepService's list
 };
 
 void SweepService::add(StreamSession* s, const asio::any_io_executor& executor) {
@@ -785,13 +791,14 @@ class WebSocketSession final : public StreamSession {
     ws::MessageAssembler assembler{kMaxClientMessage};
     std::string partial;  // a partial frame read so far
   };
-  std::unique_ptr<Inbound> in_;
-  Clock::time_point ping_window_start_{};
-  std::uint32_t pings_in_window_ = 0;
+  // Flags first: they fill the base class's tail padding.
   bool refuse_subprotocol_;
   bool peer_closed_ = false;
   bool failed_ = false;
   bool flooded_ = false;
+  std::uint32_t pings_in_window_ = 0;
+  Clock::time_point ping_window_start_{};
+  std::unique_ptr<Inbound> in_;
 };
 
 // --- Server-Sent Events ---
