@@ -341,9 +341,10 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
     self->id = next_connection_id++;
     connections.emplace(self->id, self);
   }
-  // Every way out calls this once, also for a stream session that outlives this coroutine. One
-  // shared pointer fits std::function's inline storage: no allocation for the session's copy.
-  auto forget = [self] { self->server->forget(*self); };
+  // Every way out calls this once, also for a stream session that outlives this coroutine. A
+  // plain pointer (std::function keeps only trivially copyable callables inline, so a shared
+  // pointer would cost a heap block per copy): `connections` owns the record until forget().
+  auto forget = [connection = self.get()] { connection->server->forget(*connection); };
 
   beast::error_code ignored;
   std::string remote_address;
@@ -569,9 +570,13 @@ void HttpServer::Impl::forget(Connection& c) {
   c.stream = nullptr;
   c.on_shutdown = nullptr;
   c.address_slot.release();
+  std::shared_ptr<Connection> record;  // `c` stays valid to the end of this call
   {
     std::lock_guard lock(connections_mutex);
-    connections.erase(c.id);
+    if (auto it = connections.find(c.id); it != connections.end()) {
+      record = std::move(it->second);
+      connections.erase(it);
+    }
   }
   metrics.open_connections().add(-1);
   open_connections.fetch_sub(1);

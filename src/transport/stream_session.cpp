@@ -166,6 +166,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     bool context_gone = sweeper_ && sweeper_->shut_down();
     if (sweeper_) sweeper_->remove(this);
     handler_.reset();  // before on_end: the handler may hold what the server counts
+    if (hook_ && !context_gone) *hook_ = nullptr;  // it points at this session
     if (on_end_ && !context_gone) on_end_();
   }
 
@@ -229,9 +230,10 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     sweeper_->add(this, socket_.get_executor());
     last_heard_ = last_sent_ = Clock::now();
     if (hook_) {
-      *hook_ = [weak = weak_from_this()] {
-        if (auto s = weak.lock()) s->server_shutdown();
-      };
+      // A plain pointer: std::function keeps only trivially copyable callables inline (a
+      // weak pointer would cost a heap block per session). The server calls the hook on this
+      // session's thread and clears it in on_end (from the destructor), so it never dangles.
+      *hook_ = [session = this] { session->server_shutdown(); };
     }
     Item answer = raw_item(std::move(head));
     answer.essential = true;

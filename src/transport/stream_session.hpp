@@ -20,8 +20,9 @@ namespace paddock::transport::detail {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-// Set by a stream session while it runs; the server calls it (on the connection's context) to
-// ask the stream to close with a reason because the server is shutting down.
+// Set by a stream session while it runs and cleared when it ends; the server calls it (on the
+// connection's context) to ask the stream to close with a reason because the server is shutting
+// down.
 using ShutdownHook = std::function<void()>;
 
 // Runs `task` on the handler pool (ServerOptions::handler_threads) with the pool's ThreadPost
