@@ -36,20 +36,50 @@ Result<std::optional<UserRecord>> SqliteIdentity::user_by_username(std::string_v
   });
 }
 
+std::optional<SqliteIdentity::TokenDigest> SqliteIdentity::token_digest(
+    std::string_view token_hash) {
+  TokenDigest digest;
+  if (token_hash.size() != 2 * digest.size()) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;  // upper case too: the cached record gives the hash back in lower case
+  };
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    int high = nibble(token_hash[2 * i]);
+    int low = nibble(token_hash[2 * i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    digest[i] = static_cast<std::uint8_t>(high << 4 | low);
+  }
+  return digest;
+}
+
 Result<std::optional<SessionRecord>> SqliteIdentity::session_by_token_hash(
     std::string_view token_hash) {
   if (!sessions_version_) return read_session(token_hash);
+  if (auto digest = token_digest(token_hash)) return cached_session(sessions_, *digest, token_hash);
+  return cached_session(other_sessions_, token_hash, token_hash);
+}
+
+template <class Cache, class Key>
+Result<std::optional<SessionRecord>> SqliteIdentity::cached_session(Cache& cache, const Key& key,
+                                                                    std::string_view token_hash) {
   // The version is taken before the read: a deletion committed meanwhile makes this entry old.
   std::uint64_t version = sessions_version_->value.load(std::memory_order_acquire);
-  if (auto hit = sessions_.find(token_hash); hit != sessions_.end()) {
-    if (hit->version == version) return std::optional(hit->record);
-    sessions_.erase(hit);
+  if (auto hit = cache.find(key); hit != cache.end()) {
+    const CachedSession& c = hit->second;
+    if (c.version == version) {
+      return std::optional(
+          SessionRecord{std::string(token_hash), c.user_id, c.created_at, c.expires_at});
+    }
+    cache.erase(hit);
   }
   auto found = read_session(token_hash);
   if (found && *found) {
-    if (sessions_.size() >= kMaxCached) sessions_.clear();
-    // Nothing cached under this hash now (a stale entry was erased above).
-    sessions_.insert(CachedSession{**found, version});
+    if (cache.size() >= kMaxCached) cache.clear();
+    const SessionRecord& r = **found;
+    cache.insert_or_assign(typename Cache::key_type(key),
+                           CachedSession{r.user_id, r.created_at, r.expires_at, version});
   }
   return found;
 }

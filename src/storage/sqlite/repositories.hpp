@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
+#include <array>
+#include <cstring>
+#include <optional>
 #include <utility>
 
 #include "storage/sqlite/rows.hpp"
@@ -53,28 +55,35 @@ class SqliteIdentity final : public identity::IdentityWrites {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  // A session is cached under its token hash's 32 bytes (the hex text decoded), with what
+  // else its record holds: every live follower's session sits here, so an entry is kept small
+  // (no 64-character key string, no second copy of it in the record). Hashes that are not 64
+  // lower-case hex digits (none that identity makes) are cached under their text.
+  using TokenDigest = std::array<std::uint8_t, 32>;
+  struct DigestHash {
+    // The digest is a cryptographic hash already: its first bytes are as good as any.
+    std::size_t operator()(const TokenDigest& d) const noexcept {
+      std::size_t h;
+      std::memcpy(&h, d.data(), sizeof h);
+      return h;
+    }
+  };
   struct CachedSession {
-    SessionRecord record;
+    std::string user_id;
+    UnixMillis created_at = 0;
+    UnixMillis expires_at = 0;
     std::uint64_t version = 0;
   };
-  // Sessions are found by their record's own token hash: one copy of the hash per entry, not a
-  // key beside it (every live follower's session sits here; docs/PERFORMANCE.md).
-  struct SessionHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-    std::size_t operator()(const CachedSession& c) const { return (*this)(c.record.token_hash); }
-  };
-  struct SessionEqual {
-    using is_transparent = void;
-    static std::string_view key(std::string_view s) { return s; }
-    static std::string_view key(const CachedSession& c) { return c.record.token_hash; }
-    template <class A, class B>
-    bool operator()(const A& a, const B& b) const { return key(a) == key(b); }
-  };
+  static std::optional<TokenDigest> token_digest(std::string_view token_hash);
 
   Link& link_;
   const SessionsVersion* sessions_version_;  // null: no cache (the writer's repository)
-  std::unordered_set<CachedSession, SessionHash, SessionEqual> sessions_;
+  std::unordered_map<TokenDigest, CachedSession, DigestHash> sessions_;
+  std::unordered_map<std::string, CachedSession, TextHash, std::equal_to<>> other_sessions_;
+  // The cached session under `key` in `cache`, or reads it and caches it there.
+  template <class Cache, class Key>
+  Result<std::optional<SessionRecord>> cached_session(Cache& cache, const Key& key,
+                                                      std::string_view token_hash);
   std::unordered_map<std::string, UserRecord, TextHash, std::equal_to<>> users_;
   bool deleted_sessions_ = false;
 };

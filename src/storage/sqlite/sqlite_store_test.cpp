@@ -228,6 +228,40 @@ TEST_F(SqliteStoreTest, ReadThreadsCacheSessionsUntilACommitDeletesOne) {
   EXPECT_TRUE(session("hash-2"));  // read again, still there
 }
 
+// Identity's token hashes (64 lower-case hex digits) are cached under their decoded bytes: the
+// record comes back whole from memory, and a logout still reaches it.
+TEST_F(SqliteStoreTest, ReadThreadsCacheHexTokenHashesCompactlyAndWhole) {
+  constexpr UnixMillis kFarFuture = 4'000'000'000'000;
+  const std::string hex(64, 'a');
+  const std::string other = std::string(63, 'a') + "b";
+  open();
+  ASSERT_TRUE(write_and_wait<bool>([&](Writes& w) -> Result<bool> {
+                PADDOCK_TRY(w.identity().insert_user(user("ada")));
+                PADDOCK_TRY(w.identity().insert_session({hex, "usr_ada", 7, kFarFuture}));
+                PADDOCK_TRY(w.identity().insert_session({other, "usr_ada", 8, kFarFuture}));
+                return true;
+              }).ok());
+  auto read = [this](const std::string& hash) {
+    return store_->reads().identity().session_by_token_hash(hash);
+  };
+  ASSERT_TRUE(read(hex).ok() && read(hex)->has_value());
+  faults_->fail_reads = 1;
+  auto cached = read(hex);
+  ASSERT_TRUE(cached.ok() && cached->has_value());
+  EXPECT_EQ(faults_->fail_reads.load(), 1) << "answered without a statement";
+  EXPECT_EQ((*cached)->token_hash, hex);
+  EXPECT_EQ((*cached)->user_id, "usr_ada");
+  EXPECT_EQ((*cached)->created_at, 7);
+  EXPECT_EQ((*cached)->expires_at, kFarFuture);
+  faults_->fail_reads = 0;
+  EXPECT_EQ((*read(other))->created_at, 8) << "a hash one digit apart is another session";
+
+  ASSERT_TRUE(*write_and_wait<bool>([&](Writes& w) { return w.identity().delete_session(hex); }));
+  auto gone = read(hex);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+}
+
 TEST_F(SqliteStoreTest, AReadConnectionThatCannotOpenAnswersUnavailableAndIsRetriedLater) {
   open();
   // The file is moved away before this (new) thread opens its read connection, then put back.
