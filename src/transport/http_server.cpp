@@ -149,8 +149,7 @@ struct HttpServer::Impl {
     Phase phase = Phase::idle;
     detail::ShutdownHook on_shutdown;
     AddressSlot address_slot;  // this connection's count in its client's quota
-    Impl* server = nullptr;
-    std::uint64_t id = 0;  // key in `connections`
+    std::uint64_t id = 0;      // key in `connections`
   };
 
   Impl(ServerOptions opts, api::App& app_ref, metrics::HttpMetrics& m)
@@ -216,7 +215,7 @@ struct HttpServer::Impl {
   Error per_address_refusal() const;
   void begin_shutdown();
   // Every way out of a connection calls this once (see serve()).
-  void forget(Connection& c);
+  void forget_connection(Connection& c);
   void connection_closed();
 };
 
@@ -335,7 +334,6 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
   self->context = &static_cast<asio::io_context&>(
       asio::query(socket.get_executor(), asio::execution::context));
   self->address_slot = std::move(slot);
-  self->server = this;
   {
     std::lock_guard lock(connections_mutex);
     self->id = next_connection_id++;
@@ -344,7 +342,7 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
   // Every way out calls this once, also for a stream session that outlives this coroutine. A
   // plain pointer (std::function keeps only trivially copyable callables inline, so a shared
   // pointer would cost a heap block per copy): `connections` owns the record until forget().
-  auto forget = [connection = self.get()] { connection->server->forget(*connection); };
+  auto forget = [this, connection = self.get()] { forget_connection(*connection); };
 
   beast::error_code ignored;
   std::string remote_address;
@@ -566,7 +564,7 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
   forget();
 }
 
-void HttpServer::Impl::forget(Connection& c) {
+void HttpServer::Impl::forget_connection(Connection& c) {
   c.stream = nullptr;
   c.on_shutdown = nullptr;
   c.address_slot.release();
