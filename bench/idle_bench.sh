@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Memory per idle follower, alone (issue 13: at most 2 KiB at 10,000 followers). The same
+# reading as bench/fanout_bench.sh's idle step, repeated: fan-out and peers are left out, so a
+# change to what a stream holds can be measured in a minute. See bench/README.md.
+#
+# Sets up an owner, a vehicle and FOLLOWERS followers once (paddock_fanout_client setup), then
+# RUNS times: starts a fresh server on that data, reads its VmRSS, has
+# `paddock_fanout_client idle` open FOLLOWERS authenticated WebSocket streams (one per follower,
+# each following the vehicle, nothing flowing), reads VmRSS again 1 s after the last one is up,
+# and stops both. Prints each run and the median of (after - before) / FOLLOWERS.
+#
+# Environment:
+#   FOLLOWERS=10000  RUNS=5  HOLD=3
+#   PADDOCK_BIN=build/release/paddock  CLIENT_BIN=build/release/paddock_fanout_client
+#   KEEP_WORK=1     keep the temp dir (data, tokens, logs)
+# Paddock's own PADDOCK_* variables pass through (PADDOCK_LOG_LEVEL defaults to warn here).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+FOLLOWERS=${FOLLOWERS:-10000}
+RUNS=${RUNS:-5}
+HOLD=${HOLD:-3}
+PADDOCK_BIN=${PADDOCK_BIN:-build/release/paddock}
+CLIENT_BIN=${CLIENT_BIN:-build/release/paddock_fanout_client}
+KEEP_WORK=${KEEP_WORK:-0}
+export PADDOCK_LOG_LEVEL=${PADDOCK_LOG_LEVEL:-warn}
+export PADDOCK_PASSWORD_HASH=${PADDOCK_PASSWORD_HASH:-min}  # fast sign-ups for the setup
+export PADDOCK_MAX_CONNECTIONS=${PADDOCK_MAX_CONNECTIONS:-$((FOLLOWERS + 1000))}
+# Every follower connects from 127.0.0.1: lift the per-address limit with the global one.
+export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS:-$PADDOCK_MAX_CONNECTIONS}
+
+log() { printf 'idle-bench: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+for bin in "$PADDOCK_BIN" "$CLIENT_BIN"; do
+  [[ -x $bin ]] || die "$bin not found: build it first (cmake --build build/release --target paddock paddock_fanout_client)"
+done
+ulimit -n "$(ulimit -Hn)"
+(($(ulimit -n) > FOLLOWERS + 512)) || die "open-file limit $(ulimit -n) is too low for $FOLLOWERS followers"
+
+WORK=$(mktemp -d -t paddock-idle.XXXXXX)
+SERVER_PID="" CLIENT_PID=""
+stop() {
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop "$CLIENT_PID"
+  stop "$SERVER_PID"
+  if [[ $KEEP_WORK == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_server() {
+  : >"$WORK/server.out"
+  "$PADDOCK_BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" >"$WORK/server.out" \
+    2>>"$WORK/server.err" &
+  SERVER_PID=$!
+  PORT=""
+  for _ in $(seq 150); do
+    PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$WORK/server.out" | head -1)
+    [[ -n $PORT ]] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || die "paddock exited: $(tail -5 "$WORK/server.err")"
+    sleep 0.1
+  done
+  die "paddock printed no listening line within 15 s"
+}
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+mkdir -p "$WORK/data"
+chmod 700 "$WORK/data"
+start_server
+log "creating $FOLLOWERS followers"
+timeout 900 "$CLIENT_BIN" setup --port "$PORT" --followers "$FOLLOWERS" --tokens "$WORK/tokens.txt" \
+  >"$WORK/setup.json" 2>"$WORK/setup.err" || die "setup failed: $(tail -5 "$WORK/setup.err")"
+stop "$SERVER_PID"
+SERVER_PID=""
+
+declare -a PER
+for run in $(seq "$RUNS"); do
+  start_server
+  sleep 1
+  before=$(rss_kib "$SERVER_PID")
+  out="$WORK/idle-$run.json"
+  timeout 300 "$CLIENT_BIN" idle --port "$PORT" --connections "$FOLLOWERS" --hold "$HOLD" \
+    --tokens "$WORK/tokens.txt" >"$out" 2>"$out.err" &
+  CLIENT_PID=$!
+  until grep -q '"phase":"connected"' "$out" 2>/dev/null; do
+    kill -0 "$CLIENT_PID" 2>/dev/null || die "client failed: $(cat "$out.err")"
+    sleep 0.02
+  done
+  sleep 1
+  after=$(rss_kib "$SERVER_PID")
+  wait "$CLIENT_PID" || die "client failed: $(cat "$out.err")"
+  CLIENT_PID=""
+  failed=$(sed -n 's/.*"failed":\([0-9]*\).*/\1/p' "$out" | head -1)
+  closed=$(grep '"mode"' "$out" | sed -n 's/.*"closed":\([0-9]*\).*/\1/p')
+  [[ $failed == 0 && ${closed:-0} == 0 ]] || die "run $run: $failed connections failed, ${closed:-?} closed"
+  PER[run]=$(((after - before) * 1024 / FOLLOWERS))
+  log "run $run: VmRSS $before -> $after KiB: ${PER[run]} bytes per idle follower"
+  stop "$SERVER_PID"
+  SERVER_PID=""
+done
+
+median=$(printf '%s\n' "${PER[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)) }')
+echo "memory per idle follower: median $median bytes at $FOLLOWERS followers over $RUNS runs" \
+  "(runs: ${PER[*]}); target <= 2048"
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores," \
+  "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
