@@ -185,7 +185,9 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<int> open_connections{0};
   std::mutex connections_mutex;
-  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
+  // The records themselves (a node each, no separate block): every way out of a connection
+  // erases its record last (forget_connection); other threads only copy ids and contexts out.
+  std::unordered_map<std::uint64_t, Connection> connections;
   std::uint64_t next_connection_id = 0;  // guarded by connections_mutex
   AddressQuota address_quota{options.limits.max_connections_per_address};
   std::vector<std::unique_ptr<asio::io_context>> contexts;
@@ -216,6 +218,13 @@ struct HttpServer::Impl {
   void begin_shutdown();
   // Every way out of a connection calls this once (see serve()).
   void forget_connection(Connection& c);
+  // The record of connection `id`, or null once it closed. Use it only on the connection's
+  // context, where its record is erased.
+  Connection* find_connection(std::uint64_t id) {
+    std::lock_guard lock(connections_mutex);
+    auto it = connections.find(id);
+    return it == connections.end() ? nullptr : &it->second;
+  }
   void connection_closed();
 };
 
@@ -330,19 +339,20 @@ awaitable<void> HttpServer::Impl::refuse(tcp::socket socket, Error error) {
 awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bool via_proxy) {
   open_connections.fetch_add(1);
   metrics.open_connections().add(1);
-  auto self = std::make_shared<Connection>();
-  self->context = &static_cast<asio::io_context&>(
-      asio::query(socket.get_executor(), asio::execution::context));
-  self->address_slot = std::move(slot);
+  Connection* self;
   {
+    Connection record;
+    record.context = &static_cast<asio::io_context&>(
+        asio::query(socket.get_executor(), asio::execution::context));
+    record.address_slot = std::move(slot);
     std::lock_guard lock(connections_mutex);
-    self->id = next_connection_id++;
-    connections.emplace(self->id, self);
+    record.id = next_connection_id++;
+    self = &connections.emplace(record.id, std::move(record)).first->second;
   }
-  // Every way out calls this once, also for a stream session that outlives this coroutine. A
-  // plain pointer (std::function keeps only trivially copyable callables inline, so a shared
-  // pointer would cost a heap block per copy): `connections` owns the record until forget().
-  auto forget = [this, connection = self.get()] { forget_connection(*connection); };
+  // Every way out calls this once, also for a stream session that outlives this coroutine; the
+  // record is gone after it. Plain pointers: std::function keeps only trivially copyable
+  // callables inline (a shared pointer would cost a heap block per copy).
+  auto forget = [this, connection = self] { forget_connection(*connection); };
 
   beast::error_code ignored;
   std::string remote_address;
@@ -505,6 +515,9 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
       self->stream = nullptr;
       detail::StreamStart start{std::move(response.upgrade), request.request_id, remote_address,
                                 &self->on_shutdown, forget, handler_pool.get()};
+      // The session may end (and the record with it) before start_* returns.
+      asio::io_context& context = *self->context;
+      const std::uint64_t id = self->id;
       if (start.upgrade->kind == api::StreamUpgrade::Kind::websocket) {
         std::string offered;
         auto [first, last] = req.equal_range(http::field::sec_websocket_protocol);
@@ -520,8 +533,8 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
       }
       // A shutdown that began while this upgrade was being handled found no stream to close.
       if (stopping) {
-        asio::post(*self->context, [self] {
-          if (self->on_shutdown) self->on_shutdown();
+        asio::post(context, [this, id] {
+          if (Connection* c = find_connection(id); c && c->on_shutdown) c->on_shutdown();
         });
       }
       co_return;
@@ -568,13 +581,9 @@ void HttpServer::Impl::forget_connection(Connection& c) {
   c.stream = nullptr;
   c.on_shutdown = nullptr;
   c.address_slot.release();
-  std::shared_ptr<Connection> record;  // `c` stays valid to the end of this call
   {
     std::lock_guard lock(connections_mutex);
-    if (auto it = connections.find(c.id); it != connections.end()) {
-      record = std::move(it->second);
-      connections.erase(it);
-    }
+    connections.erase(c.id);  // `c` is gone from here on
   }
   metrics.open_connections().add(-1);
   open_connections.fetch_sub(1);
@@ -595,14 +604,17 @@ void HttpServer::Impl::begin_shutdown() {
     beast::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
-    std::vector<std::shared_ptr<Connection>> open;
+    std::vector<std::pair<std::uint64_t, asio::io_context*>> open;
     {
       std::lock_guard lock(connections_mutex);
-      for (auto& [id, c] : connections) open.push_back(c);
+      for (auto& [id, c] : connections) open.emplace_back(id, c.context);
     }
-    for (auto& c : open) {
-      // Runs on the connection's context, so `phase` and `stream` are read where written.
-      asio::post(*c->context, [c] {
+    for (auto [id, context] : open) {
+      // Runs on the connection's context, so `phase` and `stream` are read where written (and
+      // the record, if still there, cannot go meanwhile: it is erased on that context too).
+      asio::post(*context, [this, id = id] {
+        Connection* c = find_connection(id);
+        if (!c) return;  // closed meanwhile
         // Requests being handled finish; connections waiting for or reading a request close;
         // streams close with a reason.
         if (c->phase == Phase::streaming) {
