@@ -6,10 +6,12 @@
 //       without followers, and writes "owner|vehicle|quiet_vehicle|follower TOKEN_OR_ID" lines.
 //   paddock_fanout_client run --port P --connections N --messages M --rate R
 //       [--tokens FILE] [--target paddock|node] [--path /v1/stream] [--publish-url PATH|URL]
-//       [--threads 1] [--publishers 16] [--drain 3] [--deadline 30]
+//       [--threads 1] [--publishers 16] [--drain 3] [--deadline 30] [--stream-ports P1,P2,...]
 //       Opens N WebSocket connections, then publishes M messages at R per second (open loop, R
 //       may be fractional), then waits until every delivery arrived, nothing arrived for --drain
-//       seconds, or --deadline seconds passed since the last publish. Each message
+//       seconds, or --deadline seconds passed since the last publish. --stream-ports spreads the
+//       connections round robin over those ports (several nodes of one cluster); publishing
+//       stays on --port. Each message
 //       text carries "t=<steady_clock ns>"; receivers take the delivery latency from it.
 //   paddock_fanout_client idle --port P --connections N --hold S [--tokens FILE] [--target ...]
 //       Opens N connections and holds them idle for S seconds.
@@ -102,7 +104,7 @@ Options parse_options(int argc, char** argv) {
   static const std::set<std::string, std::less<>> kKnown = {
       "port",     "followers",  "tokens", "concurrency", "connections",
       "messages", "rate",       "path",   "target",      "publish-url",
-      "threads",  "publishers", "drain",  "hold",        "deadline"};
+      "threads",  "publishers", "drain",  "hold",        "deadline", "stream-ports"};
   if (argc < 2)
     throw std::runtime_error("usage: paddock_fanout_client setup|run|idle --key value...");
   Options o;
@@ -391,6 +393,7 @@ struct alignas(64) Worker {
   asio::io_context io{1};  // declared first: destroyed after the sockets that use it
   asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
   std::vector<std::string> tokens;           // one per connection ("" for node)
+  std::vector<unsigned short> ports;         // the port each connection goes to
   std::vector<std::unique_ptr<Ws>> sockets;  // every connection, open or not
   std::size_t next = 0;                      // next token to connect
   bool stopping = false;                     // set on this thread when the run ends
@@ -435,11 +438,12 @@ awaitable<void> receive(Worker& w, Ws& ws) {
   }
 }
 
-awaitable<void> connect_one(Worker& w, const RunConfig& cfg, const std::string& token) {
+awaitable<void> connect_one(Worker& w, const RunConfig& cfg, const std::string& token,
+                            unsigned short port) {
   Ws& ws = *w.sockets.emplace_back(std::make_unique<Ws>(w.io.get_executor()));
   auto& tcp_stream = beast::get_lowest_layer(ws);
   tcp_stream.expires_after(std::chrono::seconds(30));
-  co_await tcp_stream.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), cfg.port),
+  co_await tcp_stream.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port),
                                     use_awaitable);
   tcp_stream.socket().set_option(tcp::no_delay(true));
   tcp_stream.expires_never();
@@ -447,7 +451,7 @@ awaitable<void> connect_one(Worker& w, const RunConfig& cfg, const std::string& 
   ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
   }));
-  co_await ws.async_handshake("127.0.0.1:" + std::to_string(cfg.port), cfg.path, use_awaitable);
+  co_await ws.async_handshake("127.0.0.1:" + std::to_string(port), cfg.path, use_awaitable);
   if (cfg.paddock) {
     beast::flat_buffer first;
     co_await ws.async_read(first, use_awaitable);
@@ -461,9 +465,10 @@ awaitable<void> connect_one(Worker& w, const RunConfig& cfg, const std::string& 
 
 awaitable<void> connect_some(Worker& w, const RunConfig& cfg) {
   while (!w.stopping && w.next < w.tokens.size()) {
-    const std::string& token = w.tokens[w.next++];
+    const std::string& token = w.tokens[w.next];
+    unsigned short port = w.ports[w.next++];
     try {
-      co_await connect_one(w, cfg, token);
+      co_await connect_one(w, cfg, token, port);
       ++w.connected;
     } catch (const std::exception& e) {
       ++w.failed;
@@ -658,9 +663,18 @@ int run_clients(const Options& o) {
   std::vector<std::unique_ptr<Worker>> workers;
   const auto threads = std::max<std::int64_t>(o.number("threads", 1), 1);
   for (std::int64_t i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>());
+  std::vector<unsigned short> stream_ports;
+  std::stringstream listed(o.text("stream-ports", std::to_string(cfg.port)));
+  for (std::string port; std::getline(listed, port, ',');) {
+    Options one;
+    one.values.emplace("port", port);
+    stream_ports.push_back(static_cast<unsigned short>(one.number("port")));
+  }
+  if (stream_ports.empty()) throw std::runtime_error("--stream-ports names no port");
   for (std::int64_t i = 0; i < cfg.connections; ++i) {
     std::string token = cfg.paddock ? tokens.followers[i % tokens.followers.size()] : "";
     workers[i % threads]->tokens.push_back(std::move(token));
+    workers[i % threads]->ports.push_back(stream_ports[i % stream_ports.size()]);
   }
   for (auto& w : workers) {
     w->sockets.reserve(w->tokens.size());

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """An example Paddock publisher: registers, signs requests (HTTP Message Signatures, RFC 9421,
-hmac-sha256) and pushes messages. Python standard library only.
+hmac-sha256), pushes messages and reads their delivery statistics. Python standard library only.
 
     publisher.py register --server http://127.0.0.1:8080 --name "Acme Motors" --kind dealer \
         --contact ops@acme.example
@@ -8,6 +8,7 @@ hmac-sha256) and pushes messages. Python standard library only.
     publisher.py push --server ... --id DL... --secret ... --message-id spring-offer \
         --public --category offer --title "Spring check" --body "20 % off"
     publisher.py push ... --message-id voucher-7 --user usr_... --category voucher --title ...
+    publisher.py stats --server ... --id DL... --secret ... --message-id spring-offer
     publisher.py withdraw --server ... --id DL... --secret ... --message-id spring-offer
 
 The signature covers @method, @target-uri and content-digest (RFC 9530 sha-256 of the body),
@@ -92,7 +93,7 @@ def main(argv=None):
     reg.add_argument("--name", required=True)
     reg.add_argument("--kind", required=True)
     reg.add_argument("--contact", required=True)
-    for name in ("push", "withdraw", "rotate"):
+    for name in ("push", "withdraw", "stats", "rotate"):
         s = sub.add_parser(name)
         s.add_argument("--server", required=True)
         s.add_argument("--id", required=True)
@@ -128,6 +129,11 @@ def main(argv=None):
     elif args.command == "withdraw":
         status, body = call(args.server, "DELETE",
                             "/v1/publisher/messages/" + urllib.parse.quote(args.message_id, safe=""),
+                            None, args.id, args.secret)
+    elif args.command == "stats":
+        status, body = call(args.server, "GET",
+                            "/v1/publisher/messages/%s/stats"
+                            % urllib.parse.quote(args.message_id, safe=""),
                             None, args.id, args.secret)
     else:
         status, body = call(args.server, "POST", "/v1/publishers/%s/secrets" % args.id, {},

@@ -50,10 +50,9 @@ void SharingService::post_message(const std::string& user_id, const std::string&
       [user_id, m = std::move(m)](storage::Writes& w) mutable -> Result<Outcome<MessageRecord>> {
         auto v = vehicle_for_member(w, user_id, m.vehicle_id);
         if (!v) return v.take_error();
-        PADDOCK_ASSIGN(seq, w.sharing().next_message_seq(m.vehicle_id));
-        m.seq = seq;
         m.created_at = now_millis();
-        PADDOCK_TRY(w.sharing().insert_message(m));
+        PADDOCK_ASSIGN(seq, w.sharing().insert_next_message(m));
+        m.seq = seq;
         Outcome<MessageRecord> out{m, {}};
         PADDOCK_TRY(
             emit(w, out.update,

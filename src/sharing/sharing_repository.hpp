@@ -4,6 +4,7 @@
 // confirmations are single-use secrets (storage/secrets.hpp); feed events go to the event log
 // (events/event_log.hpp). Owned by sharing; depends on core and the plain records in
 // storage/records.hpp. Every call returns a value, never throws.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,17 @@ class SharingWrites : public SharingReads {
   // Increments and returns the vehicle's message sequence; not_found if there is no vehicle.
   virtual Result<std::int64_t> next_message_seq(std::string_view vehicle_id) = 0;
   virtual Result<void> insert_message(const storage::MessageRecord& message) = 0;
+  // Both at once: inserts `message` at the vehicle's next sequence number (its own seq is
+  // ignored) and returns that number; not_found if there is no vehicle. A backend whose every
+  // statement is a network round trip (PostgreSQL) does it in one.
+  virtual Result<std::int64_t> insert_next_message(const storage::MessageRecord& message) {
+    auto seq = next_message_seq(message.vehicle_id);
+    if (!seq) return seq;
+    auto numbered = message;
+    numbered.seq = *seq;
+    if (auto inserted = insert_message(numbered); !inserted) return inserted.take_error();
+    return seq;
+  }
   // Writes text, attributes and updated_at.
   virtual Result<void> update_message(const storage::MessageRecord& message) = 0;
   virtual Result<void> delete_message(std::string_view message_id) = 0;

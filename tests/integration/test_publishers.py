@@ -656,6 +656,10 @@ class PublisherHubTest(harness.PaddockTestCase):
                         "--message-id", "slot-7", "--user", ivan.id, "--category", "parking",
                         "--title", "Your slot", "--data", '{"slot": 7}')
         self.assertEqual((code, out["status"]), (0, 201), out)
+        code, out = run("stats", "--server", server, "--id", pid, "--secret", secret,
+                        "--message-id", "slot-7")
+        self.assertEqual((code, out["status"]), (0, 200), out)
+        self.assertEqual(sorted(out["body"]), ["delivered", "read", "synced"])
         code, out = run("withdraw", "--server", server, "--id", pid, "--secret", secret,
                         "--message-id", "slot-7")
         self.assertEqual((code, out["status"]), (0, 204), out)

@@ -87,6 +87,21 @@ TEST_P(StoreContract, MessagesAreNumberedPerVehicleAndPagedByTypeAfterASeq) {
       write<std::int64_t>([](Writes& w) { return w.sharing().next_message_seq("veh_x"); });
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, Errc::not_found);
+  // Numbering and inserting at once continues the same sequence.
+  auto fifth = write<std::int64_t>([](Writes& w) {
+    return w.sharing().insert_next_message(
+        {"msg_5", "veh_1", 0, 1, "five", "{}", "usr_a", 105, std::nullopt});
+  });
+  ASSERT_TRUE(fifth.ok());
+  EXPECT_EQ(*fifth, 5);
+  EXPECT_EQ((*reads().sharing().message_by_id("msg_5"))->seq, 5);
+  missing = write<std::int64_t>([](Writes& w) {
+    return w.sharing().insert_next_message(
+        {"msg_x", "veh_x", 0, 1, "none", "{}", "usr_a", 105, std::nullopt});
+  });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+  EXPECT_FALSE(reads().sharing().message_by_id("msg_x")->has_value());
   must_write([](Writes& w) -> Result<void> {
     MessageRecord m{"msg_1", "veh_1", 1, 0, "edited", "{\"a\":1}", "usr_a", 100, 555};
     PADDOCK_TRY(w.sharing().update_message(m));

@@ -334,10 +334,8 @@ TEST_F(PostgresTwoNodes, MessageSeqsOfOneVehicleNeverRepeatAcrossNodes) {
     Store& node = (i % 2 == 0) ? *a_ : *b_;
     std::string id = numbered("msg_", i);
     jobs.push_back(start<std::int64_t>(node, [id](Writes& w) -> Result<std::int64_t> {
-      PADDOCK_ASSIGN(seq, w.sharing().next_message_seq("veh_1"));
-      PADDOCK_TRY(w.sharing().insert_message(
-          {id, "veh_1", seq, 0, "hi", "{}", "usr_o", 3, std::nullopt}));
-      return seq;
+      return w.sharing().insert_next_message(
+          {id, "veh_1", 0, 0, "hi", "{}", "usr_o", 3, std::nullopt});
     }));
   }
   std::set<std::int64_t> seqs;

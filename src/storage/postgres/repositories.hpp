@@ -65,6 +65,7 @@ class PgSharing final : public sharing::SharingWrites {
   Result<bool> delete_member(std::string_view vehicle_id, std::string_view user_id) override;
   Result<std::int64_t> next_message_seq(std::string_view vehicle_id) override;
   Result<void> insert_message(const MessageRecord& message) override;
+  Result<std::int64_t> insert_next_message(const MessageRecord& message) override;
   Result<void> update_message(const MessageRecord& message) override;
   Result<void> delete_message(std::string_view message_id) override;
   Result<void> insert_follow(const FollowRecord& follow) override;

@@ -238,6 +238,21 @@ Result<void> PgSharing::insert_message(const MessageRecord& m) {
   });
 }
 
+Result<std::int64_t> PgSharing::insert_next_message(const MessageRecord& m) {
+  return guarded(link_, "insert_next_message", [&](Connection& db) -> Result<std::int64_t> {
+    // One round trip for what next_message_seq and insert_message do; the vehicle's row lock
+    // is taken the same way and held to commit.
+    auto rows = db.query(
+        "WITH next AS (UPDATE vehicles SET last_message_seq = last_message_seq + 1 "
+        "WHERE id = $2 RETURNING last_message_seq) "
+        "INSERT INTO messages (" MESSAGE_COLUMNS ") "
+        "SELECT $1, $2, last_message_seq, $3, $4, $5, $6, $7, $8 FROM next RETURNING seq",
+        m.id, m.vehicle_id, m.type, m.text, m.attributes, m.author_id, m.created_at, m.updated_at);
+    if (rows.empty()) return make_error(Errc::not_found, "no such vehicle");
+    return rows.integer(0, 0);
+  });
+}
+
 Result<void> PgSharing::update_message(const MessageRecord& m) {
   return guarded(link_, "update_message", [&](Connection& db) {
     db.query("UPDATE messages SET text = $1, attributes = $2, updated_at = $3 WHERE id = $4",
