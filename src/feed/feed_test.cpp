@@ -217,6 +217,46 @@ TEST_F(FeedTest, LiveFramesTheBacklogCoveredDoNotHideTheNextOne) {
   EXPECT_NE(frames[0]->json.find("after the duplicates"), std::string::npos);
 }
 
+// The hub keeps each vehicle's delivery list between events; a stream joining or leaving and a
+// follow's types changing all show at the next event.
+TEST_F(FeedTest, StreamsJoiningAndLeavingAndTypeChangesShowAtTheNextEvent) {
+  add_users();
+  auto vehicle = add_vehicle();
+  auto f = follow("usr_fan", sharing::kAllTypes);
+  auto first = std::make_unique<FeedStream>(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(),
+                                            FeedStreamOptions{});
+  std::vector<FramePtr> frames;
+  auto received = [&frames](FeedStream& stream) {
+    frames.clear();
+    EXPECT_TRUE(stream.next(frames, 100));
+    return types_of(frames);
+  };
+  const std::vector<std::string> one_message{"message.created"};
+  post(vehicle, "status", "one stream");
+  EXPECT_EQ(received(*first), one_message);
+
+  FeedStream second(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), {});
+  received(second);
+  post(vehicle, "status", "two streams");
+  EXPECT_EQ(received(*first), one_message);
+  EXPECT_EQ(received(second), one_message);
+
+  first.reset();  // its Subscriber goes: the list must not point at it any more
+  post(vehicle, "status", "one stream again");
+  EXPECT_EQ(received(second), one_message);
+
+  wait<storage::FollowRecord>([&](auto cb) {
+    sharing_->update_follow("usr_fan", f.id, sharing::bit(sharing::MessageType::trip),
+                            std::nullopt, cb);
+  });
+  received(second);  // the follow's own update event
+  post(vehicle, "status", "not selected any more");
+  post(vehicle, "trip", "selected");
+  EXPECT_EQ(received(second), one_message);
+  EXPECT_NE(frames[0]->json.find("selected"), std::string::npos);
+  EXPECT_EQ(frames[0]->json.find("not selected"), std::string::npos);
+}
+
 TEST_F(FeedTest, ARemovedFollowerGetsNothingMore) {
   add_users();
   auto vehicle = add_vehicle();

@@ -19,6 +19,7 @@ Result<void> Hub::load() {
   PADDOCK_ASSIGN(visibilities, reads.all_vehicle_visibilities());
   PADDOCK_ASSIGN(follows, reads.all_live_follows());
   std::unique_lock lock(mutex_);
+  ++generation_;
   for (const auto& [vehicle_id, text] : visibilities) {
     policies_[vehicle_id] = VisibilityPolicy::decode(text);
   }
@@ -35,6 +36,7 @@ Result<void> Hub::reload() {
       std::move(visibilities), std::move(follows));
   fanout_.post([this, fresh] {
     std::unique_lock lock(mutex_);
+    ++generation_;
     follows_.clear();
     policies_.clear();
     for (const auto& [vehicle_id, text] : fresh->first) {
@@ -109,6 +111,7 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
   if (!update.follows_set.empty() || !update.follows_gone.empty() || !update.policies.empty() ||
       !update.vehicles_gone.empty()) {
     std::unique_lock lock(mutex_);
+    ++generation_;
     for (const auto& [vehicle_id, policy] : update.policies) policies_[vehicle_id] = policy;
     for (const auto& f : update.follows_gone) {
       auto it = follows_.find(f.vehicle_id);
@@ -121,6 +124,7 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
     for (const auto& vehicle_id : update.vehicles_gone) {
       follows_.erase(vehicle_id);
       policies_.erase(vehicle_id);
+      delivery_lists_.erase(vehicle_id);
     }
   }
   if (update.events.empty()) return;
@@ -136,23 +140,38 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
     auto policy = policies_.find(*event.vehicle_id);
     if (followers == follows_.end() || policy == policies_.end()) continue;
     const TypeSet type_bit = 1u << static_cast<unsigned>(*event.message_type);
-    // Walk whichever side is smaller: a popular vehicle with few followers online costs only
-    // its connected followers, a busy server with a small vehicle only its followers.
-    const auto& follows = followers->second;
-    if (subscribers_.size() < follows.size()) {
-      for (const auto& [user_id, subs] : subscribers_) {
-        auto entry = follows.find(user_id);
-        if (entry == follows.end() || !(admitted(entry->second, policy->second) & type_bit)) {
-          continue;
-        }
-        for (const auto& s : subs) s->push(frame);
-      }
-    } else {
-      for (const auto& [user_id, entry] : follows) {
-        if (admitted(entry, policy->second) & type_bit) deliver(user_id, frame);
-      }
+    for (const auto& d : delivery_list(*event.vehicle_id, followers->second, policy->second)) {
+      if (d.types & type_bit) d.subscriber->push(frame);
     }
   }
+}
+
+const std::vector<Hub::Delivery>& Hub::delivery_list(const std::string& vehicle_id,
+                                                     const Followers& follows,
+                                                     const VisibilityPolicy& policy) {
+  auto& list = delivery_lists_[vehicle_id];
+  if (list.built_at == generation_) return list.to;
+  list.to.clear();  // keeps its capacity: churn rebuilds without allocating
+  list.built_at = generation_;
+  auto add = [&list](const std::vector<std::shared_ptr<Subscriber>>& subs, TypeSet types) {
+    if (types == 0) return;
+    // A vehicle's events name no device: every stream of the follower gets them.
+    for (const auto& s : subs) list.to.push_back({s.get(), types});
+  };
+  // Walk whichever side is smaller: a popular vehicle with few followers online costs only
+  // its connected followers, a busy server with a small vehicle only its followers.
+  if (subscribers_.size() < follows.size()) {
+    for (const auto& [user_id, subs] : subscribers_) {
+      auto entry = follows.find(user_id);
+      if (entry != follows.end()) add(subs, admitted(entry->second, policy));
+    }
+  } else {
+    for (const auto& [user_id, entry] : follows) {
+      auto subs = subscribers_.find(std::string_view(user_id));
+      if (subs != subscribers_.end()) add(subs->second, admitted(entry, policy));
+    }
+  }
+  return list.to;
 }
 
 void Hub::end_session(std::string user_id, std::string token_hash) {
@@ -184,12 +203,14 @@ std::size_t Hub::deliver(const std::string& user_id, const FramePtr& frame) {
 
 void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
   std::unique_lock lock(mutex_);
+  ++generation_;
   subscribers_[subscriber->user_id()].push_back(subscriber);
   ++subscriber_count_;
 }
 
 void Hub::unsubscribe(const Subscriber* subscriber) {
   std::unique_lock lock(mutex_);
+  ++generation_;
   auto it = subscribers_.find(subscriber->user_id());
   if (it == subscribers_.end()) return;
   auto& list = it->second;

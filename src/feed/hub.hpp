@@ -9,6 +9,7 @@
 // name, or to every connected user but the excluded ones, walking only the connected.
 // Depends on sharing's LiveFeed interface and visibility rules, storage's interface (to load
 // its index at start), and feed's frames and subscribers. Knows nothing of sockets.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <shared_mutex>
@@ -72,6 +73,18 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   void set_follow(const storage::FollowRecord& follow);
   // Honours target_device; returns on how many streams the frame was queued.
   std::size_t deliver(const std::string& user_id, const FramePtr& frame);
+  // A vehicle's connected followers' streams with the types each may receive: what an event
+  // on the vehicle walks, instead of a hash lookup per follower. On the fan-out thread, under
+  // the read lock; rebuilt when anything changed since (a follow, a policy, a stream).
+  struct Delivery {
+    Subscriber* subscriber;  // valid while built_at is current: a stream leaving changes it
+    sharing::TypeSet types;
+  };
+  struct DeliveryList {
+    std::uint64_t built_at = 0;
+    std::vector<Delivery> to;
+  };
+
   void apply_now(const sharing::FeedUpdate& update);  // on the fan-out thread
 
   storage::Store& store_;
@@ -82,12 +95,18 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   };
   // user → entry; looked up with the views that key subscribers_.
   using Followers = std::unordered_map<std::string, Entry, TextHash, std::equal_to<>>;
+  const std::vector<Delivery>& delivery_list(const std::string& vehicle_id,
+                                             const Followers& follows,
+                                             const sharing::VisibilityPolicy& policy);
   std::unordered_map<std::string, Followers> follows_;  // vehicle → user
   std::unordered_map<std::string, sharing::VisibilityPolicy> policies_;
   // user → the user's streams. The key views the user id of one of them (the first), so a
   // connected user's id is held once, by its Subscriber; unsubscribe() moves the key on.
   std::unordered_map<std::string_view, std::vector<std::shared_ptr<Subscriber>>> subscribers_;
   std::size_t subscriber_count_ = 0;
+  // Moves (under the write lock) with every change to follows_, policies_ or subscribers_.
+  std::uint64_t generation_ = 1;
+  std::unordered_map<std::string, DeliveryList> delivery_lists_;  // fan-out thread only
   ReachHandler on_reach_;  // used on the fan-out thread only
   WorkPool fanout_{1};  // last member: stops (and drains) before the maps above go away
 };
