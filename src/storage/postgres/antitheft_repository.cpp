@@ -30,7 +30,7 @@ Result<std::optional<antitheft::AntiTheftSettings>> PgAntiTheft::settings(
       found->id_tags = all<std::string>(
           db.query("SELECT id_tag FROM antitheft_id_tags WHERE vehicle_id = $1 ORDER BY position",
                    vehicle_id),
-          [](const Rows& r, int i) { return r.text(i, 0); });
+          first_text);
     }
     return found;
   });
@@ -40,7 +40,7 @@ Result<std::optional<std::string>> PgAntiTheft::vehicle_of_id_tag(std::string_vi
   return guarded(link_, "vehicle_of_id_tag", [&](Connection& db) {
     return one<std::string>(
         db.query("SELECT vehicle_id FROM antitheft_id_tags WHERE id_tag = $1", id_tag),
-        [](const Rows& r, int i) { return r.text(i, 0); });
+        first_text);
   });
 }
 

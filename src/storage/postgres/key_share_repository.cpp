@@ -55,8 +55,6 @@ keys::KeyAuditRecord read_audit(const Rows& r, int i) {
           r.integer(i, 8)};
 }
 
-std::string text_of(const Rows& r, int i) { return r.text(i, 0); }
-
 }  // namespace
 
 Result<std::optional<keys::KeyShareRecord>> PgKeyShares::share_by_id(std::string_view id) {
@@ -105,7 +103,7 @@ Result<std::vector<std::string>> PgKeyShares::kids_in_use(UnixMillis now) {
         db.query("SELECT DISTINCT kid FROM key_shares WHERE kid IS NOT NULL AND "
                  "credential_expires_at > $1 ORDER BY kid",
                  now),
-        text_of);
+        first_text);
   });
 }
 
@@ -143,7 +141,7 @@ Result<keys::RevocationState> PgKeyShares::revocations_of(std::string_view vehic
                  "status IN ('revoked', 'returned') AND credential_id IS NOT NULL AND "
                  "credential_expires_at > $2 ORDER BY credential_id",
                  vehicle_id, now),
-        text_of);
+        first_text);
     return state;
   });
 }

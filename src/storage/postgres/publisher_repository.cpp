@@ -55,8 +55,6 @@ InboxEntry read_entry(const Rows& r, int i) {
   return {read_message(r, i), r.text(i, 14), r.text(i, 15), r.boolean(i, 16)};
 }
 
-std::string text_of(const Rows& r, int i) { return r.text(i, 0); }
-
 const char* opt_out_kind(OptOut::Kind k) {
   return k == OptOut::Kind::publisher ? "publisher" : "category";
 }
@@ -112,7 +110,7 @@ Result<std::vector<std::string>> PgPublishers::message_receivers(std::string_vie
         db.query("SELECT user_id FROM publisher_receivers WHERE publisher_id = $1 AND "
                  "message_id = $2 ORDER BY user_id COLLATE \"C\"",
                  publisher_id, message_id),
-        text_of);
+        first_text);
   });
 }
 
@@ -132,7 +130,7 @@ Result<std::vector<std::string>> PgPublishers::subscriptions_of(std::string_view
         db.query("SELECT publisher_id FROM publisher_subscriptions WHERE user_id = $1 "
                  "ORDER BY created_at, publisher_id COLLATE \"C\"",
                  user_id),
-        text_of);
+        first_text);
   });
 }
 
@@ -158,7 +156,7 @@ Result<std::vector<std::string>> PgPublishers::users_opted_out(std::string_view 
                  "(kind = 'publisher' AND value = $1) OR (kind = 'category' AND value = $2) "
                  "ORDER BY 1",
                  publisher_id, category),
-        text_of);
+        first_text);
   });
 }
 
@@ -421,7 +419,7 @@ Result<std::vector<std::string>> PgPublishers::service_providers_of(std::string_
         db.query("SELECT publisher_id FROM vehicle_service_providers WHERE vehicle_id = $1 "
                  "ORDER BY created_at, publisher_id COLLATE \"C\"",
                  vehicle_id),
-        text_of);
+        first_text);
   });
 }
 

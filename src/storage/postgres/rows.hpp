@@ -38,6 +38,9 @@ inline std::optional<std::int64_t> optional_integer(const Rows& rows, int row, i
   return rows.integer(row, col);
 }
 
+// A row reader for queries that select one text column (ids, names), for one() and all().
+inline std::string first_text(const Rows& rows, int row) { return rows.text(row, 0); }
+
 // The first row read by `read(rows, 0)`, or nullopt when there is none.
 template <class Record, class Reader>
 std::optional<Record> one(const Rows& rows, Reader read) {

@@ -27,7 +27,7 @@ Result<std::optional<antitheft::AntiTheftSettings>> SqliteAntiTheft::settings(
       found->id_tags = all<std::string>(
           db.cached("SELECT id_tag FROM antitheft_id_tags WHERE vehicle_id = ? ORDER BY position")
               .bind(vehicle_id),
-          [](const Statement& s) { return s.text(0); });
+          first_text);
     }
     return found;
   });
@@ -37,7 +37,7 @@ Result<std::optional<std::string>> SqliteAntiTheft::vehicle_of_id_tag(std::strin
   return guarded(link_, "vehicle_of_id_tag", [&](Connection& db) {
     return one<std::string>(
         db.cached("SELECT vehicle_id FROM antitheft_id_tags WHERE id_tag = ?").bind(id_tag),
-        [](const Statement& s) { return s.text(0); });
+        first_text);
   });
 }
 
@@ -60,7 +60,7 @@ Result<void> SqliteAntiTheft::put_settings(const antitheft::AntiTheftSettings& a
     for (const auto& tag : a.id_tags) {
       auto owner = one<std::string>(
           db.cached("SELECT vehicle_id FROM antitheft_id_tags WHERE id_tag = ?").bind(tag),
-          [](const Statement& s) { return s.text(0); });
+          first_text);
       if (owner && *owner != a.vehicle_id) {
         return make_error(antitheft::kIdTagTaken,
                           "the idTag '" + tag + "' identifies another vehicle", "id_tags");

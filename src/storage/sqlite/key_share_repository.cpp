@@ -105,7 +105,7 @@ Result<std::vector<std::string>> SqliteKeyShares::kids_in_use(UnixMillis now) {
         db.cached("SELECT DISTINCT kid FROM key_shares WHERE kid IS NOT NULL AND "
                   "credential_expires_at > ? ORDER BY kid")
             .bind(now),
-        [](const Statement& s) { return s.text(0); });
+        first_text);
   });
 }
 
@@ -146,7 +146,7 @@ Result<keys::RevocationState> SqliteKeyShares::revocations_of(std::string_view v
                   "status IN ('revoked', 'returned') AND credential_id IS NOT NULL AND "
                   "credential_expires_at > ? ORDER BY credential_id")
             .bind(vehicle_id, now),
-        [](const Statement& s) { return s.text(0); });
+        first_text);
     return state;
   });
 }

@@ -106,7 +106,7 @@ Result<std::vector<std::string>> SqlitePublishers::message_receivers(std::string
         db.cached("SELECT user_id FROM publisher_receivers WHERE publisher_id = ? AND "
                   "message_id = ? ORDER BY user_id")
             .bind(publisher_id, message_id),
-        [](const Statement& s) { return s.text(0); });
+        first_text);
   });
 }
 
@@ -127,7 +127,7 @@ Result<std::vector<std::string>> SqlitePublishers::subscriptions_of(std::string_
         db.cached("SELECT publisher_id FROM publisher_subscriptions WHERE user_id = ? "
                   "ORDER BY created_at, rowid")
             .bind(user_id),
-        [](const Statement& s) { return s.text(0); });
+        first_text);
   });
 }
 
@@ -152,7 +152,7 @@ Result<std::vector<std::string>> SqlitePublishers::users_opted_out(std::string_v
                   "(kind = 'publisher' AND value = ?) OR (kind = 'category' AND value = ?) "
                   "ORDER BY user_id")
             .bind(publisher_id, category),
-        [](const Statement& s) { return s.text(0); });
+        first_text);
   });
 }
 
@@ -237,7 +237,7 @@ Result<std::string> SqlitePublishers::message_reach(std::string_view publisher_i
     auto reach = one<std::string>(db.cached("SELECT reach FROM publisher_message_reach WHERE "
                                             "publisher_id = ? AND message_id = ?")
                                       .bind(publisher_id, message_id),
-                                  [](const Statement& s) { return s.text(0); });
+                                  first_text);
     return reach.value_or(std::string());
   });
 }
@@ -424,7 +424,7 @@ Result<std::vector<std::string>> SqlitePublishers::service_providers_of(
         db.cached("SELECT publisher_id FROM vehicle_service_providers WHERE vehicle_id = ? "
                   "ORDER BY created_at, publisher_id")
             .bind(vehicle_id),
-        [](const Statement& s) { return s.text(0); });
+        first_text);
   });
 }
 

@@ -40,6 +40,9 @@ std::vector<Record> all(Statement& s, Reader read) {
   return out;
 }
 
+// A row reader for queries that select one text column (ids, names), for one() and all().
+inline std::string first_text(const Statement& s) { return s.text(0); }
+
 inline void run(Statement& s) {
   ResetOnExit guard{s};
   s.run();
