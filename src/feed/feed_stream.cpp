@@ -52,8 +52,8 @@ std::optional<Result<sharing::FeedPage>> FeedStream::backlog_page(int limit) {
 }
 
 bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
-  if (subscriber_->has_ended()) return false;
   if (catching_up_) {
+    if (subscriber_->has_ended()) return false;
     int limit = std::min<int>(backlog_page_size_, static_cast<int>(max));
     auto next_page = backlog_page(limit);
     if (!next_page) return true;  // being read; the read's completion wakes the session
@@ -67,10 +67,6 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
     if (static_cast<int>(page->events.size()) < page_limit_) catching_up_ = false;
     if (!out.empty() || catching_up_) return true;
   }
-  if (subscriber_->overflowed()) {
-    subscriber_->end("slow consumer; reconnect with cursor " + std::to_string(position_));
-    return false;
-  }
   // Frames the backlog already covered are skipped. Keep draining until something is left to
   // send or the queue is empty: a push into a non-empty queue wakes nobody, so returning
   // nothing while frames wait would stall the stream.
@@ -78,7 +74,13 @@ bool FeedStream::next(std::vector<FramePtr>& out, std::size_t max) {
   thread_local std::vector<FramePtr> scratch;
   while (out.empty()) {
     scratch.clear();
-    if (subscriber_->drain(scratch, max) == 0) break;
+    auto taken = subscriber_->take(scratch, max);
+    if (taken.ended) return false;
+    if (taken.overflowed) {
+      subscriber_->end("slow consumer; reconnect with cursor " + std::to_string(position_));
+      return false;
+    }
+    if (taken.frames == 0) break;
     for (auto& frame : scratch) {
       if (frame->seq == kNotInLog) {  // a live notice: no backlog covers it, no cursor moves
         out.push_back(std::move(frame));

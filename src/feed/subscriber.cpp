@@ -17,14 +17,14 @@ Subscriber::Subscriber(std::string user_id, std::size_t capacity,
       capacity_(static_cast<std::uint32_t>(std::clamp<std::size_t>(capacity, 1, kMaxCapacity))) {}
 
 void Subscriber::end(std::string reason) {
-  std::function<void()> wake;
+  bool wake;
   {
     std::lock_guard lock(mutex_);
     if (ended_) return;
     ended_ = std::make_unique<std::string>(std::move(reason));
-    wake = wake_;
+    wake = wake_set_;
   }
-  if (wake) wake();
+  if (wake) wake_();
 }
 
 std::string Subscriber::ended() const {
@@ -39,11 +39,11 @@ bool Subscriber::has_ended() const {
 
 std::function<void()> Subscriber::waker() const {
   std::lock_guard lock(mutex_);
-  return wake_;
+  return wake_set_ ? wake_ : std::function<void()>();
 }
 
 void Subscriber::push(const FramePtr& frame) {
-  std::function<void()> wake;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (overflowed_ || ended_) return;
@@ -60,17 +60,31 @@ void Subscriber::push(const FramePtr& frame) {
     }
     if (size_ == ring_size_) {
       overflowed_ = true;
-      wake = wake_;
+      wake = wake_set_;
     } else {
       ring_[(head_ + size_) % ring_size_] = frame;
-      if (++size_ == 1) wake = wake_;
+      if (++size_ == 1) wake = wake_set_;
     }
   }
-  if (wake) wake();
+  // wake_ is read outside the lock: once wake_set_ was seen under it, wake_ never changes.
+  if (wake) wake_();
 }
 
 std::size_t Subscriber::drain(std::vector<FramePtr>& out, std::size_t max) {
   std::lock_guard lock(mutex_);
+  return drain_locked(out, max);
+}
+
+Subscriber::Taken Subscriber::take(std::vector<FramePtr>& out, std::size_t max) {
+  std::lock_guard lock(mutex_);
+  Taken taken;
+  taken.ended = ended_ != nullptr;
+  taken.overflowed = overflowed_;
+  if (!taken.ended && !taken.overflowed) taken.frames = drain_locked(out, max);
+  return taken;
+}
+
+std::size_t Subscriber::drain_locked(std::vector<FramePtr>& out, std::size_t max) {
   auto n = static_cast<std::uint32_t>(std::min<std::size_t>(max, size_));
   for (std::uint32_t i = 0; i < n; ++i) {
     out.push_back(std::move(ring_[head_]));
@@ -89,10 +103,12 @@ void Subscriber::set_wakeup(std::function<void()> wake) {
   bool pending;
   {
     std::lock_guard lock(mutex_);
+    if (wake_set_ || !wake) return;
     wake_ = std::move(wake);
-    pending = size_ > 0 || overflowed_;
+    wake_set_ = true;
+    pending = size_ > 0 || overflowed_ || ended_;
   }
-  if (pending && wake_) wake_();
+  if (pending) wake_();
 }
 
 }  // namespace paddock::feed

@@ -40,8 +40,17 @@ class Subscriber {
   void push(const FramePtr& frame);
   // Moves up to `max` queued frames to `out`, oldest first. Returns how many.
   std::size_t drain(std::vector<FramePtr>& out, std::size_t max);
+  // What the connection's turn needs, under one lock (the hub's thread pushes meanwhile):
+  // whether the feed ended or overflowed, and else up to `max` frames moved to `out`.
+  struct Taken {
+    std::size_t frames = 0;
+    bool ended = false;
+    bool overflowed = false;
+  };
+  Taken take(std::vector<FramePtr>& out, std::size_t max);
   bool overflowed() const;
-  // `wake` runs on the pushing thread, without locks held; it must only schedule work.
+  // `wake` runs on the pushing thread, without locks held; it must only schedule work. Set
+  // once (a later call is ignored): push() then calls it without copying it.
   void set_wakeup(std::function<void()> wake);
   // A copy of the wake-up given to set_wakeup (empty before).
   std::function<void()> waker() const;
@@ -63,6 +72,8 @@ class Subscriber {
     std::atomic_flag locked_ = ATOMIC_FLAG_INIT;
   };
 
+  std::size_t drain_locked(std::vector<FramePtr>& out, std::size_t max);
+
   const std::string user_id_;
   const std::optional<std::string> device_id_;
   const std::string session_;
@@ -76,6 +87,7 @@ class Subscriber {
   std::uint32_t size_ = 0;
   mutable SpinLock mutex_;
   bool overflowed_ = false;
+  bool wake_set_ = false;  // under mutex_: wake_ is set and never changes again
   std::function<void()> wake_;
 };
 

@@ -52,5 +52,39 @@ TEST(Subscriber, AnEndedFeedWakesOnceAndTakesNothingMore) {
   EXPECT_EQ(s.drain(out, 10), 0u);
 }
 
+TEST(Subscriber, TakeSaysWhyItTakesNothing) {
+  Subscriber s("usr_a", 2);
+  std::vector<FramePtr> out;
+  s.push(frame(1));
+  auto taken = s.take(out, 10);
+  EXPECT_EQ(taken.frames, 1u);
+  EXPECT_FALSE(taken.ended || taken.overflowed);
+  for (int i = 2; i <= 4; ++i) s.push(frame(i));
+  taken = s.take(out, 10);
+  EXPECT_TRUE(taken.overflowed);
+  EXPECT_EQ(taken.frames, 0u) << "an overflowed queue is resumed by cursor, not drained";
+  Subscriber ended("usr_b", 8);
+  ended.push(frame(1));
+  ended.end("session revoked");
+  taken = ended.take(out, 10);
+  EXPECT_TRUE(taken.ended);
+  EXPECT_EQ(taken.frames, 0u);
+  EXPECT_EQ(out.size(), 1u);
+}
+
+TEST(Subscriber, TheFirstWakeUpStaysAndOneSetLateWakesForWhatWaits) {
+  Subscriber s("usr_a", 8);
+  s.push(frame(1));
+  int first = 0, second = 0;
+  s.set_wakeup([&] { ++first; });
+  EXPECT_EQ(first, 1) << "a frame was waiting";
+  s.set_wakeup([&] { ++second; });
+  std::vector<FramePtr> out;
+  s.drain(out, 10);
+  s.push(frame(2));
+  EXPECT_EQ(first, 2);
+  EXPECT_EQ(second, 0) << "push calls the wake-up it was given first, without copying it";
+}
+
 }  // namespace
 }  // namespace paddock::feed

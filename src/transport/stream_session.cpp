@@ -55,17 +55,22 @@ std::string clip_reason(std::string_view reason) {
 
 class StreamSession;
 
-// One per io_context: a single timer that visits every session of its thread once a second
-// for pings, heartbeats, deadlines and stalled writes, instead of timers per session.
-class SweepService : public asio::execution_context::service {
+// One per io_context, for the sessions of its thread: a single timer that visits each of them
+// once a second for pings, heartbeats, deadlines and stalled writes (no timer per session), and
+// the list of sessions woken from other threads, run in one handler per loop turn (no posted
+// handler per session and wake-up).
+class ThreadSessions : public asio::execution_context::service {
  public:
   static asio::execution_context::id id;
-  explicit SweepService(asio::execution_context& context) : service(context) {}
+  explicit ThreadSessions(asio::execution_context& context) : service(context) {}
 
-  void add(StreamSession* s, const asio::any_io_executor& executor);
+  void add(StreamSession* s, const Executor& executor);
   // True once the io_context is being destroyed (sessions are then freed with its handlers).
   bool shut_down() const { return shut_down_; }
   void remove(StreamSession* s);
+  // From any thread: the session pumps on its own thread soon. The reference goes to that
+  // thread, so a session never ends on the waking one (except while the context goes away).
+  void wake(std::shared_ptr<StreamSession> s);
 
  private:
   // The timer service may have been registered after this one, so it may be destroyed first:
@@ -74,16 +79,31 @@ class SweepService : public asio::execution_context::service {
     shut_down_ = true;
     sessions_.clear();
     timer_.reset();
+    std::vector<std::shared_ptr<StreamSession>> woken;
+    {
+      std::lock_guard lock(wake_mutex_);
+      wake_stopped_ = true;
+      woken.swap(woken_);
+    }
+    running_.clear();
   }
   void arm();
   void sweep();
+  void run_woken();
 
   std::optional<asio::steady_timer> timer_;  // made with the first session's executor
+  std::optional<Executor> executor_;         // the same, for posting run_woken
   std::vector<StreamSession*> sessions_;
   bool armed_ = false;
   bool shut_down_ = false;
+
+  std::mutex wake_mutex_;
+  std::vector<std::shared_ptr<StreamSession>> woken_;    // under wake_mutex_
+  bool wake_posted_ = false;                             // under wake_mutex_: run_woken is due
+  bool wake_stopped_ = false;                            // under wake_mutex_
+  std::vector<std::shared_ptr<StreamSession>> running_;  // this thread's: woken_ being run
 };
-asio::execution_context::id SweepService::id;
+asio::execution_context::id ThreadSessions::id;
 
 // An outbound message: its framing (head and tail) around the payload, written in order.
 struct Item {
@@ -163,8 +183,8 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   virtual ~StreamSession() {
     // Freed with a context that is being destroyed (the server outlived its grace period): the
     // server's bookkeeping that on_end touches may be gone already.
-    bool context_gone = sweeper_ && sweeper_->shut_down();
-    if (sweeper_) sweeper_->remove(this);
+    bool context_gone = thread_ && thread_->shut_down();
+    if (thread_) thread_->remove(this);
     handler_.reset();  // before on_end: the handler may hold what the server counts
     if (hook_ && !context_gone) *hook_ = nullptr;  // it points at this session
     if (on_end_ && !context_gone) on_end_();
@@ -182,18 +202,13 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   }
   std::function<void()> waker() override {
     // A weak pointer fits std::function's inline storage: waking costs the session no
-    // allocation of its own. The reference taken here goes back to the session's thread in
-    // every case, so a session never ends on the waking thread.
+    // allocation of its own.
     return [weak = weak_from_this()] {
       auto s = weak.lock();
       if (!s) return;  // the session ended
-      bool again = s->wake_scheduled_.exchange(true);
-      Executor executor = s->socket_.get_executor();  // set at construction, never changed
-      asio::post(executor, [s = std::move(s), again] {
-        if (again) return;  // coalesced into the wake-up already on its way
-        s->wake_scheduled_ = false;
-        s->pump();
-      });
+      s->wake_scheduled_.store(true);
+      ThreadSessions* thread = s->thread_;  // set by begin(), before the handler has a waker
+      thread->wake(std::move(s));
     };
   }
   Post poster() override {
@@ -226,8 +241,8 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     socket_.non_blocking(true, ignored);
     socket_.set_option(tcp::no_delay(true), ignored);
     auto& context = asio::query(socket_.get_executor(), asio::execution::context);
-    sweeper_ = &asio::use_service<SweepService>(context);
-    sweeper_->add(this, socket_.get_executor());
+    thread_ = &asio::use_service<ThreadSessions>(context);
+    thread_->add(this, socket_.get_executor());
     last_heard_ = last_sent_ = Clock::now();
     if (hook_) {
       // A plain pointer: std::function keeps only trivially copyable callables inline (a
@@ -242,6 +257,12 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     after_handler();
     pump();
     start_read();
+  }
+
+  // Called by ThreadSessions for each wake-up listed (a session woken twice before its turn is
+  // listed twice and pumps once; one woken again while it pumps is listed for the next turn).
+  void woken() {
+    if (wake_scheduled_.exchange(false)) pump();
   }
 
   // Called by the sweep about once a second.
@@ -530,7 +551,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   ShutdownHook* hook_;
   std::function<void()> on_end_;
   asio::thread_pool* handler_pool_;
-  SweepService* sweeper_ = nullptr;
+  ThreadSessions* thread_ = nullptr;
 
   std::unique_ptr<Outbound> out_;  // null while nothing waits to be written
   // At most one control frame waits (the latest wins); rare, so not held inline.
@@ -545,11 +566,11 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   std::uint32_t queued_bytes_ = 0;
 
  public:
-  std::uint32_t sweep_index = UINT32_MAX;  // position in the SweepService's list
+  std::uint32_t sweep_index = UINT32_MAX;  // position in ThreadSessions::sessions_
 
  protected:
   // The flags side by side (every session carries them: padding between them was 24 bytes).
-  std::atomic<bool> wake_scheduled_{false};  // a waker's pump is posted and has not run
+  std::atomic<bool> wake_scheduled_{false};  // woken, and its pump has not run yet
   bool truncate_pending_ = false;
   bool cut_pending_ = false;
   bool writing_ = false;
@@ -560,15 +581,18 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   bool overfull_ = false;
 };
 
-void SweepService::add(StreamSession* s, const asio::any_io_executor& executor) {
+void ThreadSessions::add(StreamSession* s, const Executor& executor) {
   if (shut_down_) return;
-  if (!timer_) timer_.emplace(executor);
+  if (!timer_) {
+    timer_.emplace(executor);
+    executor_.emplace(executor);
+  }
   s->sweep_index = static_cast<std::uint32_t>(sessions_.size());
   sessions_.push_back(s);
   arm();
 }
 
-void SweepService::remove(StreamSession* s) {
+void ThreadSessions::remove(StreamSession* s) {
   if (shut_down_ || s->sweep_index >= sessions_.size() || sessions_[s->sweep_index] != s) return;
   sessions_[s->sweep_index] = sessions_.back();
   sessions_[s->sweep_index]->sweep_index = s->sweep_index;
@@ -576,7 +600,7 @@ void SweepService::remove(StreamSession* s) {
   s->sweep_index = UINT32_MAX;
 }
 
-void SweepService::arm() {
+void ThreadSessions::arm() {
   if (armed_ || sessions_.empty()) return;
   armed_ = true;
   timer_->expires_after(kSweepInterval);
@@ -588,10 +612,32 @@ void SweepService::arm() {
   });
 }
 
-void SweepService::sweep() {
+void ThreadSessions::sweep() {
   auto now = Clock::now();
   // By index: a tick never adds or removes sessions (those happen in handlers of their own).
   for (std::size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->tick(now);
+}
+
+void ThreadSessions::wake(std::shared_ptr<StreamSession> s) {
+  bool post;
+  {
+    std::lock_guard lock(wake_mutex_);
+    if (wake_stopped_) return;
+    woken_.push_back(std::move(s));
+    post = !wake_posted_;
+    wake_posted_ = true;
+  }
+  if (post) asio::post(*executor_, [this] { run_woken(); });
+}
+
+void ThreadSessions::run_woken() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    running_.swap(woken_);
+    wake_posted_ = false;
+  }
+  for (auto& s : running_) s->woken();
+  running_.clear();  // sessions that ended meanwhile are freed here, on their thread
 }
 
 // --- WebSocket ---
