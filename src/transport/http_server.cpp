@@ -279,6 +279,24 @@ Error HttpServer::Impl::per_address_refusal() const {
                             " connections; close one or retry shortly");
 }
 
+// Feeds the parser what `buffer` holds, consuming what it used. True when that settled the
+// request: it is complete, or `ec` says why it is refused; false when more must be read.
+static bool parse_buffered(http::request_parser<http::string_body>& parser,
+                           beast::flat_buffer& buffer, beast::error_code& ec) {
+  parser.eager(true);  // the body too, when it came with the head
+  while (buffer.size() > 0 && !parser.is_done()) {
+    std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) return true;
+    if (used == 0) return false;
+  }
+  return parser.is_done();
+}
+
 // Reads until the PROXY header is complete, all before `deadline`. Bytes after the header stay
 // in `buffer` for the HTTP parser. Returns nothing when the header is malformed, too long, late,
 // or the peer closed: the caller closes without answering, as the spec asks.
@@ -361,6 +379,9 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
     peer = ep.address();
     remote_address = peer.to_string();
   }
+  // Non-blocking for the synchronous first attempt at each answer (asynchronous operations
+  // work the same either way).
+  socket.non_blocking(true, ignored);
   beast::tcp_stream stream(std::move(socket));
   self->stream = &stream;
   beast::flat_buffer buffer;
@@ -420,26 +441,35 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
     self->phase = Phase::reading;
     if (stopping) break;
 
-    // The whole request must arrive within the read timeout (slow-loris defence). Our own timer
-    // cancels the read instead of closing the socket, so the client still learns why (408).
-    stream.expires_never();
-    bool timed_out = false;
-    deadline.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
-    deadline.async_wait([&stream, &timed_out](beast::error_code ec) {
-      if (ec) return;
-      timed_out = true;
-      stream.socket().cancel();
-    });
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
-    auto [read_ec, head_bytes] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-    if (!read_ec && head_bytes > limits.max_header_bytes) read_ec = http::error::header_limit;
-    if (!read_ec && !parser.is_done()) {
-      auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
-      read_ec = body_ec;
+    // A request that arrived whole with its first bytes (the usual case) is parsed from the
+    // buffer: no read and no deadline timer to arm and cancel.
+    beast::error_code read_ec;
+    bool timed_out = false;
+    if (!parse_buffered(parser, buffer, read_ec)) {
+      // The rest must arrive within the read timeout (slow-loris defence). Our own timer
+      // cancels the read instead of closing the socket, so the client still learns why (408).
+      stream.expires_never();
+      deadline.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+      deadline.async_wait([&stream, &timed_out](beast::error_code ec) {
+        if (ec) return;
+        timed_out = true;
+        stream.socket().cancel();
+      });
+      if (!parser.is_header_done()) {
+        auto [head_ec, head_bytes] =
+            co_await http::async_read_header(stream, buffer, parser, kTuple);
+        read_ec = head_ec;
+        if (!read_ec && head_bytes > limits.max_header_bytes) read_ec = http::error::header_limit;
+      }
+      if (!read_ec && !parser.is_done()) {
+        auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kTuple);
+        read_ec = body_ec;
+      }
+      deadline.cancel();
     }
-    deadline.cancel();
     if (read_ec) {
       if (stopping && !timed_out) break;
       if (!timed_out &&
@@ -553,8 +583,17 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
       res.prepare_payload();
     }
 
-    stream.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
-    auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
+    // Written at once when the socket takes it all (the usual case): no write deadline timer.
+    http::serializer<false, http::string_body> serializer{res};
+    beast::error_code write_ec;
+    while (!serializer.is_done() && !write_ec) {
+      http::write_some(stream.socket(), serializer, write_ec);
+    }
+    if (write_ec == asio::error::would_block || write_ec == asio::error::try_again) {
+      stream.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
+      auto [async_ec, written] = co_await http::async_write(stream, serializer, kTuple);
+      write_ec = async_ec;
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics.observe(route, method_index(request.method), response.status, seconds);

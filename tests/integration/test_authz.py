@@ -1,9 +1,11 @@
 """Authentication on every protected route, cross-user isolation, hostile clients."""
 
 import os
+import re
 import secrets
 import socket
 import sys
+import threading
 import time
 import unittest
 
@@ -218,6 +220,82 @@ class HostileClientTest(harness.PaddockTestCase):
             self.assertEqual(data.count(b"HTTP/1.1 200"), 3, data)
         finally:
             s.close()
+
+    def read_answers(self, s, count, limit=10):
+        data = bytearray()
+        seen = 0
+        deadline = time.monotonic() + limit
+        while seen < count and time.monotonic() < deadline:
+            s.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            # A status line may straddle two reads; one that starts in the last 8 bytes read
+            # before was not complete, so not counted yet.
+            start = max(0, len(data) - 8)
+            data += chunk
+            seen += data.count(b"HTTP/1.1 ", start)
+        return bytes(data)
+
+    def test_pipelined_requests_with_bodies_are_answered_in_order(self):
+        # Heads and bodies all in one send: each request is parsed from what was buffered.
+        names = ["pipe_%s" % secrets.token_hex(4) for _ in range(2)]
+        reqs = b""
+        for name in names:
+            body = ('{"username":"%s","password":"correct horse battery"}' % name).encode()
+            reqs += (b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body)) + body
+        reqs += b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" \
+                b"Content-Length: 5\r\n\r\n{nope"
+        s = harness.raw_connect(self.server.port)
+        try:
+            s.sendall(reqs)
+            data = self.read_answers(s, 3)
+        finally:
+            s.close()
+        statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", data)
+        self.assertEqual(statuses, [b"201", b"201", b"400"], data)
+        self.assertLess(data.index(names[0].encode()), data.index(names[1].encode()))
+
+    def test_a_request_in_pieces_is_answered(self):
+        body = ('{"username":"piece_%s","password":"correct horse battery"}'
+                % secrets.token_hex(4)).encode()
+        head = (b"POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body))
+        s = harness.raw_connect(self.server.port)
+        try:
+            # Part of the head, then the rest of it with half the body, then the other half.
+            for piece in (head[:20], head[20:] + body[:10], body[10:]):
+                s.sendall(piece)
+                time.sleep(0.15)
+            data = self.read_answers(s, 1)
+        finally:
+            s.close()
+        self.assertTrue(data.startswith(b"HTTP/1.1 201"), data)
+
+    def test_answers_wait_for_a_client_that_reads_late(self):
+        # More answers than the socket buffers hold (the kernel lets a send buffer grow to
+        # 4 MiB): the server's writes must wait for the client to read, and every answer still
+        # arrives whole and in order.
+        count = 40000
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(("127.0.0.1", self.server.port))
+        sender = threading.Thread(
+            target=s.sendall, args=(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * count,))
+        sender.start()
+        try:
+            time.sleep(0.5)
+            data = self.read_answers(s, count, limit=30)
+        finally:
+            sender.join(30)
+            s.close()
+        self.assertEqual(data.count(b"HTTP/1.1 200"), count)
+        self.assertEqual(data.count(b"HTTP/1.1 "), count)
+        self.assertEqual(self.server.get("/healthz").status, 200, "and it keeps serving")
 
 
 if __name__ == "__main__":
