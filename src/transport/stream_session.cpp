@@ -32,6 +32,7 @@ constexpr std::size_t kHardMaxMessages = 1024;          // a handler sending pas
 constexpr std::size_t kHardMaxBytes = 8 * 1024 * 1024;  // ...is cut as a slow consumer here
 constexpr std::size_t kReadPauseBytes = 256 * 1024;     // stop reading a peer that doesn't read
 constexpr std::size_t kItemsPerWrite = 64;              // messages gathered into one write
+constexpr int kPumpRounds = 4;  // budgets' worth one session sends before the others' turn
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kReasonLimit = 120;                 // a close frame's reason holds 123 bytes
 constexpr auto kStallLimit = std::chrono::seconds(10);    // a write without progress: cut
@@ -45,6 +46,10 @@ constexpr auto kHeartbeat = std::chrono::seconds(15);  // SSE comment after this
 constexpr auto kSweepInterval = std::chrono::seconds(1);
 constexpr std::size_t kSpareQueues = 64;  // per thread: item vectors kept for reuse...
 constexpr std::size_t kSpareQueueCapacity = 2 * kItemsPerWrite;  // ...up to this capacity
+
+// Messages the sessions of this thread were handed (pump() tells whether a handler sent
+// anything without a counter in every session).
+thread_local std::size_t messages_sent_on_thread = 0;
 
 std::string clip_reason(std::string_view reason) {
   if (reason.size() <= kReasonLimit) return std::string(reason);
@@ -193,6 +198,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   // --- session::Session ---
   void send(session::MessageKind kind, session::SharedBytes payload, std::int64_t mark) override {
     if (closing_) return;
+    ++messages_sent_on_thread;
     enqueue(frame(kind, std::move(payload), mark));
     if (out_->queue.size() > kHardMaxMessages || queued_bytes_ > kHardMaxBytes) overfull_ = true;
   }
@@ -323,17 +329,12 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     enqueue(std::move(item));
   }
 
-  // Drops every message not yet started and the pending control frame; the one being written
-  // is finished, so the framing stays intact. The write in flight points into out_->inflight, so
-  // while one is pending the cut waits for its completion.
+  // Drops every message not yet started and the pending control frame; one partly written is
+  // finished, so the framing stays intact. (Writes are synchronous: none is ever in flight.)
   void drop_unstarted() {
     if (out_) std::erase_if(out_->queue, [](const Item& item) { return !item.essential; });
     control_.reset();
-    if (writing_) {
-      truncate_pending_ = true;
-    } else {
-      truncate_inflight();
-    }
+    truncate_inflight();
     recount();
   }
   void truncate_inflight() {
@@ -356,17 +357,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   // the handler's reason (its resume cursor), so the peer still gets it once it reads again.
   void cut_slow_consumer() {
     if (closing_) return;
-    closing_ = true;  // no more messages from the handler
-    close_deadline_ = Clock::now() + kWriteTimeout;
-    if (writing_) {
-      // What waits behind the write goes now; the reason needs the write's outcome.
-      if (out_) std::erase_if(out_->queue, [](const Item& item) { return !item.essential; });
-      control_.reset();
-      recount();
-      cut_pending_ = true;
-    } else {
-      cut();
-    }
+    cut();
   }
   void cut() {
     std::int64_t mark = delivered_mark_;
@@ -399,18 +390,69 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     return queued >= kMaxQueuedMessages ? 0 : kMaxQueuedMessages - queued;
   }
 
+  // Asks the handler for as much as the budget allows, and again while it has more and the
+  // writes keep up (a write that completes at once has no completion to pump again); a session
+  // that still has more after a few rounds waits for the thread's other woken sessions.
   void pump() {
-    if (closing_ || finished_) return;
-    std::size_t room = budget();
-    if (room == 0) return;  // the write completion pumps again
-    handler_->on_writable(*this, room);
-    after_handler();
+    for (int round = 0; round < kPumpRounds; ++round) {
+      if (closing_ || finished_) return;
+      std::size_t room = budget();
+      if (room == 0) return;  // the socket is full: writable() pumps again
+      std::size_t sent_before = messages_sent_on_thread;
+      handler_->on_writable(*this, room);
+      bool sent = messages_sent_on_thread != sent_before;
+      after_handler();
+      if (!sent) return;  // nothing more for now: a push or a read's completion wakes it
+    }
+    wake_scheduled_.store(true);
+    thread_->wake(shared_from_this());
   }
 
+  // Writes what is queued: at once while the socket takes it (no operation object, no
+  // completion handler, no copy of the buffer list), then waiting for writability.
   void flush() {
-    if (writing_ || finished_) return;
+    const bool read_was_paused = read_paused();
+    while (!writing_ && !finished_) {
+      if (!take_inflight()) return;
+      // Every queued message in one write: framing and shared payload bytes side by side.
+      thread_local std::vector<asio::const_buffer> gather;
+      gather.clear();
+      std::size_t skip = out_->front_offset;
+      auto add = [&skip](const void* data, std::size_t size) {
+        if (skip >= size) {
+          skip -= size;
+          return;
+        }
+        gather.emplace_back(static_cast<const char*>(data) + skip, size - skip);
+        skip = 0;
+      };
+      for (std::size_t i = out_->inflight_pos; i < out_->inflight.size(); ++i) {
+        const Item& item = out_->inflight[i];
+        add(item.head.data(), item.head_size);
+        add(item.payload.bytes.data(), item.payload.bytes.size());
+        add(item.tail.data(), item.tail.size());
+      }
+      beast::error_code ec;
+      std::size_t n = socket_.write_some(gather, ec);  // the socket is non-blocking (begin)
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        writing_ = true;  // the items stay put until the socket is writable again
+        last_sent_ = Clock::now();  // a write starting counts as progress
+        socket_.async_wait(Socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+          self->writable(ec);
+        });
+        return;
+      }
+      written(ec, n);
+    }
+    // A write that drained the queue lets a paused reader go on.
+    if (read_was_paused && !finished_ && !read_paused()) start_read();
+  }
+
+  // Moves what waits into the in-flight list when that is done; false when nothing is left to
+  // write (the outbound state is then given back).
+  bool take_inflight() {
     if (!out_) {
-      if (!control_) return;  // nothing to write
+      if (!control_) return false;  // nothing to write
       out_ = borrow_outbound();
     }
     if (out_->inflight_pos >= out_->inflight.size()) {
@@ -433,36 +475,23 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     }
     if (out_->inflight.empty()) {
       give_back(out_);  // everything is out: an idle session holds no outbound state
-      return;
+      return false;
     }
-    // Every queued message in one write: framing and shared payload bytes side by side.
-    thread_local std::vector<asio::const_buffer> gather;
-    gather.clear();
-    std::size_t skip = out_->front_offset;
-    auto add = [&skip](const void* data, std::size_t size) {
-      if (skip >= size) {
-        skip -= size;
-        return;
-      }
-      gather.emplace_back(static_cast<const char*>(data) + skip, size - skip);
-      skip = 0;
-    };
-    for (std::size_t i = out_->inflight_pos; i < out_->inflight.size(); ++i) {
-      const Item& item = out_->inflight[i];
-      add(item.head.data(), item.head_size);
-      add(item.payload.bytes.data(), item.payload.bytes.size());
-      add(item.tail.data(), item.tail.size());
-    }
-    writing_ = true;
-    last_sent_ = Clock::now();  // a write starting counts as progress
-    socket_.async_write_some(
-        gather,
-        [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->written(ec, n); });
+    return true;
   }
 
-  void written(beast::error_code ec, std::size_t n) {
+  // The socket became writable after a write would have blocked (or the wait failed).
+  void writable(beast::error_code ec) {
     writing_ = false;
     if (finished_) return;
+    if (ec) return finish();
+    flush();
+    pump();  // the write freed budget: the handler may have more
+    start_read();
+  }
+
+  // Accounts `n` bytes written: finished items, the delivered mark, the close.
+  void written(beast::error_code ec, std::size_t n) {
     if (ec) return finish();
     last_sent_ = Clock::now();
     queued_bytes_ -= n;
@@ -480,22 +509,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       item.payload.owner.reset();
       ++out_->inflight_pos;
     }
-    if (truncate_pending_) {
-      truncate_pending_ = false;
-      truncate_inflight();
-      recount();
-    }
-    if (cut_pending_) {
-      cut_pending_ = false;
-      cut();
-    }
-    if (close_sent_) {
-      close_written();
-      if (finished_) return;
-    }
-    flush();
-    pump();
-    start_read();
+    if (close_sent_) close_written();
   }
 
   void start_read() {
@@ -537,9 +551,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
     handler_->on_closed();
-    // A write still pending points into the in-flight items: they stay until the session goes.
-    if (!writing_) give_back(out_);
-    if (out_) out_->queue.clear();
+    give_back(out_);
     control_.reset();
   }
 
@@ -571,8 +583,6 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
  protected:
   // The flags side by side (every session carries them: padding between them was 24 bytes).
   std::atomic<bool> wake_scheduled_{false};  // woken, and its pump has not run yet
-  bool truncate_pending_ = false;
-  bool cut_pending_ = false;
   bool writing_ = false;
   bool reading_ = false;
   bool closing_ = false;  // no more messages: a close is queued (or the session ended)
