@@ -32,7 +32,8 @@ constexpr std::size_t kHardMaxMessages = 1024;          // a handler sending pas
 constexpr std::size_t kHardMaxBytes = 8 * 1024 * 1024;  // ...is cut as a slow consumer here
 constexpr std::size_t kReadPauseBytes = 256 * 1024;     // stop reading a peer that doesn't read
 constexpr std::size_t kItemsPerWrite = 64;              // messages gathered into one write
-constexpr int kPumpRounds = 4;  // budgets' worth one session sends before the others' turn
+constexpr int kPumpRounds = 4;
+constexpr std::size_t kKeptWakeList = 256;  // woken sessions a thread's list keeps room for  // budgets' worth one session sends before the others' turn
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kReasonLimit = 120;                 // a close frame's reason holds 123 bytes
 constexpr auto kStallLimit = std::chrono::seconds(10);    // a write without progress: cut
@@ -648,6 +649,10 @@ void ThreadSessions::run_woken() {
   }
   for (auto& s : running_) s->woken();
   running_.clear();  // sessions that ended meanwhile are freed here, on their thread
+  // A burst (every follower woken at once) leaves no list of its size behind.
+  if (running_.capacity() > kKeptWakeList) {
+    std::vector<std::shared_ptr<StreamSession>>().swap(running_);
+  }
 }
 
 // --- WebSocket ---
