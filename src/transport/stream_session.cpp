@@ -32,8 +32,8 @@ constexpr std::size_t kHardMaxMessages = 1024;          // a handler sending pas
 constexpr std::size_t kHardMaxBytes = 8 * 1024 * 1024;  // ...is cut as a slow consumer here
 constexpr std::size_t kReadPauseBytes = 256 * 1024;     // stop reading a peer that doesn't read
 constexpr std::size_t kItemsPerWrite = 64;              // messages gathered into one write
-constexpr int kPumpRounds = 4;
-constexpr std::size_t kKeptWakeList = 256;  // woken sessions a thread's list keeps room for  // budgets' worth one session sends before the others' turn
+constexpr int kPumpRounds = 4;  // budgets' worth one session sends before the others' turn
+constexpr std::size_t kKeptWakeList = 256;  // woken sessions a thread's list keeps room for
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kReasonLimit = 120;                 // a close frame's reason holds 123 bytes
 constexpr auto kStallLimit = std::chrono::seconds(10);    // a write without progress: cut
@@ -414,7 +414,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   void flush() {
     const bool read_was_paused = read_paused();
     while (!writing_ && !finished_) {
-      if (!take_inflight()) return;
+      if (!take_inflight()) break;
       // Every queued message in one write: framing and shared payload bytes side by side.
       thread_local std::vector<asio::const_buffer> gather;
       gather.clear();
@@ -438,9 +438,10 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         writing_ = true;  // the items stay put until the socket is writable again
         last_sent_ = Clock::now();  // a write starting counts as progress
-        socket_.async_wait(Socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
-          self->writable(ec);
-        });
+        socket_.async_wait(Socket::wait_write,
+                           [self = shared_from_this()](beast::error_code wait_ec) {
+                             self->writable(wait_ec);
+                           });
         return;
       }
       written(ec, n);
