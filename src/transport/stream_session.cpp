@@ -48,6 +48,23 @@ constexpr auto kSweepInterval = std::chrono::seconds(1);
 constexpr std::size_t kSpareQueues = 64;  // per thread: item vectors kept for reuse...
 constexpr std::size_t kSpareQueueCapacity = 2 * kItemsPerWrite;  // ...up to this capacity
 
+// An allocator asio does not recycle through (it recycles for std::allocator): asio's per-thread
+// cache hands an operation whatever larger block the thread freed last (the HTTP phase's, up to
+// about 350 bytes), which a long-pending operation would then hold for as long as it waits.
+template <class T>
+struct ExactSize {
+  using value_type = T;
+  ExactSize() = default;
+  template <class U>
+  ExactSize(const ExactSize<U>&) {}  // NOLINT: rebinding is implicit, as for std::allocator
+  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, std::size_t n) { std::allocator<T>().deallocate(p, n); }
+  template <class U>
+  bool operator==(const ExactSize<U>&) const {
+    return true;
+  }
+};
+
 // Messages the sessions of this thread were handed (pump() tells whether a handler sent
 // anything without a counter in every session).
 thread_local std::size_t messages_sent_on_thread = 0;
@@ -523,12 +540,15 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       std::size_t n = socket_.read_some(asio::buffer(chunk), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         reading_ = true;
+        // The one operation an idle session keeps pending, allocated at its own size (ExactSize).
         socket_.async_wait(Socket::wait_read,
-                           [self = shared_from_this()](beast::error_code wait_ec) {
-                             self->reading_ = false;
-                             if (wait_ec) return self->finish();
-                             self->start_read();
-                           });
+                           asio::bind_allocator(
+                               ExactSize<void>(),
+                               [self = shared_from_this()](beast::error_code wait_ec) {
+                                 self->reading_ = false;
+                                 if (wait_ec) return self->finish();
+                                 self->start_read();
+                               }));
         return;
       }
       if (ec) return finish();  // EOF or reset: the peer is gone
