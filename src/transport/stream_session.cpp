@@ -85,9 +85,10 @@ class StreamSession;
 class ThreadSessions : public asio::execution_context::service {
  public:
   static asio::execution_context::id id;
-  explicit ThreadSessions(asio::execution_context& context) : service(context) {}
+  explicit ThreadSessions(asio::execution_context& context)
+      : service(context), io_(static_cast<asio::io_context&>(context)) {}
 
-  void add(StreamSession* s, const Executor& executor);
+  void add(StreamSession* s);
   // True once the io_context is being destroyed (sessions are then freed with its handlers).
   bool shut_down() const { return shut_down_; }
   void remove(StreamSession* s);
@@ -114,8 +115,8 @@ class ThreadSessions : public asio::execution_context::service {
   void sweep();
   void run_woken();
 
-  std::optional<asio::steady_timer> timer_;  // made with the first session's executor
-  std::optional<Executor> executor_;         // the same, for posting run_woken
+  asio::io_context& io_;  // the context this service belongs to
+  std::optional<asio::steady_timer> timer_;  // made with the first session
   std::vector<StreamSession*> sessions_;
   bool armed_ = false;
   bool shut_down_ = false;
@@ -228,12 +229,14 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     // A weak pointer fits std::function's inline storage: waking costs the session no
     // allocation of its own.
     return [weak = weak_from_this()] {
-      auto s = weak.lock();
-      if (!s) return;  // the session ended
-      s->wake_scheduled_.store(true);
-      ThreadSessions* thread = s->thread_;  // set by begin(), before the handler has a waker
-      thread->wake(std::move(s));
+      if (auto s = weak.lock()) wake(std::move(s));  // else the session ended
     };
+  }
+  // From any thread: `s` pumps on its own thread soon (ThreadSessions).
+  static void wake(std::shared_ptr<StreamSession> s) {
+    s->wake_scheduled_.store(true);
+    ThreadSessions* thread = s->thread_;  // set by begin(), before the handler has a waker
+    thread->wake(std::move(s));
   }
   Post poster() override {
     auto& io = static_cast<asio::io_context&>(
@@ -266,7 +269,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     socket_.set_option(tcp::no_delay(true), ignored);
     auto& context = asio::query(socket_.get_executor(), asio::execution::context);
     thread_ = &asio::use_service<ThreadSessions>(context);
-    thread_->add(this, socket_.get_executor());
+    thread_->add(this);
     last_heard_ = last_sent_ = Clock::now();
     if (hook_) {
       // A plain pointer: std::function keeps only trivially copyable callables inline (a
@@ -422,8 +425,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
       after_handler();
       if (!sent) return;  // nothing more for now: a push or a read's completion wakes it
     }
-    wake_scheduled_.store(true);
-    thread_->wake(shared_from_this());
+    wake(shared_from_this());
   }
 
   // Writes what is queued: at once while the socket takes it (no operation object, no
@@ -605,7 +607,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
  protected:
   // The flags side by side (every session carries them: padding between them was 24 bytes).
   std::atomic<bool> wake_scheduled_{false};  // woken, and its pump has not run yet
-  bool writing_ = false;
+  bool writing_ = false;  // a write would have blocked: waiting for the socket to take more
   bool reading_ = false;
   bool closing_ = false;  // no more messages: a close is queued (or the session ended)
   bool close_sent_ = false;
@@ -613,12 +615,9 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   bool overfull_ = false;
 };
 
-void ThreadSessions::add(StreamSession* s, const Executor& executor) {
+void ThreadSessions::add(StreamSession* s) {
   if (shut_down_) return;
-  if (!timer_) {
-    timer_.emplace(executor);
-    executor_.emplace(executor);
-  }
+  if (!timer_) timer_.emplace(io_);
   s->sweep_index = static_cast<std::uint32_t>(sessions_.size());
   sessions_.push_back(s);
   arm();
@@ -659,7 +658,7 @@ void ThreadSessions::wake(std::shared_ptr<StreamSession> s) {
     post = !wake_posted_;
     wake_posted_ = true;
   }
-  if (post) asio::post(*executor_, [this] { run_woken(); });
+  if (post) asio::post(io_, [this] { run_woken(); });
 }
 
 void ThreadSessions::run_woken() {
