@@ -85,8 +85,8 @@ class StreamSession;
 
 // One per io_context, for the sessions of its thread: a single timer that visits each of them
 // once a second for pings, heartbeats, deadlines and stalled writes (no timer per session), and
-// the list of sessions woken from other threads, run in one handler per loop turn (no posted
-// handler per session and wake-up).
+// the list of sessions woken from other threads, run together kWakeCork after the first of
+// them was woken (no posted handler per session and wake-up).
 class ThreadSessions : public asio::execution_context::service {
  public:
   static asio::execution_context::id id;
