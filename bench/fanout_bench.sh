@@ -179,7 +179,12 @@ start_uws() {
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-thread_ticks() { for t in /proc/"$1"/task/*; do echo "${t##*/} $(awk '{ print $14 + $15 }' "$t/stat")"; done | sort; }
+# thread_ticks PID: "tid name ticks" per thread (paddock names its threads: io-1, fanout, commit...).
+thread_ticks() {
+  for t in /proc/"$1"/task/*; do
+    echo "${t##*/} $(tr -d ' ' <"$t/comm") $(awk '{ print $14 + $15 }' "$t/stat")"
+  done | sort
+}
 
 # field FILE KEY: KEY of the last result line ("mode") the client printed.
 field() { grep '"mode"' "$1" | tail -1 | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"; }
@@ -505,10 +510,10 @@ per_follower() { # bytes per follower from the VmRSS readings
     echo "memory per idle follower:       not measured (largest count $MAX_N < IDLE_MIN $IDLE_MIN)"
   fi
   echo
-  echo "paddock threads during the saturation run (CPU seconds per thread id):"
+  echo "paddock threads during the saturation run (CPU seconds per thread; the main thread, paddock, runs I/O context 0):"
   sat_run="sat${MEDIAN_RUN[sat/paddock]:-1}-paddock"
   join "$WORK/threads-$sat_run.before" "$WORK/threads-$sat_run.after" 2>/dev/null |
-    awk -v hz="$CLK_TCK" '{ printf "  tid %s: %.2f s\n", $1, ($3 - $2) / hz }' || true
+    awk -v hz="$CLK_TCK" '{ printf "  %s (tid %s): %.2f s\n", $2, $1, ($5 - $3) / hz }' || true
   echo "top during the saturation run (paddock):"
   sed 's/^/  /' "$WORK/top-$sat_run.txt" 2>/dev/null | tail -n +7 | head -6 || true
   for k in "${!MISSING[@]}"; do

@@ -255,7 +255,7 @@ class LockAcrossNodesTest : public ::testing::TestWithParam<std::string> {
   Loop loop_;
   RecordingPiles piles_a_{loop_};
   RecordingPiles piles_b_{loop_};
-  WorkPool pool_{1};
+  WorkPool pool_{1, "hash"};
   identity::PasswordHasher hasher_{identity::HashStrength::min, pool_};
   identity::LoginLimiter limiter_{identity::LoginLimits{}};
   storage::AnnouncementRouter router_;    // node A's (and on SQLite B's too)

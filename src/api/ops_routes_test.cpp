@@ -99,7 +99,7 @@ class ReadyzTest : public ::testing::Test {
   std::shared_ptr<storage::sqlite::FaultInjection> faults_ =
       std::make_shared<storage::sqlite::FaultInjection>();
   std::unique_ptr<storage::Store> store_;
-  WorkPool pool_{1};
+  WorkPool pool_{1, "hash"};
   identity::PasswordHasher hasher_{identity::HashStrength::min, pool_};
   identity::LoginLimiter limiter_{identity::LoginLimits{}};
   metrics::Registry metrics_{route_templates()};

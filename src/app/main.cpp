@@ -206,7 +206,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   storage::AnnouncementRouter announcements;
 
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  WorkPool hashing_pool(cores);
+  WorkPool hashing_pool(cores, "hash");
   identity::PasswordHasher hasher(*identity::parse_hash_strength(cfg.auth.password_hash),
                                   hashing_pool);
   identity::LoginLimiter limiter({cfg.auth.login_max_failures_per_user,
@@ -290,7 +290,7 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   antitheft::TelemetryService telemetry(**store, &live, &locks);
   // Streams' backlog pages on PostgreSQL: read off the I/O threads (feed::FeedStream).
   std::unique_ptr<WorkPool> stream_reads =
-      shared_database ? std::make_unique<WorkPool>(kPostgresStreamReadThreads) : nullptr;
+      shared_database ? std::make_unique<WorkPool>(kPostgresStreamReadThreads, "reads") : nullptr;
   api::App app({**store, identity, devices, sharing, hub, metrics, contacts, *key_policy,
                 *issuer_keys, car_sync, key_shares, link_service, link_watch, publisher_hub,
                 cfg.publishers_auto_approve, &charge_points,
@@ -502,7 +502,7 @@ int main(int argc, char** argv) {
     if (!init_crypto()) return fail("libsodium could not be initialized");
     auto store = open_configured_store(*loaded, 1, nullptr);
     if (!store) return fail(store.error().detail);
-    WorkPool unused_pool(1);
+    WorkPool unused_pool(1, "unused");
     identity::PasswordHasher hasher(identity::HashStrength::min, unused_pool);
     identity::LoginLimiter limiter({});
     ocpp::ChargePointService charge_points(**store, hasher, limiter);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "core/thread_name.hpp"
 #include "core/thread_post.hpp"
 #include "core/work_pool.hpp"
 
@@ -101,7 +103,7 @@ namespace paddock {
 namespace {
 
 TEST(WorkPool, StopCanDropQueuedTasksAndLaterPostsDoNotRun) {
-  WorkPool pool(1);
+  WorkPool pool(1, "test");
   std::promise<void> started, release;
   auto released = release.get_future().share();
   std::atomic<int> ran{0};
@@ -127,10 +129,48 @@ TEST(WorkPool, StopCanDropQueuedTasksAndLaterPostsDoNotRun) {
 TEST(WorkPool, TheDestructorFinishesQueuedTasks) {
   std::atomic<int> ran{0};
   {
-    WorkPool pool(1);
+    WorkPool pool(1, "test");
     for (int i = 0; i < 5; ++i) pool.post([&] { ++ran; });
   }
   EXPECT_EQ(ran.load(), 5);
+}
+
+// An operator reading `top -H` or perf sees which pool a busy thread belongs to.
+TEST(WorkPool, NamesItsThreadsAndNumbersThemWhenThereAreSeveral) {
+  auto names_of = [](std::size_t threads, std::string_view name) {
+    WorkPool pool(threads, name);
+    std::mutex mutex;
+    std::set<std::string> seen;
+    std::atomic<std::size_t> waiting{0};
+    // Every task waits until each thread holds one, so each thread reports its name.
+    for (std::size_t i = 0; i < threads; ++i) {
+      pool.post([&] {
+        {
+          std::lock_guard lock(mutex);
+          seen.insert(this_thread_name());
+        }
+        ++waiting;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (waiting.load() < threads && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::yield();
+        }
+      });
+    }
+    pool.stop();
+    return seen;
+  };
+  EXPECT_EQ(names_of(1, "fanout"), (std::set<std::string>{"fanout"}));
+  EXPECT_EQ(names_of(3, "hash"), (std::set<std::string>{"hash-0", "hash-1", "hash-2"}));
+}
+
+TEST(ThreadName, ANameOverFifteenBytesIsCutThere) {
+  std::string seen;
+  std::thread t([&] {
+    name_this_thread("a-name-far-longer-than-linux-keeps");
+    seen = this_thread_name();
+  });
+  t.join();
+  EXPECT_EQ(seen, "a-name-far-long");
 }
 
 // Only a thread marked as an I/O thread counts a blocking call; the mark is per thread.

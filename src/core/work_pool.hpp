@@ -6,6 +6,8 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -13,7 +15,9 @@ namespace paddock {
 
 class WorkPool {
  public:
-  explicit WorkPool(std::size_t threads);
+  // The threads are named `name`, or `name-0`, `name-1`... when there are several
+  // (core/thread_name).
+  WorkPool(std::size_t threads, std::string_view name);
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;

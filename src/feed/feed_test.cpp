@@ -159,7 +159,7 @@ TEST_F(FeedTest, WithAReadPoolTheBacklogArrivesByWakeUpAndInOrderThenLive) {
   follow("usr_fan", sharing::kAllTypes);
   std::int64_t cursor = *sharing_->feed_head();
   for (int i = 0; i < 7; ++i) post(vehicle, "status", "backlog");
-  WorkPool reads(1);
+  WorkPool reads(1, "reads");
   FeedStreamOptions options;
   options.backlog_page = 3;  // three pages of backlog, each read on the pool
   options.read_pool = &reads;

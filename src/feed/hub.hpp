@@ -108,7 +108,7 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   std::uint64_t generation_ = 1;
   std::unordered_map<std::string, DeliveryList> delivery_lists_;  // fan-out thread only
   ReachHandler on_reach_;  // used on the fan-out thread only
-  WorkPool fanout_{1};  // last member: stops (and drains) before the maps above go away
+  WorkPool fanout_{1, "fanout"};  // last member: stops (and drains) before the maps above go away
 };
 
 }  // namespace paddock::feed

@@ -96,7 +96,7 @@ TEST(LoginLimiter, LimitsPerAddressAcrossUsernames) {
 
 TEST(PasswordHasher, HashesWithArgon2idAndVerifiesOffThread) {
   ASSERT_TRUE(init_crypto());
-  WorkPool pool(1);
+  WorkPool pool(1, "hash");
   PasswordHasher hasher(HashStrength::min, pool);
   std::promise<Result<std::string>> hashed;
   hasher.hash("correct horse battery", [&](Result<std::string> r) { hashed.set_value(r); });
@@ -114,7 +114,7 @@ TEST(PasswordHasher, HashesWithArgon2idAndVerifiesOffThread) {
 
 TEST(PasswordHasher, CompletionsComeBackToTheCallingThread) {
   ASSERT_TRUE(init_crypto());
-  WorkPool pool(1);
+  WorkPool pool(1, "hash");
   PasswordHasher hasher(HashStrength::min, pool);
   PostQueueForTests queue;  // this thread's event loop, as an I/O thread has one
   std::thread::id hashed_on, verified_on;

@@ -11,6 +11,7 @@
 #include "api/app.hpp"
 #include "api/problem.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "core/thread_post.hpp"
 #include "metrics/metrics.hpp"
 #include "transport/address_quota.hpp"
@@ -727,6 +728,8 @@ void HttpServer::run() {
   std::vector<std::thread> workers;
   for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
     workers.emplace_back([&impl, i, post_hook] {
+      // The main thread runs the first context and keeps the process's name.
+      name_this_thread("io-" + std::to_string(i));
       install_thread_post(post_hook(*impl.contexts[i]));
       mark_io_thread(true);
       impl.contexts[i]->run();

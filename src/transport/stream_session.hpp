@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "api/http_types.hpp"
+#include "core/thread_name.hpp"
 #include "core/thread_post.hpp"
 #include "transport/pch.hpp"
 #include "transport/websocket_frames.hpp"
@@ -35,6 +36,10 @@ void run_on_handler_pool(asio::thread_pool& pool, Task task) {
                     asio::post(*static_cast<asio::thread_pool*>(target), std::move(posted));
                   }};
   asio::post(pool, [hook, task = std::move(task)]() mutable {
+    // asio makes the pool's threads itself: each names itself on its first task.
+    thread_local bool named = false;
+    if (!named) name_this_thread("handler");
+    named = true;
     install_thread_post(hook);
     task();
   });

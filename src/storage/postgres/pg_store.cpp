@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "storage/postgres/migrations.hpp"
 #include "storage/postgres/repositories.hpp"
 
@@ -47,7 +48,10 @@ class Writer {
  public:
   Writer(PgStoreOptions options, std::unique_ptr<Connection> db)
       : options_(std::move(options)), db_(std::move(db)) {
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+      name_this_thread("commit");
+      loop();
+    });
   }
   ~Writer() { stop(); }
 
@@ -274,7 +278,10 @@ class Listener {
     stop();
     handler_ = std::move(handler);
     stopping_ = false;
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+      name_this_thread("listen");
+      loop();
+    });
   }
 
   void stop() {

@@ -1,6 +1,7 @@
 #include "storage/sqlite/group_commit.hpp"
 
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -14,7 +15,10 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> db, GroupCommit
                                      metrics::StorageMetrics* metrics,
                                      SessionsVersion* sessions_version)
     : db_(std::move(db)), options_(options), metrics_(metrics), sessions_version_(sessions_version) {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("commit");
+    loop();
+  });
 }
 
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
