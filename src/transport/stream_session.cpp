@@ -39,6 +39,10 @@ constexpr std::size_t kKeptWakeList = 256;  // woken sessions a thread's list ke
 // writes (153k → 57k-71k sendmsg per million deliveries) and cut server CPU by a third, for
 // at most 1 ms more latency (docs/PERFORMANCE.md, "Issue 13, third look").
 constexpr auto kWakeCork = std::chrono::milliseconds(1);
+// Woken sessions run in slices of this many, each slice a handler of its own, so that a
+// thread's other work (the publisher's POST, a commit's answer, the next wake-up) waits for one
+// slice, about a millisecond, rather than for 5,000 followers' writes.
+constexpr std::size_t kWokenPerSlice = 128;
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kReasonLimit = 120;                 // a close frame's reason holds 123 bytes
 constexpr auto kStallLimit = std::chrono::seconds(10);    // a write without progress: cut
@@ -85,8 +89,8 @@ class StreamSession;
 
 // One per io_context, for the sessions of its thread: a single timer that visits each of them
 // once a second for pings, heartbeats, deadlines and stalled writes (no timer per session), and
-// the list of sessions woken from other threads, run together kWakeCork after the first of
-// them was woken (no posted handler per session and wake-up).
+// the list of sessions woken from other threads, run kWakeCork after the first of them was woken
+// (no posted handler per session and wake-up), kWokenPerSlice at a time.
 class ThreadSessions : public asio::execution_context::service {
  public:
   static asio::execution_context::id id;
@@ -116,11 +120,13 @@ class ThreadSessions : public asio::execution_context::service {
       woken.swap(woken_);
     }
     running_.clear();
+    running_next_ = 0;
   }
   void arm();
   void sweep();
   void cork();
   void run_woken();
+  void run_slice();
 
   asio::io_context& io_;  // the context this service belongs to
   std::optional<asio::steady_timer> timer_;  // made with the first session
@@ -134,6 +140,8 @@ class ThreadSessions : public asio::execution_context::service {
   bool wake_posted_ = false;                             // under wake_mutex_: run_woken is due
   bool wake_stopped_ = false;                            // under wake_mutex_
   std::vector<std::shared_ptr<StreamSession>> running_;  // this thread's: woken_ being run
+  std::size_t running_next_ = 0;  // the first of running_ not run yet
+  bool slice_posted_ = false;     // a run_slice() is queued
 };
 asio::execution_context::id ThreadSessions::id;
 
@@ -683,11 +691,33 @@ void ThreadSessions::cork() {
 void ThreadSessions::run_woken() {
   {
     std::lock_guard lock(wake_mutex_);
-    running_.swap(woken_);
     wake_posted_ = false;
+    if (running_.empty()) {
+      running_.swap(woken_);
+    } else {
+      // Slices of an earlier list are still queued: these run behind them, in wake-up order.
+      running_.insert(running_.end(), std::make_move_iterator(woken_.begin()),
+                      std::make_move_iterator(woken_.end()));
+      woken_.clear();
+    }
   }
-  for (auto& s : running_) s->woken();
-  running_.clear();  // sessions that ended meanwhile are freed here, on their thread
+  if (!slice_posted_) run_slice();
+}
+void ThreadSessions::run_slice() {
+  slice_posted_ = false;
+  const std::size_t end = std::min(running_.size(), running_next_ + kWokenPerSlice);
+  for (; running_next_ < end; ++running_next_) {
+    auto& s = running_[running_next_];
+    s->woken();
+    s.reset();  // a session that ended meanwhile is freed here, on its thread
+  }
+  if (running_next_ < running_.size()) {
+    slice_posted_ = true;
+    asio::post(io_, [this] { run_slice(); });
+    return;
+  }
+  running_.clear();
+  running_next_ = 0;
   // A burst (every follower woken at once) leaves no list of its size behind.
   if (running_.capacity() > kKeptWakeList) {
     std::vector<std::shared_ptr<StreamSession>>().swap(running_);

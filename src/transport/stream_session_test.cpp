@@ -3,8 +3,11 @@
 #include "transport/stream_session.hpp"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
+#include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -33,9 +36,31 @@ struct Recorder {
   }
 };
 
+// Wakes sessions as the feed hub does: each session registers its waker, and once woken
+// sends "tick N" for every N up to `due` it has not sent yet, taking `busy` to do so. The first
+// session to register starts the next round itself, up to `rounds`: it raises `due` and wakes
+// every session, while its thread still has the rest of the current round to run.
+struct WakeBoard {
+  std::mutex mutex;
+  std::vector<std::function<void()>> wakers;
+  std::atomic<int> due{0};
+  int rounds = 0;
+  std::chrono::microseconds busy{0};
+
+  void wake_all() {
+    std::vector<std::function<void()>> all;
+    {
+      std::lock_guard lock(mutex);
+      all = wakers;
+    }
+    for (auto& wake : all) wake();
+  }
+};
+
 class TestHandler final : public session::Handler {
  public:
-  explicit TestHandler(std::shared_ptr<Recorder> recorder) : recorder_(std::move(recorder)) {}
+  TestHandler(std::shared_ptr<Recorder> recorder, std::shared_ptr<WakeBoard> board)
+      : recorder_(std::move(recorder)), board_(std::move(board)) {}
 
   void on_open(session::Session& s) override {
     if (s.protocol() == session::Protocol::server_sent_events) {
@@ -52,6 +77,27 @@ class TestHandler final : public session::Handler {
     recorder_->principal = s.principal();
     s.send(session::MessageKind::text, session::SharedBytes::copy("hello"), 0);
     recorder_->changed.notify_all();
+    if (board_) {
+      std::lock_guard board_lock(board_->mutex);
+      first_ = board_->wakers.empty();
+      board_->wakers.push_back(s.waker());
+    }
+  }
+  void on_writable(session::Session& s, std::size_t) override {
+    if (!board_) return;
+    const auto done = std::chrono::steady_clock::now() + board_->busy;
+    while (std::chrono::steady_clock::now() < done) {
+    }
+    const int due = board_->due.load();
+    if (ticks_sent_ == due) return;
+    while (ticks_sent_ < due) {
+      s.send(session::MessageKind::text,
+             session::SharedBytes::copy("tick " + std::to_string(++ticks_sent_)));
+    }
+    if (first_ && due < board_->rounds) {
+      board_->due = due + 1;
+      board_->wake_all();
+    }
   }
   void on_message(session::Session& s, session::MessageKind kind, std::string_view data) override {
     {
@@ -93,6 +139,9 @@ class TestHandler final : public session::Handler {
 
  private:
   std::shared_ptr<Recorder> recorder_;
+  std::shared_ptr<WakeBoard> board_;
+  bool first_ = false;
+  int ticks_sent_ = 0;
 };
 
 struct Route {
@@ -100,6 +149,7 @@ struct Route {
   bool required = false;
   bool event_source = false;
   bool handler_pool = false;  // storage work on a pool, as on PostgreSQL
+  std::shared_ptr<WakeBoard> board;  // sessions woken from outside
 };
 
 // A server of one WebSocket route: reads the upgrade request, then hands over to the session.
@@ -124,12 +174,13 @@ class SessionServer {
   void accept() {
     acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;
+      accept();  // the next client
       beast::flat_buffer buffer;
       http::request<http::string_body> request;
       http::read(socket, buffer, request, ec);  // the test client sends it at once
       if (ec) return;
       auto upgrade = std::make_shared<api::StreamUpgrade>();
-      upgrade->handler = std::make_shared<TestHandler>(recorder);
+      upgrade->handler = std::make_shared<TestHandler>(recorder, route_.board);
       upgrade->subprotocols = route_.subprotocols;
       upgrade->subprotocol_required = route_.required;
       upgrade->principal = "usr_test";
@@ -275,14 +326,12 @@ class Client {
 
  private:
   bool fill() {
+    // Bounded: a silent server fails the test instead of hanging it. (Not SO_RCVTIMEO: asio
+    // takes the timeout's EAGAIN for "would block" and polls again without a limit.)
+    pollfd readable{socket_.native_handle(), POLLIN, 0};
+    if (::poll(&readable, 1, 5000) <= 0) return false;
     std::array<char, 65536> chunk;
     beast::error_code ec;
-    // Bounded: a silent server fails the test instead of hanging it.
-    socket_.non_blocking(false);
-    struct timeval tv {
-      5, 0
-    };
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::size_t n = socket_.read_some(asio::buffer(chunk), ec);
     if (ec) return false;
     inbound_.append(chunk.data(), n);
@@ -495,6 +544,37 @@ TEST(StreamSession, StorageWorkRunsOnTheHandlerPoolWhenThereIsOne) {
     EXPECT_EQ(close.opcode, 0x8);
     EXPECT_EQ(close.close_code(), 4001);
     client.answer_close(close);
+  }
+}
+
+// More sessions than one slice of a thread's woken list (128): the woken ones run in several
+// slices, and the next round's wake-ups come while later slices of this round still wait
+// (each session takes 10 µs, so the 1 ms cork of those wake-ups ends mid-round). Every session
+// must still run for every round, in order.
+TEST(StreamSession, EverySessionRunsWhenWakeUpsOutnumberASlice) {
+  constexpr int kSessions = 400;
+  constexpr int kRounds = 8;
+  auto board = std::make_shared<WakeBoard>();
+  board->rounds = kRounds;
+  board->busy = std::chrono::microseconds(10);
+  SessionServer server(Route{.board = board});
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kSessions; ++i) {
+    clients.push_back(std::make_unique<Client>(server.port()));
+    ASSERT_NE(clients.back()->response_head().find("HTTP/1.1 101"), std::string::npos);
+    ASSERT_EQ(clients.back()->receive_data_or_close().payload, "hello");
+  }
+  {
+    std::lock_guard lock(board->mutex);
+    ASSERT_EQ(board->wakers.size(), static_cast<std::size_t>(kSessions));
+  }
+  board->due = 1;
+  board->wake_all();
+  for (int i = 0; i < kSessions; ++i) {
+    for (int round = 1; round <= kRounds; ++round) {
+      Frame f = clients[i]->receive_data_or_close();
+      ASSERT_EQ(f.payload, "tick " + std::to_string(round)) << "session " << i;
+    }
   }
 }
 
