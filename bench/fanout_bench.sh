@@ -8,8 +8,9 @@
 # Measures, in one run:
 #   1. deliveries/s, publish-to-delivery latency p50/p99/max, server CPU and deliveries per server
 #      CPU-second (independent of the load generator sharing the cores) per follower count
-#   2. at the largest count: a saturation run (max deliveries/s) and a run at half paddock's
-#      saturation rate (the same offered load for every server)
+#   2. at the largest count: saturation runs (max deliveries/s) and runs at half paddock's
+#      saturation rate (the same offered load for every server), repeated with the servers
+#      taking turns, judged on the median
 #   3. server memory per idle follower connection (VmRSS before/after), every server
 #   4. durable posts/s (wrk, POST /v1/vehicles/{id}/messages) on a vehicle without followers and
 #      on the one with all the followers (none connected)
@@ -20,8 +21,8 @@
 #   MESSAGES=100  RATE=50             messages and messages/s of each fan-out run
 #   SAT_MESSAGES=100  SAT_RATE=1000   the saturation run at the largest count
 #   HALF_SECONDS=5                    length of the half-rate run
-#   SAT_RUNS=3  HALF_RUNS=5           repeats of the saturation and half-rate runs per server; the
-#                                     tables show the median run, the summary every run
+#   SAT_RUNS=3  HALF_RUNS=5           rounds of saturation and half-rate runs (one per server per
+#                                     round); the tables show the median run, the summary every run
 #   HOLD=3                            seconds the idle connections are held (memory reading)
 #   IDLE_MIN=1000                     smallest count whose idle memory is measured (noise below)
 #   CLIENT_THREADS=1                  threads of paddock_fanout_client
@@ -213,6 +214,7 @@ finish_client() {
 declare -A MEM_BEFORE MEM_AFTER DPS P50 P99 PMAX MISSING CLOSED MSGRATE SRV_CORES CLI_CORES DPCPU
 declare -A EVERY_RUN   # KEY/SERVER of a repeated run: the figure it is judged by, run by run
 declare -A MEDIAN_RUN  # KEY/SERVER of a repeated run: which run is the median
+declare -A SERVER_PID SERVER_PORT SERVER_ARGS  # the servers up together for the repeated runs
 RUN_FIELDS=(DPS P50 P99 PMAX MISSING CLOSED MSGRATE SRV_CORES CLI_CORES DPCPU)
 
 # measure_idle SERVER PID PORT N [client args]: server RSS before/after holding N idle followers.
@@ -268,14 +270,11 @@ run_fanout() {
   log "$server $key: $(grep '"mode"' "$out")"
 }
 
-# run_repeated KEY RUNS FIELD SERVER PID PORT N MESSAGES RATE [client args]: RUNS fan-out runs
-# (KEY1, KEY2, ...); KEY/SERVER becomes the run whose FIELD is the median. One run of a loaded
-# 2-core machine swings p99 by a third, so the targets are judged on the median.
-run_repeated() {
-  local key=$1 runs=$2 field=$3 server=$4
-  shift 4
-  local i ref
-  for ((i = 1; i <= runs; i++)); do run_fanout "$key$i" "$server" "$@"; done
+# pick_median KEY RUNS FIELD SERVER: of the runs KEY1..KEY<RUNS>, KEY/SERVER becomes the one
+# whose FIELD is the median. One run of a loaded 2-core machine swings p99 by a third, so the
+# targets are judged on the median.
+pick_median() {
+  local key=$1 runs=$2 field=$3 server=$4 i ref
   local -a by_field
   mapfile -t by_field < <(for ((i = 1; i <= runs; i++)); do
     ref="$field[$key$i/$server]"
@@ -307,24 +306,10 @@ PADDOCK_PID=""
 # ---- 2./3. per follower count: idle memory, then fan-out; paddock, then each peer ------------
 # Each server starts fresh for every count so that freed memory of earlier runs does not hide
 # the cost of the idle connections.
-HALF_RATE=""
 for n in "${COUNTS[@]}"; do
   start_paddock
   ((n < IDLE_MIN)) || measure_idle paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" --tokens "$TOKENS"
   run_fanout "$n" paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" "$MESSAGES" "$RATE" --tokens "$TOKENS"
-  if ((n == MAX_N)); then
-    run_repeated sat "$SAT_RUNS" DPCPU paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" \
-      "$SAT_MESSAGES" "$SAT_RATE" --tokens "$TOKENS" --deadline 60
-    # Half of the median saturated deliveries/s.
-    sat_dps=$(for ((i = 1; i <= SAT_RUNS; i++)); do echo "${DPS[sat$i/paddock]:-0}"; done |
-      sort -g | sed -n "$(((SAT_RUNS + 1) / 2))p")
-    HALF_RATE=$(awk -v d="$sat_dps" -v n="$n" 'BEGIN { printf "%.3f", d / 2 / n }')
-    [[ $HALF_RATE != 0.000 ]] || die "the saturation run delivered nothing"
-
-    half_messages=$(awk -v r="$HALF_RATE" -v s="$HALF_SECONDS" 'BEGIN { m = int(r * s + 0.5); print (m < 1 ? 1 : m) }')
-    run_repeated half "$HALF_RUNS" P99 paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" \
-      "$half_messages" "$HALF_RATE" --tokens "$TOKENS"
-  fi
   stop "$PADDOCK_PID"
   PADDOCK_PID=""
 
@@ -338,17 +323,51 @@ for n in "${COUNTS[@]}"; do
     fi
     ((n < IDLE_MIN)) || measure_idle "$peer" "$pid" "$port" "$n" --target node
     run_fanout "$n" "$peer" "$pid" "$port" "$n" "$MESSAGES" "$RATE" --target node
-    if ((n == MAX_N)); then
-      run_repeated sat "$SAT_RUNS" DPCPU "$peer" "$pid" "$port" "$n" "$SAT_MESSAGES" \
-        "$SAT_RATE" --target node --deadline 60
-      # The same offered load as paddock's half-rate run.
-      run_repeated half "$HALF_RUNS" P99 "$peer" "$pid" "$port" "$n" "$half_messages" \
-        "$HALF_RATE" --target node
-    fi
     stop "$pid"
     NODE_PID="" UWS_PID=""
   done
 done
+
+# ---- 3b. saturation and half rate at the largest count, the servers taking turns --------------
+# Every server is up at once (idle between its runs) and the runs alternate, paddock, node,
+# uws, paddock...: whatever else the machine does in those minutes falls on every server alike.
+start_paddock
+SERVER_PID[paddock]=$PADDOCK_PID SERVER_PORT[paddock]=$PADDOCK_PORT
+SERVER_ARGS[paddock]="--tokens $TOKENS"
+for peer in "${SERVERS[@]:1}"; do
+  if [[ $peer == node ]]; then
+    start_node
+    SERVER_PID[node]=$NODE_PID SERVER_PORT[node]=$NODE_PORT
+  else
+    start_uws
+    SERVER_PID[uws]=$UWS_PID SERVER_PORT[uws]=$UWS_PORT
+  fi
+  SERVER_ARGS[$peer]="--target node"
+done
+# in_turns KEY RUNS MESSAGES RATE [client args]: RUNS rounds of one run per server.
+in_turns() {
+  local key=$1 runs=$2 messages=$3 rate=$4 i server
+  shift 4
+  for ((i = 1; i <= runs; i++)); do
+    for server in "${SERVERS[@]}"; do
+      # shellcheck disable=SC2086 # SERVER_ARGS holds words
+      run_fanout "$key$i" "$server" "${SERVER_PID[$server]}" "${SERVER_PORT[$server]}" "$MAX_N" \
+        "$messages" "$rate" ${SERVER_ARGS[$server]} "$@"
+    done
+  done
+}
+in_turns sat "$SAT_RUNS" "$SAT_MESSAGES" "$SAT_RATE" --deadline 60
+for server in "${SERVERS[@]}"; do pick_median sat "$SAT_RUNS" DPCPU "$server"; done
+# Half of paddock's median saturated deliveries/s, offered to every server.
+sat_dps=$(for ((i = 1; i <= SAT_RUNS; i++)); do echo "${DPS[sat$i/paddock]:-0}"; done |
+  sort -g | sed -n "$(((SAT_RUNS + 1) / 2))p")
+HALF_RATE=$(awk -v d="$sat_dps" -v n="$MAX_N" 'BEGIN { printf "%.3f", d / 2 / n }')
+[[ $HALF_RATE != 0.000 ]] || die "the saturation run delivered nothing"
+half_messages=$(awk -v r="$HALF_RATE" -v s="$HALF_SECONDS" 'BEGIN { m = int(r * s + 0.5); print (m < 1 ? 1 : m) }')
+in_turns half "$HALF_RUNS" "$half_messages" "$HALF_RATE"
+for server in "${SERVERS[@]}"; do pick_median half "$HALF_RUNS" P99 "$server"; done
+for server in "${SERVERS[@]}"; do stop "${SERVER_PID[$server]}"; done
+PADDOCK_PID="" NODE_PID="" UWS_PID=""
 
 # ---- 4. durable posts/s ------------------------------------------------------------------------
 declare -A POST_RPS POST_P50 POST_P99 POST_NON2XX POST_SOCKERR POST_ERR
