@@ -696,6 +696,11 @@ void ThreadSessions::run_woken() {
       running_.swap(woken_);
     } else {
       // Slices of an earlier list are still queued: these run behind them, in wake-up order.
+      // What already ran goes first, so that a thread that never catches up (every session
+      // woken again by the time its slice comes) does not grow the list without end.
+      running_.erase(running_.begin(),
+                     running_.begin() + static_cast<std::ptrdiff_t>(running_next_));
+      running_next_ = 0;
       running_.insert(running_.end(), std::make_move_iterator(woken_.begin()),
                       std::make_move_iterator(woken_.end()));
       woken_.clear();
