@@ -21,8 +21,9 @@
 #   MESSAGES=100  RATE=50             messages and messages/s of each fan-out run
 #   SAT_MESSAGES=100  SAT_RATE=1000   the saturation run at the largest count
 #   HALF_SECONDS=5                    length of the half-rate run
-#   SAT_RUNS=3  HALF_RUNS=5           rounds of saturation and half-rate runs (one per server per
-#                                     round); the tables show the median run, the summary every run
+#   RATE_RUNS=3 SAT_RUNS=3 HALF_RUNS=5   rounds of runs at the largest count (at RATE, saturation,
+#                                     half rate; one per server per round); the tables show the
+#                                     median run, the summary every run
 #   HOLD=3                            seconds the idle connections are held (memory reading)
 #   IDLE_MIN=1000                     smallest count whose idle memory is measured (noise below)
 #   CLIENT_THREADS=1                  threads of paddock_fanout_client
@@ -44,6 +45,7 @@ RATE=${RATE:-50}
 SAT_MESSAGES=${SAT_MESSAGES:-100}
 SAT_RATE=${SAT_RATE:-1000}
 HALF_SECONDS=${HALF_SECONDS:-5}
+RATE_RUNS=${RATE_RUNS:-3}
 SAT_RUNS=${SAT_RUNS:-3}
 HALF_RUNS=${HALF_RUNS:-5}
 HOLD=${HOLD:-3}
@@ -270,11 +272,11 @@ run_fanout() {
   log "$server $key: $(grep '"mode"' "$out")"
 }
 
-# pick_median KEY RUNS FIELD SERVER: of the runs KEY1..KEY<RUNS>, KEY/SERVER becomes the one
-# whose FIELD is the median. One run of a loaded 2-core machine swings p99 by a third, so the
-# targets are judged on the median.
+# pick_median KEY RUNS FIELD SERVER [AS]: of the runs KEY1..KEY<RUNS>, AS/SERVER (default
+# KEY/SERVER) becomes the one whose FIELD is the median. One run of a loaded 2-core machine
+# swings p99 by a third, so the targets are judged on the median.
 pick_median() {
-  local key=$1 runs=$2 field=$3 server=$4 i ref
+  local key=$1 runs=$2 field=$3 server=$4 as=${5:-$1} i ref
   local -a by_field
   mapfile -t by_field < <(for ((i = 1; i <= runs; i++)); do
     ref="$field[$key$i/$server]"
@@ -283,10 +285,10 @@ pick_median() {
   local median=${by_field[$(((runs - 1) / 2))]#* }
   for f in "${RUN_FIELDS[@]}"; do
     ref="$f[$key$median/$server]"
-    printf -v "$f[$key/$server]" '%s' "${!ref:-}"
+    printf -v "$f[$as/$server]" '%s' "${!ref:-}"
   done
-  EVERY_RUN[$key/$server]=$(printf '%s ' "${by_field[@]% *}")
-  MEDIAN_RUN[$key/$server]=$median
+  EVERY_RUN[$as/$server]=$(printf '%s ' "${by_field[@]% *}")
+  MEDIAN_RUN[$as/$server]=$median
 }
 
 # ---- 1. setup: an owner, a vehicle and MAX_N followers (once) --------------------------------
@@ -309,7 +311,9 @@ PADDOCK_PID=""
 for n in "${COUNTS[@]}"; do
   start_paddock
   ((n < IDLE_MIN)) || measure_idle paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" --tokens "$TOKENS"
-  run_fanout "$n" paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" "$MESSAGES" "$RATE" --tokens "$TOKENS"
+  # The largest count's run is judged: it is repeated below with the servers taking turns.
+  ((n == MAX_N)) ||
+    run_fanout "$n" paddock "$PADDOCK_PID" "$PADDOCK_PORT" "$n" "$MESSAGES" "$RATE" --tokens "$TOKENS"
   stop "$PADDOCK_PID"
   PADDOCK_PID=""
 
@@ -322,13 +326,13 @@ for n in "${COUNTS[@]}"; do
       pid=$UWS_PID port=$UWS_PORT
     fi
     ((n < IDLE_MIN)) || measure_idle "$peer" "$pid" "$port" "$n" --target node
-    run_fanout "$n" "$peer" "$pid" "$port" "$n" "$MESSAGES" "$RATE" --target node
+    ((n == MAX_N)) || run_fanout "$n" "$peer" "$pid" "$port" "$n" "$MESSAGES" "$RATE" --target node
     stop "$pid"
     NODE_PID="" UWS_PID=""
   done
 done
 
-# ---- 3b. saturation and half rate at the largest count, the servers taking turns --------------
+# ---- 3b. the largest count at RATE, saturation and half rate, the servers taking turns --------
 # Every server is up at once (idle between its runs) and the runs alternate, paddock, node,
 # uws, paddock...: whatever else the machine does in those minutes falls on every server alike.
 start_paddock
@@ -356,6 +360,8 @@ in_turns() {
     done
   done
 }
+in_turns rate "$RATE_RUNS" "$MESSAGES" "$RATE"
+for server in "${SERVERS[@]}"; do pick_median rate "$RATE_RUNS" DPCPU "$server" "$MAX_N"; done
 in_turns sat "$SAT_RUNS" "$SAT_MESSAGES" "$SAT_RATE" --deadline 60
 for server in "${SERVERS[@]}"; do pick_median sat "$SAT_RUNS" DPCPU "$server"; done
 # Half of paddock's median saturated deliveries/s, offered to every server.
@@ -446,7 +452,8 @@ per_follower() { # bytes per follower from the VmRSS readings
   echo "client:   paddock_fanout_client, $CLIENT_THREADS thread(s), same machine, loopback 127.0.0.1"
   echo "runs:     $MESSAGES messages at $RATE/s per count; saturation $SAT_MESSAGES at $SAT_RATE/s;" \
     "half rate ${HALF_RATE:-?}/s for ${HALF_SECONDS}s;" \
-    "$SAT_RUNS saturation and $HALF_RUNS half-rate runs per server, the median shown"
+    "at $MAX_N: $RATE_RUNS runs at $RATE/s, $SAT_RUNS saturation and $HALF_RUNS half-rate runs" \
+    "per server, servers taking turns, the median shown"
   echo
   echo "Fan-out (latency = publish POST sent -> frame received; msg/s = achieved publish rate;"
   echo "cores = CPU used by the server / by the client while publishing and draining;"
@@ -460,6 +467,10 @@ per_follower() { # bytes per follower from the VmRSS readings
   for server in "${SERVERS[@]}"; do row sat "$server" "$MAX_N sat"; done
   for server in "${SERVERS[@]}"; do row half "$server" "$MAX_N half"; done
   echo "Every repeated run, sorted (the median is the table's row):"
+  for server in "${SERVERS[@]}"; do
+    [[ -z ${EVERY_RUN[$MAX_N/$server]:-} ]] ||
+      echo "  $server at $RATE msg/s, deliveries per server CPU-s: ${EVERY_RUN[$MAX_N/$server]}"
+  done
   for server in "${SERVERS[@]}"; do
     [[ -z ${EVERY_RUN[sat/$server]:-} ]] ||
       echo "  $server saturation, deliveries per server CPU-s: ${EVERY_RUN[sat/$server]}"
@@ -506,8 +517,8 @@ per_follower() { # bytes per follower from the VmRSS readings
   # Issue 13: against uWebSockets measured in this run.
   if [[ -n ${DPCPU[$MAX_N/uws]:-} ]]; then
     check "${DPCPU[$MAX_N/paddock]:-}" '>=' "${DPCPU[$MAX_N/uws]}"
-    printf 'deliveries per server CPU-s:    %s at %d followers (uWebSockets %s) %s\n' \
-      "${DPCPU[$MAX_N/paddock]:-?}" "$MAX_N" "${DPCPU[$MAX_N/uws]}" "$VERDICT"
+    printf 'deliveries per server CPU-s:    %s at %d followers (uWebSockets %s; medians of %d runs) %s\n' \
+      "${DPCPU[$MAX_N/paddock]:-?}" "$MAX_N" "${DPCPU[$MAX_N/uws]}" "$RATE_RUNS" "$VERDICT"
     check "${DPCPU[sat/paddock]:-}" '>=' "${DPCPU[sat/uws]:-0}"
     printf '  the same at saturation:       %s (uWebSockets %s; medians of %d runs) %s\n' \
       "${DPCPU[sat/paddock]:-?}" "${DPCPU[sat/uws]:-?}" "$SAT_RUNS" "$VERDICT"
