@@ -8,9 +8,9 @@
 # Measures, in one run:
 #   1. deliveries/s, publish-to-delivery latency p50/p99/max, server CPU and deliveries per server
 #      CPU-second (independent of the load generator sharing the cores) per follower count
-#   2. at the largest count: saturation runs (max deliveries/s) and runs at half paddock's
-#      saturation rate (the same offered load for every server), repeated with the servers
-#      taking turns, judged on the median
+#   2. at the largest count: the runs at RATE, saturation runs (max deliveries/s) and runs at
+#      half paddock's saturation rate (the same offered load for every server), repeated with
+#      the servers taking turns, judged on the median
 #   3. server memory per idle follower connection (VmRSS before/after), every server
 #   4. durable posts/s (wrk, POST /v1/vehicles/{id}/messages) on a vehicle without followers and
 #      on the one with all the followers (none connected)
