@@ -469,5 +469,40 @@ TEST_F(FeedTest, AUsersOtherStreamsAreFoundAfterTheFirstLeaves) {
   EXPECT_EQ(hub_->subscriber_count(), 0u);
 }
 
+// A delivery list outlives its use: once streams came and went often enough, the lists that went
+// stale are dropped (a vehicle that posted once must not keep its followers' list for good), and
+// the next event rebuilds one that is needed.
+TEST_F(FeedTest, AStaleDeliveryListIsDroppedOnceStreamsChangedEnough) {
+  add_users();
+  auto followed = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  sharing::VehicleInput in;
+  in.plate = sharing::PlateInput{"粤B·67890", "CN"};
+  auto other = wait<storage::VehicleRecord>(
+                   [&](auto cb) { sharing_->create_vehicle("usr_owner", in, cb); })
+                   .id;
+  {
+    FeedStream stream(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), {});
+    post(followed, "status", "builds the list");
+    EXPECT_EQ(hub_->delivery_lists_held(), 1u);
+  }  // the stream leaves: the list is stale
+  post(other, "status", "a few changes since: the stale list stays");
+  EXPECT_EQ(hub_->delivery_lists_held(), 1u);
+  for (int i = 0; i < 40; ++i) {
+    FeedStream passing(*hub_, *sharing_, "usr_other", 0, {});  // joins and leaves: two changes
+  }
+  post(other, "status", "enough changes: it goes");
+  EXPECT_EQ(hub_->delivery_lists_held(), 0u);
+
+  FeedStream stream(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), {});
+  std::vector<FramePtr> frames;
+  ASSERT_TRUE(stream.next(frames, 100));  // catch-up: nothing yet
+  post(followed, "status", "rebuilt");
+  ASSERT_TRUE(stream.next(frames, 100));
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_NE(frames[0]->json.find("rebuilt"), std::string::npos);
+  EXPECT_EQ(hub_->delivery_lists_held(), 1u);
+}
+
 }  // namespace
 }  // namespace paddock::feed

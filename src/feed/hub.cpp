@@ -129,6 +129,7 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
   }
   if (update.events.empty()) return;
   std::shared_lock lock(mutex_);
+  drop_stale_lists();
   for (const auto& event : update.events) {
     FramePtr frame = make_frame(event);
     if (event.target_user) {
@@ -144,6 +145,22 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
       if (d.types & type_bit) d.subscriber->push(frame);
     }
   }
+}
+
+void Hub::drop_stale_lists() {
+  constexpr std::uint64_t kLeastChanges = 64;  // a few lists are not worth a walk each change
+  const std::uint64_t changes = generation_ - lists_swept_at_;
+  if (changes < std::max<std::uint64_t>(delivery_lists_.size(), kLeastChanges)) return;
+  lists_swept_at_ = generation_;
+  std::erase_if(delivery_lists_, [this](const auto& entry) {
+    return entry.second.built_at != generation_;  // rebuilt at its next event anyway
+  });
+}
+
+std::size_t Hub::delivery_lists_held() {
+  std::promise<std::size_t> held;
+  fanout_.post([this, &held] { held.set_value(delivery_lists_.size()); });
+  return held.get_future().get();
 }
 
 const std::vector<Hub::Delivery>& Hub::delivery_list(const std::string& vehicle_id,

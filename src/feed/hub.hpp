@@ -57,6 +57,9 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   void on_reach(ReachHandler handler);
   // Blocks until every update queued so far has been applied and delivered.
   void drain();
+  // How many vehicles' delivery lists the hub holds (behind everything queued so far): for
+  // tests and diagnostics.
+  std::size_t delivery_lists_held();
 
   void subscribe(const std::shared_ptr<Subscriber>& subscriber);
   void unsubscribe(const Subscriber* subscriber);
@@ -86,6 +89,11 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   };
 
   void apply_now(const sharing::FeedUpdate& update);  // on the fan-out thread
+  // Drops the lists that went stale, once the generation has moved at least as many times as
+  // there are lists (so the walk costs O(1) per change): a vehicle that posted once to
+  // thousands of followers online must not keep their list for good. Fan-out thread, under the
+  // read lock.
+  void drop_stale_lists();
 
   storage::Store& store_;
   mutable std::shared_mutex mutex_;
@@ -107,6 +115,7 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   // Moves (under the write lock) with every change to follows_, policies_ or subscribers_.
   std::uint64_t generation_ = 1;
   std::unordered_map<std::string, DeliveryList> delivery_lists_;  // fan-out thread only
+  std::uint64_t lists_swept_at_ = 0;  // the generation of the last drop_stale_lists() walk
   ReachHandler on_reach_;  // used on the fan-out thread only
   WorkPool fanout_{1, "fanout"};  // last member: stops (and drains) before the maps above go away
 };
