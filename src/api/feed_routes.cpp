@@ -14,17 +14,26 @@
 namespace paddock::api {
 namespace {
 
-// A stream cursor: absent means "from now on", so a new client starts live.
-Result<std::int64_t> stream_cursor(sharing::SharingService& sharing, std::string_view text) {
-  auto head = sharing.feed_head();
-  if (!head || text.empty()) return head;
+// A stream cursor: absent means "from now on", so a new client starts live (nullopt: at the
+// hub's position). The log is read only when the hub cannot answer: a cursor past what the hub
+// delivered may be ahead of the feed, and a hub that has not started knows no position.
+Result<std::optional<std::int64_t>> stream_cursor(feed::Hub& hub, sharing::SharingService& sharing,
+                                                  std::string_view text) {
+  const std::optional<std::int64_t> hub_at = hub.delivered_through();
+  if (text.empty() && hub_at) return std::optional<std::int64_t>{};
+  if (text.empty()) {
+    PADDOCK_ASSIGN(head, sharing.feed_head());
+    return std::optional<std::int64_t>{head};
+  }
   auto cursor = sharing::parse_cursor(text);
-  if (!cursor) return cursor;
-  if (*cursor > *head) {
+  if (!cursor) return cursor.take_error();
+  if (hub_at && *cursor <= *hub_at) return std::optional<std::int64_t>{*cursor};
+  PADDOCK_ASSIGN(head, sharing.feed_head());
+  if (*cursor > head) {
     return make_error(sharing::kInvalidCursor, "the cursor is ahead of this server's feed",
                       "cursor");
   }
-  return cursor;
+  return std::optional<std::int64_t>{*cursor};
 }
 
 // ?device_id=: the stream or page serves that device of the caller's and also gets the events
@@ -76,7 +85,7 @@ void App::open_websocket_stream(Request& request, Responder respond) {
   }
   auto cursor_text = query_param(request.query, "cursor");
   if (!cursor_text) return respond.problem(cursor_text.error());
-  auto cursor = stream_cursor(services_.sharing, cursor_text->value_or(""));
+  auto cursor = stream_cursor(services_.hub, services_.sharing, cursor_text->value_or(""));
   if (!cursor) return respond.problem(cursor.error());
 
   auto upgrade = std::make_shared<StreamUpgrade>();
@@ -84,7 +93,7 @@ void App::open_websocket_stream(Request& request, Responder respond) {
   feed::Hub& hub = services_.hub;
   sharing::SharingService& sharing = services_.sharing;
   WorkPool* read_pool = services_.stream_read_pool;
-  std::int64_t from = *cursor;
+  std::optional<std::int64_t> from = *cursor;
   if (!request.authorization().empty()) {
     auto who = authenticate(request, respond);
     if (!who) return;
@@ -135,7 +144,7 @@ void App::open_event_source(Request& request, Responder respond) {
     if (!from_query) return respond.problem(from_query.error());
     cursor_text = from_query->value_or("");
   }
-  auto cursor = stream_cursor(services_.sharing, cursor_text);
+  auto cursor = stream_cursor(services_.hub, services_.sharing, cursor_text);
   if (!cursor) return respond.problem(cursor.error());
   auto device = feed_device(services_.devices, request.query, who.user_id);
   if (!device) return respond.problem(device.error());

@@ -232,6 +232,11 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
     if (auto started = cluster->start(announcements); !started) {
       return fail(started.error().detail);
     }
+  } else {
+    // Alone, the hub hears every commit after this one: nothing is served before it.
+    auto head = (*store)->reads().events().last_event_seq();
+    if (!head) return fail(head.error().detail);
+    hub.delivers_after(*head);
   }
   sharing::LiveFeed& live_feed = cluster ? static_cast<sharing::LiveFeed&>(*cluster) : hub;
   events::LiveEvents& live = cluster ? static_cast<events::LiveEvents&>(*cluster) : hub;

@@ -30,6 +30,7 @@ Result<void> ClusterFeed::start(storage::AnnouncementRouter& router) {
   // no stream could have been served before it anyway.
   auto head = store_.reads().events().last_event_seq();
   delivered_ = head ? *head : kHeadUnknown;
+  if (head) hub_.delivers_after(*head);
   router.on("feed", [this](const std::string&) { catch_up(); });
   router.on("follow", [this](const std::string& payload) { follow_changed(payload); });
   router.on("vehicle", [this](const std::string& id) { vehicle_changed(id, false); });
@@ -102,6 +103,7 @@ void ClusterFeed::catch_up() {
     auto head = store_.reads().events().last_event_seq();
     if (!head) return;
     delivered_ = *head;
+    hub_.delivers_after(*head);
     return;
   }
   for (;;) {

@@ -142,6 +142,28 @@ TEST_F(PostgresClusterFeed, ConcurrentWritersOnTwoNodesNeverMakeASeqGoBackOrGoMi
   b_.hub->unsubscribe(reader.get());
 }
 
+TEST_F(PostgresClusterFeed, EachHubsPositionIsTheLogsSeqItDeliveredThroughOnEveryNode) {
+  // Started at the log's head (empty here); streams may start there without reading the log.
+  a_.hub->drain();
+  b_.hub->drain();
+  EXPECT_EQ(a_.hub->delivered_through(), 0);
+  EXPECT_EQ(b_.hub->delivered_through(), 0);
+  auto on_b = std::make_shared<Subscriber>("usr_fan", 64);
+  EXPECT_EQ(b_.hub->subscribe(on_b), 0);
+  append(a_, "usr_fan", 3);
+  auto frames = collect(*on_b, 3);
+  ASSERT_EQ(frames.size(), 3u);
+  auto head = b_.store->reads().events().last_event_seq();
+  ASSERT_TRUE(head.ok());
+  b_.hub->drain();
+  EXPECT_EQ(b_.hub->delivered_through(), *head) << "the node that did not write";
+  // A stream subscribing now gets its position with the subscription: the last frame delivered.
+  auto later = std::make_shared<Subscriber>("usr_fan", 64);
+  EXPECT_EQ(b_.hub->subscribe(later), frames.back()->seq);
+  b_.hub->unsubscribe(later.get());
+  b_.hub->unsubscribe(on_b.get());
+}
+
 TEST_F(PostgresClusterFeed, ASessionEndedOnOneNodeEndsItsStreamsOnTheOther) {
   auto stream = std::make_shared<Subscriber>("usr_fan", 8, std::nullopt, "token-hash-1");
   auto other = std::make_shared<Subscriber>("usr_fan", 8, std::nullopt, "token-hash-2");

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <thread>
 #include <mutex>
 
 #include <filesystem>
@@ -44,6 +46,9 @@ class FeedTest : public ::testing::Test {
     store_ = std::move(store.value());
     hub_ = std::make_unique<Hub>(*store_);
     ASSERT_TRUE(hub_->load().ok());
+    // No delivers_after() here: the hub knows no position, as on a cluster node before its
+    // database answers, so streams read the log for their cursor. Tests of starting at the
+    // hub's position say so (start_hub()).
     sharing_ = std::make_unique<sharing::SharingService>(*store_, *hub_);
   }
   template <class T, class F>
@@ -87,6 +92,13 @@ class FeedTest : public ::testing::Test {
     return wait<storage::MessageRecord>([&](auto cb) {
       sharing_->post_message("usr_owner", vehicle, {type, text, "{}"}, cb);
     });
+  }
+  // As serving does: the hub hears every commit after the log's head.
+  std::int64_t start_hub() {
+    std::int64_t head = *sharing_->feed_head();
+    hub_->delivers_after(head);
+    hub_->drain();
+    return head;
   }
   static std::vector<std::string> types_of(const std::vector<FramePtr>& frames) {
     std::vector<std::string> out;
@@ -502,6 +514,109 @@ TEST_F(FeedTest, AStaleDeliveryListIsDroppedOnceStreamsChangedEnough) {
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_NE(frames[0]->json.find("rebuilt"), std::string::npos);
   EXPECT_EQ(hub_->delivery_lists_held(), 1u);
+}
+
+// A read pool whose one thread is held: a stream that asked it for a page would wait.
+struct HeldReadPool {
+  WorkPool pool{1, "reads"};
+  std::promise<void> release;
+  HeldReadPool() {
+    pool.post([future = release.get_future().share()] { future.wait(); });
+  }
+  ~HeldReadPool() {
+    release.set_value();
+    pool.stop();
+  }
+};
+
+TEST_F(FeedTest, TheHubKnowsNoPositionUntilToldThenFollowsWhatItDelivered) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  post(vehicle, "status", "before the start");
+  EXPECT_FALSE(hub_->delivered_through().has_value());
+  const std::int64_t head = start_hub();
+  EXPECT_EQ(hub_->delivered_through(), head);
+  auto message = post(vehicle, "status", "after");
+  EXPECT_EQ(hub_->delivered_through(), *sharing_->feed_head());
+  EXPECT_GT(*hub_->delivered_through(), head);
+  (void)message;
+}
+
+TEST_F(FeedTest, AStreamFromNowStartsAtTheHubsPositionWithoutReadingTheLog) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  start_hub();
+  for (int i = 0; i < 3; ++i) post(vehicle, "status", "already delivered");
+  HeldReadPool held;  // a backlog read would never come back
+  FeedStreamOptions options;
+  options.read_pool = &held.pool;
+  FeedStream from_now(*hub_, *sharing_, "usr_fan", std::nullopt, options);
+  EXPECT_EQ(from_now.position(), *sharing_->feed_head());
+  FeedStream at_head(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), options);
+  post(vehicle, "status", "live");
+  for (FeedStream* stream : {&from_now, &at_head}) {
+    std::vector<FramePtr> frames;
+    ASSERT_TRUE(stream->next(frames, 100));  // at once: nothing waits on the held pool
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_NE(frames[0]->json.find("live"), std::string::npos);
+    EXPECT_EQ(stream->position(), frames[0]->seq);
+  }
+}
+
+TEST_F(FeedTest, ACursorBehindTheHubStillGetsTheBacklogFirst) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  start_hub();
+  std::int64_t cursor = *sharing_->feed_head();
+  post(vehicle, "status", "missed one");
+  post(vehicle, "status", "missed two");
+  FeedStream stream(*hub_, *sharing_, "usr_fan", cursor, {});
+  post(vehicle, "status", "live");
+  std::vector<FramePtr> frames;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(stream.next(frames, 100));
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_NE(frames[0]->json.find("missed one"), std::string::npos);
+  EXPECT_NE(frames[1]->json.find("missed two"), std::string::npos);
+  EXPECT_NE(frames[2]->json.find("live"), std::string::npos);
+}
+
+TEST_F(FeedTest, StreamsStartingWhilePostsCommitMissAndRepeatNothingAfterTheirStart) {
+  add_users();
+  auto vehicle = add_vehicle();
+  follow("usr_fan", sharing::kAllTypes);
+  start_hub();
+  std::atomic<bool> posting{true};
+  std::thread poster([&] {
+    for (int i = 0; i < 150; ++i) post(vehicle, "status", "racing");
+    posting = false;
+  });
+  std::vector<std::unique_ptr<FeedStream>> streams;
+  std::vector<std::int64_t> starts;
+  std::vector<std::vector<std::int64_t>> received;
+  while (posting || streams.size() < 5) {
+    streams.push_back(std::make_unique<FeedStream>(*hub_, *sharing_, "usr_fan", std::nullopt,
+                                                   FeedStreamOptions{}));
+    starts.push_back(streams.back()->position());
+    received.emplace_back();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  poster.join();
+  hub_->drain();
+  ASSERT_GE(streams.size(), 5u);
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    std::vector<FramePtr> frames;
+    for (int call = 0; call < 10; ++call) ASSERT_TRUE(streams[i]->next(frames, 1000));
+    for (const auto& f : frames) received[i].push_back(f->seq);
+    // Exactly what the log holds for the follower after the stream's start, in order.
+    auto page = sharing_->feed("usr_fan", starts[i], 500, std::nullopt);
+    ASSERT_TRUE(page.ok());
+    std::vector<std::int64_t> expected;
+    for (const auto& e : page->events) expected.push_back(e.seq);
+    EXPECT_EQ(received[i], expected) << "stream " << i << " started at " << starts[i];
+  }
 }
 
 }  // namespace

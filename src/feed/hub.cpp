@@ -131,6 +131,7 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
   std::shared_lock lock(mutex_);
   drop_stale_lists();
   for (const auto& event : update.events) {
+    last_applied_ = std::max(last_applied_, event.seq);
     FramePtr frame = make_frame(event);
     if (event.target_user) {
       deliver(*event.target_user, frame);
@@ -145,6 +146,27 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
       if (d.types & type_bit) d.subscriber->push(frame);
     }
   }
+  // Before the read lock goes: a stream subscribing after this sees the new position, one
+  // that subscribed before got the frames.
+  if (delivered_through_.load(std::memory_order_relaxed) != kUnknown) {
+    delivered_through_.store(last_applied_, std::memory_order_release);
+  }
+}
+
+void Hub::delivers_after(std::int64_t seq) {
+  fanout_.post([this, seq] {
+    std::unique_lock lock(mutex_);
+    // Events applied before this (none, in practice) count too: a stream must never start
+    // below a frame it was not given.
+    last_applied_ = std::max(last_applied_, seq);
+    delivered_through_.store(last_applied_, std::memory_order_release);
+  });
+}
+
+std::optional<std::int64_t> Hub::delivered_through() const {
+  std::int64_t through = delivered_through_.load(std::memory_order_acquire);
+  if (through == kUnknown) return std::nullopt;
+  return through;
 }
 
 void Hub::drop_stale_lists() {
@@ -218,11 +240,12 @@ std::size_t Hub::deliver(const std::string& user_id, const FramePtr& frame) {
   return pushed;
 }
 
-void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
+std::optional<std::int64_t> Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
   std::unique_lock lock(mutex_);
   ++generation_;
   subscribers_[subscriber->user_id()].push_back(subscriber);
   ++subscriber_count_;
+  return delivered_through();
 }
 
 void Hub::unsubscribe(const Subscriber* subscriber) {

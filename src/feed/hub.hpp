@@ -9,9 +9,11 @@
 // name, or to every connected user but the excluded ones, walking only the connected.
 // Depends on sharing's LiveFeed interface and visibility rules, storage's interface (to load
 // its index at start), and feed's frames and subscribers. Knows nothing of sockets.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -61,7 +63,17 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   // tests and diagnostics.
   std::size_t delivery_lists_held();
 
-  void subscribe(const std::shared_ptr<Subscriber>& subscriber);
+  // Says that from now on the hub is handed every log event after `seq`, in seq order: this
+  // node's commits alone (SQLite), or the cluster feed's reads of the log. Streams may then
+  // start at the hub's position without reading the log. Queued behind everything before.
+  void delivers_after(std::int64_t seq);
+  // The seq through which every log event has been handed to the streams subscribed at the
+  // time; nullopt until delivers_after() has taken effect. It only grows.
+  std::optional<std::int64_t> delivered_through() const;
+
+  // Returns delivered_through() as of the subscription: every log event after it reaches the
+  // subscriber (if it may see it); none up to it will.
+  std::optional<std::int64_t> subscribe(const std::shared_ptr<Subscriber>& subscriber);
   void unsubscribe(const Subscriber* subscriber);
   std::size_t subscriber_count() const;
 
@@ -116,6 +128,12 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   std::uint64_t generation_ = 1;
   std::unordered_map<std::string, DeliveryList> delivery_lists_;  // fan-out thread only
   std::uint64_t lists_swept_at_ = 0;  // the generation of the last drop_stale_lists() walk
+  // The highest seq handed to the streams (fan-out thread; stored under the read lock, so a
+  // subscription, under the write lock, sees it exactly), and whether delivers_after() said
+  // that nothing after it can be missing.
+  std::int64_t last_applied_ = 0;
+  static constexpr std::int64_t kUnknown = -1;
+  std::atomic<std::int64_t> delivered_through_{kUnknown};
   ReachHandler on_reach_;  // used on the fan-out thread only
   WorkPool fanout_{1, "fanout"};  // last member: stops (and drains) before the maps above go away
 };
