@@ -83,6 +83,12 @@ Connection::Connection(const std::string& path, bool create,
   exec("PRAGMA journal_mode = WAL");
   exec("PRAGMA synchronous = FULL");
   exec("PRAGMA foreign_keys = ON");
+  // The writer runs each job in a savepoint, and a savepoint copies every page the job changes
+  // into a sub-journal. With temporary files on disk that journal spills past 64 KiB to a new
+  // file in /var/tmp for each commit, and every page copy after that is a write() to it: eight
+  // times the writes the WAL itself gets. In memory it is a page copy. Readers keep the
+  // default, so a large sort of theirs may still spill to disk.
+  if (writer_) exec("PRAGMA temp_store = MEMORY");
   faults_ = std::move(faults);  // armed only once open: injected faults hit statements
 }
 
