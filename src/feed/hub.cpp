@@ -132,9 +132,11 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
   drop_stale_lists();
   for (const auto& event : update.events) {
     last_applied_ = std::max(last_applied_, event.seq);
-    FramePtr frame = make_frame(event);
     if (event.target_user) {
-      deliver(*event.target_user, frame);
+      // Serialized only for a user with a stream here: most events find nobody online.
+      if (subscribers_.contains(std::string_view(*event.target_user))) {
+        deliver(*event.target_user, make_frame(event));
+      }
       continue;
     }
     if (!event.vehicle_id || !event.message_type) continue;
@@ -142,8 +144,11 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
     auto policy = policies_.find(*event.vehicle_id);
     if (followers == follows_.end() || policy == policies_.end()) continue;
     const TypeSet type_bit = 1u << static_cast<unsigned>(*event.message_type);
+    FramePtr frame;  // made for the first follower that takes it
     for (const auto& d : delivery_list(*event.vehicle_id, followers->second, policy->second)) {
-      if (d.types & type_bit) d.subscriber->push(frame);
+      if (!(d.types & type_bit)) continue;
+      if (!frame) frame = make_frame(event);
+      d.subscriber->push(frame);
     }
   }
   // Before the read lock goes: a stream subscribing after this sees the new position, one
