@@ -32,6 +32,9 @@ using tcp = asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
+using detail::Socket;
+// An HTTP connection's stream over its socket; the socket moves on as is to a stream session.
+using HttpStream = beast::basic_stream<tcp, asio::io_context::executor_type>;
 
 // Request ids only need to be unique enough to find a request in the logs, not secret.
 std::string new_request_id() {
@@ -146,7 +149,7 @@ struct HttpServer::Impl {
   // Kept small: a stream session (an idle follower) holds one for its whole life.
   struct Connection {
     asio::io_context* context = nullptr;  // its own (an any_io_executor would take 56 bytes)
-    beast::tcp_stream* stream = nullptr;
+    HttpStream* stream = nullptr;
     Phase phase = Phase::idle;
     detail::ShutdownHook on_shutdown;
     AddressSlot address_slot;  // this connection's count in its client's quota
@@ -205,14 +208,14 @@ struct HttpServer::Impl {
   asio::steady_timer grace_timer;
 
   awaitable<void> accept_loop();
-  // `slot` is the peer's count in its quota, or empty when the peer is a trusted proxy
+  // `peer`: the address accept() gave. `slot` is the peer's count in its quota, or empty when the peer is a trusted proxy
   // (`via_proxy`): the client the PROXY header names is counted instead.
-  awaitable<void> serve(tcp::socket socket, AddressSlot slot, bool via_proxy);
-  awaitable<void> refuse(tcp::socket socket, Error error);
-  awaitable<bool> write_problem(beast::tcp_stream& stream, const Error& error, unsigned version,
+  awaitable<void> serve(Socket socket, tcp::endpoint peer, AddressSlot slot, bool via_proxy);
+  awaitable<void> refuse(Socket socket, tcp::endpoint peer, Error error);
+  awaitable<bool> write_problem(HttpStream& stream, const Error& error, unsigned version,
                                 std::string_view remote = {});
   awaitable<std::optional<proxy_protocol::Header>> read_proxy_header(
-      beast::tcp_stream& stream, beast::flat_buffer& buffer,
+      HttpStream& stream, beast::flat_buffer& buffer,
       std::chrono::steady_clock::time_point deadline);
   bool trusted_proxy(const Address16& peer) const;
   Error per_address_refusal() const;
@@ -232,7 +235,8 @@ struct HttpServer::Impl {
 awaitable<void> HttpServer::Impl::accept_loop() {
   for (;;) {
     auto& context = *contexts[next_context++ % contexts.size()];
-    auto [ec, socket] = co_await acceptor.async_accept(context.get_executor(), kTuple);
+    tcp::endpoint peer;  // filled by accept() itself: no getpeername() per connection
+    auto [ec, socket] = co_await acceptor.async_accept(context, peer, kTuple);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
       // Out of file descriptors and similar: log, back off briefly, keep serving.
@@ -242,13 +246,10 @@ awaitable<void> HttpServer::Impl::accept_loop() {
       continue;
     }
     auto executor = socket.get_executor();
-    beast::error_code peer_ec;
-    auto peer = socket.remote_endpoint(peer_ec);
-    if (peer_ec) continue;  // already gone; the socket closes here
     if (open_connections.load() >= options.limits.max_connections) {
       asio::co_spawn(
           executor,
-          refuse(std::move(socket),
+          refuse(std::move(socket), peer,
                  connection_refusal("the server is at its connection limit; retry shortly")),
           asio::detached);
       continue;
@@ -259,11 +260,13 @@ awaitable<void> HttpServer::Impl::accept_loop() {
     if (!via_proxy) {
       slot = address_quota.try_acquire(peer_address);
       if (!slot.held()) {
-        asio::co_spawn(executor, refuse(std::move(socket), per_address_refusal()), asio::detached);
+        asio::co_spawn(executor, refuse(std::move(socket), peer, per_address_refusal()),
+                       asio::detached);
         continue;
       }
     }
-    asio::co_spawn(executor, serve(std::move(socket), std::move(slot), via_proxy), asio::detached);
+    asio::co_spawn(executor, serve(std::move(socket), peer, std::move(slot), via_proxy),
+                   asio::detached);
   }
 }
 
@@ -302,7 +305,7 @@ static bool parse_buffered(http::request_parser<http::string_body>& parser,
 // in `buffer` for the HTTP parser. Returns nothing when the header is malformed, too long, late,
 // or the peer closed: the caller closes without answering, as the spec asks.
 awaitable<std::optional<proxy_protocol::Header>> HttpServer::Impl::read_proxy_header(
-    beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    HttpStream& stream, beast::flat_buffer& buffer,
     std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     // parse() answers incomplete only below its bound, so there is always room to read into.
@@ -321,7 +324,7 @@ awaitable<std::optional<proxy_protocol::Header>> HttpServer::Impl::read_proxy_he
   }
 }
 
-awaitable<bool> HttpServer::Impl::write_problem(beast::tcp_stream& stream, const Error& error,
+awaitable<bool> HttpServer::Impl::write_problem(HttpStream& stream, const Error& error,
                                                 unsigned version, std::string_view remote) {
   std::string request_id = new_request_id();
   api::Response problem = api::problem_response(error, request_id);
@@ -346,16 +349,16 @@ awaitable<bool> HttpServer::Impl::write_problem(beast::tcp_stream& stream, const
   co_return !ec;
 }
 
-awaitable<void> HttpServer::Impl::refuse(tcp::socket socket, Error error) {
+awaitable<void> HttpServer::Impl::refuse(Socket socket, tcp::endpoint peer, Error error) {
   beast::error_code ignored;
-  std::string remote;
-  if (auto ep = socket.remote_endpoint(ignored); !ignored) remote = ep.address().to_string();
-  beast::tcp_stream stream(std::move(socket));
+  std::string remote = peer.address().to_string();
+  HttpStream stream(std::move(socket));
   co_await write_problem(stream, error, 11, remote);
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bool via_proxy) {
+awaitable<void> HttpServer::Impl::serve(Socket socket, tcp::endpoint peer_endpoint,
+                                        AddressSlot slot, bool via_proxy) {
   open_connections.fetch_add(1);
   metrics.open_connections().add(1);
   Connection* self;
@@ -374,16 +377,12 @@ awaitable<void> HttpServer::Impl::serve(tcp::socket socket, AddressSlot slot, bo
   auto forget = [this, connection = self] { forget_connection(*connection); };
 
   beast::error_code ignored;
-  std::string remote_address;
-  asio::ip::address peer;
-  if (auto ep = socket.remote_endpoint(ignored); !ignored) {
-    peer = ep.address();
-    remote_address = peer.to_string();
-  }
+  asio::ip::address peer = peer_endpoint.address();
+  std::string remote_address = peer.to_string();
   // Non-blocking for the synchronous first attempt at each answer (asynchronous operations
   // work the same either way).
   socket.non_blocking(true, ignored);
-  beast::tcp_stream stream(std::move(socket));
+  HttpStream stream(std::move(socket));
   self->stream = &stream;
   beast::flat_buffer buffer;
   const auto& limits = options.limits;

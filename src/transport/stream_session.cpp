@@ -21,7 +21,6 @@ using Clock = std::chrono::steady_clock;
 // A session's socket names its io_context directly rather than through any_io_executor: 48
 // bytes less in the socket and in every pending operation (an idle session always has one).
 using Executor = asio::io_context::executor_type;
-using Socket = asio::basic_stream_socket<tcp, Executor>;
 using session::kNoMark;
 
 // Limits of one session, named where they are enforced below.
@@ -281,7 +280,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   // `leftover`: bytes the client sent after its upgrade request, handed to opened().
   void begin(std::string head, std::string leftover = {}) {
     beast::error_code ignored;
-    socket_.non_blocking(true, ignored);
+    if (!socket_.non_blocking()) socket_.non_blocking(true, ignored);  // the server set it
     socket_.set_option(tcp::no_delay(true), ignored);
     auto& context = asio::query(socket_.get_executor(), asio::execution::context);
     thread_ = &asio::use_service<ThreadSessions>(context);
@@ -1003,34 +1002,6 @@ class EventSourceSession final : public StreamSession {
   }
 };
 
-// The connection's socket, re-wrapped on its own io_context's executor (see Socket). Empty if
-// the descriptor could not be taken over; the connection is then closed.
-std::optional<Socket> adopt(tcp::socket& socket) {
-  const auto* executor = socket.get_executor().target<Executor>();
-  beast::error_code ec;
-  if (!executor) {
-    socket.close(ec);
-    return std::nullopt;
-  }
-  auto protocol = socket.local_endpoint(ec).protocol();
-  if (ec) {
-    socket.close(ec);
-    return std::nullopt;
-  }
-  auto descriptor = socket.release(ec);
-  if (ec) {
-    socket.close(ec);
-    return std::nullopt;
-  }
-  Socket adopted(*executor);
-  adopted.assign(protocol, descriptor, ec);
-  if (ec) {
-    ::close(descriptor);
-    return std::nullopt;
-  }
-  return adopted;
-}
-
 }  // namespace
 
 api::Response handshake_refusal(ws::HandshakeFault fault, const std::string& request_id) {
@@ -1048,7 +1019,7 @@ api::Response handshake_refusal(ws::HandshakeFault fault, const std::string& req
       request_id);
 }
 
-void start_websocket(tcp::socket socket, StreamStart start, std::string_view key,
+void start_websocket(Socket socket, StreamStart start, std::string_view key,
                      std::string_view offered_subprotocols, std::string leftover) {
   std::string subprotocol =
       ws::select_subprotocol(offered_subprotocols, start.upgrade->subprotocols);
@@ -1059,28 +1030,18 @@ void start_websocket(tcp::socket socket, StreamStart start, std::string_view key
       ws::accept_key(key) + "\r\n";
   if (!subprotocol.empty()) head += "Sec-WebSocket-Protocol: " + subprotocol + "\r\n";
   head += "X-Request-Id: " + start.request_id + "\r\n\r\n";
-  auto adopted = adopt(socket);
-  if (!adopted) {
-    if (start.on_end) start.on_end();
-    return;
-  }
-  auto session = std::make_shared<WebSocketSession>(std::move(*adopted), std::move(start),
+  auto session = std::make_shared<WebSocketSession>(std::move(socket), std::move(start),
                                                     std::move(subprotocol), refuse);
   session->begin(std::move(head), std::move(leftover));
 }
 
-void start_event_source(tcp::socket socket, StreamStart start) {
+void start_event_source(Socket socket, StreamStart start) {
   // No Content-Length: the body is the stream, and it ends when the connection does.
   std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
       "X-Accel-Buffering: no\r\nConnection: close\r\nX-Request-Id: " +
       start.request_id + "\r\n\r\nretry: 2000\n";
-  auto adopted = adopt(socket);
-  if (!adopted) {
-    if (start.on_end) start.on_end();
-    return;
-  }
-  auto session = std::make_shared<EventSourceSession>(std::move(*adopted), std::move(start));
+  auto session = std::make_shared<EventSourceSession>(std::move(socket), std::move(start));
   session->begin(std::move(head));
 }
 

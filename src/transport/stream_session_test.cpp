@@ -172,7 +172,7 @@ class SessionServer {
 
  private:
   void accept() {
-    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(io_, [this](beast::error_code ec, Socket socket) {
       if (ec) return;
       accept();  // the next client
       beast::flat_buffer buffer;
