@@ -208,8 +208,9 @@ struct HttpServer::Impl {
   asio::steady_timer grace_timer;
 
   awaitable<void> accept_loop();
-  // `peer`: the address accept() gave. `slot` is the peer's count in its quota, or empty when the peer is a trusted proxy
-  // (`via_proxy`): the client the PROXY header names is counted instead.
+  // `peer`: the address accept() gave. `slot` is the peer's count in its quota, or empty when
+  // the peer is a trusted proxy (`via_proxy`): the client the PROXY header names is counted
+  // instead.
   awaitable<void> serve(Socket socket, tcp::endpoint peer, AddressSlot slot, bool via_proxy);
   awaitable<void> refuse(Socket socket, tcp::endpoint peer, Error error);
   awaitable<bool> write_problem(HttpStream& stream, const Error& error, unsigned version,
