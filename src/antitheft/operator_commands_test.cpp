@@ -34,7 +34,9 @@ TEST_P(OperatorCommands, Refusal) {
   auto payload = boost::json::parse(row.payload).as_object();
   auto why = undoes_lock(lock_in(row.state), row.action, payload);
   EXPECT_EQ(why.has_value(), row.refused) << why.value_or("");
-  if (why) EXPECT_NE(why->find("lck_1"), std::string::npos) << *why;  // says which lock
+  if (why) {
+    EXPECT_NE(why->find("lck_1"), std::string::npos) << *why;  // says which lock
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -8,7 +8,10 @@ WorkPool::WorkPool(std::size_t threads, std::string_view name) {
   threads = std::max<std::size_t>(threads, 1);
   for (std::size_t i = 0; i < threads; ++i) {
     std::string thread_name(name);
-    if (threads > 1) thread_name += "-" + std::to_string(i);
+    if (threads > 1) {
+      thread_name += '-';
+      thread_name += std::to_string(i);
+    }
     threads_.emplace_back([this, thread_name = std::move(thread_name)] {
       name_this_thread(thread_name);
       for (;;) {

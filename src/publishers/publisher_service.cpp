@@ -326,7 +326,8 @@ Result<Change> put_job(storage::Writes& w, const SignedCall& call, const Message
     receivers.erase(std::unique(receivers.begin(), receivers.end()), receivers.end());
   }
   PADDOCK_ASSIGN(existing, repo.publisher_message(call.publisher_id, in.message_id));
-  Change change{{}, publisher, {}, {}};
+  Change change;
+  change.publisher = publisher;
   MessageRecord m;
   if (existing) {
     m = *existing;

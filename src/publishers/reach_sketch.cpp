@@ -80,9 +80,13 @@ std::string ReachSketch::to_text() const {
     for (std::size_t i = 0; i < hashes_.size(); ++i) {
       for (int b = 0; b < 8; ++b) bytes[i * 8 + b] = static_cast<std::uint8_t>(hashes_[i] >> (56 - 8 * b));
     }
-    return "E" + base64url_encode(bytes);
+    std::string text = "E";
+    text += base64url_encode(bytes);
+    return text;
   }
-  return "D" + base64url_encode(registers_);
+  std::string text = "D";
+  text += base64url_encode(registers_);
+  return text;
 }
 
 std::optional<ReachSketch> ReachSketch::from_text(std::string_view text) {

@@ -117,7 +117,8 @@ Rows Connection::run(const char* sql, const Params& params) {
   round_trip(sql);
   auto found = prepared_.find(sql);
   if (found == prepared_.end()) {
-    std::string name = "p" + std::to_string(prepared_.size() + 1);
+    std::string name = "p";
+    name += std::to_string(prepared_.size() + 1);
     check(PQprepare(conn_, name.c_str(), sql, 0, nullptr), "prepare failed");
     found = prepared_.emplace(sql, std::move(name)).first;
   }
