@@ -128,9 +128,9 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   std::uint64_t generation_ = 1;
   std::unordered_map<std::string, DeliveryList> delivery_lists_;  // fan-out thread only
   std::uint64_t lists_swept_at_ = 0;  // the generation of the last drop_stale_lists() walk
-  // The highest seq handed to the streams (fan-out thread; stored under the read lock, so a
-  // subscription, under the write lock, sees it exactly), and whether delivers_after() said
-  // that nothing after it can be missing.
+  // The highest seq handed to the streams (fan-out thread). delivered_through_ publishes it
+  // once delivers_after() said that nothing after it can be missing (kUnknown before); it is
+  // stored under the read lock, so a subscription, under the write lock, sees it exactly.
   std::int64_t last_applied_ = 0;
   static constexpr std::int64_t kUnknown = -1;
   std::atomic<std::int64_t> delivered_through_{kUnknown};

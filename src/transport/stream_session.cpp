@@ -18,9 +18,6 @@ namespace {
 
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-// A session's socket names its io_context directly rather than through any_io_executor: 48
-// bytes less in the socket and in every pending operation (an idle session always has one).
-using Executor = asio::io_context::executor_type;
 using session::kNoMark;
 
 // Limits of one session, named where they are enforced below.

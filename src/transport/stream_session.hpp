@@ -26,9 +26,10 @@ namespace beast = boost::beast;
 // down.
 using ShutdownHook = std::function<void()>;
 
-// A connection's socket, bound to its own io_context's executor (an any_io_executor would take
-// 56 bytes more per connection). The server accepts straight into this type, so a connection
-// that turns into a stream keeps its socket: no release and re-registration with the reactor.
+// A connection's socket, naming its io_context directly rather than through any_io_executor:
+// 48 bytes less in the socket and in every pending operation (an idle session always has one).
+// The server accepts straight into this type, so a connection that turns into a stream keeps
+// its socket: no release and re-registration with the reactor.
 using Socket = asio::basic_stream_socket<asio::ip::tcp, asio::io_context::executor_type>;
 
 // Runs `task` on the handler pool (ServerOptions::handler_threads) with the pool's ThreadPost
