@@ -82,7 +82,8 @@ void Hub::notify(events::LiveNotice notice) {
     std::shared_lock lock(mutex_);
     if (!shared->everyone) {
       for (const auto& user_id : shared->users) {
-        if (deliver(user_id, frame) > 0 && counted) reached.emplace_back(user_id);
+        const auto* streams = streams_of(user_id);
+        if (streams && deliver(*streams, frame) > 0 && counted) reached.emplace_back(user_id);
       }
     } else {
       // Cost: the connected users, never the registered ones.
@@ -134,8 +135,8 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
     last_applied_ = std::max(last_applied_, event.seq);
     if (event.target_user) {
       // Serialized only for a user with a stream here: most events find nobody online.
-      if (subscribers_.contains(std::string_view(*event.target_user))) {
-        deliver(*event.target_user, make_frame(event));
+      if (const auto* streams = streams_of(*event.target_user)) {
+        deliver(*streams, make_frame(event));
       }
       continue;
     }
@@ -231,11 +232,15 @@ void Hub::end_session(std::string user_id, std::string token_hash) {
   });
 }
 
-std::size_t Hub::deliver(const std::string& user_id, const FramePtr& frame) {
+const std::vector<std::shared_ptr<Subscriber>>* Hub::streams_of(std::string_view user_id) const {
   auto it = subscribers_.find(user_id);
-  if (it == subscribers_.end()) return 0;
+  return it == subscribers_.end() ? nullptr : &it->second;
+}
+
+std::size_t Hub::deliver(const std::vector<std::shared_ptr<Subscriber>>& streams,
+                         const FramePtr& frame) {
   std::size_t pushed = 0;
-  for (const auto& s : it->second) {
+  for (const auto& s : streams) {
     // A device's event is for that device's streams alone; a stream that names no device
     // gets the user's events that name none.
     if (frame->target_device && frame->target_device != s->device_id()) continue;

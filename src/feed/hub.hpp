@@ -86,8 +86,11 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   // Types `entry` may receive on a vehicle with `policy`.
   static sharing::TypeSet admitted(const Entry& entry, const sharing::VisibilityPolicy& policy);
   void set_follow(const storage::FollowRecord& follow);
-  // Honours target_device; returns on how many streams the frame was queued.
-  std::size_t deliver(const std::string& user_id, const FramePtr& frame);
+  // The user's streams here, or null when they have none.
+  const std::vector<std::shared_ptr<Subscriber>>* streams_of(std::string_view user_id) const;
+  // Queues `frame` on `streams`, honouring target_device; returns on how many it was queued.
+  static std::size_t deliver(const std::vector<std::shared_ptr<Subscriber>>& streams,
+                             const FramePtr& frame);
   // A vehicle's connected followers' streams with the types each may receive: what an event
   // on the vehicle walks, instead of a hash lookup per follower. On the fan-out thread, under
   // the read lock; rebuilt when anything changed since (a follow, a policy, a stream).
