@@ -275,23 +275,32 @@ run_fanout() {
   log "$server $key: $(grep '"mode"' "$out")"
 }
 
-# pick_median KEY RUNS FIELD SERVER [AS]: of the runs KEY1..KEY<RUNS>, AS/SERVER (default
-# KEY/SERVER) becomes the one whose FIELD is the median. One run of a loaded 2-core machine
-# swings p99 by a third, so the targets are judged on the median.
-pick_median() {
-  local key=$1 runs=$2 field=$3 server=$4 as=${5:-$1} i ref
-  local -a by_field
-  mapfile -t by_field < <(for ((i = 1; i <= runs; i++)); do
-    ref="$field[$key$i/$server]"
+# median_round RUNS FORMAT: FORMAT names round %d's figure (e.g. 'P99[half%d/uws]'). Sets
+# MEDIAN_ROUND, the round whose figure is the median, and ROUND_FIGURES, every round's, sorted.
+# One run of a loaded 2-core machine swings p99 by a third, so the targets are judged on the
+# median.
+median_round() {
+  local runs=$1 format=$2 i ref
+  local -a sorted
+  mapfile -t sorted < <(for ((i = 1; i <= runs; i++)); do
+    printf -v ref "$format" "$i"
     echo "${!ref:-0} $i"
   done | sort -g)
-  local median=${by_field[$(((runs - 1) / 2))]#* }
+  MEDIAN_ROUND=${sorted[$(((runs - 1) / 2))]#* }
+  ROUND_FIGURES=("${sorted[@]% *}")
+}
+
+# pick_median KEY RUNS FIELD SERVER [AS]: of the runs KEY1..KEY<RUNS>, AS/SERVER (default
+# KEY/SERVER) becomes the one whose FIELD is the median.
+pick_median() {
+  local key=$1 runs=$2 field=$3 server=$4 as=${5:-$1} f ref
+  median_round "$runs" "$field[$key%d/$server]"
   for f in "${RUN_FIELDS[@]}"; do
-    ref="$f[$key$median/$server]"
+    ref="$f[$key$MEDIAN_ROUND/$server]"
     printf -v "$f[$as/$server]" '%s' "${!ref:-}"
   done
-  EVERY_RUN[$as/$server]=$(printf '%s ' "${by_field[@]% *}")
-  MEDIAN_RUN[$as/$server]=$median
+  EVERY_RUN[$as/$server]=$(printf '%s ' "${ROUND_FIGURES[@]}")
+  MEDIAN_RUN[$as/$server]=$MEDIAN_ROUND
 }
 
 # ---- 1. setup: an owner, a vehicle and MAX_N followers (once) --------------------------------
@@ -415,16 +424,12 @@ for ((round = 1; round <= POST_RUNS; round++)); do
   post_bench "followed$round" "$VEHICLE"
 done
 for key in quiet followed; do
-  mapfile -t by_rps < <(for ((round = 1; round <= POST_RUNS; round++)); do
-    ref="POST_RPS[$key$round]"
-    echo "${!ref:-0} $round"
-  done | sort -g)
-  median=${by_rps[$(((POST_RUNS - 1) / 2))]#* }
+  median_round "$POST_RUNS" "POST_RPS[$key%d]"
   for f in "${POST_FIELDS[@]}"; do
-    ref="$f[$key$median]"
+    ref="$f[$key$MEDIAN_ROUND]"
     printf -v "$f[$key]" '%s' "${!ref:-}"
   done
-  EVERY_POST[$key]=$(printf '%.0f ' "${by_rps[@]% *}")
+  EVERY_POST[$key]=$(printf '%.0f ' "${ROUND_FIGURES[@]}")
   EVERY_POST[$key]=${EVERY_POST[$key]% }
 done
 unset PADDOCK_TOKEN
