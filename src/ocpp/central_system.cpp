@@ -222,8 +222,12 @@ void CentralSystem::handle(const std::string& cp, const Call& call,
     done = [done = std::move(done), this, cp, approved](Answer answer) {
       const bool stored = std::holds_alternative<json::object>(answer);
       if (stored) set_accepted(cp, *approved);
-      done(std::move(answer));
+      // Before the pile has its answer (it sends nothing else until then), so that the locks
+      // read are those of this boot, not of a moment after the pile's next messages (this runs
+      // on the handler pool on PostgreSQL, where it may be late). The calls it makes wait in
+      // the session until the answer is out.
       if (stored && *approved && pile_events_) pile_events_->pile_booted(cp);
+      done(std::move(answer));
     };
     return write_answer(
         [cp, now, options = options_, approved,

@@ -162,6 +162,7 @@ void ChargePointSession::on_writable(session::Session& session, std::size_t budg
 }
 
 void ChargePointSession::send_next_call(session::Session& session) {
+  if (answering_) return;  // the pile has its answer first (answered() wakes us again)
   std::optional<PendingCall> next;
   {
     std::lock_guard lock(mutex_);

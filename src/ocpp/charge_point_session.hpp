@@ -91,7 +91,10 @@ class ChargePointSession final : public session::Handler,
 
   // Session thread only.
   std::deque<std::string> outbox_;
-  bool answering_ = false;  // the pile's CALL is with the central system
+  // The pile's CALL is with the central system. Our CALLs wait meanwhile, so that the pile
+  // has its answer first: an Accepted BootNotification's above all (OCPP 1.6 §4.2), since
+  // the lock workflow acts on a boot before it is answered.
+  bool answering_ = false;
   std::deque<std::string> recent_ids_;
   std::unordered_set<std::string> recent_id_set_;
   std::optional<Outstanding> outstanding_;

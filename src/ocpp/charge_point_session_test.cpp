@@ -219,6 +219,30 @@ TEST_F(ChargePointSessionTest, ACallsStorageWorkRunsOffTheSessionAndItsAnswerCom
   EXPECT_EQ(session.pool.size(), 1u);
 }
 
+// A pile's CALL is answered before any of ours goes: a boot's answer before what the lock
+// workflow sends on that boot (OCPP 1.6 §4.2).
+TEST_F(ChargePointSessionTest, OurCallsWaitWhileThePilesCallIsBeingAnswered) {
+  CentralSystem cs(*store_, {});
+  RecordingSession session;
+  session.offload = true;
+  auto handler = open(cs, session);
+  handler->on_message(session, session::MessageKind::text,
+                      R"([2,"a1","Authorize",{"idTag":"T"}])");
+  auto reset = call(cs);
+  handler->on_writable(session, 8);
+  EXPECT_TRUE(session.sent.empty()) << "our CALL went before the answer to the pile's";
+  RecordingSession::drain(session.pool);
+  RecordingSession::drain(session.back);
+  handler->on_writable(session, 8);
+  ASSERT_EQ(session.sent.size(), 2u);
+  auto answer = json::parse(session.sent[0]).as_array();
+  EXPECT_EQ(answer[0].as_int64(), 3);
+  EXPECT_EQ(answer[1].as_string(), "a1");
+  EXPECT_EQ(session.last()[0].as_int64(), 2);
+  EXPECT_EQ(session.last()[2].as_string(), "Reset");
+  EXPECT_FALSE(reset->has_value());  // sent, waiting for the pile's answer
+}
+
 struct AnswerRow {
   const char* name;
   const char* answer;  // %s is the message id

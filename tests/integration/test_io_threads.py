@@ -121,14 +121,11 @@ class NoReadOnAnIoThread(harness.PaddockTestCase):
         message_id = pile.next_id()
         pile.send([2, message_id, "BootNotification", {"chargePointVendor": "Acme",
                                                        "chargePointModel": "Volt 22"}])
-        # The boot's answer and the re-applied lock's call may come in either order.
-        seen = [pile.ws.recv_json(5), pile.ws.recv_json(5)]
-        boot = [m for m in seen if m[0] == 3]
-        again = [m for m in seen if m[0] == 2]
-        self.assertEqual(len(boot), 1, seen)
-        self.assertEqual(boot[0][2]["status"], "Accepted")
-        self.assertEqual(again[0][2], "DataTransfer", seen)
-        pile.send([3, again[0][1], {"status": "Accepted"}])
+        # The boot's answer first, then the re-applied lock's call (OCPP 1.6 §4.2).
+        boot, again = pile.ws.recv_json(5), pile.ws.recv_json(5)
+        self.assertEqual((boot[0], boot[1], boot[2]["status"]), (3, message_id, "Accepted"), boot)
+        self.assertEqual((again[0], again[2]), (2, "DataTransfer"), again)
+        pile.send([3, again[1], {"status": "Accepted"}])
 
         # Released: the pile is asked to undo it.
         r = s.post("/v1/vehicles/%s/unlock" % car["id"], {"password": owner.password},
