@@ -1,5 +1,6 @@
 #include "antitheft/lock_workflow.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -7,6 +8,7 @@
 
 #include "antitheft/errors.hpp"
 #include "core/ids.hpp"
+#include "core/log.hpp"
 #include "core/text.hpp"
 #include "core/thread_post.hpp"
 #include "identity/errors.hpp"
@@ -304,6 +306,18 @@ std::shared_ptr<std::vector<Lever>> standard_levers(const LockRecord& lock) {
        {"Accepted", "Scheduled"}}});
 }
 
+// The vendor's own lock (DataTransfer com.paddock/LockVehicle) on the lock's session.
+Lever lock_vehicle_lever(const LockRecord& lock, const std::optional<std::string>& vin) {
+  json::object data{{"connectorId", lock.connector_id},
+                    {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
+                                                          : json::value(nullptr)},
+                    {"vin", vin ? json::value(*vin) : json::value(nullptr)}};
+  return {"vendor_lock", "DataTransfer",
+          json::object{{"vendorId", kVendorId},
+                       {"messageId", "LockVehicle"},
+                       {"data", json::serialize(data)}}};
+}
+
 // Appends `vehicle.lock_state` with the lock as written, for the vehicle's owner.
 Result<std::optional<storage::EventRecord>> lock_state_event(storage::Writes& w,
                                                              const LockRecord& lock) {
@@ -405,8 +419,8 @@ void LockWorkflow::levers_answered(const LockRecord& started, std::string levers
         out.undo = lock;
         return out;
       },
-      [this, id = started.id](Result<Outcome> done) {
-        chain_ended(id);  // the pile answered: a send asked for meanwhile has nothing left to do
+      [this, started](Result<Outcome> done) {
+        send_ended(started);  // one asked for meanwhile finds the lock no longer requested
         if (!done) return;
         if (done->undo) reverse(*done->undo);
       },
@@ -415,10 +429,30 @@ void LockWorkflow::levers_answered(const LockRecord& started, std::string levers
       });
 }
 
-bool LockWorkflow::chain_ended(const std::string& lock_id) {
-  std::lock_guard guard(in_flight_mutex_);
-  in_flight_.erase(lock_id);
-  return wanted_again_.erase(lock_id) > 0;
+void LockWorkflow::read_now(const LockRecord& lock, std::vector<LockState> states,
+                            std::function<void(std::optional<LockNow>)> then) {
+  store_.write<std::optional<LockNow>>(
+      [lock_id = lock.id, vehicle_id = lock.vehicle_id,
+       states = std::move(states)](storage::Writes& w) -> Result<std::optional<LockNow>> {
+        PADDOCK_ASSIGN(latest, w.antitheft().latest_lock(vehicle_id));
+        if (!latest || latest->id != lock_id) return std::optional<LockNow>{};
+        auto state = parse_state(latest->state);
+        if (!state || std::find(states.begin(), states.end(), *state) == states.end()) {
+          return std::optional<LockNow>{};
+        }
+        PADDOCK_ASSIGN(vehicle, w.sharing().vehicle_by_id(vehicle_id));
+        return std::optional(LockNow{std::move(*latest), vehicle ? vehicle->vin : std::nullopt});
+      },
+      [lock_id = lock.id, then = std::move(then)](Result<std::optional<LockNow>> now) {
+        if (!now) {
+          // Nothing is sent and the lock is unchanged: the pile's next boot (or the next
+          // announcement of the lock) tries again.
+          log::event(log::Level::warn, "lock: cannot read the lock's state; its calls wait",
+                     {{"lock_id", lock_id}, {"error", now.error().detail}});
+          return then(std::nullopt);
+        }
+        then(std::move(*now));
+      });
 }
 
 void LockWorkflow::act(const LockRecord& lock, unsigned actions) {
@@ -427,49 +461,40 @@ void LockWorkflow::act(const LockRecord& lock, unsigned actions) {
   if (actions & kReverseLevers) reverse(lock);
 }
 
-void LockWorkflow::send_lock(const LockRecord& lock) {
-  if (!lock.charge_point_id) return;
-  {
-    std::lock_guard guard(in_flight_mutex_);
-    if (!in_flight_.insert(lock.id).second) {  // its calls are already out
-      wanted_again_.insert(lock.id);
-      return;
-    }
-  }
-  auto vehicle = store_.reads().sharing().vehicle_by_id(lock.vehicle_id);
-  json::object data{{"connectorId", lock.connector_id},
-                    {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
-                                                          : json::value(nullptr)},
-                    {"vin", vehicle && *vehicle && (*vehicle)->vin ? json::value(*(*vehicle)->vin)
-                                                                   : json::value(nullptr)}};
-  auto levers = std::make_shared<std::vector<Lever>>();
-  levers->push_back({"vendor_lock", "DataTransfer",
-                     json::object{{"vendorId", kVendorId},
-                                  {"messageId", "LockVehicle"},
-                                  {"data", json::serialize(data)}}});
-  run_levers(
-      piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
-      [this, lock](Results results) {
-        const LeverResult& vendor = results.front();
-        json::object record{
-            {"vendor_lock", json::object{{"status", vendor.status}, {"applied", vendor.applied}}},
-            {"levers", json::array{}}};
-        if (vendor.applied) {
-          levers_answered(lock, json::serialize(record), {true, 0, 0},
-                          "the pile accepted LockVehicle");
-          return;
-        }
-        // Only the pile's refusal (UnknownVendorId, UnknownMessageId, Rejected, a CallError)
-        // calls for the standard levers; a pile that went away gets LockVehicle again when it
-        // is back (the lock stays requested, and a pile's boot sends it anew).
-        if (vendor.unreachable) {
-          note(lock, "LockVehicle not delivered (" + vendor.status + "): waiting for the pile");
-          if (chain_ended(lock.id)) send_lock(lock);
-          return;
-        }
-        note(lock, "LockVehicle not taken (" + vendor.status + "): the standard levers");
-        send_levers(lock, std::move(record));
-      });
+void LockWorkflow::send_lock(const LockRecord& asked) {
+  if (!chains_.begin_send(asked.id)) return;  // its calls are out
+  read_now(asked, {LockState::requested}, [this, asked](std::optional<LockNow> now) {
+    if (!now || !now->lock.charge_point_id) return send_ended(asked);
+    const LockRecord& lock = now->lock;
+    auto levers = std::make_shared<std::vector<Lever>>();
+    levers->push_back(lock_vehicle_lever(lock, now->vin));
+    run_levers(
+        piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
+        [this, lock](Results results) {
+          const LeverResult& vendor = results.front();
+          json::object record{{"vendor_lock", json::object{{"status", vendor.status},
+                                                           {"applied", vendor.applied}}},
+                              {"levers", json::array{}}};
+          if (vendor.applied) {
+            levers_answered(lock, json::serialize(record), {true, 0, 0},
+                            "the pile accepted LockVehicle");
+            return;
+          }
+          // Only the pile's refusal (UnknownVendorId, UnknownMessageId, Rejected, a CallError)
+          // calls for the standard levers; a pile that went away gets LockVehicle again when
+          // it is back (the lock stays requested, and a pile's boot sends it anew).
+          if (vendor.unreachable) {
+            note(lock, "LockVehicle not delivered (" + vendor.status + "): waiting for the pile");
+            return send_ended(lock);
+          }
+          note(lock, "LockVehicle not taken (" + vendor.status + "): the standard levers");
+          send_levers(lock, std::move(record));
+        });
+  });
+}
+
+void LockWorkflow::send_ended(const LockRecord& lock) {
+  if (chains_.end_send(lock.id)) send_lock(lock);
 }
 
 void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
@@ -485,8 +510,7 @@ void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
                // The pile went away before any lever took: not a failure, the lock waits for it.
                if (accepted == 0 && unreachable) {
                  note(lock, "levers not delivered (" + summary(results) + "): waiting for the pile");
-                 if (chain_ended(lock.id)) send_lock(lock);
-                 return;
+                 return send_ended(lock);
                }
                json::array list = results_json(results);
                // Ours, not the pile's: other idTags are answered Blocked while the lock holds.
@@ -501,6 +525,12 @@ void LockWorkflow::send_levers(const LockRecord& lock, json::object record) {
 
 void LockWorkflow::reverse(const LockRecord& lock) {
   if (!lock.charge_point_id) return;
+  // Not twice at once, and not among a re-application's calls: after them (reapply_ended).
+  if (!chains_.begin_reverse(lock.id)) return;
+  reverse_begun(lock);
+}
+
+void LockWorkflow::reverse_begun(const LockRecord& lock) {
   json::object record = parse_levers(lock.levers);
   auto levers = std::make_shared<std::vector<Lever>>();
   if (vendor_locked(record)) {
@@ -532,24 +562,17 @@ void LockWorkflow::reverse(const LockRecord& lock) {
                        json::object{{"connectorId", connector}, {"type", "Operative"}},
                        {"Accepted", "Scheduled"}});
   }
-  if (levers->empty()) return;
+  if (levers->empty()) return chains_.end_reverse(lock.id);
   if (!piles_.online(*lock.charge_point_id)) {
     // Kept for the pile's return (pile_booted): a released car must not stay held.
     set_reversal_pending(
         lock, true,
         "pile " + *lock.charge_point_id + " is offline: the levers are reversed when it connects");
-    return;
-  }
-  {
-    std::lock_guard guard(in_flight_mutex_);
-    if (!reversing_.insert(lock.id).second) return;  // already under way
+    return chains_.end_reverse(lock.id);
   }
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
              [this, lock](Results results) {
-               {
-                 std::lock_guard guard(in_flight_mutex_);
-                 reversing_.erase(lock.id);
-               }
+               chains_.end_reverse(lock.id);
                bool answered = true;
                for (const auto& r : results) answered = answered && r.answered;
                // A pile that left mid-way has unanswered calls: they go again when it returns.
@@ -582,37 +605,44 @@ void LockWorkflow::set_reversal_pending(const LockRecord& lock, bool pending, st
       [](Result<bool>) {});
 }
 
-void LockWorkflow::reapply(const LockRecord& lock) {
-  if (!lock.charge_point_id) return;
-  json::object record = parse_levers(lock.levers);
-  if (vendor_locked(record)) {
-    // The vendor lock again, on its own: its answer only goes to the audit.
-    auto levers = std::make_shared<std::vector<Lever>>();
-    auto vehicle = store_.reads().sharing().vehicle_by_id(lock.vehicle_id);
-    json::object data{{"connectorId", lock.connector_id},
-                      {"transactionId", lock.transaction_id ? json::value(*lock.transaction_id)
-                                                            : json::value(nullptr)},
-                      {"vin", vehicle && *vehicle && (*vehicle)->vin ? json::value(*(*vehicle)->vin)
-                                                                     : json::value(nullptr)}};
-    levers->push_back({"vendor_lock", "DataTransfer",
-                       json::object{{"vendorId", kVendorId},
-                                    {"messageId", "LockVehicle"},
-                                    {"data", json::serialize(data)}}});
-    run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
-               [this, lock](Results results) {
-                 note(lock, "pile reconnected; re-applied: " + summary(results));
-               });
-    return;
+void LockWorkflow::reapply(const LockRecord& asked) {
+  if (!chains_.begin_reapply(asked.id)) return;  // its calls are out
+  reapply_begun(asked);
+}
+
+void LockWorkflow::reapply_begun(const LockRecord& asked) {
+  read_now(asked, {LockState::locked, LockState::partially_locked},
+           [this, asked](std::optional<LockNow> now) {
+             if (!now || !now->lock.charge_point_id) return reapply_ended(asked);
+             const LockRecord& lock = now->lock;
+             // The vendor lock again, on its own, if the pile took it; else every lever again
+             // (a rebooted pile may have lost the profile and the availability). The state
+             // stays what it was, the audit says what the pile took this time.
+             auto levers = vendor_locked(parse_levers(lock.levers))
+                               ? std::make_shared<std::vector<Lever>>(
+                                     1, lock_vehicle_lever(lock, now->vin))
+                               : standard_levers(lock);
+             run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
+                        [this, lock](Results results) {
+                          note(lock, "pile reconnected; re-applied: " + summary(results));
+                          reapply_ended(lock);
+                        });
+           });
+}
+
+void LockWorkflow::reapply_ended(const LockRecord& lock) {
+  switch (chains_.end_reapply(lock.id)) {
+    case LockChains::Next::again:
+      return reapply_begun(lock);
+    case LockChains::Next::reverse:
+      // Released while the levers went out again: the reversal waited for them.
+      return read_now(lock, {LockState::released}, [this, lock](std::optional<LockNow> now) {
+        if (now) return reverse_begun(now->lock);
+        chains_.end_reverse(lock.id);
+      });
+    case LockChains::Next::nothing:
+      return;
   }
-  json::object fresh{{"vendor_lock", record.contains("vendor_lock") ? record.at("vendor_lock")
-                                                                    : json::value(nullptr)}};
-  // Re-send every lever (a rebooted pile may have lost the profile and the availability); the
-  // state stays what it was, the audit says what the pile took this time.
-  auto levers = standard_levers(lock);
-  run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
-             [this, lock](Results results) {
-               note(lock, "pile reconnected; re-applied: " + summary(results));
-             });
 }
 
 void LockWorkflow::note(const LockRecord& lock, std::string text) {

@@ -16,12 +16,12 @@
 // identity's hashing and limiter, sharing's access rules, the storage interface and its
 // announcement router, lock_machine and pile_link.
 #include <boost/json/object.hpp>
-#include <mutex>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "antitheft/antitheft_repository.hpp"
+#include "antitheft/lock_chains.hpp"
 #include "antitheft/lock_machine.hpp"
 #include "antitheft/pile_link.hpp"
 #include "events/kinds.hpp"
@@ -76,7 +76,7 @@ class LockWorkflow final : public PileEvents {
   // the node holding the pile's connection, the pile is brought to what the database says on
   // its connection's thread: what an unlock released is reversed, a lock armed for this pile
   // acts. The node that moved a lock to `requested` holds the pile and sends it itself; the
-  // in-flight sets keep a lock's calls and a reversal from going twice. Elsewhere: nothing.
+  // lock's chains (LockChains) keep its calls and a reversal from going twice. Elsewhere: nothing.
   void pile_changed(const std::string& charge_point_id);
 
   static boost::json::object view(const LockRecord& lock);
@@ -97,9 +97,25 @@ class LockWorkflow final : public PileEvents {
   void levers_answered(const LockRecord& started, std::string levers, LeverOutcome outcome,
                        std::string note);
   void send_lock(const LockRecord& lock);
+  void send_ended(const LockRecord& lock);
+  void reapply_begun(const LockRecord& asked);
+  void reapply_ended(const LockRecord& lock);
+  void reverse_begun(const LockRecord& lock);
   void send_levers(const LockRecord& lock, boost::json::object levers);
   void reverse(const LockRecord& lock);
   void reapply(const LockRecord& lock);
+  // What a chain starts from: the vehicle's latest lock iff it is still `lock` and in one of
+  // `states` (else nullopt), with the vehicle's VIN. A step's actions run after its commit, on
+  // the thread that asked, which may come to them after later steps (a busy storage pool on
+  // PostgreSQL): they act on the lock as it is now, not as the step saw it. Read in a write
+  // job, so that the writer's view is the latest and no I/O thread waits on the database;
+  // `then` runs on the calling thread.
+  struct LockNow {
+    LockRecord lock;
+    std::optional<std::string> vin;
+  };
+  void read_now(const LockRecord& lock, std::vector<LockState> states,
+                std::function<void(std::optional<LockNow>)> then);
   // pile_changed's work, on the pile's thread.
   void bring_to_database(const std::string& charge_point_id);
   void note(const LockRecord& lock, std::string text);
@@ -113,17 +129,8 @@ class LockWorkflow final : public PileEvents {
   identity::LoginLimiter& limiter_;
   events::LiveEvents* live_;
   PileCalls& piles_;
-  // Locks whose calls are out: a second chain for the same lock is not started. One asked for
-  // meanwhile (a pile booted while its old connection's calls were failing) is remembered, and
-  // sent once more if the running chain ends without reaching the pile.
-  std::mutex in_flight_mutex_;
-  std::set<std::string> in_flight_;
-  std::set<std::string> wanted_again_;
-  // Released locks whose levers are being reversed: a reversal asked for meanwhile (the unlock's
-  // node and the pile's reconnection, or two announcements) is not sent twice.
-  std::set<std::string> reversing_;
-  // Ends `lock`'s chain; true iff another send was asked for while it ran.
-  bool chain_ended(const std::string& lock_id);
+  // Which chains of calls run for which lock (one send, one re-application, one reversal).
+  LockChains chains_;
 };
 
 }  // namespace paddock::antitheft

@@ -45,6 +45,16 @@ class Loop {
     }
     return true;
   }
+  std::size_t queued() const {
+    std::lock_guard lock(mutex_);
+    return tasks_.size();
+  }
+  // The hook that makes this loop a thread's: what the thread starts completes here.
+  ThreadPost hook() {
+    return {this, [](void* target, std::function<void()> task) {
+              static_cast<Loop*>(target)->post(std::move(task));
+            }};
+  }
   // Runs whatever arrives for `span`: what is still in flight settles.
   void settle(std::chrono::milliseconds span = 300ms) {
     auto end = std::chrono::steady_clock::now() + span;
@@ -63,7 +73,7 @@ class Loop {
     task();
   }
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> tasks_;
 };
@@ -141,9 +151,7 @@ class RecordingPiles final : public PileCalls {
 class LockAcrossNodesTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    install_thread_post({&loop_, [](void* target, std::function<void()> task) {
-                           static_cast<Loop*>(target)->post(std::move(task));
-                         }});
+    install_thread_post(loop_.hook());
     if (GetParam() == "postgres") {
       auto cluster = storage::postgres::test_cluster_conninfo();
       if (!cluster) GTEST_SKIP() << "no test cluster: run through ctest (make test)";
@@ -243,6 +251,20 @@ class LockAcrossNodesTest : public ::testing::TestWithParam<std::string> {
                 [&done](Result<LockView> r) { done = std::move(r); });
     ASSERT_TRUE(loop_.pump_until([&] { return done.has_value(); }));
     ASSERT_TRUE(done->ok()) << done->error().detail;
+  }
+
+  // The pile's boot as a storage thread that is slow to come back runs it: the step it takes is
+  // committed at once, but what the step then does waits in `late` until the test runs it.
+  void boot_late(LockWorkflow& node, Loop& late) {
+    std::thread([&] {
+      install_thread_post(late.hook());
+      node.pile_booted("CP-1");
+    }).join();
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (late.queued() == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(2ms);
+    }
+    ASSERT_EQ(late.queued(), 1u) << "the boot's step did not complete";
   }
 
   LockRecord latest() {
@@ -361,6 +383,87 @@ TEST_P(LockAcrossNodesTest, ACarPlacedFromAnotherNodeIsLockedByThePilesNode) {
   piles_b_.answer(0, {{"status", "Accepted"}});
   ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
   EXPECT_EQ(piles_a_.count(), 0u);
+}
+
+// A step's actions run after its commit, on the thread that asked, which may come to them
+// late (a busy storage pool on PostgreSQL): by then later steps may have changed the lock.
+TEST_P(LockAcrossNodesTest, ALateBootStepSendsNoLockToAPileThatAlreadyTookIt) {
+  piles_a_.connect("CP-1");
+  lock_through(*node_a_);
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
+  Loop late;
+  boot_late(*node_a_, late);  // taken while the lock was requested: "send LockVehicle"
+  piles_a_.answer(0, {{"status", "Accepted"}});
+  ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  loop_.settle();
+  ASSERT_TRUE(late.pump_until([&] { return late.queued() == 0; }));
+  loop_.settle();
+  EXPECT_EQ(piles_a_.count(), 1u) << "LockVehicle went again to a pile that had locked the car";
+}
+
+TEST_P(LockAcrossNodesTest, ALateBootStepDoesNotLockAgainACarReleasedMeanwhile) {
+  piles_a_.connect("CP-1");
+  lock_through(*node_a_);
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
+  piles_a_.answer(0, {{"status", "Accepted"}});
+  ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  Loop late;
+  boot_late(*node_a_, late);  // taken while the lock held: "re-apply"
+  unlock_through(*node_a_);
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 2; }));
+  EXPECT_EQ(piles_a_.what(1), "UnlockVehicle");
+  piles_a_.answer(1, {{"status", "Accepted"}});
+  loop_.settle();
+  ASSERT_TRUE(late.pump_until([&] { return late.queued() == 0; }));
+  loop_.settle();
+  ASSERT_EQ(piles_a_.count(), 2u) << "re-applied: " << piles_a_.what(piles_a_.count() - 1);
+  EXPECT_EQ(latest().state, "released");
+}
+
+TEST_P(LockAcrossNodesTest, BootsWhileTheLeversGoAgainReapplyThemOnceMoreAfterwardsNotAlongside) {
+  piles_a_.connect("CP-1");
+  lock_through(*node_a_);
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
+  piles_a_.answer(0, {{"status", "Accepted"}});
+  ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  node_a_->pile_booted("CP-1");
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 2; }));
+  EXPECT_EQ(piles_a_.what(1), "LockVehicle");
+  // Booted again (or a late step of the same boot) while the re-applied lock is out.
+  node_a_->pile_booted("CP-1");
+  node_a_->pile_booted("CP-1");
+  loop_.settle();
+  EXPECT_EQ(piles_a_.count(), 2u) << "two re-applications at once";
+  piles_a_.answer(1, {{"status", "Accepted"}});
+  // The pile may have rebooted after taking the first: once more, once.
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 3; }));
+  EXPECT_EQ(piles_a_.what(2), "LockVehicle");
+  piles_a_.answer(2, {{"status", "Accepted"}});
+  loop_.settle();
+  EXPECT_EQ(piles_a_.count(), 3u);
+  EXPECT_EQ(latest().state, "locked");
+}
+
+TEST_P(LockAcrossNodesTest, AnUnlockWhileTheLeversGoAgainIsSentAfterThemNotAmongThem) {
+  piles_a_.connect("CP-1");
+  lock_through(*node_a_);
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
+  piles_a_.answer(0, {{"status", "Accepted"}});
+  ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  node_a_->pile_booted("CP-1");
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 2; }));
+  EXPECT_EQ(piles_a_.what(1), "LockVehicle");
+  unlock_through(*node_a_);
+  loop_.settle();
+  EXPECT_EQ(piles_a_.count(), 2u) << "the undoing went out while the lock was being re-applied";
+  piles_a_.answer(1, {{"status", "Accepted"}});
+  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 3; }));
+  EXPECT_EQ(piles_a_.what(2), "UnlockVehicle");
+  piles_a_.answer(2, {{"status", "Accepted"}});
+  loop_.settle();
+  EXPECT_EQ(piles_a_.count(), 3u);
+  EXPECT_EQ(latest().state, "released");
+  EXPECT_FALSE(latest().reversal_pending);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, LockAcrossNodesTest, ::testing::Values("sqlite"),
