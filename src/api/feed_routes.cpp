@@ -14,19 +14,20 @@
 namespace paddock::api {
 namespace {
 
-// A stream cursor: absent means "from now on", so a new client starts live (nullopt: at the
-// hub's position). The log is read only when the hub cannot answer: a cursor past what the hub
-// delivered may be ahead of the feed, and a hub that has not started knows no position.
+// A stream cursor: absent means "from now on", so a new client starts live, past everything
+// this node has committed (Hub::start_position). The log is read only when the hub cannot
+// answer: a cursor past what the hub delivered may be ahead of the feed, and a hub that has not
+// started knows no position.
 Result<std::optional<std::int64_t>> stream_cursor(feed::Hub& hub, sharing::SharingService& sharing,
                                                   std::string_view text) {
-  const std::optional<std::int64_t> hub_at = hub.delivered_through();
-  if (text.empty() && hub_at) return std::optional<std::int64_t>{};
   if (text.empty()) {
+    if (auto now = hub.start_position()) return now;
     PADDOCK_ASSIGN(head, sharing.feed_head());
     return std::optional<std::int64_t>{head};
   }
   auto cursor = sharing::parse_cursor(text);
   if (!cursor) return cursor.take_error();
+  const std::optional<std::int64_t> hub_at = hub.delivered_through();
   if (hub_at && *cursor <= *hub_at) return std::optional<std::int64_t>{*cursor};
   PADDOCK_ASSIGN(head, sharing.feed_head());
   if (*cursor > head) {

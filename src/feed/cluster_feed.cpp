@@ -52,12 +52,15 @@ Result<void> ClusterFeed::start(storage::AnnouncementRouter& router) {
 }
 
 void ClusterFeed::apply(sharing::FeedUpdate update) {
+  for (const auto& e : update.events) hub_.committed(e.seq);
   update.events.clear();  // delivered from the log (catch_up)
   if (!update.empty()) hub_.apply(std::move(update));
 }
 
-void ClusterFeed::publish(std::vector<storage::EventRecord>) {
-  // Delivered from the log (catch_up), in the one order every node shares.
+void ClusterFeed::publish(std::vector<storage::EventRecord> events) {
+  // Delivered from the log (catch_up), in the one order every node shares; meanwhile a stream
+  // opened here starts past them.
+  for (const auto& e : events) hub_.committed(e.seq);
 }
 
 void ClusterFeed::end_session(std::string user_id, std::string token_hash) {

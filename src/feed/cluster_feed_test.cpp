@@ -164,6 +164,24 @@ TEST_F(PostgresClusterFeed, EachHubsPositionIsTheLogsSeqItDeliveredThroughOnEver
   b_.hub->unsubscribe(on_b.get());
 }
 
+TEST_F(PostgresClusterFeed, ANodesOwnCommitMovesItsStartPositionBeforeItsLogReadDoes) {
+  a_.hub->drain();
+  std::promise<Result<std::int64_t>> done;
+  a_.store->write<std::int64_t>(
+      [&](storage::Writes& w) { return w.events().append_event(personal("usr_fan", 0)); },
+      [&done](Result<std::int64_t> r) { done.set_value(std::move(r)); },
+      [this](std::int64_t& seq) {  // as every service publishes its commit's events
+        storage::EventRecord e = personal("usr_fan", 0);
+        e.seq = seq;
+        a_.feed->publish({e});
+      });
+  auto seq = done.get_future().get();
+  ASSERT_TRUE(seq.ok());
+  // Answered: a stream opened now must start past it, whether or not the log was read yet.
+  ASSERT_TRUE(a_.hub->start_position().has_value());
+  EXPECT_GE(*a_.hub->start_position(), *seq);
+}
+
 TEST_F(PostgresClusterFeed, ASessionEndedOnOneNodeEndsItsStreamsOnTheOther) {
   auto stream = std::make_shared<Subscriber>("usr_fan", 8, std::nullopt, "token-hash-1");
   auto other = std::make_shared<Subscriber>("usr_fan", 8, std::nullopt, "token-hash-2");

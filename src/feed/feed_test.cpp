@@ -543,6 +543,31 @@ TEST_F(FeedTest, TheHubKnowsNoPositionUntilToldThenFollowsWhatItDelivered) {
   (void)message;
 }
 
+// The writer hands a commit's events to the hub before the client has its answer; the fan-out
+// thread delivers them a moment later. A stream opened in between (after the client's 201)
+// starts past them, not at what the hub has delivered.
+TEST_F(FeedTest, TheStartPositionIsPastWhatThisNodeCommittedBeforeTheHubDeliversIt) {
+  add_users();
+  auto vehicle = add_vehicle();
+  EXPECT_FALSE(hub_->start_position().has_value());
+  const std::int64_t head = start_hub();
+  EXPECT_EQ(hub_->start_position(), head);
+  storage::EventRecord committed;
+  committed.seq = head + 5;
+  committed.vehicle_id = vehicle;
+  committed.type = "message.created";
+  committed.payload = "{}";
+  hub_->publish({committed});
+  EXPECT_EQ(hub_->start_position(), head + 5) << "at once, on the committing thread";
+  hub_->committed(head + 7);  // the cluster feed's own commit, before its log read
+  EXPECT_EQ(hub_->start_position(), head + 7);
+  hub_->committed(head + 6);
+  EXPECT_EQ(hub_->start_position(), head + 7) << "it only grows";
+  hub_->drain();
+  EXPECT_EQ(hub_->delivered_through(), head + 5);
+  EXPECT_EQ(hub_->start_position(), head + 7);
+}
+
 TEST_F(FeedTest, AStreamFromNowStartsAtTheHubsPositionWithoutReadingTheLog) {
   add_users();
   auto vehicle = add_vehicle();

@@ -61,6 +61,7 @@ void Hub::set_follow(const storage::FollowRecord& f) {
 }
 
 void Hub::apply(sharing::FeedUpdate update) {
+  for (const auto& e : update.events) committed(e.seq);
   auto shared = std::make_shared<sharing::FeedUpdate>(std::move(update));
   fanout_.post([this, shared] { apply_now(*shared); });
 }
@@ -167,6 +168,18 @@ void Hub::delivers_after(std::int64_t seq) {
     last_applied_ = std::max(last_applied_, seq);
     delivered_through_.store(last_applied_, std::memory_order_release);
   });
+}
+
+void Hub::committed(std::int64_t seq) {
+  std::int64_t known = committed_through_.load(std::memory_order_relaxed);
+  while (seq > known && !committed_through_.compare_exchange_weak(known, seq)) {
+  }
+}
+
+std::optional<std::int64_t> Hub::start_position() const {
+  auto delivered = delivered_through();
+  if (!delivered) return std::nullopt;
+  return std::max(*delivered, committed_through_.load());
 }
 
 std::optional<std::int64_t> Hub::delivered_through() const {

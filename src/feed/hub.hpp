@@ -71,6 +71,16 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   // time; nullopt until delivers_after() has taken effect. It only grows.
   std::optional<std::int64_t> delivered_through() const;
 
+  // Where a stream without a cursor starts: past delivered_through() and past every event this
+  // node committed, even one the fan-out thread has yet to deliver (its writer answered the
+  // client already: a stream opened after a 201 must not replay that post). nullopt until
+  // delivers_after() has taken effect. On several nodes, another node's commit counts once its
+  // events reach this hub.
+  std::optional<std::int64_t> start_position() const;
+  // This node committed the log through `seq`: the cluster feed's own commits, whose events
+  // reach the hub later, from the log. Events handed to apply() count by themselves.
+  void committed(std::int64_t seq);
+
   // Returns delivered_through() as of the subscription: every log event after it reaches the
   // subscriber (if it may see it); none up to it will.
   std::optional<std::int64_t> subscribe(const std::shared_ptr<Subscriber>& subscriber);
@@ -137,6 +147,8 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   std::int64_t last_applied_ = 0;
   static constexpr std::int64_t kUnknown = -1;
   std::atomic<std::int64_t> delivered_through_{kUnknown};
+  // The highest seq handed to apply() or committed(), on the committing thread (start_position).
+  std::atomic<std::int64_t> committed_through_{0};
   ReachHandler on_reach_;  // used on the fan-out thread only
   WorkPool fanout_{1, "fanout"};  // last member: stops (and drains) before the maps above go away
 };
