@@ -267,6 +267,15 @@ class LockAcrossNodesTest : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(late.queued(), 1u) << "the boot's step did not complete";
   }
 
+  // CP-1, connected to node A, took LockVehicle: the lock holds.
+  void locked_by_vendor_on_a() {
+    piles_a_.connect("CP-1");
+    lock_through(*node_a_);
+    ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
+    piles_a_.answer(0, {{"status", "Accepted"}});
+    ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  }
+
   LockRecord latest() {
     auto l = store_->reads().antitheft().latest_lock("veh_1");
     EXPECT_TRUE(l.ok() && l->has_value());
@@ -402,11 +411,7 @@ TEST_P(LockAcrossNodesTest, ALateBootStepSendsNoLockToAPileThatAlreadyTookIt) {
 }
 
 TEST_P(LockAcrossNodesTest, ALateBootStepDoesNotLockAgainACarReleasedMeanwhile) {
-  piles_a_.connect("CP-1");
-  lock_through(*node_a_);
-  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
-  piles_a_.answer(0, {{"status", "Accepted"}});
-  ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  locked_by_vendor_on_a();
   Loop late;
   boot_late(*node_a_, late);  // taken while the lock held: "re-apply"
   unlock_through(*node_a_);
@@ -421,11 +426,7 @@ TEST_P(LockAcrossNodesTest, ALateBootStepDoesNotLockAgainACarReleasedMeanwhile) 
 }
 
 TEST_P(LockAcrossNodesTest, BootsWhileTheLeversGoAgainReapplyThemOnceMoreAfterwardsNotAlongside) {
-  piles_a_.connect("CP-1");
-  lock_through(*node_a_);
-  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
-  piles_a_.answer(0, {{"status", "Accepted"}});
-  ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  locked_by_vendor_on_a();
   node_a_->pile_booted("CP-1");
   ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 2; }));
   EXPECT_EQ(piles_a_.what(1), "LockVehicle");
@@ -445,11 +446,7 @@ TEST_P(LockAcrossNodesTest, BootsWhileTheLeversGoAgainReapplyThemOnceMoreAfterwa
 }
 
 TEST_P(LockAcrossNodesTest, AnUnlockWhileTheLeversGoAgainIsSentAfterThemNotAmongThem) {
-  piles_a_.connect("CP-1");
-  lock_through(*node_a_);
-  ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 1; }));
-  piles_a_.answer(0, {{"status", "Accepted"}});
-  ASSERT_TRUE(loop_.pump_until([&] { return state_is("locked"); }));
+  locked_by_vendor_on_a();
   node_a_->pile_booted("CP-1");
   ASSERT_TRUE(loop_.pump_until([&] { return piles_a_.count() == 2; }));
   EXPECT_EQ(piles_a_.what(1), "LockVehicle");
