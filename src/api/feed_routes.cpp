@@ -18,23 +18,22 @@ namespace {
 // this node has committed (Hub::start_position). The log is read only when the hub cannot
 // answer: a cursor past what the hub delivered may be ahead of the feed, and a hub that has not
 // started knows no position.
-Result<std::optional<std::int64_t>> stream_cursor(feed::Hub& hub, sharing::SharingService& sharing,
-                                                  std::string_view text) {
+Result<std::int64_t> stream_cursor(feed::Hub& hub, sharing::SharingService& sharing,
+                                   std::string_view text) {
   if (text.empty()) {
-    if (auto now = hub.start_position()) return now;
-    PADDOCK_ASSIGN(head, sharing.feed_head());
-    return std::optional<std::int64_t>{head};
+    if (auto now = hub.start_position()) return *now;
+    return sharing.feed_head();
   }
   auto cursor = sharing::parse_cursor(text);
-  if (!cursor) return cursor.take_error();
+  if (!cursor) return cursor;
   const std::optional<std::int64_t> hub_at = hub.delivered_through();
-  if (hub_at && *cursor <= *hub_at) return std::optional<std::int64_t>{*cursor};
+  if (hub_at && *cursor <= *hub_at) return cursor;
   PADDOCK_ASSIGN(head, sharing.feed_head());
   if (*cursor > head) {
     return make_error(sharing::kInvalidCursor, "the cursor is ahead of this server's feed",
                       "cursor");
   }
-  return std::optional<std::int64_t>{*cursor};
+  return cursor;
 }
 
 // ?device_id=: the stream or page serves that device of the caller's and also gets the events
@@ -94,7 +93,7 @@ void App::open_websocket_stream(Request& request, Responder respond) {
   feed::Hub& hub = services_.hub;
   sharing::SharingService& sharing = services_.sharing;
   WorkPool* read_pool = services_.stream_read_pool;
-  std::optional<std::int64_t> from = *cursor;
+  std::int64_t from = *cursor;
   if (!request.authorization().empty()) {
     auto who = authenticate(request, respond);
     if (!who) return;

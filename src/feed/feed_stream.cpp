@@ -3,7 +3,7 @@
 namespace paddock::feed {
 
 FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string user_id,
-                       std::optional<std::int64_t> cursor, FeedStreamOptions options,
+                       std::int64_t cursor, FeedStreamOptions options,
                        std::optional<std::string> device_id)
     : hub_(hub),
       sharing_(sharing),
@@ -11,15 +11,8 @@ FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string u
                                                std::move(device_id), std::move(options.session))),
       read_pool_(options.read_pool),
       backlog_page_size_(options.backlog_page),
-      position_(cursor.value_or(0)) {
+      position_(cursor) {
   const std::optional<std::int64_t> hub_at = hub_.subscribe(subscriber_);
-  if (!cursor) {
-    if (!hub_at) {  // the caller broke the precondition; never guess a position
-      subscriber_->end("feed unavailable; reconnect");
-      return;
-    }
-    position_ = *hub_at;
-  }
   // Everything after the hub's position reaches the subscriber live, so the log holds nothing
   // for a cursor at or past it.
   if (hub_at && position_ >= *hub_at) catching_up_ = false;

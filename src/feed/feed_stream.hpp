@@ -26,15 +26,14 @@ struct FeedStreamOptions {
 
 class FeedStream final : public EventStream {
  public:
-  // Subscribes at once; `cursor` was validated by the caller. No cursor: from now on, which is
-  // where the hub is (pass none only once hub.delivered_through() has a value). With
-  // `device_id` (checked by the caller to be the user's) the stream serves that device: it
-  // also gets the events that target it. Without, it gets only the user's events that target
-  // no device.
+  // Subscribes at once; `cursor` was validated by the caller (from now on: the hub's
+  // start_position()). With `device_id` (checked by the caller to be the user's) the stream
+  // serves that device: it also gets the events that target it. Without, it gets only the
+  // user's events that target no device.
   // A stream whose cursor is at or past the hub's position reads nothing from the log: what
   // follows its cursor can only come live. So a reconnect storm costs no database reads.
-  FeedStream(Hub& hub, sharing::SharingService& sharing, std::string user_id,
-             std::optional<std::int64_t> cursor, FeedStreamOptions options,
+  FeedStream(Hub& hub, sharing::SharingService& sharing, std::string user_id, std::int64_t cursor,
+             FeedStreamOptions options,
              std::optional<std::string> device_id = std::nullopt);
   ~FeedStream() override;
 

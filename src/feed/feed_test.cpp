@@ -577,7 +577,7 @@ TEST_F(FeedTest, AStreamFromNowStartsAtTheHubsPositionWithoutReadingTheLog) {
   HeldReadPool held;  // a backlog read would never come back
   FeedStreamOptions options;
   options.read_pool = &held.pool;
-  FeedStream from_now(*hub_, *sharing_, "usr_fan", std::nullopt, options);
+  FeedStream from_now(*hub_, *sharing_, "usr_fan", *hub_->start_position(), options);
   EXPECT_EQ(from_now.position(), *sharing_->feed_head());
   FeedStream at_head(*hub_, *sharing_, "usr_fan", *sharing_->feed_head(), options);
   post(vehicle, "status", "live");
@@ -622,8 +622,8 @@ TEST_F(FeedTest, StreamsStartingWhilePostsCommitMissAndRepeatNothingAfterTheirSt
   std::vector<std::int64_t> starts;
   std::vector<std::vector<std::int64_t>> received;
   while (posting || streams.size() < 5) {
-    streams.push_back(std::make_unique<FeedStream>(*hub_, *sharing_, "usr_fan", std::nullopt,
-                                                   FeedStreamOptions{}));
+    streams.push_back(std::make_unique<FeedStream>(*hub_, *sharing_, "usr_fan",
+                                                   *hub_->start_position(), FeedStreamOptions{}));
     starts.push_back(streams.back()->position());
     received.emplace_back();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
