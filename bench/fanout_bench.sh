@@ -27,6 +27,10 @@
 #   HOLD=3                            seconds the idle connections are held (memory reading)
 #   IDLE_MIN=1000                     smallest count whose idle memory is measured (noise below)
 #   CLIENT_THREADS=1                  threads of paddock_fanout_client
+#   SOURCES=K                         its source addresses, 127.0.0.1 ... 127.0.0.K (default: as
+#                                     many as the largest count needs, since one address reaches
+#                                     a server's port from at most as many connections as the
+#                                     local port range has ports)
 #   DURATION=10s CONNECTIONS=64 WRK_THREADS=2 WARMUP=2s   wrk for the durable posts
 #   POST_RUNS=3                       rounds of durable posts (one per vehicle per round, the
 #                                     vehicles taking turns); the table shows the median round
@@ -66,9 +70,6 @@ KEEP_WORK=${KEEP_WORK:-0}
 STRICT=${STRICT:-0}
 export PADDOCK_LOG_LEVEL=${PADDOCK_LOG_LEVEL:-warn}
 export PADDOCK_PASSWORD_HASH=${PADDOCK_PASSWORD_HASH:-min}  # fast sign-ups for the setup
-export PADDOCK_MAX_CONNECTIONS=${PADDOCK_MAX_CONNECTIONS:-20000}
-# Every follower connects from 127.0.0.1: lift the per-address limit with the global one.
-export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS:-20000}
 
 TARGET_DELIVERIES=1000000  # deliveries/s to the largest follower count
 TARGET_HALF_P99_MS=10      # p99 at half the saturation rate
@@ -96,7 +97,16 @@ read -r -a COUNTS <<<"$FOLLOWERS"
 MAX_N=0
 for n in "${COUNTS[@]}"; do ((n > MAX_N)) && MAX_N=$n; done
 ulimit -n "$(ulimit -Hn)"
-(($(ulimit -n) > MAX_N + 512)) || die "open-file limit $(ulimit -n) is too low for $MAX_N followers"
+(($(ulimit -n) > MAX_N + 512)) ||
+  die "open-file limit $(ulimit -n) (the hard limit) is too low for $MAX_N followers:" \
+    "raise it (limits.conf, or ulimit -Hn $((MAX_N + 1024)) with CAP_SYS_RESOURCE)"
+export PADDOCK_MAX_CONNECTIONS=${PADDOCK_MAX_CONNECTIONS:-$((MAX_N > 19000 ? MAX_N + 1000 : 20000))}
+# Every follower connects from one of a few loopback addresses: lift the per-address limit with
+# the global one.
+export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS:-$PADDOCK_MAX_CONNECTIONS}
+read -r PORT_LOW PORT_HIGH </proc/sys/net/ipv4/ip_local_port_range
+PER_SOURCE=$(((PORT_HIGH - PORT_LOW + 1) * 9 / 10))  # leave some ports to everything else
+SOURCES=${SOURCES:-$(((MAX_N + PER_SOURCE - 1) / PER_SOURCE))}
 CLK_TCK=$(getconf CLK_TCK)
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -199,7 +209,7 @@ field() { grep '"mode"' "$1" | tail -1 | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\
 start_client() {
   local out=$1
   shift
-  timeout 300 "$CLIENT_BIN" "$@" >"$out" 2>"$out.err" &
+  timeout 300 "$CLIENT_BIN" "$@" --sources "$SOURCES" >"$out" 2>"$out.err" &
   CLIENT_PID=$!
   until grep -q '"phase":"connected"' "$out" 2>/dev/null; do
     kill -0 "$CLIENT_PID" 2>/dev/null || die "client failed: $(cat "$out.err")"
@@ -476,7 +486,7 @@ per_follower() { # bytes per follower from the VmRSS readings
   fi
   echo "machine:  nproc=$(nproc) cpu=\"$cpu_model\" kernel=$(uname -r) ($(uname -m))"
   echo "load:     $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1/5/15 min)"
-  echo "client:   paddock_fanout_client, $CLIENT_THREADS thread(s), same machine, loopback 127.0.0.1"
+  echo "client:   paddock_fanout_client, $CLIENT_THREADS thread(s), same machine, loopback, from 127.0.0.1$( ((SOURCES > 1)) && echo " ... 127.0.0.$SOURCES")"
   echo "runs:     $MESSAGES messages at $RATE/s per count; saturation $SAT_MESSAGES at $SAT_RATE/s;" \
     "half rate ${HALF_RATE:-?}/s for ${HALF_SECONDS}s;" \
     "at $MAX_N: $RATE_RUNS runs at $RATE/s, $SAT_RUNS saturation and $HALF_RUNS half-rate runs" \

@@ -7,17 +7,23 @@
 //   paddock_fanout_client run --port P --connections N --messages M --rate R
 //       [--tokens FILE] [--target paddock|node] [--path /v1/stream] [--publish-url PATH|URL]
 //       [--threads 1] [--publishers 16] [--drain 3] [--deadline 30] [--stream-ports P1,P2,...]
+//       [--sources 1]
 //       Opens N WebSocket connections, then publishes M messages at R per second (open loop, R
 //       may be fractional), then waits until every delivery arrived, nothing arrived for --drain
 //       seconds, or --deadline seconds passed since the last publish. --stream-ports spreads the
 //       connections round robin over those ports (several nodes of one cluster); publishing
-//       stays on --port. Each message
+//       stays on --port. --sources K binds the connections round robin to the source addresses
+//       127.0.0.1 ... 127.0.0.K: one address reaches a server's port from at most as many
+//       connections as the local port range has ports (about 28,000 by default). Each message
 //       text carries "t=<steady_clock ns>"; receivers take the delivery latency from it.
-//   paddock_fanout_client idle --port P --connections N --hold S [--tokens FILE] [--target ...]
+//   paddock_fanout_client idle --port P --connections N --hold S [--tokens FILE] [--sources K]
+//       [--target ...]
 //       Opens N connections and holds them idle for S seconds.
 // std::chrono::steady_clock is CLOCK_MONOTONIC, so stamps compare across processes on one host.
 
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -30,9 +36,11 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -104,7 +112,8 @@ Options parse_options(int argc, char** argv) {
   static const std::set<std::string, std::less<>> kKnown = {
       "port",     "followers",  "tokens", "concurrency", "connections",
       "messages", "rate",       "path",   "target",      "publish-url",
-      "threads",  "publishers", "drain",  "hold",        "deadline", "stream-ports"};
+      "threads",  "publishers", "drain",  "hold",        "deadline", "stream-ports",
+      "sources"};
   if (argc < 2)
     throw std::runtime_error("usage: paddock_fanout_client setup|run|idle --key value...");
   Options o;
@@ -394,6 +403,7 @@ struct alignas(64) Worker {
   asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
   std::vector<std::string> tokens;           // one per connection ("" for node)
   std::vector<unsigned short> ports;         // the port each connection goes to
+  std::vector<asio::ip::address_v4> sources;  // the address each connection comes from
   std::vector<std::unique_ptr<Ws>> sockets;  // every connection, open or not
   std::size_t next = 0;                      // next token to connect
   bool stopping = false;                     // set on this thread when the run ends
@@ -438,11 +448,24 @@ awaitable<void> receive(Worker& w, Ws& ws) {
   }
 }
 
+// Binds `socket` to `source` with the port left to connect(), which then picks one free for
+// this destination: a port bound alone would be taken for every destination.
+void bind_source(tcp::socket& socket, const asio::ip::address_v4& source) {
+  socket.open(tcp::v4());
+  int one = 1;
+  if (::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+                   sizeof one) != 0) {
+    throw std::runtime_error("IP_BIND_ADDRESS_NO_PORT: " + std::string(std::strerror(errno)));
+  }
+  socket.bind(tcp::endpoint(source, 0));
+}
+
 awaitable<void> connect_one(Worker& w, const RunConfig& cfg, const std::string& token,
-                            unsigned short port) {
+                            unsigned short port, asio::ip::address_v4 source) {
   Ws& ws = *w.sockets.emplace_back(std::make_unique<Ws>(w.io.get_executor()));
   auto& tcp_stream = beast::get_lowest_layer(ws);
   tcp_stream.expires_after(std::chrono::seconds(30));
+  if (source != asio::ip::address_v4::loopback()) bind_source(tcp_stream.socket(), source);
   co_await tcp_stream.async_connect(tcp::endpoint(asio::ip::address_v4::loopback(), port),
                                     use_awaitable);
   tcp_stream.socket().set_option(tcp::no_delay(true));
@@ -466,9 +489,10 @@ awaitable<void> connect_one(Worker& w, const RunConfig& cfg, const std::string& 
 awaitable<void> connect_some(Worker& w, const RunConfig& cfg) {
   while (!w.stopping && w.next < w.tokens.size()) {
     const std::string& token = w.tokens[w.next];
-    unsigned short port = w.ports[w.next++];
+    unsigned short port = w.ports[w.next];
+    asio::ip::address_v4 source = w.sources[w.next++];
     try {
-      co_await connect_one(w, cfg, token, port);
+      co_await connect_one(w, cfg, token, port, source);
       ++w.connected;
     } catch (const std::exception& e) {
       ++w.failed;
@@ -671,10 +695,16 @@ int run_clients(const Options& o) {
     stream_ports.push_back(static_cast<unsigned short>(one.number("port")));
   }
   if (stream_ports.empty()) throw std::runtime_error("--stream-ports names no port");
+  const std::int64_t sources = o.number("sources", 1);
+  if (sources < 1 || sources > 254) throw std::runtime_error("--sources wants 1 to 254");
   for (std::int64_t i = 0; i < cfg.connections; ++i) {
     std::string token = cfg.paddock ? tokens.followers[i % tokens.followers.size()] : "";
-    workers[i % threads]->tokens.push_back(std::move(token));
-    workers[i % threads]->ports.push_back(stream_ports[i % stream_ports.size()]);
+    auto& w = *workers[i % threads];
+    w.tokens.push_back(std::move(token));
+    w.ports.push_back(stream_ports[i % stream_ports.size()]);
+    // 127.0.0.1 + k: every 127/8 address is the loopback interface's.
+    w.sources.push_back(asio::ip::make_address_v4(
+        asio::ip::address_v4::loopback().to_uint() + static_cast<std::uint32_t>(i % sources)));
   }
   for (auto& w : workers) {
     w->sockets.reserve(w->tokens.size());

@@ -11,6 +11,9 @@
 #
 # Environment:
 #   FOLLOWERS=10000  RUNS=5  HOLD=3
+#   SOURCES=K       client source addresses 127.0.0.1 ... 127.0.0.K (default: as many as
+#                   FOLLOWERS needs, since one address reaches the server's port from at most
+#                   as many connections as the local port range has ports)
 #   PADDOCK_BIN=build/release/paddock  CLIENT_BIN=build/release/paddock_fanout_client
 #   KEEP_WORK=1     keep the temp dir (data, tokens, logs)
 # Paddock's own PADDOCK_* variables pass through (PADDOCK_LOG_LEVEL defaults to warn here).
@@ -26,7 +29,8 @@ KEEP_WORK=${KEEP_WORK:-0}
 export PADDOCK_LOG_LEVEL=${PADDOCK_LOG_LEVEL:-warn}
 export PADDOCK_PASSWORD_HASH=${PADDOCK_PASSWORD_HASH:-min}  # fast sign-ups for the setup
 export PADDOCK_MAX_CONNECTIONS=${PADDOCK_MAX_CONNECTIONS:-$((FOLLOWERS + 1000))}
-# Every follower connects from 127.0.0.1: lift the per-address limit with the global one.
+# Every follower connects from one of a few loopback addresses: lift the per-address limit with
+# the global one.
 export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS:-$PADDOCK_MAX_CONNECTIONS}
 
 log() { printf 'idle-bench: %s\n' "$*" >&2; }
@@ -36,7 +40,12 @@ for bin in "$PADDOCK_BIN" "$CLIENT_BIN"; do
   [[ -x $bin ]] || die "$bin not found: build it first (cmake --build build/release --target paddock paddock_fanout_client)"
 done
 ulimit -n "$(ulimit -Hn)"
-(($(ulimit -n) > FOLLOWERS + 512)) || die "open-file limit $(ulimit -n) is too low for $FOLLOWERS followers"
+(($(ulimit -n) > FOLLOWERS + 512)) ||
+  die "open-file limit $(ulimit -n) (the hard limit) is too low for $FOLLOWERS followers:" \
+    "raise it (limits.conf, or ulimit -Hn $((FOLLOWERS + 1024)) with CAP_SYS_RESOURCE)"
+read -r PORT_LOW PORT_HIGH </proc/sys/net/ipv4/ip_local_port_range
+PER_SOURCE=$(((PORT_HIGH - PORT_LOW + 1) * 9 / 10))  # leave some ports to everything else
+SOURCES=${SOURCES:-$(((FOLLOWERS + PER_SOURCE - 1) / PER_SOURCE))}
 
 WORK=$(mktemp -d -t paddock-idle.XXXXXX)
 SERVER_PID="" CLIENT_PID=""
@@ -92,7 +101,7 @@ for run in $(seq "$RUNS"); do
   before=$(rss_kib "$SERVER_PID")
   out="$WORK/idle-$run.json"
   timeout 300 "$CLIENT_BIN" idle --port "$PORT" --connections "$FOLLOWERS" --hold "$HOLD" \
-    --tokens "$WORK/tokens.txt" >"$out" 2>"$out.err" &
+    --sources "$SOURCES" --tokens "$WORK/tokens.txt" >"$out" 2>"$out.err" &
   CLIENT_PID=$!
   until grep -q '"phase":"connected"' "$out" 2>/dev/null; do
     kill -0 "$CLIENT_PID" 2>/dev/null || die "client failed: $(cat "$out.err")"
@@ -113,6 +122,6 @@ done
 
 median=$(printf '%s\n' "${PER[@]}" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)) }')
 echo "memory per idle follower: median $median bytes at $FOLLOWERS followers over $RUNS runs" \
-  "(runs: ${PER[*]}); target <= 2048"
+  "(runs: ${PER[*]}); target <= 2048; client from $SOURCES loopback address(es)"
 echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores," \
   "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
