@@ -76,8 +76,8 @@ TARGET_HALF_P99_MS=10      # p99 at half the saturation rate
 TARGET_POSTS=30000         # durable posts/s (issue 13)
 TARGET_IDLE_BYTES=2048     # server memory per idle follower (issue 13: at most 2 KiB)
 
-log() { printf 'fanout-bench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+BENCH_NAME=fanout-bench
+source bench/lib.sh
 
 # ---- tools and binaries --------------------------------------------------------------------
 scripts/install-deps.sh --bench
@@ -96,17 +96,12 @@ done
 read -r -a COUNTS <<<"$FOLLOWERS"
 MAX_N=0
 for n in "${COUNTS[@]}"; do ((n > MAX_N)) && MAX_N=$n; done
-ulimit -n "$(ulimit -Hn)"
-(($(ulimit -n) > MAX_N + 512)) ||
-  die "open-file limit $(ulimit -n) (the hard limit) is too low for $MAX_N followers:" \
-    "raise it (limits.conf, or ulimit -Hn $((MAX_N + 1024)) with CAP_SYS_RESOURCE)"
+raise_open_files "$MAX_N"
 export PADDOCK_MAX_CONNECTIONS=${PADDOCK_MAX_CONNECTIONS:-$((MAX_N > 19000 ? MAX_N + 1000 : 20000))}
 # Every follower connects from one of a few loopback addresses: lift the per-address limit with
 # the global one.
 export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS:-$PADDOCK_MAX_CONNECTIONS}
-read -r PORT_LOW PORT_HIGH </proc/sys/net/ipv4/ip_local_port_range
-PER_SOURCE=$(((PORT_HIGH - PORT_LOW + 1) * 9 / 10))  # leave some ports to everything else
-SOURCES=${SOURCES:-$(((MAX_N + PER_SOURCE - 1) / PER_SOURCE))}
+SOURCES=${SOURCES:-$(loopback_sources "$MAX_N")}
 CLK_TCK=$(getconf CLK_TCK)
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -115,35 +110,8 @@ PADDOCK_PID="" NODE_PID="" UWS_PID="" CLIENT_PID="" WRK_PID="" TOP_PID=""
 
 # The uWebSockets peer: a prebuilt binary, else built from its folder, else left out.
 SERVERS=(paddock node)
-UWS_NOTE=""
-if [[ -z $UWS_BIN && -x $UWS_PEER_DIR/build.sh ]]; then
-  log "building the uWebSockets peer from $UWS_PEER_DIR"
-  if UWS_BIN=$("$UWS_PEER_DIR/build.sh" "$WORK/uws_broadcast" 2>"$WORK/uws-build.err"); then
-    UWS_BIN=$(tail -1 <<<"$UWS_BIN")
-  else
-    UWS_BIN=""
-    UWS_NOTE="the uWebSockets peer did not build: $(head -3 "$WORK/uws-build.err")"
-  fi
-fi
-if [[ -n $UWS_BIN && -x $UWS_BIN ]]; then
-  SERVERS+=(uws)
-elif [[ -z $UWS_NOTE ]]; then
-  UWS_NOTE="the uWebSockets peer is absent ($UWS_PEER_DIR has no build.sh): not measured"
-fi
-[[ -z $UWS_NOTE ]] || log "$UWS_NOTE"
-
-# stop PID: SIGTERM, then SIGKILL after 12 s.
-stop() {
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "warning: pid $pid did not exit within 12 s of SIGTERM; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
+find_uws "$WORK"
+[[ -z $UWS_BIN ]] || SERVERS+=(uws)
 
 cleanup() {
   local rc=$?
@@ -162,18 +130,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- helpers -------------------------------------------------------------------------------
-# wait_port FILE PID NAME: the port from a `listening on 127.0.0.1:PORT` line.
-wait_port() {
-  local port=""
-  for _ in $(seq 150); do
-    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$1" | head -1)
-    [[ -n $port ]] && { echo "$port"; return 0; }
-    kill -0 "$2" 2>/dev/null || die "$3 exited early: $(tail -20 "$1".err 2>/dev/null)"
-    sleep 0.1
-  done
-  die "$3 printed no 'listening on 127.0.0.1:PORT' line within 15 s"
-}
-
 start_paddock() {
   "$PADDOCK_BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" \
     >"$WORK/paddock.out" 2>>"$WORK/paddock.out.err" &

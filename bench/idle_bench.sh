@@ -33,30 +33,17 @@ export PADDOCK_MAX_CONNECTIONS=${PADDOCK_MAX_CONNECTIONS:-$((FOLLOWERS + 1000))}
 # the global one.
 export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS:-$PADDOCK_MAX_CONNECTIONS}
 
-log() { printf 'idle-bench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+BENCH_NAME=idle-bench
+source bench/lib.sh
 
 for bin in "$PADDOCK_BIN" "$CLIENT_BIN"; do
   [[ -x $bin ]] || die "$bin not found: build it first (cmake --build build/release --target paddock paddock_fanout_client)"
 done
-ulimit -n "$(ulimit -Hn)"
-(($(ulimit -n) > FOLLOWERS + 512)) ||
-  die "open-file limit $(ulimit -n) (the hard limit) is too low for $FOLLOWERS followers:" \
-    "raise it (limits.conf, or ulimit -Hn $((FOLLOWERS + 1024)) with CAP_SYS_RESOURCE)"
-read -r PORT_LOW PORT_HIGH </proc/sys/net/ipv4/ip_local_port_range
-PER_SOURCE=$(((PORT_HIGH - PORT_LOW + 1) * 9 / 10))  # leave some ports to everything else
-SOURCES=${SOURCES:-$(((FOLLOWERS + PER_SOURCE - 1) / PER_SOURCE))}
+raise_open_files "$FOLLOWERS"
+SOURCES=${SOURCES:-$(loopback_sources "$FOLLOWERS")}
 
 WORK=$(mktemp -d -t paddock-idle.XXXXXX)
 SERVER_PID="" CLIENT_PID=""
-stop() {
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -70,18 +57,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 start_server() {
-  : >"$WORK/server.out"
   "$PADDOCK_BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" >"$WORK/server.out" \
-    2>>"$WORK/server.err" &
+    2>>"$WORK/server.out.err" &
   SERVER_PID=$!
-  PORT=""
-  for _ in $(seq 150); do
-    PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$WORK/server.out" | head -1)
-    [[ -n $PORT ]] && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || die "paddock exited: $(tail -5 "$WORK/server.err")"
-    sleep 0.1
-  done
-  die "paddock printed no listening line within 15 s"
+  PORT=$(wait_port "$WORK/server.out" "$SERVER_PID" paddock)
 }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 

@@ -1,0 +1,73 @@
+# Shared by the benchmark scripts (sourced, not run). Each script sets BENCH_NAME first; log
+# and die prefix their lines with it.
+
+log() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# stop PID: SIGTERM, then SIGKILL after 12 s.
+stop() {
+  local pid=$1
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "warning: pid $pid did not exit within 12 s of SIGTERM; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# wait_port FILE PID NAME: the port from a `listening on 127.0.0.1:PORT` line.
+wait_port() {
+  local port=""
+  for _ in $(seq 150); do
+    port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$1" | head -1)
+    [[ -n $port ]] && { echo "$port"; return 0; }
+    kill -0 "$2" 2>/dev/null || die "$3 exited early: $(tail -20 "$1".err 2>/dev/null)"
+    sleep 0.1
+  done
+  die "$3 printed no 'listening on 127.0.0.1:PORT' line within 15 s"
+}
+
+# raise_open_files N: the open-file limit up to the hard limit, or a stop that says how to get
+# enough for N connections (server and client each hold one descriptor per connection).
+raise_open_files() {
+  ulimit -n "$(ulimit -Hn)"
+  (($(ulimit -n) > $1 + 512)) ||
+    die "open-file limit $(ulimit -n) (the hard limit) is too low for $1 followers:" \
+      "raise it (limits.conf, or ulimit -Hn $(($1 + 1024)) with CAP_SYS_RESOURCE)"
+}
+
+# loopback_sources N: how many client source addresses N connections to one server port need.
+# One address reaches it from at most as many connections as the local port range has ports.
+loopback_sources() {
+  local low high per_source
+  read -r low high </proc/sys/net/ipv4/ip_local_port_range
+  per_source=$(((high - low + 1) * 9 / 10))  # leave some ports to everything else
+  echo $((($1 + per_source - 1) / per_source))
+}
+
+# find_uws WORK: sets UWS_BIN to the uWebSockets peer (UWS_BIN if given, else built by
+# UWS_PEER_DIR/build.sh into WORK), or leaves it empty and says why in UWS_NOTE.
+find_uws() {
+  UWS_NOTE=""
+  if [[ -z $UWS_BIN && -x $UWS_PEER_DIR/build.sh ]]; then
+    log "building the uWebSockets peer from $UWS_PEER_DIR"
+    if UWS_BIN=$("$UWS_PEER_DIR/build.sh" "$1/uws_broadcast" 2>"$1/uws-build.err"); then
+      UWS_BIN=$(tail -1 <<<"$UWS_BIN")
+    else
+      UWS_BIN=""
+      UWS_NOTE="the uWebSockets peer did not build: $(head -3 "$1/uws-build.err")"
+    fi
+  fi
+  if [[ -n $UWS_BIN && ! -x $UWS_BIN ]]; then
+    UWS_NOTE="the uWebSockets peer $UWS_BIN is not executable: not measured"
+    UWS_BIN=""
+  elif [[ -z $UWS_BIN && -z $UWS_NOTE ]]; then
+    UWS_NOTE="the uWebSockets peer is absent ($UWS_PEER_DIR has no build.sh): not measured"
+  fi
+  [[ -z $UWS_NOTE ]] || log "$UWS_NOTE"
+}
