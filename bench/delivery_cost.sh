@@ -48,18 +48,7 @@ SOURCES=${SOURCES:-$(loopback_sources "$FOLLOWERS")}
 
 WORK=$(mktemp -d -t paddock-cost.XXXXXX)
 SERVER_PID="" CLIENT_PID="" PERF_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop "$PERF_PID"
-  stop "$CLIENT_PID"
-  stop "$SERVER_PID"
-  if [[ $KEEP_WORK == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+cleanup_on_exit PERF_PID CLIENT_PID SERVER_PID
 
 SERVERS=(paddock)
 find_uws "$WORK"

@@ -113,21 +113,7 @@ SERVERS=(paddock node)
 find_uws "$WORK"
 [[ -z $UWS_BIN ]] || SERVERS+=(uws)
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop "$TOP_PID"
-  stop "$CLIENT_PID"
-  stop "$WRK_PID"
-  stop "$NODE_PID"
-  stop "$UWS_PID"
-  stop "$PADDOCK_PID"
-  if [[ $KEEP_WORK == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+cleanup_on_exit TOP_PID CLIENT_PID WRK_PID NODE_PID UWS_PID PADDOCK_PID
 
 # ---- helpers -------------------------------------------------------------------------------
 start_paddock() {

@@ -44,17 +44,7 @@ SOURCES=${SOURCES:-$(loopback_sources "$FOLLOWERS")}
 
 WORK=$(mktemp -d -t paddock-idle.XXXXXX)
 SERVER_PID="" CLIENT_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop "$CLIENT_PID"
-  stop "$SERVER_PID"
-  if [[ $KEEP_WORK == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+cleanup_on_exit CLIENT_PID SERVER_PID
 
 start_server() {
   "$PADDOCK_BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" >"$WORK/server.out" \

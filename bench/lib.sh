@@ -71,3 +71,19 @@ find_uws() {
   fi
   [[ -z $UWS_NOTE ]] || log "$UWS_NOTE"
 }
+
+# cleanup_on_exit VAR...: on exit (or SIGINT, SIGTERM) stops the processes whose pids the named
+# variables hold by then, in that order, and removes $WORK unless KEEP_WORK=1.
+cleanup_on_exit() {
+  CLEANUP_PID_VARS=("$@")
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+cleanup() {
+  local rc=$? var
+  trap - EXIT INT TERM
+  for var in "${CLEANUP_PID_VARS[@]}"; do stop "${!var}"; done
+  if [[ ${KEEP_WORK:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
