@@ -40,9 +40,7 @@ source bench/lib.sh
 
 scripts/install-deps.sh --bench
 command -v perf >/dev/null || die "perf not found after scripts/install-deps.sh --bench"
-for bin in "$PADDOCK_BIN" "$CLIENT_BIN"; do
-  [[ -x $bin ]] || die "$bin not found: run 'make build' first"
-done
+require_binaries "$PADDOCK_BIN" "$CLIENT_BIN"
 raise_open_files "$FOLLOWERS"
 SOURCES=${SOURCES:-$(loopback_sources "$FOLLOWERS")}
 

@@ -87,9 +87,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 [[ $PADDOCK_BIN = /* ]] || PADDOCK_BIN="$REPO_ROOT/$PADDOCK_BIN"
 [[ $CLIENT_BIN = /* ]] || CLIENT_BIN="$REPO_ROOT/$CLIENT_BIN"
-for bin in "$PADDOCK_BIN" "$CLIENT_BIN"; do
-  [[ -x $bin ]] || die "$bin not found: run 'make build' first"
-done
+require_binaries "$PADDOCK_BIN" "$CLIENT_BIN"
 (cd bench/node_broadcast && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
   die "npm ci in bench/node_broadcast failed"
 

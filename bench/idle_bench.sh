@@ -36,9 +36,7 @@ export PADDOCK_MAX_CONNECTIONS_PER_ADDRESS=${PADDOCK_MAX_CONNECTIONS_PER_ADDRESS
 BENCH_NAME=idle-bench
 source bench/lib.sh
 
-for bin in "$PADDOCK_BIN" "$CLIENT_BIN"; do
-  [[ -x $bin ]] || die "$bin not found: build it first (cmake --build build/release --target paddock paddock_fanout_client)"
-done
+require_binaries "$PADDOCK_BIN" "$CLIENT_BIN"
 raise_open_files "$FOLLOWERS"
 SOURCES=${SOURCES:-$(loopback_sources "$FOLLOWERS")}
 

@@ -32,6 +32,14 @@ wait_port() {
   die "$3 printed no 'listening on 127.0.0.1:PORT' line within 15 s"
 }
 
+# require_binaries PATH...: each must be there and executable (`make build` builds them all).
+require_binaries() {
+  local bin
+  for bin in "$@"; do
+    [[ -x $bin ]] || die "$bin not found: run 'make build' first"
+  done
+}
+
 # raise_open_files N: the open-file limit up to the hard limit, or a stop that says how to get
 # enough for N connections (server and client each hold one descriptor per connection).
 raise_open_files() {
