@@ -14,6 +14,8 @@
 # Environment:
 #   FOLLOWERS=1000  MESSAGES=300  RATE=50  ROUNDS=3
 #   PADDOCK_BIN=build/release/paddock  CLIENT_BIN=build/release/paddock_fanout_client
+#   PADDOCK_BIN_B=...   a second paddock binary ("paddock-b"), taking its turn after the first on
+#                   the same data: a before/after comparison within one run
 #   UWS_PEER_DIR=../shared/peers/uws_broadcast  UWS_BIN=...   as in bench/fanout_bench.sh
 #   KEEP_WORK=1     keep the temp dir (perf data, client output, logs)
 set -euo pipefail
@@ -26,6 +28,7 @@ RATE=${RATE:-50}
 ROUNDS=${ROUNDS:-3}
 PADDOCK_BIN=${PADDOCK_BIN:-build/release/paddock}
 CLIENT_BIN=${CLIENT_BIN:-build/release/paddock_fanout_client}
+PADDOCK_BIN_B=${PADDOCK_BIN_B:-}
 UWS_PEER_DIR=${UWS_PEER_DIR:-$REPO_ROOT/../shared/peers/uws_broadcast}
 UWS_BIN=${UWS_BIN:-}
 KEEP_WORK=${KEEP_WORK:-0}
@@ -40,7 +43,7 @@ source bench/lib.sh
 
 scripts/install-deps.sh --bench
 command -v perf >/dev/null || die "perf not found after scripts/install-deps.sh --bench"
-require_binaries "$PADDOCK_BIN" "$CLIENT_BIN"
+require_binaries "$PADDOCK_BIN" "$CLIENT_BIN" ${PADDOCK_BIN_B:+"$PADDOCK_BIN_B"}
 raise_open_files "$FOLLOWERS"
 SOURCES=${SOURCES:-$(loopback_sources "$FOLLOWERS")}
 
@@ -49,14 +52,17 @@ SERVER_PID="" CLIENT_PID="" PERF_PID=""
 cleanup_on_exit PERF_PID CLIENT_PID SERVER_PID
 
 SERVERS=(paddock)
+[[ -z $PADDOCK_BIN_B ]] || SERVERS+=(paddock-b)
 find_uws "$WORK"
 [[ -z $UWS_BIN ]] || SERVERS+=(uws)
 
 # start_server NAME: SERVER_PID and PORT of a fresh server.
 start_server() {
-  if [[ $1 == paddock ]]; then
-    "$PADDOCK_BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" >"$WORK/paddock.out" \
-      2>>"$WORK/paddock.out.err" &
+  if [[ $1 == paddock* ]]; then
+    local bin=$PADDOCK_BIN
+    [[ $1 == paddock ]] || bin=$PADDOCK_BIN_B
+    "$bin" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" >"$WORK/$1.out" \
+      2>>"$WORK/$1.out.err" &
   else
     "$UWS_BIN" 0 "$(nproc)" >"$WORK/uws.out" 2>>"$WORK/uws.out.err" &
   fi
@@ -68,7 +74,7 @@ start_server() {
 measure() {
   local name=$1 round=$2 out="$WORK/run-$1-$2.json" data="$WORK/perf-$1-$2.data"
   local target=(--tokens "$WORK/tokens.txt")
-  [[ $name == paddock ]] || target=(--target node)
+  [[ $name == paddock* ]] || target=(--target node)
   start_server "$name"
   "$CLIENT_BIN" run --port "$PORT" --connections "$FOLLOWERS" --messages "$MESSAGES" \
     --rate "$RATE" --sources "$SOURCES" "${target[@]}" >"$out" 2>"$out.err" &
@@ -120,16 +126,22 @@ declare -A USER KERNEL
 for name in "${SERVERS[@]}"; do
   USER[$name]=$(cut -d' ' -f1 "$WORK/$name.costs" | median)
   KERNEL[$name]=$(cut -d' ' -f2 "$WORK/$name.costs" | median)
-  printf '  %-8s user %s µs  kernel %s µs   (user: %s; kernel: %s)\n' "$name" \
+  printf '  %-9s user %s µs  kernel %s µs   (user: %s; kernel: %s)\n' "$name" \
     "${USER[$name]}" "${KERNEL[$name]}" "$(cut -d' ' -f1 "$WORK/$name.costs" | paste -sd' ')" \
     "$(cut -d' ' -f2 "$WORK/$name.costs" | paste -sd' ')"
 done
+# ratio A B: A's medians over B's.
+ratio() {
+  awk -v a="$1" -v b="$2" -v au="${USER[$1]}" -v ak="${KERNEL[$1]}" -v bu="${USER[$2]}" \
+    -v bk="${KERNEL[$2]}" 'BEGIN { printf "  %s / %s: user %.2f x, user + kernel %.2f x\n",
+      a, b, au / bu, (au + ak) / (bu + bk) }'
+}
+[[ -z $PADDOCK_BIN_B ]] || ratio paddock-b paddock
 if [[ -n $UWS_NOTE ]]; then
   echo "  $UWS_NOTE"
 else
-  awk -v pu="${USER[paddock]}" -v pk="${KERNEL[paddock]}" -v uu="${USER[uws]}" \
-    -v uk="${KERNEL[uws]}" 'BEGIN { printf "  paddock / uws: user %.2f x, user + kernel %.2f x\n",
-      pu / uu, (pu + pk) / (uu + uk) }'
+  ratio paddock uws
+  [[ -z $PADDOCK_BIN_B ]] || ratio paddock-b uws
 fi
 echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores," \
   "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)," \
