@@ -41,7 +41,7 @@ constexpr auto kWakeCork = std::chrono::milliseconds(1);
 constexpr std::size_t kWokenPerSlice = 128;
 // A woken session's turn starts with two cache misses, one after the other: the session, then
 // its handler. A slice asks for them this many sessions ahead, so that the misses overlap
-// (user CPU per delivery at 1,000 followers: -25 %; docs/PERFORMANCE.md, "sixth look").
+// (user CPU per delivery at 1,000 followers: -18 % to -25 %; docs/PERFORMANCE.md, "sixth look").
 constexpr std::size_t kSessionAhead = 8;
 constexpr std::size_t kHandlerAhead = 4;
 constexpr std::size_t kReadChunk = 16 * 1024;
