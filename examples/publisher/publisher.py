@@ -5,11 +5,16 @@ hmac-sha256), pushes messages and reads their delivery statistics. Python standa
     publisher.py register --server http://127.0.0.1:8080 --name "Acme Motors" --kind dealer \
         --contact ops@acme.example
     # an operator approves it (paddock publishers approve reg_...) and hands over id and secret
-    publisher.py push --server ... --id DL... --secret ... --message-id spring-offer \
+    export PADDOCK_PUBLISHER_SECRET=...
+    publisher.py push --server ... --id DL... --message-id spring-offer \
         --public --category offer --title "Spring check" --body "20 % off"
     publisher.py push ... --message-id voucher-7 --user usr_... --category voucher --title ...
-    publisher.py stats --server ... --id DL... --secret ... --message-id spring-offer
-    publisher.py withdraw --server ... --id DL... --secret ... --message-id spring-offer
+    publisher.py stats --server ... --id DL... --message-id spring-offer
+    publisher.py withdraw --server ... --id DL... --message-id spring-offer
+
+The secret comes from PADDOCK_PUBLISHER_SECRET (kept out of `ps` and shell history) or from
+--secret=VALUE. Write the `=`: a secret is base64url and may begin with "-", which
+"--secret VALUE" would take for an option.
 
 The signature covers @method, @target-uri and content-digest (RFC 9530 sha-256 of the body),
 with created, a fresh nonce, keyid (the publisher id) and alg. The HMAC key is the secret's
@@ -22,6 +27,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
 import secrets
 import sys
 import time
@@ -97,7 +103,9 @@ def main(argv=None):
         s = sub.add_parser(name)
         s.add_argument("--server", required=True)
         s.add_argument("--id", required=True)
-        s.add_argument("--secret", required=True)
+        s.add_argument("--secret", default=os.environ.get("PADDOCK_PUBLISHER_SECRET"),
+                       help="or PADDOCK_PUBLISHER_SECRET; write --secret=VALUE, since a secret "
+                            "may begin with '-'")
         if name != "rotate":
             s.add_argument("--message-id", required=True)
         if name == "push":
@@ -111,6 +119,8 @@ def main(argv=None):
             s.add_argument("--expires-at")
             s.add_argument("--version", type=int)
     args = p.parse_args(argv)
+    if args.command != "register" and not args.secret:
+        p.error("the publisher's secret: set PADDOCK_PUBLISHER_SECRET or pass --secret=VALUE")
 
     if args.command == "register":
         status, body = call(args.server, "POST", "/v1/publishers",

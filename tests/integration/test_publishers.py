@@ -641,9 +641,15 @@ class PublisherHubTest(harness.PaddockTestCase):
         script = os.path.join(harness.REPO_ROOT, "examples", "publisher", "publisher.py")
         server = "http://127.0.0.1:%d" % self.server.port
 
-        def run(*args):
+        def run(*args, secret_in_env=None):
+            env = dict(os.environ)
+            env.pop("PADDOCK_PUBLISHER_SECRET", None)
+            if secret_in_env is not None:
+                env["PADDOCK_PUBLISHER_SECRET"] = secret_in_env
             proc = subprocess.run([sys.executable, script] + list(args), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, timeout=30, text=True)
+                                  stderr=subprocess.PIPE, timeout=30, text=True, env=env)
+            self.assertTrue(proc.stdout, "publisher.py %s printed nothing; stderr:\n%s"
+                            % (args[0], proc.stderr))
             return proc.returncode, json.loads(proc.stdout)
 
         code, out = run("register", "--server", server, "--name", "Example Parking",
@@ -653,19 +659,34 @@ class PublisherHubTest(harness.PaddockTestCase):
         pid, secret = approved["publisher_id"], approved["secret"]
         ivan = harness.new_user(self.server, "pi")
         self.subscribe(ivan, pid)
-        code, out = run("push", "--server", server, "--id", pid, "--secret", secret,
+        # The secret from the environment, and as --secret=VALUE (a base64url secret begins
+        # with "-" one time in 64, which "--secret VALUE" would take for an option).
+        code, out = run("push", "--server", server, "--id", pid,
                         "--message-id", "slot-7", "--user", ivan.id, "--category", "parking",
-                        "--title", "Your slot", "--data", '{"slot": 7}')
+                        "--title", "Your slot", "--data", '{"slot": 7}', secret_in_env=secret)
         self.assertEqual((code, out["status"]), (0, 201), out)
-        code, out = run("stats", "--server", server, "--id", pid, "--secret", secret,
+        code, out = run("stats", "--server", server, "--id", pid, "--secret=" + secret,
                         "--message-id", "slot-7")
         self.assertEqual((code, out["status"]), (0, 200), out)
         self.assertEqual(sorted(out["body"]), ["delivered", "read", "synced"])
-        code, out = run("withdraw", "--server", server, "--id", pid, "--secret", secret,
-                        "--message-id", "slot-7")
+        code, out = run("withdraw", "--server", server, "--id", pid, "--message-id", "slot-7",
+                        secret_in_env=secret)
         self.assertEqual((code, out["status"]), (0, 204), out)
-        code, out = run("rotate", "--server", server, "--id", pid, "--secret", secret)
+        code, out = run("stats", "--server", server, "--id", pid, "--secret=-not-its-secret",
+                        "--message-id", "slot-7")
+        self.assertEqual(code, 1, out)
+        self.assertEqual(out["status"], 401, out)   # a secret beginning with "-" was sent
+        code, out = run("rotate", "--server", server, "--id", pid, "--secret=" + secret)
         self.assertEqual((code, out["status"]), (0, 201), out)
+
+        missing = subprocess.run([sys.executable, script, "stats", "--server", server, "--id", pid,
+                                  "--message-id", "slot-7"],
+                                 env={k: v for k, v in os.environ.items()
+                                      if k != "PADDOCK_PUBLISHER_SECRET"},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30,
+                                 text=True)
+        self.assertEqual(missing.returncode, 2)
+        self.assertIn("PADDOCK_PUBLISHER_SECRET", missing.stderr)
 
 
 class PushLimitsTest(harness.PaddockTestCase):
