@@ -20,7 +20,7 @@ FeedStream::FeedStream(Hub& hub, sharing::SharingService& sharing, std::string u
 
 FeedStream::~FeedStream() { hub_.unsubscribe(subscriber_.get()); }
 
-void FeedStream::set_wakeup(std::function<void()> wake) {
+void FeedStream::set_wakeup(session::Waker wake) {
   subscriber_->set_wakeup(std::move(wake));
 }
 
@@ -42,7 +42,7 @@ std::optional<Result<sharing::FeedPage>> FeedStream::backlog_page(int limit) {
   read_pool_->post([pending = pending_, &sharing = sharing_, user_id = subscriber_->user_id(),
                     cursor = position_, limit, device_id = subscriber_->device_id()] {
     auto page = sharing.feed(user_id, cursor, limit, device_id);
-    std::function<void()> wake;
+    session::Waker wake;
     {
       std::lock_guard lock(pending->mutex);
       pending->page = std::move(page);

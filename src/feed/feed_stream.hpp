@@ -38,7 +38,7 @@ class FeedStream final : public EventStream {
   ~FeedStream() override;
 
   bool next(std::vector<FramePtr>& out, std::size_t max) override;
-  void set_wakeup(std::function<void()> wake) override;
+  void set_wakeup(session::Waker wake) override;
   std::string end_reason() const override { return subscriber_->ended(); }
   std::int64_t position() const override { return position_; }
 
@@ -59,7 +59,7 @@ class FeedStream final : public EventStream {
     std::mutex mutex;
     bool done = false;
     Result<sharing::FeedPage> page = make_error(Errc::storage_unavailable, "not read yet");
-    std::function<void()> wake;
+    session::Waker wake;
   };
   std::shared_ptr<PendingPage> pending_;
   // The next backlog page (at most `limit` events, or the limit of a read already under way:

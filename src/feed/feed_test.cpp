@@ -179,11 +179,12 @@ TEST_F(FeedTest, WithAReadPoolTheBacklogArrivesByWakeUpAndInOrderThenLive) {
   std::mutex mutex;
   std::condition_variable woken;
   int wakes = 0;
-  stream.set_wakeup([&] {
+  auto on_wake = std::make_shared<std::function<void()>>([&] {
     std::lock_guard lock(mutex);
     ++wakes;
     woken.notify_all();
   });
+  stream.set_wakeup(session::Waker::calling(on_wake));
   std::vector<FramePtr> frames;
   for (int round = 0; round < 20 && frames.size() < 7; ++round) {
     int seen;

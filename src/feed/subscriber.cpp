@@ -37,9 +37,9 @@ bool Subscriber::has_ended() const {
   return ended_ != nullptr;
 }
 
-std::function<void()> Subscriber::waker() const {
+session::Waker Subscriber::waker() const {
   std::lock_guard lock(mutex_);
-  return wake_set_ ? wake_ : std::function<void()>();
+  return wake_set_ ? wake_ : session::Waker();
 }
 
 void Subscriber::push(const FramePtr& frame) {
@@ -99,7 +99,7 @@ bool Subscriber::overflowed() const {
   return overflowed_;
 }
 
-void Subscriber::set_wakeup(std::function<void()> wake) {
+void Subscriber::set_wakeup(session::Waker wake) {
   bool pending;
   {
     std::lock_guard lock(mutex_);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "feed/frame.hpp"
+#include "session/session.hpp"
 
 namespace paddock::feed {
 
@@ -51,9 +52,9 @@ class Subscriber {
   bool overflowed() const;
   // `wake` runs on the pushing thread, without locks held; it must only schedule work. Set
   // once (a later call is ignored): push() then calls it without copying it.
-  void set_wakeup(std::function<void()> wake);
+  void set_wakeup(session::Waker wake);
   // A copy of the wake-up given to set_wakeup (empty before).
-  std::function<void()> waker() const;
+  session::Waker waker() const;
 
  private:
   // A one-byte lock (a std::mutex is 40 bytes, and every follower has a subscriber): held for
@@ -88,7 +89,7 @@ class Subscriber {
   mutable SpinLock mutex_;
   bool overflowed_ = false;
   bool wake_set_ = false;  // under mutex_: wake_ is set and never changes again
-  std::function<void()> wake_;
+  session::Waker wake_;
 };
 
 }  // namespace paddock::feed

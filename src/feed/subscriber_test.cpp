@@ -11,6 +11,18 @@ FramePtr frame(std::int64_t seq) {
   return f;
 }
 
+// Wakers that call test callbacks; keeps the callbacks alive (a Waker holds a weak reference).
+class Wakeups {
+ public:
+  session::Waker operator()(std::function<void()> fn) {
+    kept_.push_back(std::make_shared<std::function<void()>>(std::move(fn)));
+    return session::Waker::calling(kept_.back());
+  }
+
+ private:
+  std::vector<std::shared_ptr<std::function<void()>>> kept_;
+};
+
 TEST(Subscriber, KeepsOrderWhileTheRingGrows) {
   Subscriber s("usr_a", 100);
   for (int i = 1; i <= 50; ++i) s.push(frame(i));
@@ -24,9 +36,10 @@ TEST(Subscriber, KeepsOrderWhileTheRingGrows) {
 }
 
 TEST(Subscriber, OverflowsPastCapacityAndThenTakesNothing) {
+  Wakeups waker_calling;
   Subscriber s("usr_a", 3);
   int wakes = 0;
-  s.set_wakeup([&] { ++wakes; });
+  s.set_wakeup(waker_calling([&] { ++wakes; }));
   for (int i = 1; i <= 4; ++i) s.push(frame(i));
   EXPECT_TRUE(s.overflowed());
   EXPECT_EQ(wakes, 2) << "once when the queue became non-empty, once on overflow";
@@ -38,10 +51,11 @@ TEST(Subscriber, OverflowsPastCapacityAndThenTakesNothing) {
 }
 
 TEST(Subscriber, AnEndedFeedWakesOnceAndTakesNothingMore) {
+  Wakeups waker_calling;
   Subscriber s("usr_a", 8, std::nullopt, "hash_1");
   EXPECT_EQ(s.session(), "hash_1");
   int wakes = 0;
-  s.set_wakeup([&] { ++wakes; });
+  s.set_wakeup(waker_calling([&] { ++wakes; }));
   EXPECT_TRUE(s.ended().empty());
   s.end("session revoked");
   s.end("again");  // the first reason stands, no second wake
@@ -73,12 +87,13 @@ TEST(Subscriber, TakeSaysWhyItTakesNothing) {
 }
 
 TEST(Subscriber, TheFirstWakeUpStaysAndOneSetLateWakesForWhatWaits) {
+  Wakeups waker_calling;
   Subscriber s("usr_a", 8);
   s.push(frame(1));
   int first = 0, second = 0;
-  s.set_wakeup([&] { ++first; });
+  s.set_wakeup(waker_calling([&] { ++first; }));
   EXPECT_EQ(first, 1) << "a frame was waiting";
-  s.set_wakeup([&] { ++second; });
+  s.set_wakeup(waker_calling([&] { ++second; }));
   std::vector<FramePtr> out;
   s.drain(out, 10);
   s.push(frame(2));

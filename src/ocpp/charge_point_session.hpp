@@ -84,7 +84,7 @@ class ChargePointSession final : public session::Handler,
   CentralSystem& central_system_;
   const std::string charge_point_id_;
   const bool approved_;
-  std::function<void()> wake_;
+  session::Waker wake_;
   // Set in on_open, before the pile is registered; read-only afterwards.
   session::Session::Post back_;          // to this session's thread
   session::Session::Post run_storage_;  // where storage work runs

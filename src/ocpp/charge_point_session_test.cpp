@@ -33,9 +33,7 @@ class RecordingSession final : public session::Session {
     code = c;
     reason = std::string(r);
   }
-  std::function<void()> waker() override {
-    return [this] { ++wakes; };
-  }
+  session::Waker waker() override { return session::Waker::calling(count_wakes); }
   // Inline, as on SQLite; with `offload`, storage work waits in `pool` and tasks for the
   // session's thread in `back`, as on PostgreSQL, until the test runs them.
   Post poster() override {
@@ -68,6 +66,8 @@ class RecordingSession final : public session::Session {
   std::uint16_t code = 0;
   std::string reason;
   int wakes = 0;
+  std::shared_ptr<std::function<void()>> count_wakes =
+      std::make_shared<std::function<void()>>([this] { ++wakes; });
   std::optional<std::chrono::steady_clock::duration> deadline;
   bool offload = false;
   std::deque<std::function<void()>> pool, back;

@@ -8,6 +8,12 @@ SharedBytes SharedBytes::copy(std::string text) {
   return SharedBytes{std::move(owned), view};
 }
 
+Waker Waker::calling(const std::shared_ptr<std::function<void()>>& fn) {
+  return Waker(fn, [](std::shared_ptr<void> target) {
+    (*static_cast<std::function<void()>*>(target.get()))();
+  });
+}
+
 void Handler::on_message(Session&, MessageKind, std::string_view) {}
 void Handler::on_writable(Session&, std::size_t) {}
 void Handler::on_deadline(Session&) {}

@@ -34,6 +34,30 @@ struct SharedBytes {
   static SharedBytes copy(std::string text);
 };
 
+// Has a session's Handler::on_writable run soon, from any thread; does nothing once the session
+// ended (or when empty). Copying allocates nothing: a std::function holding a weak pointer would
+// cost a heap block per follower and one more cache miss per wake-up (libstdc++ keeps only
+// trivially copyable callables inline).
+class Waker {
+ public:
+  // Called with a strong reference to the target, on the waking thread; must only schedule.
+  using Wake = void (*)(std::shared_ptr<void> target);
+  Waker() = default;
+  Waker(std::weak_ptr<void> target, Wake wake) : target_(std::move(target)), wake_(wake) {}
+  // Calls `*fn` for as long as `fn` lives elsewhere (tests, and callers owning a callback).
+  static Waker calling(const std::shared_ptr<std::function<void()>>& fn);
+
+  void operator()() const {
+    if (!wake_) return;
+    if (auto target = target_.lock()) wake_(std::move(target));
+  }
+  explicit operator bool() const { return wake_ != nullptr; }
+
+ private:
+  std::weak_ptr<void> target_;
+  Wake wake_ = nullptr;
+};
+
 // What a handler may do with its connection. Every call must be made on the session's own
 // thread (from a Handler callback), except waker()'s result, which any thread may call.
 class Session {
@@ -50,7 +74,7 @@ class Session {
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
   // Returns a function that, from any thread, has Handler::on_writable run soon on the
   // session's thread. Calls before it runs coalesce; calls after the session ended do nothing.
-  virtual std::function<void()> waker() = 0;
+  virtual Waker waker() = 0;
   // Runs a task somewhere (see poster() and storage_runner()).
   using Post = std::function<void(std::function<void()> task)>;
   // Returns a function that, from any thread, runs a task on the session's thread: at once when

@@ -19,7 +19,7 @@ class RecordingSession final : public Session {
     code = c;
     reason = std::string(r);
   }
-  std::function<void()> waker() override { return [] {}; }
+  Waker waker() override { return {}; }
   Post poster() override { return [](std::function<void()> task) { task(); }; }
   Post storage_runner() override { return poster(); }
   void set_deadline(std::chrono::steady_clock::duration) override {}
@@ -65,6 +65,40 @@ TEST(Handler, DefaultsIgnoreMessagesAndCloseGoingAwayAtShutdown) {
   EXPECT_EQ(session.code, kCloseGoingAway);
   EXPECT_EQ(session.reason, "server shutting down");
   handler.on_closed();
+}
+
+TEST(Waker, AnEmptyOneIsFalseAndDoesNothing) {
+  Waker none;
+  EXPECT_FALSE(none);
+  none();
+}
+
+TEST(Waker, WakesItsTargetWhileItLivesAndNothingAfter) {
+  int wakes = 0;
+  auto target = std::make_shared<std::function<void()>>([&] { ++wakes; });
+  Waker wake = Waker::calling(target);
+  Waker copy = wake;
+  EXPECT_TRUE(wake);
+  wake();
+  copy();
+  EXPECT_EQ(wakes, 2);
+  target.reset();  // the session ended
+  wake();
+  copy();
+  EXPECT_EQ(wakes, 2);
+  EXPECT_TRUE(wake) << "still a waker, of a target that is gone";
+}
+
+TEST(Waker, HandsTheWakeAStrongReference) {
+  static std::shared_ptr<void> queued;  // where the transport's wake puts it: its thread's list
+  auto target = std::make_shared<int>(7);
+  Waker wake(target, [](std::shared_ptr<void> self) { queued = std::move(self); });
+  wake();
+  std::weak_ptr<int> watch = target;
+  target.reset();  // the session ends on its thread meanwhile
+  EXPECT_FALSE(watch.expired()) << "the woken target stays until its turn has run";
+  queued.reset();
+  EXPECT_TRUE(watch.expired());
 }
 
 }  // namespace

@@ -242,12 +242,10 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     if (closing_) return;
     queue_close(code, reason, kWriteTimeout);
   }
-  std::function<void()> waker() override {
-    // A weak pointer fits std::function's inline storage: waking costs the session no
-    // allocation of its own.
-    return [weak = weak_from_this()] {
-      if (auto s = weak.lock()) wake(std::move(s));  // else the session ended
-    };
+  session::Waker waker() override {
+    return session::Waker(weak_from_this(), [](std::shared_ptr<void> s) {
+      wake(std::static_pointer_cast<StreamSession>(std::move(s)));
+    });
   }
   // From any thread: `s` pumps on its own thread soon (ThreadSessions).
   static void wake(std::shared_ptr<StreamSession> s) {

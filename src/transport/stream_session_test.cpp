@@ -42,13 +42,13 @@ struct Recorder {
 // every session, while its thread still has the rest of the current round to run.
 struct WakeBoard {
   std::mutex mutex;
-  std::vector<std::function<void()>> wakers;
+  std::vector<session::Waker> wakers;
   std::atomic<int> due{0};
   int rounds = 0;
   std::chrono::microseconds busy{0};
 
   void wake_all() {
-    std::vector<std::function<void()>> all;
+    std::vector<session::Waker> all;
     {
       std::lock_guard lock(mutex);
       all = wakers;
