@@ -26,7 +26,10 @@ PEER = os.path.join(HERE, "screen_peer.mjs")
 NODE = shutil.which("node")
 NPM = shutil.which("npm")
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = os.path.join(os.path.dirname(harness.PADDOCK_BIN), "test-artifacts", "screen")
+# One folder per backend: ctest runs the SQLite and PostgreSQL runs of this file at once, and
+# each writes and reads back screenshots of the same names.
+ARTIFACTS = os.path.join(os.path.dirname(harness.PADDOCK_BIN), "test-artifacts", "screen",
+                         os.environ.get("PADDOCK_TEST_BACKEND", "sqlite"))
 
 
 def ensure_playwright():

@@ -179,7 +179,7 @@ class SharingTest(harness.PaddockTestCase):
         s = self.server
         o, other = self.user("it"), self.user("io")
         letter = secrets.choice("ABCDEFGH")
-        digits = "".join(secrets.choice("0123456789") for _ in range(5))
+        digits = "".join(secrets.choice("0123456789") for _ in range(7))  # fresh: 8 x 10^7
         create_vehicle(s, o, plate={"number": "粤%s·%s" % (letter, digits), "region": "CN"})
         variants = ["粤%s %s" % (letter.lower(), digits), "粤%s%s" % (letter, digits),
                     "粤" + full_width(letter + digits), "粤%s-%s" % (letter, digits),
