@@ -64,7 +64,7 @@ start_server() {
     "$bin" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" >"$WORK/$1.out" \
       2>>"$WORK/$1.out.err" &
   else
-    "$UWS_BIN" 0 "$(nproc)" >"$WORK/uws.out" 2>>"$WORK/uws.out.err" &
+    "$UWS_BIN" 0 "$(server_threads)" >"$WORK/uws.out" 2>>"$WORK/uws.out.err" &
   fi
   SERVER_PID=$!
   PORT=$(wait_port "$WORK/$1.out" "$SERVER_PID" "$1")
@@ -143,6 +143,6 @@ else
   ratio paddock uws
   [[ -z $PADDOCK_BIN_B ]] || ratio paddock-b uws
 fi
-echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores," \
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, $(server_threads) I/O threads per server," \
   "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)," \
   "load $(cut -d' ' -f1-3 /proc/loadavg)"

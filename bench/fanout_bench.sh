@@ -126,9 +126,9 @@ start_node() {
   NODE_PORT=$(wait_port "$WORK/node.out" "$NODE_PID" node)
 }
 # Same wire contract as the Node server (any path subscribes; POST /publish), so the client
-# drives it with --target node. One thread per core, as paddock.
+# drives it with --target node. As many threads as paddock's I/O threads.
 start_uws() {
-  "$UWS_BIN" 0 "$(nproc)" >"$WORK/uws.out" 2>>"$WORK/uws.out.err" &
+  "$UWS_BIN" 0 "$(server_threads)" >"$WORK/uws.out" 2>>"$WORK/uws.out.err" &
   UWS_PID=$!
   UWS_PORT=$(wait_port "$WORK/uws.out" "$UWS_PID" uws)
 }
@@ -417,12 +417,12 @@ per_follower() { # bytes per follower from the VmRSS readings
   echo "== Paddock fan-out benchmark =="
   echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit:   $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo none)"
-  echo "paddock:  $("$PADDOCK_BIN" version 2>/dev/null || echo unknown)"
+  echo "paddock:  $("$PADDOCK_BIN" version 2>/dev/null || echo unknown), $(server_threads) I/O threads"
   echo "baseline: node $(node --version), ws $(node -p 'require("./bench/node_broadcast/node_modules/ws/package.json").version')"
   if [[ -n $UWS_NOTE ]]; then
     echo "peer:     $UWS_NOTE"
   else
-    echo "peer:     uWebSockets ($UWS_BIN, $(nproc) threads; sources in $UWS_PEER_DIR)"
+    echo "peer:     uWebSockets ($UWS_BIN, $(server_threads) threads; sources in $UWS_PEER_DIR)"
   fi
   echo "machine:  nproc=$(nproc) cpu=\"$cpu_model\" kernel=$(uname -r) ($(uname -m))"
   echo "load:     $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1/5/15 min)"

@@ -58,6 +58,13 @@ loopback_sources() {
   echo $((($1 + per_source - 1) / per_source))
 }
 
+# The I/O threads the servers run: PADDOCK_THREADS when above 0 (paddock reads it itself), else
+# one per core. The uWebSockets peer is given as many, so that the two compare at the same count.
+server_threads() {
+  local threads=${PADDOCK_THREADS:-0}
+  if [[ $threads =~ ^[0-9]+$ ]] && ((threads > 0)); then echo "$threads"; else nproc; fi
+}
+
 # find_uws WORK: sets UWS_BIN to the uWebSockets peer (UWS_BIN if given, else built by
 # UWS_PEER_DIR/build.sh into WORK), or leaves it empty and says why in UWS_NOTE.
 find_uws() {
