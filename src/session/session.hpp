@@ -72,7 +72,7 @@ class Session {
   // Sends what is queued, then the close (WebSocket: a close frame with `code` and `reason`,
   // the reason cut to 120 bytes; SSE: a `: closing: reason` comment), then ends the connection.
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
-  // Returns a function that, from any thread, has Handler::on_writable run soon on the
+  // Returns a Waker that, from any thread, has Handler::on_writable run soon on the
   // session's thread. Calls before it runs coalesce; calls after the session ended do nothing.
   virtual Waker waker() = 0;
   // Runs a task somewhere (see poster() and storage_runner()).
