@@ -54,7 +54,11 @@ LockChains::Next LockChains::end_reapply(const std::string& lock_id) {
 bool LockChains::begin_reverse(const std::string& lock_id) {
   std::lock_guard guard(mutex_);
   Chains& c = locks_[lock_id];
-  if (c.reversing || c.reverse_after_reapply) return false;
+  if (c.reversing) {
+    c.reverse_asked = true;
+    return false;
+  }
+  if (c.reverse_after_reapply) return false;
   if (c.reapplying) {
     c.reverse_after_reapply = true;
     return false;
@@ -62,12 +66,14 @@ bool LockChains::begin_reverse(const std::string& lock_id) {
   return c.reversing = true;
 }
 
-void LockChains::end_reverse(const std::string& lock_id) {
+bool LockChains::end_reverse(const std::string& lock_id) {
   std::lock_guard guard(mutex_);
   auto it = locks_.find(lock_id);
-  if (it == locks_.end()) return;
-  it->second.reversing = false;
+  if (it == locks_.end()) return false;
+  const bool asked = it->second.reverse_asked;
+  it->second.reversing = it->second.reverse_asked = false;
   forget_if_idle(it);
+  return asked;
 }
 
 }  // namespace paddock::antitheft

@@ -4,9 +4,10 @@
 // sending chain (LockVehicle, then the standard levers if refused), one re-applying chain (a
 // rebooted pile's levers again) and one reversal. A send or re-application asked for while one
 // runs is remembered and begun once more when it ends (a pile that rebooted meanwhile may have
-// lost what the running one did); a reversal asked for while one runs is not (it would send the
-// same calls), and one asked for while the levers are being re-applied waits for them, so that
-// the pile gets the undoing last. Thread-safe; holds ids only. Depends on the standard library.
+// lost what the running one did); a reversal asked for while one runs is not begun again blindly
+// (it would send the same calls) but makes its caller look at the database once more when the
+// running one has recorded its outcome, and one asked for while the levers are being re-applied
+// waits for them, so that the pile gets the undoing last. Thread-safe; holds ids only. Depends on the standard library.
 #include <map>
 #include <mutex>
 #include <string>
@@ -31,7 +32,9 @@ class LockChains {
   // True: begin it. False: it runs already, or it waits for a re-application (which hands it
   // back through end_reapply).
   bool begin_reverse(const std::string& lock_id);
-  void end_reverse(const std::string& lock_id);
+  // True iff a reversal was asked for while this one ran: the caller reads whether the lock
+  // still needs one (a pile that came back, an announcement that crossed the outcome).
+  bool end_reverse(const std::string& lock_id);
 
  private:
   struct Chains {
@@ -40,10 +43,11 @@ class LockChains {
     bool reapplying = false;
     bool reapply_again = false;
     bool reversing = false;
+    bool reverse_asked = false;  // while reversing
     bool reverse_after_reapply = false;
     bool idle() const {
       return !sending && !send_again && !reapplying && !reapply_again && !reversing &&
-             !reverse_after_reapply;
+             !reverse_asked && !reverse_after_reapply;
     }
   };
   void forget_if_idle(std::map<std::string, Chains>::iterator it);

@@ -37,9 +37,10 @@ TEST(LockChains, AReversalGoesOnceAtATimeAndNeverAmongReappliedLevers) {
   LockChains chains;
   EXPECT_TRUE(chains.begin_reverse("lck_1"));
   EXPECT_FALSE(chains.begin_reverse("lck_1"));
-  chains.end_reverse("lck_1");
-  EXPECT_TRUE(chains.begin_reverse("lck_1")) << "a reversal asked for meanwhile is not kept";
-  chains.end_reverse("lck_1");
+  EXPECT_FALSE(chains.begin_reverse("lck_1"));
+  EXPECT_TRUE(chains.end_reverse("lck_1")) << "asked for meanwhile: the caller looks again";
+  EXPECT_TRUE(chains.begin_reverse("lck_1")) << "not begun on its own";
+  EXPECT_FALSE(chains.end_reverse("lck_1")) << "asked for once, looked at once";
 
   EXPECT_TRUE(chains.begin_reapply("lck_1"));
   EXPECT_FALSE(chains.begin_reverse("lck_1"));

@@ -562,31 +562,39 @@ void LockWorkflow::reverse_begun(const LockRecord& lock) {
                        json::object{{"connectorId", connector}, {"type", "Operative"}},
                        {"Accepted", "Scheduled"}});
   }
-  if (levers->empty()) return chains_.end_reverse(lock.id);
+  if (levers->empty()) return reverse_ended(lock);
+  auto ended = [this, lock] { reverse_ended(lock); };
   if (!piles_.online(*lock.charge_point_id)) {
     // Kept for the pile's return (pile_booted): a released car must not stay held.
-    set_reversal_pending(
+    return set_reversal_pending(
         lock, true,
-        "pile " + *lock.charge_point_id + " is offline: the levers are reversed when it connects");
-    return chains_.end_reverse(lock.id);
+        "pile " + *lock.charge_point_id + " is offline: the levers are reversed when it connects",
+        ended);
   }
   run_levers(piles_, *lock.charge_point_id, levers, 0, std::make_shared<Results>(),
-             [this, lock](Results results) {
-               chains_.end_reverse(lock.id);
+             [this, lock, ended](Results results) {
+               // The chain ends once the outcome is written: an announcement heard before that
+               // still reads the reversal as pending, and must not send it again.
                bool answered = true;
                for (const auto& r : results) answered = answered && r.answered;
                // A pile that left mid-way has unanswered calls: they go again when it returns.
                if (answered || piles_.online(*lock.charge_point_id)) {
-                 set_reversal_pending(lock, false, "reversed: " + summary(results));
+                 set_reversal_pending(lock, false, "reversed: " + summary(results), ended);
                } else {
                  set_reversal_pending(lock, true,
                                       "the pile left mid-reversal (" + summary(results) +
-                                          "): again when it connects");
+                                          "): again when it connects",
+                                      ended);
                }
              });
 }
 
-void LockWorkflow::set_reversal_pending(const LockRecord& lock, bool pending, std::string text) {
+void LockWorkflow::reverse_ended(const LockRecord& lock) {
+  if (chains_.end_reverse(lock.id) && lock.charge_point_id) pile_changed(*lock.charge_point_id);
+}
+
+void LockWorkflow::set_reversal_pending(const LockRecord& lock, bool pending, std::string text,
+                                        std::function<void()> then) {
   store_.write<bool>(
       [id = lock.id, vehicle_id = lock.vehicle_id, pending,
        entry = LockAuditEntry{lock.id, now_millis(), lock.state, std::move(text)}](
@@ -602,7 +610,9 @@ void LockWorkflow::set_reversal_pending(const LockRecord& lock, bool pending, st
         PADDOCK_TRY(w.antitheft().append_lock_audit(entry));
         return true;
       },
-      [](Result<bool>) {});
+      [then = std::move(then)](Result<bool>) {
+        if (then) then();
+      });
 }
 
 void LockWorkflow::reapply(const LockRecord& asked) {
@@ -638,7 +648,7 @@ void LockWorkflow::reapply_ended(const LockRecord& lock) {
       // Released while the levers went out again: the reversal waited for them.
       return read_now(lock, {LockState::released}, [this, lock](std::optional<LockNow> now) {
         if (now) return reverse_begun(now->lock);
-        chains_.end_reverse(lock.id);
+        reverse_ended(lock);
       });
     case LockChains::Next::nothing:
       return;

@@ -101,6 +101,10 @@ class LockWorkflow final : public PileEvents {
   void reapply_begun(const LockRecord& asked);
   void reapply_ended(const LockRecord& lock);
   void reverse_begun(const LockRecord& lock);
+  // Once the reversal's outcome is recorded: a reversal asked for meanwhile (an announcement
+  // that crossed the outcome, a pile that came back) looks at the database again, as an
+  // announcement would, rather than sending the same calls twice.
+  void reverse_ended(const LockRecord& lock);
   void send_levers(const LockRecord& lock, boost::json::object levers);
   void reverse(const LockRecord& lock);
   void reapply(const LockRecord& lock);
@@ -119,8 +123,10 @@ class LockWorkflow final : public PileEvents {
   // pile_changed's work, on the pile's thread.
   void bring_to_database(const std::string& charge_point_id);
   void note(const LockRecord& lock, std::string text);
-  // Records whether the released lock's levers still wait for its pile, with an audit entry.
-  void set_reversal_pending(const LockRecord& lock, bool pending, std::string text);
+  // Records whether the released lock's levers still wait for its pile, with an audit entry;
+  // `then` runs once that is written (or failed), on the calling thread.
+  void set_reversal_pending(const LockRecord& lock, bool pending, std::string text,
+                            std::function<void()> then = {});
   void check_password(const std::string& user_id, std::string password, std::string address,
                       std::function<void(Result<void>)> done);
 
