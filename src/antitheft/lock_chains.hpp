@@ -7,7 +7,8 @@
 // lost what the running one did); a reversal asked for while one runs is not begun again blindly
 // (it would send the same calls) but makes its caller look at the database once more when the
 // running one has recorded its outcome, and one asked for while the levers are being re-applied
-// waits for them, so that the pile gets the undoing last. Thread-safe; holds ids only. Depends on the standard library.
+// waits for them, so that the pile gets the undoing last. Thread-safe; holds ids only. Depends
+// on the standard library.
 #include <map>
 #include <mutex>
 #include <string>
