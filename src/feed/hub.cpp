@@ -12,6 +12,12 @@ using sharing::Role;
 using sharing::TypeSet;
 using sharing::VisibilityPolicy;
 
+namespace {
+// How far ahead of its push a subscriber's lines, and then its ring slot, are asked for.
+constexpr std::size_t kSubscriberAhead = 12;
+constexpr std::size_t kSlotAhead = 6;
+}  // namespace
+
 Hub::Hub(storage::Store& store) : store_(store) {}
 
 Result<void> Hub::load() {
@@ -147,7 +153,13 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
     if (followers == follows_.end() || policy == policies_.end()) continue;
     const TypeSet type_bit = 1u << static_cast<unsigned>(*event.message_type);
     FramePtr frame;  // made for the first follower that takes it
-    for (const auto& d : delivery_list(*event.vehicle_id, followers->second, policy->second)) {
+    const auto& to = delivery_list(*event.vehicle_id, followers->second, policy->second);
+    const std::size_t count = to.size();
+    for (std::size_t i = 0; i < count; ++i) {
+      // The misses of the pushes a few entries ahead overlap this one's (Subscriber::prefetch).
+      if (i + kSubscriberAhead < count) to[i + kSubscriberAhead].subscriber->prefetch();
+      if (i + kSlotAhead < count) to[i + kSlotAhead].subscriber->prefetch_slot();
+      const Delivery& d = to[i];
       if (!(d.types & type_bit)) continue;
       if (!frame) frame = make_frame(event);
       d.subscriber->push(frame);

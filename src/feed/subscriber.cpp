@@ -11,10 +11,10 @@ constexpr std::size_t kMaxCapacity = UINT32_MAX / 2;  // the ring's size doubles
 
 Subscriber::Subscriber(std::string user_id, std::size_t capacity,
                        std::optional<std::string> device_id, std::string session)
-    : user_id_(std::move(user_id)),
+    : capacity_(static_cast<std::uint32_t>(std::clamp<std::size_t>(capacity, 1, kMaxCapacity))),
+      user_id_(std::move(user_id)),
       device_id_(std::move(device_id)),
-      session_(std::move(session)),
-      capacity_(static_cast<std::uint32_t>(std::clamp<std::size_t>(capacity, 1, kMaxCapacity))) {}
+      session_(std::move(session)) {}
 
 void Subscriber::end(std::string reason) {
   bool wake;
@@ -62,8 +62,10 @@ void Subscriber::push(const FramePtr& frame) {
       overflowed_ = true;
       wake = wake_set_;
     } else {
-      ring_[(head_ + size_) % ring_size_] = frame;
+      const std::uint32_t at = (head_ + size_) % ring_size_;
+      ring_[at] = frame;
       if (++size_ == 1) wake = wake_set_;
+      next_slot_.store(&ring_[at + 1 == ring_size_ ? 0 : at + 1], std::memory_order_relaxed);
     }
   }
   // wake_ is read outside the lock: once wake_set_ was seen under it, wake_ never changes.
