@@ -44,6 +44,8 @@ session::Waker Subscriber::waker() const {
 
 void Subscriber::push(const FramePtr& frame) {
   bool wake = false;
+  // The connection's turn starts with this subscriber's lock, then the slot written here.
+  session::WakeHint hint{this, nullptr};
   {
     std::lock_guard lock(mutex_);
     if (overflowed_ || ended_) return;
@@ -64,12 +66,13 @@ void Subscriber::push(const FramePtr& frame) {
     } else {
       const std::uint32_t at = (head_ + size_) % ring_size_;
       ring_[at] = frame;
+      hint.second = &ring_[at];
       if (++size_ == 1) wake = wake_set_;
       next_slot_.store(&ring_[at + 1 == ring_size_ ? 0 : at + 1], std::memory_order_relaxed);
     }
   }
   // wake_ is read outside the lock: once wake_set_ was seen under it, wake_ never changes.
-  if (wake) wake_();
+  if (wake) wake_(hint);
 }
 
 std::size_t Subscriber::drain(std::vector<FramePtr>& out, std::size_t max) {

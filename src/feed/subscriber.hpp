@@ -60,6 +60,7 @@ class Subscriber {
   // ahead: at 10,000 followers a push's time is two cache misses, one after the other, the
   // subscriber's lock and then the ring slot it writes (docs/PERFORMANCE.md, "eighth look").
   // First the subscriber's own lines; later, once those are in, the slot the next push fills.
+  // (A push that wakes the connection hands it the same two as its session::WakeHint.)
   void prefetch() const {
     const char* self = reinterpret_cast<const char*>(this);
     __builtin_prefetch(self, 1);
@@ -90,21 +91,22 @@ class Subscriber {
 
   std::size_t drain_locked(std::vector<FramePtr>& out, std::size_t max);
 
-  // What push() touches comes first, so that it shares a line or two with the lock.
+  // What take() reads comes first, in 32 bytes, then what push() adds: a line or two, which
+  // the hints above and the wake-up's (session::WakeHint) ask for.
   mutable SpinLock mutex_;
   bool overflowed_ = false;
   bool wake_set_ = false;  // under mutex_: wake_ is set and never changes again
   std::uint32_t ring_size_ = 0;
   std::uint32_t head_ = 0;
   std::uint32_t size_ = 0;
-  const std::uint32_t capacity_;
   // A ring allocated with the first frame, small, doubling up to capacity_: an idle connection
   // holds none, and a busy one stops allocating once its ring has grown to its working size.
   std::unique_ptr<FramePtr[]> ring_;
+  std::unique_ptr<std::string> ended_;  // null while the feed goes on
+  const std::uint32_t capacity_;
   // Where the next push writes (set by push; a drain leaves it where it is): a hint only, read
   // by prefetch_slot without the lock.
   std::atomic<const FramePtr*> next_slot_{nullptr};
-  std::unique_ptr<std::string> ended_;  // null while the feed goes on
   session::Waker wake_;
   const std::string user_id_;
   const std::optional<std::string> device_id_;

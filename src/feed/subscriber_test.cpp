@@ -35,6 +35,22 @@ TEST(Subscriber, KeepsOrderWhileTheRingGrows) {
   EXPECT_FALSE(s.overflowed());
 }
 
+TEST(Subscriber, AWakeUpNamesTheSubscriberAndTheSlotItsTurnReadsFirst) {
+  static session::WakeHint seen;
+  auto target = std::make_shared<int>(0);
+  Subscriber s("usr_a", 100);
+  s.set_wakeup(session::Waker(target, [](std::shared_ptr<void>, session::WakeHint hint) {
+    seen = hint;
+  }));
+  auto first = frame(1);
+  s.push(first);
+  EXPECT_EQ(seen.first, &s);
+  ASSERT_NE(seen.second, nullptr);
+  EXPECT_EQ(*static_cast<const FramePtr*>(seen.second), first) << "the slot holding the frame";
+  std::vector<FramePtr> out;
+  EXPECT_EQ(s.drain(out, 10), 1u);
+}
+
 TEST(Subscriber, OverflowsPastCapacityAndThenTakesNothing) {
   Wakeups waker_calling;
   Subscriber s("usr_a", 3);

@@ -9,7 +9,7 @@ SharedBytes SharedBytes::copy(std::string text) {
 }
 
 Waker Waker::calling(const std::shared_ptr<std::function<void()>>& fn) {
-  return Waker(fn, [](std::shared_ptr<void> target) {
+  return Waker(fn, [](std::shared_ptr<void> target, WakeHint) {
     (*static_cast<std::function<void()>*>(target.get()))();
   });
 }

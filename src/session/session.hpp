@@ -34,6 +34,15 @@ struct SharedBytes {
   static SharedBytes copy(std::string text);
 };
 
+// Up to two addresses that the handler reads first when the turn a wake-up asks for comes (the
+// queue that was pushed to, say): the transport may prefetch them a few sessions ahead, so
+// that the cache misses of many woken sessions overlap. A hint only, never dereferenced: it may
+// be stale by then.
+struct WakeHint {
+  const void* first = nullptr;
+  const void* second = nullptr;
+};
+
 // Has a session's Handler::on_writable run soon, from any thread; does nothing once the session
 // ended (or when empty). Copying allocates nothing: a std::function holding a weak pointer would
 // cost a heap block per follower and one more cache miss per wake-up (libstdc++ keeps only
@@ -41,15 +50,15 @@ struct SharedBytes {
 class Waker {
  public:
   // Called with a strong reference to the target, on the waking thread; must only schedule.
-  using Wake = void (*)(std::shared_ptr<void> target);
+  using Wake = void (*)(std::shared_ptr<void> target, WakeHint hint);
   Waker() = default;
   Waker(std::weak_ptr<void> target, Wake wake) : target_(std::move(target)), wake_(wake) {}
   // Calls `*fn` for as long as `fn` lives elsewhere (tests, and callers owning a callback).
   static Waker calling(const std::shared_ptr<std::function<void()>>& fn);
 
-  void operator()() const {
+  void operator()(WakeHint hint = {}) const {
     if (!wake_) return;
-    if (auto target = target_.lock()) wake_(std::move(target));
+    if (auto target = target_.lock()) wake_(std::move(target), hint);
   }
   explicit operator bool() const { return wake_ != nullptr; }
 

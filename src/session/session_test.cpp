@@ -92,13 +92,26 @@ TEST(Waker, WakesItsTargetWhileItLivesAndNothingAfter) {
 TEST(Waker, HandsTheWakeAStrongReference) {
   static std::shared_ptr<void> queued;  // where the transport's wake puts it: its thread's list
   auto target = std::make_shared<int>(7);
-  Waker wake(target, [](std::shared_ptr<void> self) { queued = std::move(self); });
+  Waker wake(target, [](std::shared_ptr<void> self, WakeHint) { queued = std::move(self); });
   wake();
   std::weak_ptr<int> watch = target;
   target.reset();  // the session ends on its thread meanwhile
   EXPECT_FALSE(watch.expired()) << "the woken target stays until its turn has run";
   queued.reset();
   EXPECT_TRUE(watch.expired());
+}
+
+TEST(Waker, PassesTheCallersHintOn) {
+  static WakeHint seen;
+  auto target = std::make_shared<int>(7);
+  Waker wake(target, [](std::shared_ptr<void>, WakeHint hint) { seen = hint; });
+  int first = 0;
+  int second = 0;
+  wake({&first, &second});
+  EXPECT_EQ(seen.first, &first);
+  EXPECT_EQ(seen.second, &second);
+  wake();
+  EXPECT_EQ(seen.first, nullptr) << "a wake-up without a hint names nothing";
 }
 
 }  // namespace

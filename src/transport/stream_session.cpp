@@ -39,9 +39,10 @@ constexpr auto kWakeCork = std::chrono::milliseconds(1);
 // thread's other work (the publisher's POST, a commit's answer, the next wake-up) waits for one
 // slice, about a millisecond, rather than for 5,000 followers' writes.
 constexpr std::size_t kWokenPerSlice = 128;
-// A woken session's turn starts with two cache misses, one after the other: the session, then
-// its handler. A slice asks for them this many sessions ahead, so that the misses overlap
-// (user CPU per delivery at 1,000 followers: -18 % to -25 %; docs/PERFORMANCE.md, "sixth look").
+// A woken session's turn starts with cache misses, one after the other: the session, then its
+// handler and what its wake-up's hint names (the feed: the subscriber and its ring slot). A
+// slice asks for them this many sessions ahead, so that the misses overlap (user CPU per
+// delivery at 1,000 followers: -18 % to -25 %; docs/PERFORMANCE.md, "sixth" and "eighth look").
 constexpr std::size_t kSessionAhead = 8;
 constexpr std::size_t kHandlerAhead = 4;
 constexpr std::size_t kReadChunk = 16 * 1024;
@@ -104,7 +105,8 @@ class ThreadSessions : public asio::execution_context::service {
   void remove(StreamSession* s);
   // From any thread: the session pumps on its own thread soon. The reference goes to that
   // thread, so a session never ends on the waking one (except while the context goes away).
-  void wake(std::shared_ptr<StreamSession> s);
+  // `hint`: what its handler reads first (prefetched ahead of its turn).
+  void wake(std::shared_ptr<StreamSession> s, session::WakeHint hint);
 
  private:
   // The timer service may have been registered after this one, so it may be destroyed first:
@@ -114,7 +116,7 @@ class ThreadSessions : public asio::execution_context::service {
     sessions_.clear();
     timer_.reset();
     cork_timer_.reset();
-    std::vector<std::shared_ptr<StreamSession>> woken;
+    std::vector<Woken> woken;
     {
       std::lock_guard lock(wake_mutex_);
       wake_stopped_ = true;
@@ -136,11 +138,15 @@ class ThreadSessions : public asio::execution_context::service {
   bool armed_ = false;
   bool shut_down_ = false;
 
+  struct Woken {
+    std::shared_ptr<StreamSession> session;
+    session::WakeHint hint;
+  };
   std::mutex wake_mutex_;
-  std::vector<std::shared_ptr<StreamSession>> woken_;    // under wake_mutex_
-  bool wake_posted_ = false;                             // under wake_mutex_: run_woken is due
-  bool wake_stopped_ = false;                            // under wake_mutex_
-  std::vector<std::shared_ptr<StreamSession>> running_;  // this thread's: woken_ being run
+  std::vector<Woken> woken_;    // under wake_mutex_
+  bool wake_posted_ = false;    // under wake_mutex_: run_woken is due
+  bool wake_stopped_ = false;   // under wake_mutex_
+  std::vector<Woken> running_;  // this thread's: woken_ being run
   std::size_t running_next_ = 0;  // the first of running_ not run yet
   bool slice_posted_ = false;     // a run_slice() is queued
 };
@@ -243,15 +249,15 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     queue_close(code, reason, kWriteTimeout);
   }
   session::Waker waker() override {
-    return session::Waker(weak_from_this(), [](std::shared_ptr<void> s) {
-      wake(std::static_pointer_cast<StreamSession>(std::move(s)));
+    return session::Waker(weak_from_this(), [](std::shared_ptr<void> s, session::WakeHint hint) {
+      wake(std::static_pointer_cast<StreamSession>(std::move(s)), hint);
     });
   }
   // From any thread: `s` pumps on its own thread soon (ThreadSessions).
-  static void wake(std::shared_ptr<StreamSession> s) {
+  static void wake(std::shared_ptr<StreamSession> s, session::WakeHint hint = {}) {
     s->wake_scheduled_.store(true);
     ThreadSessions* thread = s->thread_;  // set by begin(), before the handler has a waker
-    thread->wake(std::move(s));
+    thread->wake(std::move(s), hint);
   }
   Post poster() override {
     auto& io = static_cast<asio::io_context&>(
@@ -670,12 +676,12 @@ void ThreadSessions::sweep() {
   for (std::size_t i = 0; i < sessions_.size(); ++i) sessions_[i]->tick(now);
 }
 
-void ThreadSessions::wake(std::shared_ptr<StreamSession> s) {
+void ThreadSessions::wake(std::shared_ptr<StreamSession> s, session::WakeHint hint) {
   bool post;
   {
     std::lock_guard lock(wake_mutex_);
     if (wake_stopped_) return;
-    woken_.push_back(std::move(s));
+    woken_.push_back({std::move(s), hint});
     post = !wake_posted_;
     wake_posted_ = true;
   }
@@ -718,11 +724,16 @@ void ThreadSessions::run_slice() {
   const std::size_t listed = running_.size();  // a turn adds to woken_, never to running_
   const std::size_t end = std::min(listed, running_next_ + kWokenPerSlice);
   for (; running_next_ < end; ++running_next_) {
-    if (running_next_ + kSessionAhead < listed) running_[running_next_ + kSessionAhead]->prefetch();
-    if (running_next_ + kHandlerAhead < listed) {
-      running_[running_next_ + kHandlerAhead]->prefetch_handler();
+    if (running_next_ + kSessionAhead < listed) {
+      running_[running_next_ + kSessionAhead].session->prefetch();
     }
-    auto& s = running_[running_next_];
+    if (running_next_ + kHandlerAhead < listed) {
+      const Woken& ahead = running_[running_next_ + kHandlerAhead];
+      ahead.session->prefetch_handler();
+      if (ahead.hint.first) __builtin_prefetch(ahead.hint.first, 1);
+      if (ahead.hint.second) __builtin_prefetch(ahead.hint.second, 1);
+    }
+    auto& s = running_[running_next_].session;
     s->woken();
     s.reset();  // a session that ended meanwhile is freed here, on its thread
   }
@@ -735,7 +746,7 @@ void ThreadSessions::run_slice() {
   running_next_ = 0;
   // A burst (every follower woken at once) leaves no list of its size behind.
   if (running_.capacity() > kKeptWakeList) {
-    std::vector<std::shared_ptr<StreamSession>>().swap(running_);
+    std::vector<Woken>().swap(running_);
   }
 }
 
