@@ -1,6 +1,4 @@
 // SQLite: the OCPP module's operators, charge points, connectors and transactions.
-#include <sqlite3.h>
-
 #include <cmath>
 
 #include "ocpp/errors.hpp"
@@ -183,7 +181,7 @@ Result<std::int64_t> SqliteChargePoints::start_transaction(const ocpp::Transacti
                   "meter_start, started_at, vehicle_id) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(t.charge_point_id, t.connector_id, t.id_tag, t.meter_start, t.started_at,
                   t.vehicle_id));
-    return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db.raw()));
+    return db.last_insert_rowid();
   });
 }
 

@@ -127,6 +127,8 @@ Statement& Connection::cached(const char* sql) {
 
 int Connection::changes() const { return sqlite3_changes(db_); }
 
+std::int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
 std::int64_t Connection::total_changes() const { return sqlite3_total_changes64(db_); }
 
 }  // namespace paddock::storage::sqlite

@@ -97,6 +97,10 @@ class Connection {
   Statement& cached(const char* sql);
   sqlite3* raw() { return db_; }
   int changes() const;
+  // The rowid of the last row this connection inserted (sqlite3_last_insert_rowid): what
+  // RETURNING would give for an INTEGER PRIMARY KEY, without the temporary table SQLite builds
+  // for every RETURNING statement.
+  std::int64_t last_insert_rowid() const;
   // Rows changed by every statement so far on this connection (sqlite3_total_changes64).
   std::int64_t total_changes() const;
 

@@ -77,18 +77,16 @@ Result<std::int64_t> SqliteEventLog::append_event(const EventRecord& e) {
   return guarded(link_, "append_event", [&](Connection& db) -> Result<std::int64_t> {
     std::optional<std::int64_t> message_type;
     if (e.message_type) message_type = *e.message_type;
-    auto& s = db.cached(
-                    "INSERT INTO events (vehicle_id, target_user, target_device, type, "
-                    "message_type, message_id, payload, created_at, expires_at) "
-                    "VALUES (?,?,?,?,?,?,?,?,?) RETURNING seq")
-                  .bind(e.vehicle_id, e.target_user, e.target_device, e.type, message_type,
-                        e.message_id, e.payload, e.created_at,
-                        e.expires_at ? std::optional<std::int64_t>(*e.expires_at) : std::nullopt);
-    ResetOnExit guard{s};
-    if (!s.step()) return make_error(Errc::storage_unavailable, "append_event returned no seq");
-    std::int64_t seq = s.integer(0);
-    s.run();
-    return seq;
+    // seq is the rowid. Not RETURNING: SQLite builds a temporary table for every RETURNING
+    // statement, and on this path (every post) its allocations were a third of the writer's
+    // CPU (docs/PERFORMANCE.md, "eighth look").
+    run(db.cached("INSERT INTO events (vehicle_id, target_user, target_device, type, "
+                  "message_type, message_id, payload, created_at, expires_at) "
+                  "VALUES (?,?,?,?,?,?,?,?,?)")
+            .bind(e.vehicle_id, e.target_user, e.target_device, e.type, message_type,
+                  e.message_id, e.payload, e.created_at,
+                  e.expires_at ? std::optional<std::int64_t>(*e.expires_at) : std::nullopt));
+    return db.last_insert_rowid();
   });
 }
 

@@ -220,15 +220,15 @@ Result<bool> SqliteSharing::delete_member(std::string_view vehicle_id, std::stri
 
 Result<std::int64_t> SqliteSharing::next_message_seq(std::string_view vehicle_id) {
   return guarded(link_, "next_message_seq", [&](Connection& db) -> Result<std::int64_t> {
-    auto& s = db.cached(
-                    "UPDATE vehicles SET last_message_seq = last_message_seq + 1 "
-                    "WHERE id = ? RETURNING last_message_seq")
-                  .bind(vehicle_id);
+    // An update and a read by primary key rather than RETURNING, which builds a temporary
+    // table on every post (see SqliteEventLog::append_event).
+    run(db.cached("UPDATE vehicles SET last_message_seq = last_message_seq + 1 WHERE id = ?")
+            .bind(vehicle_id));
+    if (db.changes() == 0) return make_error(Errc::not_found, "no such vehicle");
+    auto& s = db.cached("SELECT last_message_seq FROM vehicles WHERE id = ?").bind(vehicle_id);
     ResetOnExit guard{s};
     if (!s.step()) return make_error(Errc::not_found, "no such vehicle");
-    std::int64_t seq = s.integer(0);
-    s.run();
-    return seq;
+    return s.integer(0);
   });
 }
 
