@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "core/log.hpp"
+
 namespace paddock::storage::sqlite {
 namespace {
 
@@ -10,6 +12,25 @@ namespace {
   what += ": ";
   what += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   throw SqliteError(rc, what);
+}
+
+// How much of a statement journal (the sub-journal of the writer's per-job savepoints, below)
+// stays in memory before it spills to a temporary file. SQLite keeps it in one block of this
+// size, allocated with the journal's first page and freed when the savepoint is released.
+constexpr int kStatementJournalInMemory = 1 << 20;
+
+// Process-wide settings, before SQLite initializes (the first open does that). When something
+// initialized it already the defaults stay, which costs speed only.
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    if (sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, kStatementJournalInMemory) == SQLITE_OK) {
+      return true;
+    }
+    log::event(log::Level::warn, "storage: SQLite was initialized before Paddock configured it",
+               {{"kept", "statement journals spill to disk past 64 KiB"}});
+    return false;
+  }();
+  (void)configured;
 }
 
 }  // namespace
@@ -68,6 +89,7 @@ void Statement::bind_one(int i, std::nullopt_t) {
 Connection::Connection(const std::string& path, bool create,
                        std::shared_ptr<FaultInjection> faults, bool writer)
     : writer_(writer) {
+  configure_sqlite_once();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -84,11 +106,12 @@ Connection::Connection(const std::string& path, bool create,
   exec("PRAGMA synchronous = FULL");
   exec("PRAGMA foreign_keys = ON");
   // The writer runs each job in a savepoint, and a savepoint copies every page the job changes
-  // into a sub-journal. With temporary files on disk that journal spills past 64 KiB to a new
-  // file in /var/tmp for each commit, and every page copy after that is a write() to it: eight
-  // times the writes the WAL itself gets. In memory it is a page copy. Readers keep the
-  // default, so a large sort of theirs may still spill to disk.
-  if (writer_) exec("PRAGMA temp_store = MEMORY");
+  // into a sub-journal. Past its in-memory size that journal spills to a new file in /var/tmp,
+  // and every page copy after that is a write() to it: at SQLite's default of 64 KiB, eight
+  // times the writes the WAL itself gets. So it stays in memory up to
+  // kStatementJournalInMemory, in one block. (temp_store = MEMORY would keep it in memory too,
+  // but in 1 KiB pieces: four mallocs per page copied, most of them past glibc's per-thread
+  // cache, which made malloc a third of the writer's CPU; docs/PERFORMANCE.md, "eighth look".)
   faults_ = std::move(faults);  // armed only once open: injected faults hit statements
 }
 
