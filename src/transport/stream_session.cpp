@@ -4,6 +4,7 @@
 #include <charconv>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -28,6 +29,7 @@ constexpr std::size_t kHardMaxMessages = 1024;          // a handler sending pas
 constexpr std::size_t kHardMaxBytes = 8 * 1024 * 1024;  // ...is cut as a slow consumer here
 constexpr std::size_t kReadPauseBytes = 256 * 1024;     // stop reading a peer that doesn't read
 constexpr std::size_t kItemsPerWrite = 64;              // messages gathered into one write
+constexpr std::size_t kCopiedWrite = 4096;  // a write up to this size goes as one copied buffer
 constexpr int kPumpRounds = 4;  // budgets' worth one session sends before the others' turn
 constexpr std::size_t kKeptWakeList = 256;  // woken sessions a thread's list keeps room for
 // How long woken sessions wait before they write. The kernel's work per write, not per byte,
@@ -455,6 +457,12 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     wake(shared_from_this());
   }
 
+  // The pieces of the write being made (flush), the thread's: no session keeps a list.
+  static std::vector<asio::const_buffer>& gathered() {
+    thread_local std::vector<asio::const_buffer> pieces;
+    return pieces;
+  }
+
   // Writes what is queued: at once while the socket takes it (no operation object, no
   // completion handler, no copy of the buffer list), then waiting for writability.
   void flush() {
@@ -462,10 +470,10 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     while (!writing_ && !finished_) {
       if (!take_inflight()) break;
       // Every queued message in one write: framing and shared payload bytes side by side.
-      thread_local std::vector<asio::const_buffer> gather;
+      auto& gather = gathered();
       gather.clear();
       std::size_t skip = out_->front_offset;
-      auto add = [&skip](const void* data, std::size_t size) {
+      auto add = [&skip, &gather](const void* data, std::size_t size) {
         if (skip >= size) {
           skip -= size;
           return;
@@ -480,7 +488,7 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
         add(item.tail.data(), item.tail.size());
       }
       beast::error_code ec;
-      std::size_t n = socket_.write_some(gather, ec);  // the socket is non-blocking (begin)
+      std::size_t n = write_gathered(ec);  // the socket is non-blocking (begin)
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         writing_ = true;  // the items stay put until the socket is writable again
         last_sent_ = Clock::now();  // a write starting counts as progress
@@ -494,6 +502,23 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
     }
     // A write that drained the queue lets a paused reader go on.
     if (read_was_paused && !finished_ && !read_paused()) start_read();
+  }
+
+  // Writes `gather` (flush's list of pieces) in one system call. A small write goes as one
+  // buffer copied together here: the kernel's cost per piece (the iovec walk, one copy per
+  // piece into the socket buffer) outweighs copying a few hundred bytes once more.
+  std::size_t write_gathered(beast::error_code& ec) {
+    auto& gather = gathered();
+    std::size_t total = 0;
+    for (const auto& piece : gather) total += piece.size();
+    if (gather.size() < 2 || total > kCopiedWrite) return socket_.write_some(gather, ec);
+    thread_local std::array<char, kCopiedWrite> joined;
+    std::size_t at = 0;
+    for (const auto& piece : gather) {
+      std::memcpy(joined.data() + at, piece.data(), piece.size());
+      at += piece.size();
+    }
+    return socket_.write_some(asio::buffer(joined.data(), total), ec);
   }
 
   // Moves what waits into the in-flight list when that is done; false when nothing is left to
