@@ -110,8 +110,8 @@ Connection::Connection(const std::string& path, bool create,
   // and every page copy after that is a write() to it: at SQLite's default of 64 KiB, eight
   // times the writes the WAL itself gets. So it stays in memory up to
   // kStatementJournalInMemory, in one block. (temp_store = MEMORY would keep it in memory too,
-  // but in 1 KiB pieces: four mallocs per page copied, most of them past glibc's per-thread
-  // cache, which made malloc a third of the writer's CPU; docs/PERFORMANCE.md, "eighth look".)
+  // but in 1 KiB pieces: four mallocs and frees per page copied; docs/PERFORMANCE.md, "eighth
+  // look".)
   faults_ = std::move(faults);  // armed only once open: injected faults hit statements
 }
 

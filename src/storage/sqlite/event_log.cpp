@@ -78,8 +78,8 @@ Result<std::int64_t> SqliteEventLog::append_event(const EventRecord& e) {
     std::optional<std::int64_t> message_type;
     if (e.message_type) message_type = *e.message_type;
     // seq is the rowid. Not RETURNING: SQLite builds a temporary table for every RETURNING
-    // statement, and on this path (every post) its allocations were a third of the writer's
-    // CPU (docs/PERFORMANCE.md, "eighth look").
+    // statement, and on this path (every post) its page buffers sent glibc's malloc into
+    // consolidating its free lists (docs/PERFORMANCE.md, "eighth look").
     run(db.cached("INSERT INTO events (vehicle_id, target_user, target_device, type, "
                   "message_type, message_id, payload, created_at, expires_at) "
                   "VALUES (?,?,?,?,?,?,?,?,?)")
