@@ -5,6 +5,7 @@
 #include <future>
 #include <mutex>
 #include <set>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -174,6 +175,58 @@ TEST(ThreadName, ANameOverFifteenBytesIsCutThere) {
 }
 
 // Only a thread marked as an I/O thread counts a blocking call; the mark is per thread.
+// A hook that counts its hand-overs and runs each task at once.
+struct CountingHook {
+  int handovers = 0;
+  static void post(void* target, std::function<void()> task) {
+    ++static_cast<CountingHook*>(target)->handovers;
+    task();
+  }
+  ThreadPost hook() { return ThreadPost{this, &CountingHook::post}; }
+};
+
+TEST(ThreadPost, WithoutAHookTheTaskRunsHereAndNow) {
+  int ran = 0;
+  ThreadPost{}([&] { ++ran; });
+  EXPECT_EQ(ran, 1);
+  PostBatch batch;
+  ThreadPost{}([&] { ++ran; });
+  EXPECT_EQ(ran, 2) << "a batch holds back only hand-overs";
+}
+
+TEST(PostBatch, EachHookGetsItsTasksInOrderAsOneHandOverWhenTheBatchEnds) {
+  CountingHook a, b;
+  std::string order;
+  {
+    PostBatch batch;
+    a.hook()([&] { order += "a1 "; });
+    b.hook()([&] { order += "b1 "; });
+    a.hook()([&] { order += "a2 "; });
+    {
+      PostBatch inner;  // nested: only the outermost hands over
+      a.hook()([&] { order += "a3 "; });
+    }
+    EXPECT_EQ(order, "") << "nothing is handed over before the batch ends";
+    EXPECT_EQ(a.handovers, 0);
+  }
+  EXPECT_EQ(order, "a1 a2 a3 b1 ");
+  EXPECT_EQ(a.handovers, 1) << "three tasks, one hand-over";
+  EXPECT_EQ(b.handovers, 1);
+
+  a.hook()([&] { order += "a4 "; });  // no batch open: handed over at once
+  EXPECT_EQ(order, "a1 a2 a3 b1 a4 ");
+  EXPECT_EQ(a.handovers, 2);
+}
+
+TEST(PostBatch, IsPerThread) {
+  CountingHook hook;
+  std::atomic<int> ran{0};
+  PostBatch batch;
+  std::thread other([&] { hook.hook()([&] { ++ran; }); });
+  other.join();
+  EXPECT_EQ(ran.load(), 1) << "another thread's hand-over is not held by this thread's batch";
+}
+
 TEST(IoThreads, BlockingCallsCountOnlyOnMarkedThreads) {
   const std::uint64_t before = blocking_calls_on_io_threads();
   EXPECT_FALSE(note_blocking_call());

@@ -7,7 +7,60 @@ namespace {
 thread_local ThreadPost installed;
 thread_local bool io_thread = false;
 std::atomic<std::uint64_t> io_thread_blocking_calls{0};
+
+struct HeldTask {
+  ThreadPost hook;
+  std::function<void()> task;
+};
+// The calling thread's held tasks, while a PostBatch is open. Kept between batches so that its
+// capacity is reused.
+thread_local std::vector<HeldTask> held;
+thread_local bool batching = false;
+
+bool same_hook(const ThreadPost& a, const ThreadPost& b) {
+  return a.target == b.target && a.post == b.post;
+}
 }  // namespace
+
+void ThreadPost::operator()(std::function<void()> task) const {
+  if (!post) {
+    task();
+  } else if (batching) {
+    held.push_back({*this, std::move(task)});
+  } else {
+    post(target, std::move(task));
+  }
+}
+
+PostBatch::PostBatch() : outermost_(!batching) { batching = true; }
+
+PostBatch::~PostBatch() {
+  if (!outermost_) return;
+  batching = false;
+  // Few hooks per batch (the I/O threads and the fan-out thread): a scan per hook is cheaper
+  // than a map. Each hook's tasks keep their order.
+  std::vector<HeldTask> tasks;
+  tasks.swap(held);
+  for (std::size_t first = 0; first < tasks.size(); ++first) {
+    const ThreadPost hook = tasks[first].hook;
+    if (!hook.post) continue;  // handed over with an earlier task's group
+    std::vector<std::function<void()>> group;
+    for (std::size_t i = first; i < tasks.size(); ++i) {
+      if (!same_hook(tasks[i].hook, hook)) continue;
+      group.push_back(std::move(tasks[i].task));
+      tasks[i].hook.post = nullptr;
+    }
+    if (group.size() == 1) {
+      hook.post(hook.target, std::move(group.front()));
+    } else {
+      hook.post(hook.target, [group = std::move(group)] {
+        for (const auto& task : group) task();
+      });
+    }
+  }
+  tasks.clear();
+  held.swap(tasks);  // keeps the capacity for the next batch
+}
 
 void install_thread_post(ThreadPost hook) { installed = hook; }
 

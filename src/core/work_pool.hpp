@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/thread_post.hpp"
+
 namespace paddock {
 
 class WorkPool {
@@ -24,6 +26,12 @@ class WorkPool {
 
   // Queues `task`. After stop() the task is destroyed without running.
   void post(std::function<void()> task);
+  // A hook that queues on this pool: what a thread inside a PostBatch hands over together.
+  ThreadPost hook() {
+    return ThreadPost{this, [](void* pool, std::function<void()> task) {
+                        static_cast<WorkPool*>(pool)->post(std::move(task));
+                      }};
+  }
   // Joins the threads; tasks already running finish. Queued tasks run first unless
   // `discard_queued`, in which case they are destroyed unrun (at shutdown: a queue of password
   // hashes must not hold the process past its grace period). Idempotent.

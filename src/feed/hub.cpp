@@ -69,7 +69,8 @@ void Hub::set_follow(const storage::FollowRecord& f) {
 void Hub::apply(sharing::FeedUpdate update) {
   for (const auto& e : update.events) committed(e.seq);
   auto shared = std::make_shared<sharing::FeedUpdate>(std::move(update));
-  fanout_.post([this, shared] { apply_now(*shared); });
+  // Through the pool's hook: a commit's updates reach the fan-out thread as one task.
+  fanout_.hook()([this, shared] { apply_now(*shared); });
 }
 
 void Hub::publish(std::vector<storage::EventRecord> events) {

@@ -16,6 +16,7 @@
 
 #include "core/log.hpp"
 #include "core/thread_name.hpp"
+#include "core/thread_post.hpp"
 #include "storage/postgres/migrations.hpp"
 #include "storage/postgres/repositories.hpp"
 
@@ -160,6 +161,7 @@ class Writer {
     bool committed = outcome == Outcome::committed;
     if (options_.metrics) options_.metrics->commit(batch.size(), committed);
     record_health(committed && fault.empty(), fault);
+    PostBatch hand_over;  // one hand-over per thread, not per job (core/thread_post)
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].finish(committed && !job_failed[i]);
   }
 

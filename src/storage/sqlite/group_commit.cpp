@@ -2,6 +2,7 @@
 
 #include "core/log.hpp"
 #include "core/thread_name.hpp"
+#include "core/thread_post.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -158,6 +159,8 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
   } else if (kept_changes > 0) {
     record_health(true, {});
   }
+  // The completions go to their threads together: one hand-over per thread, not per job.
+  PostBatch hand_over;
   if (committed && !context.announcements().empty()) {
     std::lock_guard lock(handler_mutex_);
     if (announcement_handler_) {
