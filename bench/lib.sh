@@ -20,16 +20,17 @@ stop() {
   wait "$pid" 2>/dev/null || true
 }
 
-# wait_port FILE PID NAME: the port from a `listening on 127.0.0.1:PORT` line.
+# wait_port FILE PID NAME: the port from a `listening on 127.0.0.1:PORT` line, waiting up to
+# WAIT_TRIES tenths of a second (default 150).
 wait_port() {
-  local port=""
-  for _ in $(seq 150); do
+  local port="" tries=${WAIT_TRIES:-150}
+  for _ in $(seq "$tries"); do
     port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$1" | head -1)
     [[ -n $port ]] && { echo "$port"; return 0; }
     kill -0 "$2" 2>/dev/null || die "$3 exited early: $(tail -20 "$1".err 2>/dev/null)"
     sleep 0.1
   done
-  die "$3 printed no 'listening on 127.0.0.1:PORT' line within 15 s"
+  die "$3 printed no 'listening on 127.0.0.1:PORT' line within $((tries / 10)) s"
 }
 
 # require_binaries PATH...: each must be there and executable (`make build` builds them all).

@@ -17,7 +17,7 @@ packages=(
 # machine's own node when it has one, Debian's otherwise.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(wrk nginx-light linux-perf)
+  packages+=(wrk nginx-light linux-perf valgrind)
 fi
 
 missing=()
