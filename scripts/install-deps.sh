@@ -10,7 +10,7 @@ packages=(
   postgresql haproxy
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libqrencode-dev libpng-dev zbar-tools chromium
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
   python3 python3-cryptography python3-yaml python3-cbor2 python3-nacl sqlite3 curl
 )
 # Node.js runs the independent protocol peers (npm's ws) in the integration tests; use the
