@@ -12,6 +12,7 @@
 #include <future>
 
 #include "core/encoding.hpp"
+#include "core/thread_post.hpp"
 #include "events/kinds.hpp"
 #include "feed/feed_stream.hpp"
 #include "feed/hub.hpp"
@@ -480,6 +481,27 @@ TEST_F(FeedTest, AUsersOtherStreamsAreFoundAfterTheFirstLeaves) {
   EXPECT_EQ(third->drain(frames, 8), 1u);
   hub_->unsubscribe(third.get());
   EXPECT_EQ(hub_->subscriber_count(), 0u);
+}
+
+// The writer hands a commit's completions over in a PostBatch (core/thread_post): what a
+// completion gives the hub keeps its commit order, so a session revoked after an event was
+// committed still receives that event before its stream ends.
+TEST_F(FeedTest, InsideAPostBatchTheHubKeepsTheOrderItWasGivenThingsIn) {
+  auto subscriber = std::make_shared<Subscriber>("usr_a", 8, std::nullopt, "hash-1");
+  hub_->subscribe(subscriber);
+  events::LiveNotice named;
+  named.users = {"usr_a"};
+  named.json = "{}";
+  {
+    PostBatch batch;
+    hub_->notify(named);
+    hub_->end_session("usr_a", "hash-1");
+  }
+  hub_->drain();
+  std::vector<FramePtr> frames;
+  EXPECT_EQ(subscriber->drain(frames, 8), 1u) << "the notice came before the revocation";
+  EXPECT_EQ(subscriber->ended(), "session revoked");
+  hub_->unsubscribe(subscriber.get());
 }
 
 // A delivery list outlives its use: once streams came and went often enough, the lists that went

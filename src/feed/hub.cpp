@@ -40,7 +40,7 @@ Result<void> Hub::reload() {
   using Visibilities = std::vector<std::pair<std::string, std::string>>;
   auto fresh = std::make_shared<std::pair<Visibilities, std::vector<storage::FollowRecord>>>(
       std::move(visibilities), std::move(follows));
-  fanout_.post([this, fresh] {
+  on_fanout([this, fresh] {
     std::unique_lock lock(mutex_);
     ++generation_;
     follows_.clear();
@@ -69,8 +69,7 @@ void Hub::set_follow(const storage::FollowRecord& f) {
 void Hub::apply(sharing::FeedUpdate update) {
   for (const auto& e : update.events) committed(e.seq);
   auto shared = std::make_shared<sharing::FeedUpdate>(std::move(update));
-  // Through the pool's hook: a commit's updates reach the fan-out thread as one task.
-  fanout_.hook()([this, shared] { apply_now(*shared); });
+  on_fanout([this, shared] { apply_now(*shared); });
 }
 
 void Hub::publish(std::vector<storage::EventRecord> events) {
@@ -81,7 +80,7 @@ void Hub::publish(std::vector<storage::EventRecord> events) {
 
 void Hub::notify(events::LiveNotice notice) {
   auto shared = std::make_shared<events::LiveNotice>(std::move(notice));
-  fanout_.post([this, shared] {
+  on_fanout([this, shared] {
     auto frame = std::make_shared<Frame>();
     frame->seq = kNotInLog;
     frame->json = std::move(shared->json);
@@ -107,7 +106,7 @@ void Hub::notify(events::LiveNotice notice) {
 }
 
 void Hub::on_reach(ReachHandler handler) {
-  fanout_.post([this, handler = std::move(handler)]() mutable { on_reach_ = std::move(handler); });
+  on_fanout([this, handler = std::move(handler)]() mutable { on_reach_ = std::move(handler); });
 }
 
 void Hub::drain() {
@@ -174,7 +173,7 @@ void Hub::apply_now(const sharing::FeedUpdate& update) {
 }
 
 void Hub::delivers_after(std::int64_t seq) {
-  fanout_.post([this, seq] {
+  on_fanout([this, seq] {
     std::unique_lock lock(mutex_);
     // Events applied before this (none, in practice) count too: a stream must never start
     // below a frame it was not given.
@@ -248,7 +247,7 @@ const std::vector<Hub::Delivery>& Hub::delivery_list(const std::string& vehicle_
 void Hub::end_session(std::string user_id, std::string token_hash) {
   if (token_hash.empty()) return;
   // On the fan-out thread, after every event queued before the revocation was delivered.
-  fanout_.post([this, user_id = std::move(user_id), token_hash = std::move(token_hash)] {
+  on_fanout([this, user_id = std::move(user_id), token_hash = std::move(token_hash)] {
     std::shared_lock lock(mutex_);
     auto it = subscribers_.find(user_id);
     if (it == subscribers_.end()) return;

@@ -114,6 +114,11 @@ class Hub final : public sharing::LiveFeed, public events::LiveEvents, public ev
   };
 
   void apply_now(const sharing::FeedUpdate& update);  // on the fan-out thread
+  // Queues `task` on the fan-out thread through the pool's hook, so that it keeps its place
+  // among the calling thread's other hand-overs even inside a PostBatch (core/thread_post): the
+  // writer's completions (an event, then a revoked session) reach the hub in commit order. What
+  // waits for its task (drain, delivery_lists_held) posts directly instead.
+  void on_fanout(std::function<void()> task) { fanout_.hook()(std::move(task)); }
   // Drops the lists that went stale, once the generation has moved at least as many times as
   // there are lists (so the walk costs O(1) per change): a vehicle that posted once to
   // thousands of followers online must not keep their list for good. Fan-out thread, under the
