@@ -13,16 +13,42 @@ UnixMillis now_millis() {
 }
 
 std::string format_rfc3339(UnixMillis t) {
-  std::time_t seconds = static_cast<std::time_t>(t / 1000);
-  int millis = static_cast<int>(t % 1000);
-  if (millis < 0) {
-    millis += 1000;
-    --seconds;
+  using namespace std::chrono;
+  const sys_time<milliseconds> at{milliseconds{t}};
+  const sys_days day = floor<days>(at);
+  const year_month_day date{day};
+  const hh_mm_ss<milliseconds> time{at - day};
+  const int y = static_cast<int>(date.year());
+  if (y < 0 || y > 9999) {
+    // Outside four digits: the general (and slower) formatter.
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y,
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                       time.hours().count(), time.minutes().count(), time.seconds().count(),
+                       time.subseconds().count());
   }
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  // Every response carries a few of these: written digit by digit, without a format string to
+  // parse or gmtime_r's time-zone lock. "YYYY-MM-DDTHH:MM:SS.mmmZ".
+  std::string text(24, '\0');
+  auto put = [&text](std::size_t at, unsigned value, std::size_t width) {
+    for (std::size_t i = width; i-- > 0; value /= 10) {
+      text[at + i] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, static_cast<unsigned>(y), 4);
+  text[4] = '-';
+  put(5, static_cast<unsigned>(date.month()), 2);
+  text[7] = '-';
+  put(8, static_cast<unsigned>(date.day()), 2);
+  text[10] = 'T';
+  put(11, static_cast<unsigned>(time.hours().count()), 2);
+  text[13] = ':';
+  put(14, static_cast<unsigned>(time.minutes().count()), 2);
+  text[16] = ':';
+  put(17, static_cast<unsigned>(time.seconds().count()), 2);
+  text[19] = '.';
+  put(20, static_cast<unsigned>(time.subseconds().count()), 3);
+  text[23] = 'Z';
+  return text;
 }
 
 namespace {
