@@ -42,6 +42,41 @@ TEST(Base64Url, RejectsForeignAlphabetAndPadding) {
   }
 }
 
+// is_base64url answers as base64url_decode does, for every string of up to three characters over
+// the alphabet and some foreign bytes, and for random longer ones.
+TEST(Base64Url, TheFormatCheckAgreesWithDecoding) {
+  ASSERT_TRUE(init_crypto());
+  using namespace std::string_view_literals;  // the literal's NUL is one of the characters
+  const std::string_view chars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= .\x00\xff"sv;
+  std::vector<std::string> texts{""};
+  for (std::size_t length = 1, first = 0; length <= 3; ++length) {
+    const std::size_t end = texts.size();
+    for (std::size_t i = first; i < end; ++i) {
+      for (char c : chars) texts.push_back(texts[i] + c);
+    }
+    first = end;
+  }
+  for (std::size_t n = 4; n < 48; ++n) {
+    for (int round = 0; round < 200; ++round) {
+      Bytes pick = random_bytes(n);
+      std::string text;
+      // Mostly the alphabet, so that valid strings and ones with a single stray fault both occur.
+      for (std::uint8_t b : pick) text += chars[b % (b < 250 ? 64 : chars.size())];
+      texts.push_back(text);
+    }
+    texts.push_back(base64url_encode(random_bytes(n)));
+  }
+  int valid = 0;
+  for (const auto& text : texts) {
+    const bool decodes = base64url_decode(text).has_value();
+    ASSERT_EQ(is_base64url(text), decodes) << "\"" << text << "\"";
+    valid += decodes;
+  }
+  EXPECT_GT(valid, 1000);
+  EXPECT_LT(valid, static_cast<int>(texts.size()) - 1000);
+}
+
 TEST(Hex, Encodes) {
   Bytes b{0x00, 0xab, 0xff};
   EXPECT_EQ(hex_encode(b), "00abff");

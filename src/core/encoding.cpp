@@ -12,6 +12,34 @@ std::string base64url_encode(std::span<const std::uint8_t> bytes) {
   return out;
 }
 
+namespace {
+
+// The value of a base64url character, or -1 for any other byte.
+int base64url_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
+}  // namespace
+
+bool is_base64url(std::string_view text) {
+  // A last group of one character carries no whole byte; of two or three, it carries 8 or 16
+  // bits and the last character's low 4 or 2 bits are stray: canonical means zero.
+  const std::size_t tail = text.size() % 4;
+  if (tail == 1) return false;
+  int last = 0;
+  for (char c : text) {
+    last = base64url_value(c);
+    if (last < 0) return false;
+  }
+  const int stray_bits = tail == 2 ? 0xF : tail == 3 ? 0x3 : 0;
+  return (last & stray_bits) == 0;
+}
+
 std::optional<Bytes> base64url_decode(std::string_view text) {
   Bytes out(text.size() * 3 / 4 + 1);
   std::size_t len = 0;

@@ -16,6 +16,9 @@ std::string base64url_encode(std::span<const std::uint8_t> bytes);
 // Returns nullopt iff `text` is not canonical unpadded base64url (wrong alphabet, padding,
 // non-zero stray bits in the last character).
 std::optional<Bytes> base64url_decode(std::string_view text);
+// True iff base64url_decode(text) would succeed, without decoding: for checks of a format on
+// every request (a bearer token), where the decoded bytes are not needed.
+bool is_base64url(std::string_view text);
 
 std::string hex_encode(std::span<const std::uint8_t> bytes);
 

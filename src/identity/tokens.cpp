@@ -26,7 +26,7 @@ std::string hash_token(std::string_view token) {
 
 bool looks_like_token(std::string_view token) {
   return token.size() == kTokenLength && token.substr(0, kPrefix.size()) == kPrefix &&
-         base64url_decode(token.substr(kPrefix.size())).has_value();
+         is_base64url(token.substr(kPrefix.size()));
 }
 
 std::string_view bearer_token(std::string_view authorization) {
