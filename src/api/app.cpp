@@ -114,6 +114,14 @@ Response json_response(int status, const boost::json::value& body) {
   return r;
 }
 
+Response json_text_response(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
 Response empty_response(int status) {
   Response r;
   r.status = status;

@@ -242,6 +242,8 @@ class App {
 
 // Serializes `body` as the JSON response.
 Response json_response(int status, const boost::json::value& body);
+// A response whose body is JSON text already written (sharing/views' message_json).
+Response json_text_response(int status, std::string body);
 Response empty_response(int status);
 
 }  // namespace paddock::api

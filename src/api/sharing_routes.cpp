@@ -5,6 +5,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <cstdint>
+#include <string>
+#include <type_traits>
 
 #include "api/app.hpp"
 #include "api/json_input.hpp"
@@ -176,11 +178,16 @@ Result<std::optional<std::string>> attributes_json(const boost::json::object& bo
   return std::optional<std::string>(std::move(text));
 }
 
+// `view` gives the body as a JSON value, or as JSON text already written (std::string).
 template <class T, class View>
 Callback<T> reply(Responder respond, int status, View view) {
   return [respond, status, view](Result<T> r) {
     if (!r) return respond.problem(r.error());
-    respond(json_response(status, view(*r)));
+    if constexpr (std::is_same_v<std::invoke_result_t<View, T&>, std::string>) {
+      respond(json_text_response(status, view(*r)));
+    } else {
+      respond(json_response(status, view(*r)));
+    }
   };
 }
 
@@ -307,7 +314,7 @@ void App::create_message(Request& request, Responder respond) {
   services_.sharing.post_message(
       who.user_id, request.params[0],
       {std::move(*type), std::move(*text), attributes->value_or("{}")},
-      reply<storage::MessageRecord>(respond, 201, sharing::message_view));
+      reply<storage::MessageRecord>(respond, 201, sharing::message_json));
 }
 
 void App::list_messages(Request& request, Responder respond) {
@@ -334,14 +341,17 @@ void App::list_messages(Request& request, Responder respond) {
   auto page = services_.sharing.messages(who.user_id, request.params[0], *after,
                                          static_cast<int>(*limit), types);
   if (!page) return respond.problem(page.error());
-  boost::json::array out;
+  // {"messages":[...],"next_after":N}, the messages' text as their views write it.
+  std::string out = "{\"messages\":[";
   for (const auto& m : page->messages) {
-    out.push_back(page->reader_is_member ? sharing::message_view(m)
-                                         : sharing::public_message_view(m, page->owner_id));
+    if (&m != &page->messages.front()) out += ',';
+    out += page->reader_is_member ? sharing::message_json(m)
+                                  : sharing::public_message_json(m, page->owner_id);
   }
-  boost::json::object result{{"messages", std::move(out)}};
-  result["next_after"] = page->messages.empty() ? *after : page->messages.back().seq;
-  respond(json_response(200, result));
+  out += "],\"next_after\":";
+  out += std::to_string(page->messages.empty() ? *after : page->messages.back().seq);
+  out += '}';
+  respond(json_text_response(200, std::move(out)));
 }
 
 void App::update_message(Request& request, Responder respond) {
@@ -358,7 +368,7 @@ void App::update_message(Request& request, Responder respond) {
   if (!attributes) return respond.problem(attributes.error());
   services_.sharing.edit_message(who.user_id, request.params[0], request.params[1],
                                  {std::move(*text), std::move(*attributes)},
-                                 reply<storage::MessageRecord>(respond, 200, sharing::message_view));
+                                 reply<storage::MessageRecord>(respond, 200, sharing::message_json));
 }
 
 void App::delete_message(Request& request, Responder respond) {

@@ -56,8 +56,7 @@ void SharingService::post_message(const std::string& user_id, const std::string&
         Outcome<MessageRecord> out{m, {}};
         PADDOCK_TRY(
             emit(w, out.update,
-                 message_event(kMessageCreated.name, m,
-                               boost::json::serialize(public_message_view(m, v->owner_id)))));
+                 message_event(kMessageCreated.name, m, public_message_json(m, v->owner_id))));
         return out;
       },
       std::move(done));
@@ -81,8 +80,7 @@ void SharingService::edit_message(const std::string& user_id, const std::string&
         Outcome<MessageRecord> out{*m, {}};
         PADDOCK_TRY(emit(
             w, out.update,
-            message_event(kMessageUpdated.name, *m,
-                          boost::json::serialize(public_message_view(*m, v->owner_id)))));
+            message_event(kMessageUpdated.name, *m, public_message_json(*m, v->owner_id))));
         return out;
       },
       std::move(done));

@@ -1,7 +1,7 @@
 #include "sharing/views.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
+#include <boost/json/serializer.hpp>
 
 #include "sharing/visibility.hpp"
 
@@ -9,34 +9,63 @@ namespace paddock::sharing {
 
 namespace {
 
-// `author` is the author's field: {"author_id", id} for members, {"author_role", role} else.
-boost::json::object message_object(const storage::MessageRecord& m, std::string_view author_key,
-                                   std::string_view author_value) {
-  boost::system::error_code ec;
-  boost::json::value attributes = boost::json::parse(m.attributes, ec);
-  if (ec || !attributes.is_object()) attributes = boost::json::object();
-  boost::json::object o{{"id", m.id},
-                        {"vehicle_id", m.vehicle_id},
-                        {"seq", m.seq},
-                        {"type", type_name(static_cast<MessageType>(m.type))},
-                        {"text", m.text},
-                        {"attributes", std::move(attributes)},
-                        {author_key, author_value},
-                        {"created_at", format_rfc3339(m.created_at)}};
-  o["updated_at"] = m.updated_at ? boost::json::value(format_rfc3339(*m.updated_at))
-                                 : boost::json::value(nullptr);
-  return o;
+// `value` as a JSON string, escaped by Boost.JSON's serializer, appended to `out`.
+void append_json_string(std::string& out, std::string_view value) {
+  boost::json::serializer serializer;
+  serializer.reset(value);
+  char buffer[256];
+  while (!serializer.done()) out += serializer.read(buffer, sizeof buffer);
+}
+
+// `author_key` is {"author_id", id} for members, {"author_role", role} else.
+std::string message_text(const storage::MessageRecord& m, std::string_view author_key,
+                         std::string_view author_value) {
+  // Written by the API's serializer when accepted (attributes_json): an object's text. Anything
+  // else (a row written by hand) shows as no attributes rather than as broken JSON.
+  std::string_view attributes = m.attributes;
+  if (attributes.size() < 2 || attributes.front() != '{' || attributes.back() != '}') {
+    attributes = "{}";
+  }
+  std::string out;
+  out.reserve(192 + m.text.size() + attributes.size());
+  out += "{\"id\":";
+  append_json_string(out, m.id);
+  out += ",\"vehicle_id\":";
+  append_json_string(out, m.vehicle_id);
+  out += ",\"seq\":";
+  out += std::to_string(m.seq);
+  out += ",\"type\":";
+  append_json_string(out, type_name(static_cast<MessageType>(m.type)));
+  out += ",\"text\":";
+  append_json_string(out, m.text);
+  out += ",\"attributes\":";
+  out += attributes;
+  out += ",\"";
+  out += author_key;
+  out += "\":";
+  append_json_string(out, author_value);
+  out += ",\"created_at\":\"";
+  out += format_rfc3339(m.created_at);
+  out += "\",\"updated_at\":";
+  if (m.updated_at) {
+    out += '"';
+    out += format_rfc3339(*m.updated_at);
+    out += '"';
+  } else {
+    out += "null";
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace
 
-boost::json::object message_view(const storage::MessageRecord& m) {
-  return message_object(m, "author_id", m.author_id);
+std::string message_json(const storage::MessageRecord& m) {
+  return message_text(m, "author_id", m.author_id);
 }
 
-boost::json::object public_message_view(const storage::MessageRecord& m,
-                                        std::string_view owner_id) {
-  return message_object(m, "author_role", m.author_id == owner_id ? "owner" : "authorized_user");
+std::string public_message_json(const storage::MessageRecord& m, std::string_view owner_id) {
+  return message_text(m, "author_role", m.author_id == owner_id ? "owner" : "authorized_user");
 }
 
 boost::json::object deleted_message_view(const storage::MessageRecord& m) {
