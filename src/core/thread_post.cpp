@@ -23,12 +23,12 @@ bool same_hook(const ThreadPost& a, const ThreadPost& b) {
 }  // namespace
 
 void ThreadPost::operator()(std::function<void()> task) const {
-  if (!post) {
-    task();
-  } else if (batching) {
+  if (batching) {
     held.push_back({*this, std::move(task)});
-  } else {
+  } else if (post) {
     post(target, std::move(task));
+  } else {
+    task();
   }
 }
 
@@ -41,14 +41,15 @@ PostBatch::~PostBatch() {
   // than a map. Each hook's tasks keep their order.
   std::vector<HeldTask> tasks;
   tasks.swap(held);
+  std::vector<char> handed(tasks.size(), 0);
   for (std::size_t first = 0; first < tasks.size(); ++first) {
     const ThreadPost hook = tasks[first].hook;
-    if (!hook.post) continue;  // handed over with an earlier task's group
+    if (handed[first] || !hook.post) continue;
     std::vector<std::function<void()>> group;
     for (std::size_t i = first; i < tasks.size(); ++i) {
-      if (!same_hook(tasks[i].hook, hook)) continue;
+      if (handed[i] || !same_hook(tasks[i].hook, hook)) continue;
       group.push_back(std::move(tasks[i].task));
-      tasks[i].hook.post = nullptr;
+      handed[i] = 1;
     }
     if (group.size() == 1) {
       hook.post(hook.target, std::move(group.front()));
@@ -57,6 +58,11 @@ PostBatch::~PostBatch() {
         for (const auto& task : group) task();
       });
     }
+  }
+  // Tasks for a thread without a hook (unit tests, the CLI) run here, after every hand-over: a
+  // writer's completion answered inline still comes after the update it gave the hub.
+  for (auto& held_task : tasks) {
+    if (!held_task.hook.post) held_task.task();
   }
   tasks.clear();
   held.swap(tasks);  // keeps the capacity for the next batch

@@ -23,7 +23,8 @@ struct ThreadPost {
 };
 
 // While one lives on a thread, the tasks that thread hands to hooks are held back; when the
-// outermost one ends, each hook gets its tasks, in the order they were given, as one task. The
+// outermost one ends, each hook gets its tasks, in the order they were given, as one task, and
+// then the tasks given to empty hooks (which would have run at once) run there, in order. The
 // storage writer opens one around a batch's completions: a commit of 64 posts then wakes each
 // I/O thread once, where it took a mutex and woke a sleeping thread up to 64 times.
 class PostBatch {
