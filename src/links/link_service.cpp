@@ -367,11 +367,13 @@ void LinkService::finish_claim(LinkRecord link, std::string user_id, Callback<Cl
         };
         store_.write<Delivered>(
             [delivered = Delivered{Claim{std::move(link), std::move(*context)}, std::move(e)}](
-                storage::Writes& w) mutable -> Result<Delivered> {
+                storage::Writes& w) -> Result<Delivered> {
               auto seq = w.events().append_event(delivered.event);
               if (!seq) return seq.take_error();
-              delivered.event.seq = *seq;
-              return std::move(delivered);
+              // A copy: the job may run again (PostgreSQL retries a batch that lost a race).
+              Delivered out = delivered;
+              out.event.seq = *seq;
+              return out;
             },
             [done = std::move(done)](Result<Delivered> d) {
               if (!d) return done(d.take_error());

@@ -58,7 +58,7 @@ void LinkService::push(const std::string& user_id, Push push, Callback<PushRecei
   };
   std::string to = push.to_device_id;
   store_.write<Appended>(
-      [e = std::move(e), to, user_id](storage::Writes& w) mutable -> Result<Appended> {
+      [e = std::move(e), to, user_id](storage::Writes& w) -> Result<Appended> {
         // The target may have been removed (a revoked screen) since the check above.
         auto device = w.devices().device_by_id(to);
         if (!device) return device.take_error();
@@ -68,8 +68,10 @@ void LinkService::push(const std::string& user_id, Push push, Callback<PushRecei
         }
         auto seq = w.events().append_event(e);
         if (!seq) return seq.take_error();
-        e.seq = *seq;
-        return Appended{std::move(e)};
+        // A copy: the job may run again (PostgreSQL retries a batch that lost a race).
+        Appended out{e};
+        out.event.seq = *seq;
+        return out;
       },
       [done = std::move(done)](Result<Appended> a) {
         if (!a) return done(a.take_error());
