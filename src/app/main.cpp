@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -59,7 +60,11 @@ Result<std::unique_ptr<storage::Store>> open_configured_store(const config::Conf
   if (storage::postgres::is_postgres_uri(cfg.database)) {
     return storage::postgres::open_store({cfg.database, max_batch, metrics});
   }
-  return storage::sqlite::open_store({database_path(cfg.data_dir), max_batch, metrics});
+  storage::sqlite::SqliteStoreOptions options{database_path(cfg.data_dir), max_batch, metrics};
+  // Tests only, and no setting: every write job runs twice (GroupCommitOptions::rehearse_jobs),
+  // so that the integration tests catch a job that PostgreSQL's retry would break.
+  options.rehearse_jobs = std::getenv("PADDOCK_TEST_REHEARSE_WRITES") != nullptr;
+  return storage::sqlite::open_store(options);
 }
 
 // Where the data lives, for messages: the URI without its password, or the SQLite file.

@@ -90,7 +90,10 @@ inline Result<void> check_announcement(std::string_view topic, std::string_view 
   return {};
 }
 
-// A write job. `run` returns true to keep its changes, false to roll its savepoint back.
+// A write job. `run` returns true to keep its changes, false to roll its savepoint back. It may
+// be called more than once: PostgreSQL's writer runs a whole batch again after a lost race, and
+// the integration tests run every job twice (GroupCommitOptions::rehearse_jobs). So `run` must
+// not move out of what it captured, nor change anything but through its Writes.
 // `finish(durable)` is called exactly once, on the writer thread, after the batch's commit:
 // durable is false iff the storage failed (the job's changes are then lost). It must be quick.
 struct WriteJob {

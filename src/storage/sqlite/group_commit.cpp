@@ -118,8 +118,16 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
     db_->exec("BEGIN IMMEDIATE");
     for (std::size_t i = 0; i < batch.size(); ++i) {
       db_->cached("SAVEPOINT job").bind().run();
-      std::int64_t changes_before = db_->total_changes();
       std::size_t announced_before = context.announcements().size();
+      if (options_.rehearse_jobs) {
+        db_->cached("SAVEPOINT rehearsal").bind().run();
+        batch[i].run(context);
+        db_->cached("ROLLBACK TO rehearsal").bind().run();
+        db_->cached("RELEASE rehearsal").bind().run();
+        context.announcements().resize(announced_before);
+        db_->take_fault(fault_text);  // the real run meets the same fault and reports it
+      }
+      std::int64_t changes_before = db_->total_changes();
       bool keep = batch[i].run(context);
       // A statement that failed is a storage fault whatever the job made of it: the job's
       // changes are rolled back and its completion says storage_unavailable.

@@ -23,6 +23,11 @@ struct GroupCommitOptions {
   // While writes are failing, the purge (which always writes) runs this often as a probe, so
   // that a node whose disk recovered turns ready again without waiting for traffic.
   int failing_probe_ms = 5000;
+  // Tests only: every job runs once inside a savepoint that is rolled back, then for real. The
+  // PostgreSQL writer runs a whole batch again after a lost race, so a job must be safe to run
+  // twice (not move out of what it captured, nor change anything but the database); with this
+  // on, every test that writes checks it.
+  bool rehearse_jobs = false;
 };
 
 class GroupCommitWriter {

@@ -41,7 +41,9 @@ class SqliteStore final : public Store {
       : path_(options.path),
         faults_(options.faults),
         writer_(std::make_unique<Connection>(options.path, true, options.faults, true),
-                GroupCommitOptions{options.max_batch, 300, options.failing_probe_ms}, options.metrics,
+                GroupCommitOptions{options.max_batch, 300, options.failing_probe_ms,
+                                   options.rehearse_jobs},
+                options.metrics,
                 &sessions_version_) {}
 
   ~SqliteStore() override { writer_.stop(); }

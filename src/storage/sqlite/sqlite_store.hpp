@@ -19,6 +19,7 @@ struct SqliteStoreOptions {
   metrics::StorageMetrics* metrics = nullptr;
   std::shared_ptr<FaultInjection> faults;   // tests only: injected storage faults
   int failing_probe_ms = 5000;  // while writes fail, how often the writer probes for recovery
+  bool rehearse_jobs = false;   // tests only: each job runs twice (GroupCommitOptions)
 };
 
 // Opens (creating if needed) and migrates the database. Errors carry storage_unavailable.

@@ -38,9 +38,11 @@ class SqliteStoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   std::string path() const { return (dir_ / "paddock.db").string(); }
-  void open() {
+  void open(bool rehearse_jobs = false) {
     store_.reset();
-    auto store = open_store({path(), 1024, &metrics_, faults_});
+    SqliteStoreOptions options{path(), 1024, &metrics_, faults_};
+    options.rehearse_jobs = rehearse_jobs;
+    auto store = open_store(options);
     ASSERT_TRUE(store.ok()) << store.error().detail;
     store_ = std::move(store.value());
   }
@@ -173,6 +175,34 @@ TEST_F(SqliteStoreTest, BackupWhileOpenIsAConsistentCopy) {
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.integer(0), 1);
   s.reset();
+}
+
+// The tests' rehearsal (GroupCommitOptions::rehearse_jobs): each job runs twice, and only the
+// second run's writes and announcements remain, so a job that cannot run twice (as PostgreSQL's
+// retry of a batch would run it) fails the test that wrote it.
+TEST_F(SqliteStoreTest, ARehearsedJobRunsTwiceAndOnlyTheSecondRunCounts) {
+  open(/*rehearse_jobs=*/true);
+  std::vector<std::string> announced;
+  std::mutex announced_mutex;
+  store_->set_announcement_handler([&](const std::string& topic, const std::string&) {
+    std::lock_guard lock(announced_mutex);
+    announced.push_back(topic);
+  });
+  int runs = 0;
+  auto r = write_and_wait<bool>([&runs](Writes& w) -> Result<bool> {
+    ++runs;
+    // A second insert of the same user would fail: the first run's row must be gone.
+    PADDOCK_TRY(w.identity().insert_user(user("twice")));
+    PADDOCK_TRY(w.announce("rehearsed", ""));
+    return true;
+  });
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(runs, 2);
+  auto found = store_->reads().identity().user_by_username("twice");
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->has_value());
+  std::lock_guard lock(announced_mutex);
+  EXPECT_EQ(announced, std::vector<std::string>{"rehearsed"}) << "announced once, not twice";
 }
 
 // The writer only writes: a completion goes back to the submitting thread's ThreadPost hook
