@@ -125,7 +125,7 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
         db_->cached("ROLLBACK TO rehearsal").bind().run();
         db_->cached("RELEASE rehearsal").bind().run();
         context.announcements().resize(announced_before);
-        db_->take_fault(fault_text);  // the real run meets the same fault and reports it
+        db_->take_fault(fault_text);  // a real fault (a full disk) meets the real run too
       }
       std::int64_t changes_before = db_->total_changes();
       bool keep = batch[i].run(context);
