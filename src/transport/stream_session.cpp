@@ -4,7 +4,6 @@
 #include <charconv>
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -509,15 +508,10 @@ class StreamSession : public session::Session, public std::enable_shared_from_th
   // piece into the socket buffer) outweighs copying a few hundred bytes once more.
   std::size_t write_gathered(beast::error_code& ec) {
     auto& gather = gathered();
-    std::size_t total = 0;
-    for (const auto& piece : gather) total += piece.size();
+    const std::size_t total = asio::buffer_size(gather);
     if (gather.size() < 2 || total > kCopiedWrite) return socket_.write_some(gather, ec);
     thread_local std::array<char, kCopiedWrite> joined;
-    std::size_t at = 0;
-    for (const auto& piece : gather) {
-      std::memcpy(joined.data() + at, piece.data(), piece.size());
-      at += piece.size();
-    }
+    asio::buffer_copy(asio::buffer(joined), gather);
     return socket_.write_some(asio::buffer(joined.data(), total), ec);
   }
 
