@@ -143,6 +143,8 @@ void StorageMetrics::commit(std::size_t batch_size, bool ok) {
   (ok ? commits_ : failed_commits_).inc();
 }
 
+void StorageMetrics::rerun() { reruns_.inc(); }
+
 void StorageMetrics::render(TextWriter& out) const {
   out.family("paddock_storage_commit_batch_size", "Write requests per group commit.", "histogram");
   out.histogram("paddock_storage_commit_batch_size", {}, batch_size_.snapshot());
@@ -151,6 +153,10 @@ void StorageMetrics::render(TextWriter& out) const {
              static_cast<double>(commits_.value()));
   out.sample("paddock_storage_commits_total", {{"outcome", "failed"}},
              static_cast<double>(failed_commits_.value()));
+  out.family("paddock_storage_batch_reruns_total",
+             "Batches the writer ran a second time (a job rolled back, or a lost race).",
+             "counter");
+  out.sample("paddock_storage_batch_reruns_total", {}, static_cast<double>(reruns_.value()));
 }
 
 std::string Registry::render() const {

@@ -90,10 +90,14 @@ class StorageMetrics {
  public:
   StorageMetrics();
   void commit(std::size_t batch_size, bool ok);
+  // A batch run a second time: on SQLite after a job rolled back in a pass without a savepoint
+  // per job, on PostgreSQL after losing a race to another node.
+  void rerun();
   void render(TextWriter& out) const;
 
  private:
   Histogram batch_size_;
+  Counter reruns_;
   Counter commits_;
   Counter failed_commits_;
 };

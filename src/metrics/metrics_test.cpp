@@ -42,16 +42,20 @@ TEST(HttpMetrics, RendersRequestsByRouteTemplate) {
             std::string::npos);
 }
 
-TEST(StorageMetrics, CountsCommitsAndBatchSizes) {
+TEST(StorageMetrics, CountsCommitsBatchSizesAndReruns) {
   StorageMetrics m;
   m.commit(10, true);
   m.commit(1, false);
+  m.rerun();
   TextWriter w;
   m.render(w);
   std::string text = w.take();
   EXPECT_NE(text.find("paddock_storage_commits_total{outcome=\"ok\"} 1"), std::string::npos);
   EXPECT_NE(text.find("paddock_storage_commit_batch_size_count 2"), std::string::npos);
   EXPECT_NE(text.find("paddock_storage_commit_batch_size_sum 11"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE paddock_storage_batch_reruns_total counter\n"
+                      "paddock_storage_batch_reruns_total 1\n"),
+            std::string::npos);
 }
 
 }  // namespace

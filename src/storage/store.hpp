@@ -10,8 +10,8 @@
 //
 // Reads run synchronously on the calling thread against a snapshot of committed data.
 // Writes are jobs handed to a single writer that groups many of them into one transaction
-// (group commit): each job runs inside its own savepoint, so a job that fails leaves nothing
-// behind, and its completion runs only after the shared transaction is durable.
+// (group commit): a job that fails leaves nothing behind (its writes are rolled back alone),
+// and its completion runs only after the shared transaction is durable.
 // No exception crosses this boundary: every repository call returns a Result, and a storage
 // fault is Errc::storage_unavailable.
 #include <functional>
@@ -90,9 +90,10 @@ inline Result<void> check_announcement(std::string_view topic, std::string_view 
   return {};
 }
 
-// A write job. `run` returns true to keep its changes, false to roll its savepoint back. It may
-// be called more than once: PostgreSQL's writer runs a whole batch again after a lost race, and
-// the integration tests run every job twice (GroupCommitOptions::rehearse_jobs). So `run` must
+// A write job. `run` returns true to keep its changes, false to roll them back. It may be called
+// more than once: a writer runs a whole batch again when one of its jobs rolls back (SQLite's,
+// whose first pass has no savepoint per job) or after a lost race (PostgreSQL's), and the
+// integration tests run every job twice (GroupCommitOptions::rehearse_jobs). So `run` must
 // not move out of what it captured, nor change anything but through its Writes.
 // `finish(durable)` is called exactly once, on the writer thread, after the batch's commit:
 // durable is false iff the storage failed (the job's changes are then lost). It must be quick.

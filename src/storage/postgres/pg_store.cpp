@@ -153,6 +153,7 @@ class Writer {
       std::fill(job_failed.begin(), job_failed.end(), 0);
       fault.clear();
       if (!connected(fault)) break;
+      if (attempt > 0 && options_.metrics) options_.metrics->rerun();
       outcome = try_batch(batch, job_failed, fault);
       if (outcome != Outcome::retry) break;
       // Back off a little, more each time, so that racing nodes fall out of step.

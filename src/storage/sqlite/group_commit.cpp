@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "storage/sqlite/repositories.hpp"
@@ -107,17 +108,57 @@ void GroupCommitWriter::record_health(bool ok, const std::string& error) {
 }
 
 void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
-  Context context(db_.get());
-  std::vector<char> job_failed(batch.size(), 0);
-  bool committed = false;
-  std::int64_t kept_changes = 0;  // rows the kept jobs changed: what the commit must write
-  std::string fault;
+  // Most batches keep every job, so a batch first runs without a savepoint per job (a savepoint
+  // and its release cost about a fifteenth of a post's instructions). When a job rolls back or
+  // faults, its writes cannot be undone alone: the whole transaction is rolled back and the batch
+  // runs again with one savepoint per job, which is why a job must be safe to run twice
+  // (storage/store.hpp). After a batch in which a job rolled back, the next starts with
+  // savepoints, so a run of refused requests pays the second pass once, not every batch.
+  std::optional<Context> context(std::in_place, db_.get());
+  Pass pass = run_pass(batch, *context, /*savepoint_per_job=*/expect_rollbacks_);
+  if (pass.rerun) {
+    context.emplace(db_.get());  // nothing of the abandoned pass: announcements, deletions
+    if (metrics_) metrics_->rerun();
+    pass = run_pass(batch, *context, /*savepoint_per_job=*/true);
+  }
+  expect_rollbacks_ = pass.rolled_back > 0;
+  // Before any completion: a client told "logged out" is never let in by a read thread's cache.
+  if (context->take_deleted_sessions() && sessions_version_) {
+    sessions_version_->value.fetch_add(1, std::memory_order_release);
+  }
+  if (metrics_) metrics_->commit(batch.size(), pass.committed);
+  // Only a commit that wrote proves the disk takes writes: one whose jobs all rolled back (a
+  // 404 or 409) or changed nothing writes no page, and succeeds even on a full disk.
+  if (!pass.committed || !pass.fault.empty()) {
+    record_health(false, pass.fault);
+  } else if (pass.kept_changes > 0) {
+    record_health(true, {});
+  }
+  // The completions go to their threads together: one hand-over per thread, not per job.
+  PostBatch hand_over;
+  if (pass.committed && !context->announcements().empty()) {
+    std::lock_guard lock(handler_mutex_);
+    if (announcement_handler_) {
+      for (const auto& [topic, payload] : context->announcements()) {
+        announcement_handler_(topic, payload);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].finish(pass.committed && !pass.job_failed[i]);
+  }
+}
+
+GroupCommitWriter::Pass GroupCommitWriter::run_pass(std::deque<WriteJob>& batch, Context& context,
+                                                    bool savepoint_per_job) {
+  Pass pass;
+  pass.job_failed.assign(batch.size(), 0);
   std::string fault_text;
   db_->take_fault(fault_text);  // only faults of this batch count
   try {
     db_->exec("BEGIN IMMEDIATE");
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      db_->cached("SAVEPOINT job").bind().run();
+      if (savepoint_per_job) db_->cached("SAVEPOINT job").bind().run();
       std::size_t announced_before = context.announcements().size();
       if (options_.rehearse_jobs) {
         db_->cached("SAVEPOINT rehearsal").bind().run();
@@ -131,54 +172,46 @@ void GroupCommitWriter::run_batch(std::deque<WriteJob>& batch) {
       bool keep = batch[i].run(context);
       // A statement that failed is a storage fault whatever the job made of it: the job's
       // changes are rolled back and its completion says storage_unavailable.
-      if (db_->take_fault(fault_text)) {
-        job_failed[i] = 1;
-        keep = false;
-        fault = fault_text;
+      bool faulted = db_->take_fault(fault_text);
+      if (!savepoint_per_job && (faulted || !keep)) {
+        pass.rerun = true;
+        break;
       }
-      if (keep) kept_changes += db_->total_changes() - changes_before;
-      if (!keep) {
+      if (faulted) {
+        pass.job_failed[i] = 1;
+        keep = false;
+        pass.fault = fault_text;
+      }
+      if (keep) {
+        pass.kept_changes += db_->total_changes() - changes_before;
+      } else {
+        ++pass.rolled_back;
         db_->cached("ROLLBACK TO job").bind().run();
         context.announcements().resize(announced_before);
       }
-      db_->cached("RELEASE job").bind().run();
+      if (savepoint_per_job) db_->cached("RELEASE job").bind().run();
+    }
+    if (pass.rerun) {
+      roll_back();
+      return pass;
     }
     db_->exec("COMMIT");
-    committed = true;
+    pass.committed = true;
   } catch (const SqliteError& e) {
-    fault = e.what();
+    pass.rerun = false;
+    pass.fault = e.what();
     log::event(log::Level::error, "storage: group commit failed",
                {{"jobs", std::to_string(batch.size())}, {"error", e.what()}});
-    try {
-      db_->exec("ROLLBACK");
-    } catch (const SqliteError&) {
-      // The transaction may already be gone (SQLite rolls back on some errors by itself).
-    }
+    roll_back();
   }
-  // Before any completion: a client told "logged out" is never let in by a read thread's cache.
-  if (context.take_deleted_sessions() && sessions_version_) {
-    sessions_version_->value.fetch_add(1, std::memory_order_release);
-  }
-  if (metrics_) metrics_->commit(batch.size(), committed);
-  // Only a commit that wrote proves the disk takes writes: one whose jobs all rolled back (a
-  // 404 or 409) or changed nothing writes no page, and succeeds even on a full disk.
-  if (!committed || !fault.empty()) {
-    record_health(false, fault);
-  } else if (kept_changes > 0) {
-    record_health(true, {});
-  }
-  // The completions go to their threads together: one hand-over per thread, not per job.
-  PostBatch hand_over;
-  if (committed && !context.announcements().empty()) {
-    std::lock_guard lock(handler_mutex_);
-    if (announcement_handler_) {
-      for (const auto& [topic, payload] : context.announcements()) {
-        announcement_handler_(topic, payload);
-      }
-    }
-  }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    batch[i].finish(committed && !job_failed[i]);
+  return pass;
+}
+
+void GroupCommitWriter::roll_back() {
+  try {
+    db_->exec("ROLLBACK");
+  } catch (const SqliteError&) {
+    // The transaction may already be gone (SQLite rolls back on some errors by itself).
   }
 }
 

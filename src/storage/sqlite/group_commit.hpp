@@ -1,6 +1,7 @@
 #pragma once
 // storage/sqlite/group_commit: the single writer thread. It drains every queued WriteJob into one
-// transaction (one savepoint per job), commits once, and only then calls each job's finish.
+// transaction, commits once, and only then calls each job's finish. A job that fails rolls back
+// only its own writes (the batch then runs again with a savepoint per job).
 // Many concurrent requests thus share one fsync, which is what makes durable writes cheap.
 // It also keeps the store's write health. Internal to storage/sqlite.
 #include <condition_variable>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "metrics/metrics.hpp"
 #include "storage/sqlite/connection.hpp"
@@ -45,7 +47,19 @@ class GroupCommitWriter {
 
  private:
   void loop();
+  // One attempt at a batch: its transaction and what each job came to.
+  struct Pass {
+    bool committed = false;
+    bool rerun = false;  // a job failed where it had no savepoint: nothing was kept
+    std::vector<char> job_failed;  // storage faults, answered storage_unavailable
+    std::size_t rolled_back = 0;   // jobs whose writes were undone
+    std::int64_t kept_changes = 0;  // rows the kept jobs changed: what the commit must write
+    std::string fault;
+  };
+
   void run_batch(std::deque<WriteJob>& batch);
+  Pass run_pass(std::deque<WriteJob>& batch, Context& context, bool savepoint_per_job);
+  void roll_back();
   void record_health(bool ok, const std::string& error);
 
   std::unique_ptr<Connection> db_;
@@ -60,6 +74,7 @@ class GroupCommitWriter {
   std::mutex handler_mutex_;
   Store::AnnouncementHandler announcement_handler_;
   bool stopping_ = false;
+  bool expect_rollbacks_ = false;  // the last batch had a job roll back (writer thread only)
   std::thread thread_;
 };
 

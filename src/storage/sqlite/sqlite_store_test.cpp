@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <deque>
+#include <map>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -137,8 +138,8 @@ int open_temp_files() {
 }
 
 TEST_F(SqliteStoreTest, AJobThatRewritesManyPagesOpensNoTemporaryFile) {
-  // Each job runs in a savepoint, which copies every page it changes into a sub-journal. One
-  // that changes a few dozen existing pages must keep that copy in memory, not in a new file.
+  // A job in a savepoint has every page it changes copied into a sub-journal. One that changes
+  // a few dozen existing pages must keep that copy in memory, not in a new file.
   open();
   ASSERT_TRUE(write_and_wait<bool>([](Writes& w) -> Result<bool> {
                 PADDOCK_TRY(w.identity().insert_user(user("many")));
@@ -150,6 +151,10 @@ TEST_F(SqliteStoreTest, AJobThatRewritesManyPagesOpensNoTemporaryFile) {
                 }
                 return true;
               }).ok());
+  // After a batch in which a job rolled back, the next runs with a savepoint per job.
+  ASSERT_FALSE(write_and_wait<bool>([](Writes&) -> Result<bool> {
+                 return make_error(Errc::invalid_field, "rolled back");
+               }).ok());
   int seen = -1;
   auto purged = write_and_wait<std::size_t>([&seen](Writes& w) -> Result<std::size_t> {
     auto gone = w.identity().purge_expired_sessions(now_millis() + 7'200'000);
@@ -203,6 +208,86 @@ TEST_F(SqliteStoreTest, ARehearsedJobRunsTwiceAndOnlyTheSecondRunCounts) {
   EXPECT_TRUE(found->has_value());
   std::lock_guard lock(announced_mutex);
   EXPECT_EQ(announced, std::vector<std::string>{"rehearsed"}) << "announced once, not twice";
+}
+
+// A batch runs without a savepoint per job until a job rolls back; then the whole transaction
+// is rolled back and the batch runs again with one per job, so only the failed job's writes go.
+// The batch after one with a rollback starts with savepoints; the one after that without.
+TEST_F(SqliteStoreTest, ABatchWithARolledBackJobRunsAgainAndKeepsTheOthers) {
+  open();
+  std::vector<std::string> announced;
+  std::mutex announced_mutex;
+  store_->set_announcement_handler([&](const std::string& topic, const std::string&) {
+    std::lock_guard lock(announced_mutex);
+    announced.push_back(topic);
+  });
+  // Run counts and results are touched by the writer thread only, read after its completions.
+  std::map<std::string, int> runs;
+  std::map<std::string, bool> durable;
+  std::atomic<int> pending{0};
+  std::promise<void> all_done;
+  auto submit = [&](const std::string& name, bool keep, std::function<void()> block = {}) {
+    ++pending;
+    store_->submit(WriteJob{[&, name, keep, block](Writes& w) {
+                              if (block) block();
+                              ++runs[name];
+                              if (!w.identity().insert_user(user(name)).ok()) return false;
+                              if (!w.announce(name, "").ok()) return false;
+                              return keep;
+                            },
+                            [&, name](bool ok) {
+                              durable[name] = ok;
+                              if (--pending == 0) all_done.set_value();
+                            }});
+  };
+  int openers = 0;
+  auto one_batch = [&](auto submit_all) {
+    // The first job holds the writer until the rest are queued, so they share the next batch.
+    std::promise<void> queued;
+    auto go = queued.get_future().share();
+    std::promise<void> blocked;
+    submit("opener" + std::to_string(openers++), true,
+           [&blocked, go, once = std::make_shared<bool>(true)] {
+             if (std::exchange(*once, false)) blocked.set_value();
+             go.wait();
+           });
+    blocked.get_future().wait();
+    submit_all();
+    queued.set_value();
+  };
+  one_batch([&] {
+    submit("ann", true);
+    submit("bea", false);  // writes a user, then rolls back
+    submit("cal", true);
+  });
+  one_batch([&] { submit("dot", true); });
+  one_batch([&] { submit("eve", true); });
+  all_done.get_future().wait();
+
+  EXPECT_EQ(runs["ann"], 2) << "run again in the second pass";
+  EXPECT_EQ(runs["bea"], 2);
+  EXPECT_EQ(runs["cal"], 1) << "the first pass stopped at the rollback";
+  EXPECT_EQ(runs["dot"], 1) << "after a rollback a batch starts with savepoints: one pass";
+  EXPECT_EQ(runs["eve"], 1);
+  for (const char* name : {"ann", "bea", "cal", "dot", "eve"}) {
+    EXPECT_TRUE(durable[name]) << name << ": a rollback is a domain answer, not a fault";
+  }
+  for (const char* name : {"ann", "cal", "dot", "eve"}) {
+    EXPECT_TRUE(store_->reads().identity().user_by_username(name)->has_value()) << name;
+  }
+  EXPECT_FALSE(store_->reads().identity().user_by_username("bea")->has_value());
+  {
+    std::lock_guard lock(announced_mutex);
+    std::vector<std::string> kept;
+    for (const auto& topic : announced) {
+      if (topic.rfind("opener", 0) != 0) kept.push_back(topic);
+    }
+    EXPECT_EQ(kept, (std::vector<std::string>{"ann", "cal", "dot", "eve"}))
+        << "each kept job announces once, in order; the abandoned pass announces nothing";
+  }
+  metrics::TextWriter text;
+  metrics_.render(text);
+  EXPECT_NE(text.take().find("paddock_storage_batch_reruns_total 1\n"), std::string::npos);
 }
 
 // The writer only writes: a completion goes back to the submitting thread's ThreadPost hook
