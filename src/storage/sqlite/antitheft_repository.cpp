@@ -175,6 +175,8 @@ Result<void> SqliteAntiTheft::put_telemetry(const antitheft::TelemetryRecord& t)
     std::optional<std::string> position;
     if (t.latitude && t.longitude)
       position = *number_text(t.latitude) + "," + *number_text(t.longitude);
+    auto speed = number_text(t.speed_kmh);
+    auto odometer = number_text(t.odometer_km);
     run(db.cached("INSERT INTO vehicle_telemetry (vehicle_id, vehicle_platform_id, soc_centi, "
                   "position, speed_kmh, odometer_km, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT (vehicle_id) DO UPDATE SET "
@@ -184,7 +186,7 @@ Result<void> SqliteAntiTheft::put_telemetry(const antitheft::TelemetryRecord& t)
                   "at = excluded.at WHERE excluded.at >= vehicle_telemetry.at")
             .bind(t.vehicle_id, t.vehicle_platform_id,
                   static_cast<std::int64_t>(std::llround(t.soc_percent * 100.0)), position,
-                  number_text(t.speed_kmh), number_text(t.odometer_km), t.at));
+                  speed, odometer, t.at));
   });
 }
 

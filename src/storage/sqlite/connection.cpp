@@ -75,7 +75,7 @@ void Statement::reset() {
 }
 
 void Statement::bind_one(int i, std::string_view v) {
-  int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  int rc = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
   if (rc != SQLITE_OK) fail(db_, rc, "bind");
 }
 

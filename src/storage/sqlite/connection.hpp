@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 struct sqlite3;
@@ -32,6 +33,11 @@ struct FaultInjection {
 
 class Connection;
 
+// Argument types whose text a temporary would take with it.
+template <class T>
+inline constexpr bool owns_text = std::is_same_v<T, std::string> ||
+                                  std::is_same_v<T, std::optional<std::string>>;
+
 class Statement {
  public:
   Statement(Connection& owner, std::string_view sql);
@@ -39,9 +45,16 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // Binds parameters 1..N in order; resets the statement first.
+  // Binds parameters 1..N in order; resets the statement first. Text is borrowed, not copied
+  // (SQLITE_STATIC: a copy per bound string was a malloc, a memcpy and a free, a dozen per
+  // durable post), so a bound string must outlive the statement's steps; reset() forgets it.
+  // A temporary string is refused at compile time: bind a named one.
   template <class... Args>
-  Statement& bind(const Args&... args) {
+  Statement& bind(Args&&... args) {
+    static_assert((!(std::is_rvalue_reference_v<Args&&> && owns_text<std::remove_cvref_t<Args>>) &&
+                   ...),
+                  "bind borrows text until the statement is reset: bind a named string, not a "
+                  "temporary one");
     reset();
     int i = 0;
     (bind_one(++i, args), ...);
