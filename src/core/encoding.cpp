@@ -65,7 +65,7 @@ std::string hex_encode(std::span<const std::uint8_t> bytes) {
 
 Bytes random_bytes(std::size_t count) {
   Bytes out(count);
-  randombytes_buf(out.data(), out.size());
+  if (count > 0) randombytes_buf(out.data(), out.size());  // an empty vector's data() may be null
   return out;
 }
 
