@@ -1,5 +1,6 @@
 #include "transport/http_server.hpp"
 
+#include <array>
 #include <atomic>
 #include <ctime>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "transport/address_quota.hpp"
 #include "transport/pch.hpp"
 #include "transport/proxy_protocol.hpp"
+#include "transport/response_head.hpp"
 #include "transport/stream_session.hpp"
 #include "transport/websocket_frames.hpp"
 
@@ -386,6 +388,7 @@ awaitable<void> HttpServer::Impl::serve(Socket socket, tcp::endpoint peer_endpoi
   HttpStream stream(std::move(socket));
   self->stream = &stream;
   beast::flat_buffer buffer;
+  std::string head;  // each answer's head, its capacity kept from one answer to the next
   const auto& limits = options.limits;
   asio::steady_timer deadline(stream.get_executor());
 
@@ -571,28 +574,26 @@ awaitable<void> HttpServer::Impl::serve(Socket socket, tcp::endpoint peer_endpoi
       co_return;
     }
 
-    http::response<http::string_body> res{static_cast<http::status>(response.status),
-                                          req.version()};
-    if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
-    res.set(http::field::date, http_date());
-    res.set("X-Request-Id", request.request_id);
-    for (auto& [name, value] : response.headers) res.set(name, value);
     const bool keep_alive = req.keep_alive() && !stopping;
-    res.keep_alive(keep_alive);
-    if (may_have_body(response.status)) {
-      res.body() = std::move(response.body);
-      res.prepare_payload();
-    }
+    const bool has_body = may_have_body(response.status);
+    if (!has_body) response.body.clear();
+    head.clear();
+    append_response_head(head, ResponseHead{response.status, req.version(),
+                                            response.content_type, http_date(),
+                                            request.request_id, &response.headers, keep_alive,
+                                            has_body ? std::optional(response.body.size())
+                                                     : std::nullopt});
 
     // Written at once when the socket takes it all (the usual case): no write deadline timer.
-    http::serializer<false, http::string_body> serializer{res};
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(head),
+                                                   asio::buffer(response.body)};
     beast::error_code write_ec;
-    while (!serializer.is_done() && !write_ec) {
-      http::write_some(stream.socket(), serializer, write_ec);
-    }
+    std::size_t written = asio::write(stream.socket(), pieces, write_ec);
     if (write_ec == asio::error::would_block || write_ec == asio::error::try_again) {
+      beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(pieces);
+      rest.consume(written);
       stream.expires_after(std::chrono::seconds(limits.read_timeout_seconds));
-      auto [async_ec, written] = co_await http::async_write(stream, serializer, kTuple);
+      auto [async_ec, more] = co_await asio::async_write(stream, rest, kTuple);
       write_ec = async_ec;
     }
     double seconds =

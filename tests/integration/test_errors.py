@@ -479,5 +479,67 @@ class TooManyConnectionsTest(harness.PaddockTestCase):
         harness.eventually(served, timeout=3)
 
 
+class HttpVersionsTest(harness.PaddockTestCase):
+    """Answers keep the request's HTTP version and its connection semantics: HTTP/1.0 closes
+    unless asked to keep alive, HTTP/1.1 keeps alive unless told to close, and pipelined
+    requests are answered in order."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cls.start_class_server()
+
+    def read_one(self, sock):
+        resp, how, raw = harness.read_response(sock)
+        self.assertIsNotNone(resp, "no complete answer (%s): %r" % (how, raw))
+        return resp, raw
+
+    def test_http_1_0_closes_after_the_answer(self):
+        with harness.raw_connect(self.server.port) as s:
+            s.sendall(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            data, how = harness.read_until_close(s, 5)
+        self.assertEqual(how, "eof", data)
+        self.assertTrue(data.startswith(b"HTTP/1.0 200 OK\r\n"), data)
+        status, headers, body = harness.parse_response_head(data)
+        self.assertNotIn("connection", headers)
+        self.assertEqual(int(headers["content-length"]), len(body))
+        self.assertEqual(json.loads(body)["status"], "ok")
+
+    def test_http_1_0_keeps_alive_when_asked(self):
+        req = b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n"
+        with harness.raw_connect(self.server.port) as s:
+            for _ in range(2):
+                s.sendall(req)
+                resp, raw = self.read_one(s)
+                self.assertTrue(raw.startswith(b"HTTP/1.0 200 OK\r\n"), raw)
+                self.assertEqual(resp.headers.get("connection"), "keep-alive", raw)
+
+    def test_pipelined_requests_are_answered_in_order_until_close(self):
+        body = b"{}"
+        reqs = (b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Request-Id: first-1\r\n\r\n"
+                b"POST /v1/sessions HTTP/1.1\r\nHost: a\r\nX-Request-Id: second-2\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n" + body +
+                b"GET /healthz HTTP/1.1\r\nHost: a\r\nX-Request-Id: third-3\r\n"
+                b"Connection: close\r\n\r\n")
+        with harness.raw_connect(self.server.port) as s:
+            s.sendall(reqs)
+            data, how = harness.read_until_close(s, 5)
+        self.assertEqual(how, "eof", data)
+        answers = []
+        while data:
+            resp = harness.parse_raw_response(data)
+            self.assertIsNotNone(resp, data)
+            head, _, rest = data.partition(b"\r\n\r\n")
+            answers.append((head.split(b"\r\n")[0], resp))
+            data = rest[int(resp.headers.get("content-length", "0")):]
+        self.assertEqual([line for line, _ in answers],
+                         [b"HTTP/1.1 200 OK", b"HTTP/1.1 422 Unprocessable Entity",
+                          b"HTTP/1.1 200 OK"])
+        self.assertEqual([r.headers["x-request-id"] for _, r in answers],
+                         ["first-1", "second-2", "third-3"])
+        self.assertEqual(answers[1][1].headers["content-type"], "application/problem+json")
+        self.assertNotIn("connection", answers[0][1].headers)
+        self.assertEqual(answers[2][1].headers["connection"], "close")
+
+
 if __name__ == "__main__":
     unittest.main()
