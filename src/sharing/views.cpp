@@ -1,5 +1,7 @@
 #include "sharing/views.hpp"
 
+#include <algorithm>
+
 #include <boost/json/array.hpp>
 #include <boost/json/serializer.hpp>
 
@@ -9,8 +11,19 @@ namespace paddock::sharing {
 
 namespace {
 
-// `value` as a JSON string, escaped by Boost.JSON's serializer, appended to `out`.
+// `value` as a JSON string, escaped by Boost.JSON's serializer, appended to `out`. Most strings
+// (ids, type names, most texts) have nothing to escape: those are copied between quotes, as the
+// serializer would write them, without running it.
 void append_json_string(std::string& out, std::string_view value) {
+  bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += value;
+    out += '"';
+    return;
+  }
   boost::json::serializer serializer;
   serializer.reset(value);
   char buffer[256];

@@ -46,6 +46,24 @@ TEST(MessageJson, IsTheMessagesJsonInTheViewsOrder) {
   EXPECT_EQ(text, boost::json::serialize(expected));
 }
 
+// Strings with nothing to escape skip the serializer; every byte must still come out as
+// Boost.JSON writes it, escaped or not.
+TEST(MessageJson, EveryByteOfATextIsWrittenAsBoostJsonWritesIt) {
+  auto m = message();
+  for (int byte = 0; byte < 256; ++byte) {
+    for (std::string text : {std::string(1, static_cast<char>(byte)),
+                             "a" + std::string(1, static_cast<char>(byte)) + "b"}) {
+      m.text = text;
+      const std::string written = message_json(m);
+      const std::string key = "\"text\":";
+      auto at = written.find(key) + key.size();
+      auto end = written.find(",\"attributes\":", at);
+      EXPECT_EQ(written.substr(at, end - at), boost::json::serialize(boost::json::string(text)))
+          << "byte " << byte;
+    }
+  }
+}
+
 TEST(MessageJson, ThePublicViewNamesTheAuthorsRoleNotTheirId) {
   auto m = message();
   m.updated_at = 1'795'456'900'000;
