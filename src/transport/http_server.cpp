@@ -331,16 +331,13 @@ awaitable<bool> HttpServer::Impl::write_problem(HttpStream& stream, const Error&
                                                 unsigned version, std::string_view remote) {
   std::string request_id = new_request_id();
   api::Response problem = api::problem_response(error, request_id);
-  http::response<http::string_body> res{static_cast<http::status>(problem.status), version};
-  res.set(http::field::content_type, problem.content_type);
-  res.set(http::field::date, http_date());
-  res.set("X-Request-Id", request_id);
-  for (auto& [name, value] : problem.headers) res.set(name, value);
-  res.keep_alive(false);
-  res.body() = std::move(problem.body);
-  res.prepare_payload();
+  std::string head;
+  append_response_head(head, ResponseHead{problem.status, version, problem.content_type,
+                                          http_date(), request_id, &problem.headers,
+                                          /*keep_alive=*/false, problem.body.size()});
+  const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(problem.body)};
   stream.expires_after(std::chrono::seconds(2));
-  auto [ec, n] = co_await http::async_write(stream, res, kTuple);
+  auto [ec, n] = co_await asio::async_write(stream, pieces, kTuple);
   metrics.observe(SIZE_MAX, method_index(api::Method::other), problem.status, 0);
   if (remote.empty()) {
     log::event(log::Level::info, "request rejected",
