@@ -102,6 +102,38 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// The key files beside the database must be those its rows were made with: nodes on one
+// database share them (README, "Several nodes"), and a database restored without them meets new
+// ones. A mismatch found at start stops the node and names the file, instead of failing one
+// request in N behind the load balancer (a publisher's push answered 401 by one node; a car that
+// synced its issuer keys from one node unable to verify a credential another signed).
+Result<void> check_key_files_fit(storage::Store& store, const keys::IssuerKeyring& issuer_keys,
+                                 const publishers::SecretSealer& sealer,
+                                 const std::string& data_dir) {
+  auto& reads = store.reads();
+  PADDOCK_ASSIGN(kids, reads.key_shares().kids_in_use(now_millis()));
+  if (auto absent = issuer_keys.missing(kids); !absent.empty()) {
+    std::string named;
+    for (const auto& kid : absent) named += (named.empty() ? "" : ", ") + kid;
+    return make_error(Errc::invalid_field,
+                      issuer_keys_path(data_dir).string() + " lacks the issuer key(s) " + named +
+                          ", which signed credentials that are still valid. Every node on one "
+                          "database needs the same file: copy it from the node that rotated "
+                          "(`paddock issuer-keys list` shows a file's keys)",
+                      "issuer_keys");
+  }
+  PADDOCK_ASSIGN(newest, reads.publishers().newest_secret());
+  if (newest && !sealer.open_sealed(newest->sealed)) {
+    return make_error(Errc::invalid_field,
+                      publisher_key_path(data_dir).string() +
+                          " does not open the publishers' secrets in the database: another key "
+                          "sealed them. Every node on one database needs the same file: copy it "
+                          "from a node that serves this database",
+                      "publisher_key");
+  }
+  return {};
+}
+
 // `paddock backup` on PostgreSQL: the database is not a file of ours to copy, so this runs
 // PostgreSQL's own pg_dump (custom format, for pg_restore), which reads a consistent snapshot
 // while the nodes keep writing.
@@ -206,6 +238,16 @@ int serve(const std::string& config_file, const config::Overrides& flags) {
   log::event(log::Level::info, "database open",
              {{"backend", cfg.database.empty() ? "sqlite" : "postgresql"},
               {"database", describe_database(cfg)}});
+  if (auto fit = check_key_files_fit(**store, *issuer_keys, *sealer, cfg.data_dir); !fit) {
+    // A PostgreSQL node may start before its database answers (not ready until it does); the
+    // files then go unchecked, as they did before the check existed.
+    if (fit.error().code != Errc::storage_unavailable ||
+        !storage::postgres::is_postgres_uri(cfg.database)) {
+      return fail(fit.error().detail);
+    }
+    log::event(log::Level::warn, "key files not checked against the database: it did not answer",
+               {{"error", fit.error().detail}});
+  }
   // What other nodes (and, on SQLite, this node's own writer) announce after their commits.
   // Modules that keep state in memory register their topics below, before the handler is set.
   storage::AnnouncementRouter announcements;

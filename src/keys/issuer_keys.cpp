@@ -233,4 +233,14 @@ std::vector<PublishedIssuerKey> IssuerKeyring::published(
   return keys;
 }
 
+std::vector<std::string> IssuerKeyring::missing(const std::vector<std::string>& kids) const {
+  std::vector<std::string> absent;
+  for (const auto& kid : kids) {
+    bool held = std::any_of(entries_.begin(), entries_.end(),
+                            [&kid](const Entry& e) { return e.key.kid == kid; });
+    if (!held) absent.push_back(kid);
+  }
+  return absent;
+}
+
 }  // namespace paddock::keys

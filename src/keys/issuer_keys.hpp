@@ -53,6 +53,9 @@ class IssuerKeyring {
   // it restarts).
   std::vector<PublishedIssuerKey> published(UnixMillis now,
                                             const std::vector<std::string>& in_use = {}) const;
+  // Those of `kids` this keyring does not hold. A node started with a file that lacks the key of
+  // a credential still valid would publish a key list that cannot verify it.
+  std::vector<std::string> missing(const std::vector<std::string>& kids) const;
 
  IssuerKeyring(IssuerKeyring&&) = default;
   IssuerKeyring& operator=(IssuerKeyring&&) = default;

@@ -112,6 +112,23 @@ TEST_F(IssuerKeysTest, RotationSignsWithTheNewKeyAndKeepsTheOldPublishedForItsWi
   EXPECT_EQ(pruned->published(closed).size(), 2u);  // the second key (retired now) and the third
 }
 
+// A node that kept the file from before another node rotated lacks the new key.
+TEST_F(IssuerKeysTest, AKeyringNamesTheKidsItDoesNotHold) {
+  auto other = dir_ / "other-node.toml";
+  auto stale = IssuerKeyring::open(file_, kNow);
+  ASSERT_TRUE(stale.ok());
+  fs::copy_file(file_, other);
+  auto new_kid = IssuerKeyring::rotate(other, kNow + kDay);
+  ASSERT_TRUE(new_kid.ok()) << new_kid.error().detail;
+  auto rotated = IssuerKeyring::open(other, kNow + kDay);
+  ASSERT_TRUE(rotated.ok());
+
+  const std::vector<std::string> in_use = {stale->signing_kid(), *new_kid};
+  EXPECT_EQ(stale->missing(in_use), std::vector<std::string>{*new_kid});
+  EXPECT_TRUE(rotated->missing(in_use).empty()) << "the rotated file keeps the old key too";
+  EXPECT_TRUE(stale->missing({}).empty());
+}
+
 TEST_F(IssuerKeysTest, RotationNeverDropsAKeyThatIsStillPublished) {
   auto first = IssuerKeyring::open(file_, kNow);
   ASSERT_TRUE(first.ok());

@@ -90,6 +90,8 @@ class PublisherReads {
   virtual Result<std::optional<PublisherRecord>> publisher_by_id(std::string_view id) = 0;
   // The publisher's secrets, newest first.
   virtual Result<std::vector<SecretRecord>> secrets_of(std::string_view registration_id) = 0;
+  // The secret sealed last, of any publisher: a node checks at start that its key opens it.
+  virtual Result<std::optional<SecretRecord>> newest_secret() = 0;
   virtual Result<std::optional<MessageRecord>> publisher_message(std::string_view publisher_id,
                                                                  std::string_view message_id) = 0;
   // The receivers of a targeted message, sorted.

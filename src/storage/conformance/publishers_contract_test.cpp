@@ -82,6 +82,25 @@ TEST_P(StoreContract, SecretsExpireAtTheOverlapAndListNewestFirst) {
   EXPECT_EQ((*secrets)[0].expires_at, 900);
 }
 
+TEST_P(StoreContract, TheNewestSecretIsTheLastSealedOfAnyPublisher) {
+  seed();
+  auto none = reads().publishers().newest_secret();
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  must_write([](Writes& w) -> Result<void> {
+    PADDOCK_TRY(w.publishers().insert_publisher(publisher("reg_1", kPub)));
+    PADDOCK_TRY(w.publishers().insert_publisher(publisher("reg_2", std::nullopt)));
+    PADDOCK_TRY(w.publishers().insert_secret({"reg_1", 1, "s1", 10, std::nullopt}));
+    PADDOCK_TRY(w.publishers().insert_secret({"reg_2", 1, "s2", 30, std::nullopt}));
+    return w.publishers().insert_secret({"reg_1", 2, "s3", 20, std::nullopt});
+  });
+  auto newest = reads().publishers().newest_secret();
+  ASSERT_TRUE(newest.ok());
+  ASSERT_TRUE(newest->has_value());
+  EXPECT_EQ((*newest)->registration_id, "reg_2");
+  EXPECT_EQ((*newest)->sealed, "s2");
+}
+
 TEST_P(StoreContract, TheInboxGivesTheCurrentStateOnlyAndHonoursOptOuts) {
   seed();
   must_write([](Writes& w) { return w.publishers().insert_publisher(publisher("reg_1", kPub)); });

@@ -93,6 +93,18 @@ Result<std::vector<publishers::SecretRecord>> PgPublishers::secrets_of(
   });
 }
 
+Result<std::optional<publishers::SecretRecord>> PgPublishers::newest_secret() {
+  return guarded(link_, "newest_secret", [&](Connection& db) {
+    return one<publishers::SecretRecord>(
+        db.query("SELECT registration_id, serial, sealed, created_at, expires_at "
+                 "FROM publisher_secrets ORDER BY created_at DESC, serial DESC LIMIT 1"),
+        [](const Rows& r, int i) {
+          return publishers::SecretRecord{r.text(i, 0), r.integer(i, 1), r.text(i, 2),
+                                          r.integer(i, 3), optional_integer(r, i, 4)};
+        });
+  });
+}
+
 Result<std::optional<MessageRecord>> PgPublishers::publisher_message(
     std::string_view publisher_id, std::string_view message_id) {
   return guarded(link_, "publisher_message", [&](Connection& db) {

@@ -226,6 +226,7 @@ class PgPublishers final : public publishers::PublisherWrites {
   Result<std::optional<publishers::PublisherRecord>> publisher_by_id(std::string_view id) override;
   Result<std::vector<publishers::SecretRecord>> secrets_of(
       std::string_view registration_id) override;
+  Result<std::optional<publishers::SecretRecord>> newest_secret() override;
   Result<std::optional<publishers::MessageRecord>> publisher_message(
       std::string_view publisher_id, std::string_view message_id) override;
   Result<std::vector<std::string>> message_receivers(std::string_view publisher_id,

@@ -89,6 +89,19 @@ Result<std::vector<publishers::SecretRecord>> SqlitePublishers::secrets_of(
   });
 }
 
+Result<std::optional<publishers::SecretRecord>> SqlitePublishers::newest_secret() {
+  return guarded(link_, "newest_secret", [&](Connection& db) {
+    return one<publishers::SecretRecord>(
+        db.cached("SELECT registration_id, serial, sealed, created_at, expires_at "
+                  "FROM publisher_secrets ORDER BY created_at DESC, serial DESC LIMIT 1")
+            .bind(),
+        [](const Statement& s) {
+          return publishers::SecretRecord{s.text(0), s.integer(1), s.text(2), s.integer(3),
+                                          optional_integer(s, 4)};
+        });
+  });
+}
+
 Result<std::optional<MessageRecord>> SqlitePublishers::publisher_message(
     std::string_view publisher_id, std::string_view message_id) {
   return guarded(link_, "publisher_message", [&](Connection& db) {
