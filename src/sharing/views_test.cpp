@@ -51,8 +51,11 @@ TEST(MessageJson, IsTheMessagesJsonInTheViewsOrder) {
 TEST(MessageJson, EveryByteOfATextIsWrittenAsBoostJsonWritesIt) {
   auto m = message();
   for (int byte = 0; byte < 256; ++byte) {
-    for (std::string text : {std::string(1, static_cast<char>(byte)),
-                             "a" + std::string(1, static_cast<char>(byte)) + "b"}) {
+    const std::string alone(1, static_cast<char>(byte));
+    std::string between = "a";
+    between += static_cast<char>(byte);
+    between += 'b';
+    for (const std::string& text : {alone, between}) {
       m.text = text;
       const std::string written = message_json(m);
       const std::string key = "\"text\":";
