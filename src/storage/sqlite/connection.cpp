@@ -112,10 +112,9 @@ Connection::Connection(const std::string& path, bool create,
   // a savepoint copies every page the job changes into a sub-journal. Past its in-memory size
   // that journal spills to a new file in /var/tmp, and every page copy after that is a write()
   // to it: at SQLite's default of 64 KiB, eight times the writes the WAL itself gets. So it
-  // stays in memory up to
-  // kStatementJournalInMemory, in one block. (temp_store = MEMORY would keep it in memory too,
-  // but in 1 KiB pieces: four mallocs and frees per page copied; docs/PERFORMANCE.md, "eighth
-  // look".)
+  // stays in memory up to kStatementJournalInMemory, in one block. (temp_store = MEMORY would
+  // keep it in memory too, but in 1 KiB pieces: four mallocs and frees per page copied;
+  // docs/PERFORMANCE.md, "eighth look".)
   faults_ = std::move(faults);  // armed only once open: injected faults hit statements
 }
 

@@ -41,8 +41,10 @@ class SqliteStore final : public Store {
       : path_(options.path),
         faults_(options.faults),
         writer_(std::make_unique<Connection>(options.path, true, options.faults, true),
-                GroupCommitOptions{options.max_batch, 300, options.failing_probe_ms,
-                                   options.rehearse_jobs},
+                GroupCommitOptions{.max_batch = options.max_batch,
+                                   .purge_interval_seconds = 300,
+                                   .failing_probe_ms = options.failing_probe_ms,
+                                   .rehearse_jobs = options.rehearse_jobs},
                 options.metrics,
                 &sessions_version_) {}
 
