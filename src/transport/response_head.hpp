@@ -25,7 +25,9 @@ struct ResponseHead {
   std::optional<std::size_t> content_length;  // none for a status that has no body
 };
 
-// Appends the head, through the blank line that ends it, to `out`.
+// Appends the head, through the blank line that ends it, to `out`. A route header whose name or
+// value holds a line break or NUL is left out (it could only come from a bug, and would split
+// the response).
 void append_response_head(std::string& out, const ResponseHead& head);
 
 }  // namespace paddock::transport

@@ -84,6 +84,18 @@ TEST(ResponseHead, IsWhatBeastWroteForEveryShapeTheServerAnswers) {
   }
 }
 
+TEST(ResponseHead, AFieldWithALineBreakIsLeftOut) {
+  const Fields fields = {{"Location", "/v1/x\r\nSet-Cookie: stolen=1"},
+                         {"X-Bad\nName", "v"},
+                         {"X-Nul", std::string("a\0b", 3)},
+                         {"Cache-Control", "no-store"}};
+  std::string out;
+  append_response_head(out, ResponseHead{200, 11, "", "d", "r", &fields, true, 0});
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nDate: d\r\nX-Request-Id: r\r\nCache-Control: no-store\r\n"
+            "Content-Length: 0\r\n\r\n");
+}
+
 TEST(ResponseHead, AppendsToWhatIsThere) {
   std::string out = "kept";
   append_response_head(out, ResponseHead{204, 11, "", "d", "r", nullptr, true, std::nullopt});
