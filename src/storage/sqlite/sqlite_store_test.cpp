@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <filesystem>
@@ -212,7 +213,8 @@ TEST_F(SqliteStoreTest, ARehearsedJobRunsTwiceAndOnlyTheSecondRunCounts) {
 
 // A batch runs without a savepoint per job until a job rolls back; then the whole transaction
 // is rolled back and the batch runs again with one per job, so only the failed job's writes go.
-// The batch after one with a rollback starts with savepoints; the one after that without.
+// The batch after one with a rollback starts with savepoints (a failing job there runs once);
+// after a clean batch, the next starts without them again.
 TEST_F(SqliteStoreTest, ABatchWithARolledBackJobRunsAgainAndKeepsTheOthers) {
   open();
   std::vector<std::string> announced;
@@ -221,13 +223,17 @@ TEST_F(SqliteStoreTest, ABatchWithARolledBackJobRunsAgainAndKeepsTheOthers) {
     std::lock_guard lock(announced_mutex);
     announced.push_back(topic);
   });
-  // Run counts and results are touched by the writer thread only, read after its completions.
+  // Run counts and results are touched by the writer thread, read once its completions ran.
   std::map<std::string, int> runs;
   std::map<std::string, bool> durable;
-  std::atomic<int> pending{0};
-  std::promise<void> all_done;
+  std::mutex done_mutex;
+  std::condition_variable done;
+  int pending = 0;
   auto submit = [&](const std::string& name, bool keep, std::function<void()> block = {}) {
-    ++pending;
+    {
+      std::lock_guard lock(done_mutex);
+      ++pending;
+    }
     store_->submit(WriteJob{[&, name, keep, block](Writes& w) {
                               if (block) block();
                               ++runs[name];
@@ -236,58 +242,66 @@ TEST_F(SqliteStoreTest, ABatchWithARolledBackJobRunsAgainAndKeepsTheOthers) {
                               return keep;
                             },
                             [&, name](bool ok) {
+                              std::lock_guard lock(done_mutex);
                               durable[name] = ok;
-                              if (--pending == 0) all_done.set_value();
+                              --pending;
+                              done.notify_all();
                             }});
   };
-  int openers = 0;
-  auto one_batch = [&](auto submit_all) {
-    // The first job holds the writer until the rest are queued, so they share the next batch.
-    std::promise<void> queued;
-    auto go = queued.get_future().share();
-    std::promise<void> blocked;
-    submit("opener" + std::to_string(openers++), true,
-           [&blocked, go, once = std::make_shared<bool>(true)] {
-             if (std::exchange(*once, false)) blocked.set_value();
-             go.wait();
-           });
-    blocked.get_future().wait();
-    submit_all();
-    queued.set_value();
+  auto wait_for_all = [&] {
+    std::unique_lock lock(done_mutex);
+    done.wait(lock, [&] { return pending == 0; });
   };
-  one_batch([&] {
+  // A job that, the first time it runs, holds the writer until `queue_next` has queued more:
+  // those then make up the next batch.
+  auto holding = [&](const std::string& name, auto queue_next) {
+    auto released = std::make_shared<std::promise<void>>();
+    auto held = std::make_shared<std::promise<void>>();
+    auto go = released->get_future().share();
+    submit(name, true, [held, go, once = std::make_shared<bool>(true)] {
+      if (!std::exchange(*once, false)) return;
+      held->set_value();
+      go.wait();
+    });
+    held->get_future().wait();
+    queue_next();
+    released->set_value();
+  };
+  holding("opener", [&] {
     submit("ann", true);
-    submit("bea", false);  // writes a user, then rolls back
-    submit("cal", true);
+    submit("bea", false);  // writes a user, then rolls back: the batch runs again
+    submit("cal", true);   // reached only in the second pass
   });
-  one_batch([&] { submit("dot", true); });
-  one_batch([&] { submit("eve", true); });
-  all_done.get_future().wait();
+  wait_for_all();
+  // The batch after the rollback: a job that fails there runs once, in its own savepoint.
+  submit("fay", false);
+  wait_for_all();
+  // A clean batch, then a failing job: without savepoints again, so it runs twice.
+  holding("closer", [&] { submit("gus", false); });
+  wait_for_all();
 
   EXPECT_EQ(runs["ann"], 2) << "run again in the second pass";
   EXPECT_EQ(runs["bea"], 2);
   EXPECT_EQ(runs["cal"], 1) << "the first pass stopped at the rollback";
-  EXPECT_EQ(runs["dot"], 1) << "after a rollback a batch starts with savepoints: one pass";
-  EXPECT_EQ(runs["eve"], 1);
-  for (const char* name : {"ann", "bea", "cal", "dot", "eve"}) {
+  EXPECT_EQ(runs["fay"], 1) << "after a rollback a batch starts with savepoints";
+  EXPECT_EQ(runs["gus"], 2) << "after a clean batch a batch starts without them";
+  for (const char* name : {"ann", "bea", "cal", "fay", "gus"}) {
     EXPECT_TRUE(durable[name]) << name << ": a rollback is a domain answer, not a fault";
   }
-  for (const char* name : {"ann", "cal", "dot", "eve"}) {
+  for (const char* name : {"ann", "cal"}) {
     EXPECT_TRUE(store_->reads().identity().user_by_username(name)->has_value()) << name;
   }
-  EXPECT_FALSE(store_->reads().identity().user_by_username("bea")->has_value());
+  for (const char* name : {"bea", "fay", "gus"}) {
+    EXPECT_FALSE(store_->reads().identity().user_by_username(name)->has_value()) << name;
+  }
   {
     std::lock_guard lock(announced_mutex);
-    std::vector<std::string> kept;
-    for (const auto& topic : announced) {
-      if (topic.rfind("opener", 0) != 0) kept.push_back(topic);
-    }
-    EXPECT_EQ(kept, (std::vector<std::string>{"ann", "cal", "dot", "eve"}))
-        << "each kept job announces once, in order; the abandoned pass announces nothing";
+    EXPECT_EQ(announced, (std::vector<std::string>{"opener", "ann", "cal", "closer"}))
+        << "each kept job announces once, in order; the abandoned passes announce nothing";
   }
   metrics::TextWriter text;
   metrics_.render(text);
-  EXPECT_NE(text.take().find("paddock_storage_batch_reruns_total 1\n"), std::string::npos);
+  EXPECT_NE(text.take().find("paddock_storage_batch_reruns_total 2\n"), std::string::npos);
 }
 
 // The writer only writes: a completion goes back to the submitting thread's ThreadPost hook
