@@ -26,6 +26,13 @@ using publishers::PublisherRecord;
   "(o.kind = 'category' AND o.value = m.category)))"
 #define OPTED_OUT OPTED_OUT_OF("$1")
 
+#define SECRET_COLUMNS "registration_id, serial, sealed, created_at, expires_at"
+
+publishers::SecretRecord read_secret(const Rows& r, int i) {
+  return {r.text(i, 0), r.integer(i, 1), r.text(i, 2), r.integer(i, 3),
+          optional_integer(r, i, 4)};
+}
+
 PublisherRecord read_publisher(const Rows& r, int i) {
   return {r.text(i, 0),           optional_text(r, i, 1), r.text(i, 2),
           r.text(i, 3),           r.text(i, 4),           optional_text(r, i, 5),
@@ -83,25 +90,19 @@ Result<std::vector<publishers::SecretRecord>> PgPublishers::secrets_of(
     std::string_view registration_id) {
   return guarded(link_, "secrets_of", [&](Connection& db) {
     return all<publishers::SecretRecord>(
-        db.query("SELECT registration_id, serial, sealed, created_at, expires_at "
-                 "FROM publisher_secrets WHERE registration_id = $1 ORDER BY serial DESC",
+        db.query("SELECT " SECRET_COLUMNS " FROM publisher_secrets WHERE registration_id = $1 "
+                 "ORDER BY serial DESC",
                  registration_id),
-        [](const Rows& r, int i) {
-          return publishers::SecretRecord{r.text(i, 0), r.integer(i, 1), r.text(i, 2),
-                                          r.integer(i, 3), optional_integer(r, i, 4)};
-        });
+        read_secret);
   });
 }
 
 Result<std::optional<publishers::SecretRecord>> PgPublishers::newest_secret() {
   return guarded(link_, "newest_secret", [&](Connection& db) {
     return one<publishers::SecretRecord>(
-        db.query("SELECT registration_id, serial, sealed, created_at, expires_at "
-                 "FROM publisher_secrets ORDER BY created_at DESC, serial DESC LIMIT 1"),
-        [](const Rows& r, int i) {
-          return publishers::SecretRecord{r.text(i, 0), r.integer(i, 1), r.text(i, 2),
-                                          r.integer(i, 3), optional_integer(r, i, 4)};
-        });
+        db.query("SELECT " SECRET_COLUMNS " FROM publisher_secrets "
+                 "ORDER BY created_at DESC, serial DESC LIMIT 1"),
+        read_secret);
   });
 }
 
@@ -312,8 +313,7 @@ Result<bool> PgPublishers::assign_publisher_id(std::string_view registration_id,
 
 Result<void> PgPublishers::insert_secret(const publishers::SecretRecord& s) {
   return guarded(link_, "insert_secret", [&](Connection& db) {
-    db.query("INSERT INTO publisher_secrets (registration_id, serial, sealed, created_at, "
-             "expires_at) VALUES ($1,$2,$3,$4,$5)",
+    db.query("INSERT INTO publisher_secrets (" SECRET_COLUMNS ") VALUES ($1,$2,$3,$4,$5)",
              s.registration_id, s.serial, s.sealed, s.created_at, s.expires_at);
   });
 }

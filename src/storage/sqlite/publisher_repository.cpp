@@ -23,6 +23,12 @@ using publishers::PublisherRecord;
   "(o.kind = 'category' AND o.value = m.category)))"
 #define OPTED_OUT OPTED_OUT_OF("?1")
 
+#define SECRET_COLUMNS "registration_id, serial, sealed, created_at, expires_at"
+
+publishers::SecretRecord read_secret(const Statement& s) {
+  return {s.text(0), s.integer(1), s.text(2), s.integer(3), optional_integer(s, 4)};
+}
+
 PublisherRecord read_publisher(const Statement& s) {
   return {s.text(0),           optional_text(s, 1), s.text(2),    s.text(3),   s.text(4),
           optional_text(s, 5), s.text(6),           s.integer(7), s.integer(8)};
@@ -79,26 +85,20 @@ Result<std::vector<publishers::SecretRecord>> SqlitePublishers::secrets_of(
     std::string_view registration_id) {
   return guarded(link_, "secrets_of", [&](Connection& db) {
     return all<publishers::SecretRecord>(
-        db.cached("SELECT registration_id, serial, sealed, created_at, expires_at "
-                  "FROM publisher_secrets WHERE registration_id = ? ORDER BY serial DESC")
+        db.cached("SELECT " SECRET_COLUMNS " FROM publisher_secrets WHERE registration_id = ? "
+                  "ORDER BY serial DESC")
             .bind(registration_id),
-        [](const Statement& s) {
-          return publishers::SecretRecord{s.text(0), s.integer(1), s.text(2), s.integer(3),
-                                          optional_integer(s, 4)};
-        });
+        read_secret);
   });
 }
 
 Result<std::optional<publishers::SecretRecord>> SqlitePublishers::newest_secret() {
   return guarded(link_, "newest_secret", [&](Connection& db) {
     return one<publishers::SecretRecord>(
-        db.cached("SELECT registration_id, serial, sealed, created_at, expires_at "
-                  "FROM publisher_secrets ORDER BY created_at DESC, serial DESC LIMIT 1")
+        db.cached("SELECT " SECRET_COLUMNS " FROM publisher_secrets "
+                  "ORDER BY created_at DESC, serial DESC LIMIT 1")
             .bind(),
-        [](const Statement& s) {
-          return publishers::SecretRecord{s.text(0), s.integer(1), s.text(2), s.integer(3),
-                                          optional_integer(s, 4)};
-        });
+        read_secret);
   });
 }
 
@@ -312,8 +312,7 @@ Result<bool> SqlitePublishers::assign_publisher_id(std::string_view registration
 
 Result<void> SqlitePublishers::insert_secret(const publishers::SecretRecord& s) {
   return guarded(link_, "insert_secret", [&](Connection& db) {
-    run(db.cached("INSERT INTO publisher_secrets (registration_id, serial, sealed, created_at, "
-                  "expires_at) VALUES (?,?,?,?,?)")
+    run(db.cached("INSERT INTO publisher_secrets (" SECRET_COLUMNS ") VALUES (?,?,?,?,?)")
             .bind(s.registration_id, s.serial, s.sealed, s.created_at, s.expires_at));
   });
 }
