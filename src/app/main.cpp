@@ -117,9 +117,10 @@ Result<void> check_key_files_fit(storage::Store& store, const keys::IssuerKeyrin
     for (const auto& kid : absent) named += (named.empty() ? "" : ", ") + kid;
     return make_error(Errc::invalid_field,
                       issuer_keys_path(data_dir).string() + " lacks the issuer key(s) " + named +
-                          ", which signed credentials that are still valid. Every node on one "
-                          "database needs the same file: copy it from the node that rotated "
-                          "(`paddock issuer-keys list` shows a file's keys)",
+                          ", which signed credentials that are still valid. Put back the file "
+                          "that holds them; on several nodes, which all need the same file, "
+                          "copy it from the node that rotated (`paddock issuer-keys list` shows "
+                          "a file's keys)",
                       "issuer_keys");
   }
   PADDOCK_ASSIGN(newest, reads.publishers().newest_secret());
@@ -127,8 +128,9 @@ Result<void> check_key_files_fit(storage::Store& store, const keys::IssuerKeyrin
     return make_error(Errc::invalid_field,
                       publisher_key_path(data_dir).string() +
                           " does not open the publishers' secrets in the database: another key "
-                          "sealed them. Every node on one database needs the same file: copy it "
-                          "from a node that serves this database",
+                          "sealed them. Put back the file they were sealed with (kept apart from "
+                          "database backups); on several nodes, which all need the same file, "
+                          "copy it from a node that serves this database",
                       "publisher_key");
   }
   return {};
